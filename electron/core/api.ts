@@ -1,0 +1,65 @@
+import {
+  invokeChannels,
+  isInvokeChannel,
+  type ApiHandlers,
+  type AppInfo,
+  type InvokeChannel,
+} from '../../shared/api';
+import type { ApiError } from '../../shared/errors';
+import type { Engine } from './engine';
+import { RwError, toApiError } from './errors/rw-error';
+
+/** What the API needs besides the engine. Each later feature adds its service here. */
+export interface ApiContext {
+  engine: Engine;
+  info: AppInfo;
+}
+
+/** The engine's API, one handler per contract channel (the type fails when one is missing). */
+export function createApiHandlers(context: ApiContext): ApiHandlers {
+  return {
+    'rw:app:info': async () => context.info,
+    'rw:fleet:snapshot': async () => context.engine.snapshot(),
+  };
+}
+
+/** Result of a dispatched call: the parsed response, or an error body safe to send. */
+export type DispatchResult = { ok: true; value: unknown } | { ok: false; error: ApiError };
+
+/**
+ * Validates a call from a host (IPC or HTTP), runs its handler and validates the answer.
+ * Both hosts go through here, so the renderer never reaches a handler with unparsed input.
+ */
+export async function dispatch(
+  handlers: ApiHandlers,
+  channel: string,
+  input: unknown,
+): Promise<DispatchResult> {
+  if (!isInvokeChannel(channel)) {
+    return { ok: false, error: { code: 'not_found', message: `unknown channel ${channel}` } };
+  }
+  const def = invokeChannels[channel];
+  const parsed = def.request.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+    return {
+      ok: false,
+      error: { code: 'bad_input', message: `${channel}: ${issue?.message ?? 'invalid'}${where}` },
+    };
+  }
+  try {
+    const handler = handlers[channel] as (request: unknown) => Promise<unknown>;
+    const value = def.response.parse(await handler(parsed.data));
+    return { ok: true, value };
+  } catch (error) {
+    return { ok: false, error: toApiError(error) };
+  }
+}
+
+/** True for channels that change state (the serve host adds an Origin check). */
+export function isCommand(channel: InvokeChannel): boolean {
+  return invokeChannels[channel].kind === 'command';
+}
+
+export { RwError };

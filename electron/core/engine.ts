@@ -1,0 +1,304 @@
+import type { FleetEvent, FleetSnapshot } from '../../shared/fleet';
+import type { Machine } from '../../shared/machine';
+import type { Proposal } from '../../shared/proposal';
+import type { Runner } from '../../shared/runner';
+import type { SourceHealth } from '../../shared/source';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import { toApiError } from './errors/rw-error';
+import { FleetModel } from './fleet/model';
+import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
+import type { CollectContext, CollectResult, Source } from './sources/source';
+
+/** Listener for fleet events. */
+export type FleetListener = (event: FleetEvent) => void;
+
+/** What the engine needs from the outside world; tests pass their own. */
+export interface EngineOptions {
+  sources: Source[];
+  now?: () => number;
+  random?: () => number;
+  backoff?: Partial<BackoffOptions>;
+}
+
+interface SourceState {
+  source: Source;
+  health: SourceHealth;
+  timer: NodeJS.Timeout | null;
+  running: Promise<void> | null;
+  abort: AbortController | null;
+}
+
+/**
+ * The engine: runs every source on its interval with a timeout and jittered backoff,
+ * merges results into the fleet model and pushes snapshot/delta events. Plain Node; each
+ * host (Electron, serve, CLI) only adapts its events and API.
+ */
+export class Engine implements Disposable {
+  readonly model = new FleetModel();
+  private readonly states = new Map<string, SourceState>();
+  private readonly listeners = new Set<FleetListener>();
+  private readonly disposables = new DisposableStore();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly backoff: BackoffOptions;
+  private runners = new Map<string, Runner[]>();
+  private proposals: Proposal[] = [];
+  private version = 0;
+  private lastSent = new Map<string, string>();
+  private lastRunnersJson = '[]';
+  private lastProposalsJson = '[]';
+  private started = false;
+  private stopped = false;
+
+  constructor(options: EngineOptions) {
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.backoff = { baseMs: 5_000, maxMs: 10 * 60_000, jitter: 0.2, ...options.backoff };
+    for (const source of options.sources) {
+      if (this.states.has(source.id)) throw new Error(`duplicate source id ${source.id}`);
+      this.model.registerSource(source.id, source.intervalMs);
+      this.states.set(source.id, {
+        source,
+        timer: null,
+        running: null,
+        abort: null,
+        health: {
+          id: source.id,
+          kind: source.kind,
+          label: source.label,
+          state: 'pending',
+          lastRunAt: null,
+          lastOkAt: null,
+          nextRunAt: null,
+          lastDurationMs: null,
+          consecutiveFailures: 0,
+          lastError: null,
+          warnings: [],
+          intervalMs: source.intervalMs,
+        },
+      });
+      if (source.dispose) this.disposables.add({ dispose: () => source.dispose?.() });
+    }
+  }
+
+  /** Starts polling: inventory sources first, probe sources right after. */
+  start(): Disposable {
+    if (this.started) throw new Error('engine already started');
+    this.started = true;
+    const inventory = [...this.states.values()].filter((s) => s.source.phase === 'inventory');
+    const probes = [...this.states.values()].filter((s) => s.source.phase === 'probe');
+    void Promise.allSettled(inventory.map((s) => this.run(s))).then(() => {
+      for (const state of probes) void this.run(state);
+    });
+    return toDisposable(() => this.dispose());
+  }
+
+  /**
+   * One full collection cycle without timers: every inventory source, then every probe
+   * source. Used by `scan` and tests. Resolves to the snapshot after the cycle.
+   */
+  async runOnce(): Promise<FleetSnapshot> {
+    const all = [...this.states.values()];
+    await Promise.all(all.filter((s) => s.source.phase === 'inventory').map((s) => this.collect(s)));
+    await Promise.all(all.filter((s) => s.source.phase === 'probe').map((s) => this.collect(s)));
+    this.publish();
+    return this.snapshot();
+  }
+
+  /** Runs one source now (e.g. the executor's re-check), outside its schedule. */
+  async refresh(sourceId: string): Promise<void> {
+    const state = this.states.get(sourceId);
+    if (!state) throw new Error(`unknown source ${sourceId}`);
+    await this.collect(state);
+    this.publish();
+  }
+
+  snapshot(): FleetSnapshot {
+    const now = this.now();
+    return {
+      version: this.version,
+      generatedAt: now,
+      machines: this.model.machines(now),
+      runners: [...this.runners.values()].flat(),
+      sources: [...this.states.values()].map((s) => ({ ...s.health })),
+      proposals: this.proposals,
+    };
+  }
+
+  /** Machines right now; what sources and the reaper read between cycles. */
+  machines(): Machine[] {
+    return this.model.machines(this.now());
+  }
+
+  /** Replaces the reaper's proposals (set by the reaper after each cycle). */
+  setProposals(proposals: Proposal[]): void {
+    this.proposals = proposals;
+    this.publish();
+  }
+
+  /** Subscribes to events; the listener first receives a full snapshot. */
+  onEvent(listener: FleetListener): Disposable {
+    this.listeners.add(listener);
+    listener({ type: 'snapshot', snapshot: this.snapshot() });
+    return toDisposable(() => {
+      this.listeners.delete(listener);
+    });
+  }
+
+  /** Stops scheduling, aborts running collections and waits for them to settle. */
+  async dispose(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const running: Promise<void>[] = [];
+    for (const state of this.states.values()) {
+      if (state.timer) clearTimeout(state.timer);
+      state.timer = null;
+      state.abort?.abort(new Error('engine stopped'));
+      if (state.running) running.push(state.running);
+    }
+    await Promise.allSettled(running);
+    this.listeners.clear();
+    await this.disposables.dispose();
+  }
+
+  private async run(state: SourceState): Promise<void> {
+    if (this.stopped) return;
+    const ok = await this.collect(state);
+    this.publish();
+    if (this.stopped) return;
+    const { source, health } = state;
+    const delay = ok
+      ? Math.max(source.intervalMs, this.retryHint(state) ?? 0)
+      : backoffDelay(health.consecutiveFailures, this.backoffFor(source), this.random, this.retryHint(state));
+    health.nextRunAt = this.now() + delay;
+    state.timer = setTimeout(() => void this.run(state), delay);
+    state.timer.unref?.();
+  }
+
+  private retryHints = new Map<string, number>();
+  private retryHint(state: SourceState): number | undefined {
+    return this.retryHints.get(state.source.id);
+  }
+
+  private backoffFor(source: Source): BackoffOptions {
+    return { ...this.backoff, baseMs: Math.min(this.backoff.baseMs, source.intervalMs) };
+  }
+
+  /** Runs one collection with its timeout; returns whether it succeeded. */
+  private collect(state: SourceState): Promise<boolean> {
+    if (state.running) return state.running.then(() => state.health.lastError === null);
+    const promise = this.collectNow(state);
+    state.running = promise.then(() => undefined);
+    return promise.finally(() => {
+      state.running = null;
+    });
+  }
+
+  private async collectNow(state: SourceState): Promise<boolean> {
+    const { source, health } = state;
+    const abort = new AbortController();
+    state.abort = abort;
+    const started = this.now();
+    health.lastRunAt = started;
+    const timeout = setTimeout(
+      () => abort.abort(new TimeoutError(`${source.label}: no answer within ${source.timeoutMs} ms`)),
+      source.timeoutMs,
+    );
+    const context: CollectContext = { now: this.now, machines: () => this.machines() };
+    try {
+      const result = await raceAbort(source.collect(abort.signal, context), abort.signal);
+      if (this.stopped) return false;
+      this.accept(state, result);
+      return true;
+    } catch (error) {
+      const apiError = abort.signal.aborted && abort.signal.reason instanceof TimeoutError
+        ? { code: 'timeout' as const, message: abort.signal.reason.message }
+        : toApiError(error);
+      health.state = 'failing';
+      health.consecutiveFailures += 1;
+      health.lastError = apiError;
+      const hint = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+      if (typeof hint === 'number') this.retryHints.set(source.id, hint);
+      else this.retryHints.delete(source.id);
+      this.model.fail(source.id, apiError.message);
+      return false;
+    } finally {
+      clearTimeout(timeout);
+      state.abort = null;
+      health.lastDurationMs = this.now() - started;
+    }
+  }
+
+  private accept(state: SourceState, result: CollectResult): void {
+    const { source, health } = state;
+    const at = this.now();
+    this.model.apply(source.id, result, at);
+    if (result.runners) this.runners.set(source.id, result.runners);
+    health.warnings = result.warnings ?? [];
+    health.state = health.warnings.length > 0 ? 'degraded' : 'ok';
+    health.lastOkAt = at;
+    health.lastError = null;
+    health.consecutiveFailures = 0;
+    if (result.retryAfterMs !== undefined) this.retryHints.set(source.id, result.retryAfterMs);
+    else this.retryHints.delete(source.id);
+  }
+
+  /** Emits a delta with what changed since the last event. */
+  private publish(): void {
+    const now = this.now();
+    this.model.prune(now);
+    const machines = this.model.machines(now);
+    const upserted: Machine[] = [];
+    const seen = new Set<string>();
+    for (const machine of machines) {
+      seen.add(machine.key);
+      const json = JSON.stringify(machine);
+      if (this.lastSent.get(machine.key) !== json) {
+        this.lastSent.set(machine.key, json);
+        upserted.push(machine);
+      }
+    }
+    const removed = [...this.lastSent.keys()].filter((key) => !seen.has(key));
+    for (const key of removed) this.lastSent.delete(key);
+    const runners = [...this.runners.values()].flat();
+    const runnersJson = JSON.stringify(runners);
+    const proposalsJson = JSON.stringify(this.proposals);
+    const runnersChanged = runnersJson !== this.lastRunnersJson;
+    const proposalsChanged = proposalsJson !== this.lastProposalsJson;
+    this.lastRunnersJson = runnersJson;
+    this.lastProposalsJson = proposalsJson;
+    this.version += 1;
+    const event: FleetEvent = {
+      type: 'delta',
+      version: this.version,
+      at: now,
+      upserted,
+      removed,
+      sources: [...this.states.values()].map((s) => ({ ...s.health })),
+      runners: runnersChanged ? runners : null,
+      proposals: proposalsChanged ? this.proposals : null,
+    };
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+class TimeoutError extends Error {}
+
+/** Rejects as soon as the signal aborts, even if the promise ignores the signal. */
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

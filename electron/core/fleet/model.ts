@@ -1,0 +1,244 @@
+import type { Machine, Observed, RunningJob } from '../../../shared/machine';
+import type { CollectResult, MachineIdentity, MachineObservation } from '../sources/source';
+
+interface Field<T> {
+  value: T | null;
+  observedAt: number | null;
+  source: string | null;
+  error: string | null;
+}
+
+interface Entry {
+  key: string;
+  name: string;
+  fleet: string;
+  identity: Field<MachineIdentity>;
+  disks: Field<Machine['disks']['value'] & object>;
+  jobs: Field<RunningJob[]>;
+  load: Field<Machine['load']['value'] & object>;
+  /** Which inventory sources listed this machine last time, for "gone" detection. */
+  listedBy: Set<string>;
+  seenBy: Set<string>;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  goneAt: number | null;
+}
+
+const emptyField = <T>(): Field<T> => ({ value: null, observedAt: null, source: null, error: null });
+
+/** How long a machine the provider no longer lists stays visible as `gone`. */
+export const GONE_RETENTION_MS = 15 * 60_000;
+/** A value older than its source's interval times this is stale (ARCHITECTURE.md). */
+export const STALE_FACTOR = 3;
+
+export function machineKey(fleet: string, name: string): string {
+  return `${fleet}/${name}`;
+}
+
+/**
+ * The fleet model: merges what every source observed into one Machine per real machine,
+ * keyed by fleet and name, keeping each field's observation time and source. Pure data
+ * in, data out; the engine owns the clock and the sources.
+ */
+export class FleetModel {
+  private readonly entries = new Map<string, Entry>();
+  /** GitLab's running jobs per machine name, per GitLab source. */
+  private readonly gitlabJobs = new Map<string, { at: number; byMachine: Map<string, RunningJob[]> }>();
+  private readonly intervals = new Map<string, number>();
+
+  /** Tells the model a source's interval, which decides when its values turn stale. */
+  registerSource(sourceId: string, intervalMs: number): void {
+    this.intervals.set(sourceId, intervalMs);
+  }
+
+  /** Applies one successful collection. */
+  apply(sourceId: string, result: CollectResult, at: number): void {
+    const listed = new Set<string>();
+    for (const observation of result.machines) {
+      listed.add(this.observe(sourceId, observation, at));
+    }
+    for (const fleet of result.inventoryOf ?? []) {
+      for (const entry of this.entries.values()) {
+        if (entry.fleet !== fleet || listed.has(entry.key) || !entry.listedBy.has(sourceId)) continue;
+        entry.listedBy.delete(sourceId);
+        if (entry.listedBy.size === 0) this.markGone(entry, sourceId, at);
+      }
+    }
+    if (result.jobsByMachine) {
+      this.gitlabJobs.set(sourceId, { at, byMachine: result.jobsByMachine });
+    }
+  }
+
+  /**
+   * Records that a source failed: its fields keep their last values (which turn stale on
+   * their own) and carry the error, so the UI says why they are old.
+   */
+  fail(sourceId: string, message: string): void {
+    for (const entry of this.entries.values()) {
+      for (const field of [entry.identity, entry.disks, entry.jobs, entry.load]) {
+        if (field.source === sourceId) field.error = message;
+      }
+    }
+  }
+
+  /** Drops machines gone for longer than the retention. */
+  prune(now: number): string[] {
+    const removed: string[] = [];
+    for (const [key, entry] of this.entries) {
+      if (entry.goneAt !== null && now - entry.goneAt > GONE_RETENTION_MS) {
+        this.entries.delete(key);
+        removed.push(key);
+      }
+    }
+    return removed;
+  }
+
+  /** The machines as the contract describes them, staleness computed for `now`. */
+  machines(now: number): Machine[] {
+    const out: Machine[] = [];
+    for (const entry of this.entries.values()) out.push(this.toMachine(entry, now));
+    out.sort((a, b) => a.key.localeCompare(b.key));
+    return out;
+  }
+
+  private observe(sourceId: string, observation: MachineObservation, at: number): string {
+    const key = machineKey(observation.fleet, observation.name);
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = {
+        key,
+        name: observation.name,
+        fleet: observation.fleet,
+        identity: emptyField(),
+        disks: emptyField(),
+        jobs: emptyField(),
+        load: emptyField(),
+        listedBy: new Set(),
+        seenBy: new Set(),
+        firstSeenAt: at,
+        lastSeenAt: at,
+        goneAt: null,
+      };
+      this.entries.set(key, entry);
+    }
+    entry.seenBy.add(sourceId);
+    entry.lastSeenAt = at;
+    const error = observation.error ?? null;
+    if (observation.identity) {
+      entry.identity = { value: observation.identity, observedAt: at, source: sourceId, error: null };
+      entry.listedBy.add(sourceId);
+      entry.goneAt = observation.identity.state === 'gone' ? (entry.goneAt ?? at) : null;
+    }
+    if (observation.disks !== undefined) {
+      entry.disks = { value: observation.disks, observedAt: at, source: sourceId, error };
+    }
+    if (observation.jobs !== undefined) {
+      entry.jobs = { value: observation.jobs, observedAt: at, source: sourceId, error };
+    }
+    if (observation.load !== undefined) {
+      entry.load = { value: observation.load, observedAt: at, source: sourceId, error };
+    }
+    return key;
+  }
+
+  private markGone(entry: Entry, sourceId: string, at: number): void {
+    const previous = entry.identity.value;
+    if (!previous) return;
+    entry.identity = {
+      value: { ...previous, state: 'gone', providerStatus: 'gone' },
+      observedAt: at,
+      source: sourceId,
+      error: null,
+    };
+    entry.goneAt ??= at;
+  }
+
+  private toObserved<T>(field: Field<T>, now: number): Observed<T> {
+    const interval = field.source ? this.intervals.get(field.source) : undefined;
+    const stale =
+      field.observedAt === null ||
+      interval === undefined ||
+      now - field.observedAt > interval * STALE_FACTOR;
+    return {
+      value: field.value,
+      observedAt: field.observedAt,
+      stale,
+      error: field.error,
+      source: field.source,
+    };
+  }
+
+  private gitlabJobsFor(name: string, now: number): Observed<RunningJob[]> {
+    // Fresh only when every GitLab source that reported is fresh: one instance down means
+    // a job of that instance could be running here unseen.
+    let newest: number | null = null;
+    let oldestAt: number | null = null;
+    let stale = this.gitlabJobs.size === 0;
+    let source: string | null = null;
+    const jobs: RunningJob[] = [];
+    for (const [sourceId, reading] of this.gitlabJobs) {
+      const interval = this.intervals.get(sourceId) ?? 0;
+      if (now - reading.at > interval * STALE_FACTOR) stale = true;
+      oldestAt = oldestAt === null ? reading.at : Math.min(oldestAt, reading.at);
+      if (newest === null || reading.at > newest) {
+        newest = reading.at;
+        source = sourceId;
+      }
+      jobs.push(...(reading.byMachine.get(name) ?? []));
+    }
+    return {
+      value: this.gitlabJobs.size === 0 ? null : jobs,
+      observedAt: oldestAt,
+      stale,
+      error: null,
+      source,
+    };
+  }
+
+  private toMachine(entry: Entry, now: number): Machine {
+    const identity = entry.identity.value;
+    const gitlabJobs = this.gitlabJobsFor(entry.name, now);
+    const jobs = this.toObserved(entry.jobs, now);
+    if (jobs.value && gitlabJobs.value) jobs.value = enrichJobs(jobs.value, gitlabJobs.value);
+    return {
+      key: entry.key,
+      name: entry.name,
+      fleet: entry.fleet,
+      kind: identity?.kind ?? 'autoscaled',
+      provider: identity?.provider ?? 'ssh',
+      providerId: identity?.providerId ?? null,
+      serverType: identity?.serverType ?? null,
+      createdAt: identity?.createdAt ?? null,
+      labels: identity?.labels ?? {},
+      addresses: identity?.addresses ?? [],
+      status: { ...this.toObserved(entry.identity, now), value: identity?.state ?? null },
+      providerStatus: identity?.providerStatus ?? null,
+      disks: this.toObserved(entry.disks, now),
+      jobs,
+      gitlabJobs,
+      load: this.toObserved(entry.load, now),
+      seenBy: [...entry.seenBy].sort(),
+      firstSeenAt: entry.firstSeenAt,
+      lastSeenAt: entry.lastSeenAt,
+    };
+  }
+}
+
+/** Adds GitLab's job details (name, project, user) to the containers seen on the machine. */
+function enrichJobs(containers: RunningJob[], fromGitlab: RunningJob[]): RunningJob[] {
+  const byId = new Map(fromGitlab.map((job) => [job.jobId, job]));
+  return containers.map((job) => {
+    const known = byId.get(job.jobId);
+    if (!known) return job;
+    return {
+      ...job,
+      name: job.name ?? known.name,
+      projectPath: job.projectPath ?? known.projectPath,
+      user: job.user ?? known.user,
+      ref: job.ref ?? known.ref,
+      jobUrl: job.jobUrl ?? known.jobUrl,
+      startedAt: job.startedAt ?? known.startedAt,
+      seenIn: ['machine', 'gitlab'],
+    };
+  });
+}

@@ -1,0 +1,76 @@
+import type { DiskUsage, LoadInfo, Machine, MachineState, RunningJob } from '../../../shared/machine';
+import type { Runner } from '../../../shared/runner';
+import type { SourceKind } from '../../../shared/source';
+
+/**
+ * What an inventory source (Hetzner, docker-machine, static host list) knows about a
+ * machine's identity. Present on observations from inventory sources only.
+ */
+export interface MachineIdentity {
+  kind: Machine['kind'];
+  provider: Machine['provider'];
+  providerId: string | null;
+  serverType: string | null;
+  createdAt: number | null;
+  labels: Record<string, string>;
+  addresses: string[];
+  providerStatus: string | null;
+  state: MachineState;
+}
+
+/**
+ * One source's reading of one machine. For `disks`, `jobs` and `load`: `undefined` means
+ * "this source does not read that field"; `null` means "tried, unknown" (with `error`).
+ * Unknown is never turned into empty.
+ */
+export interface MachineObservation {
+  fleet: string;
+  name: string;
+  identity?: MachineIdentity;
+  disks?: DiskUsage[] | null;
+  jobs?: RunningJob[] | null;
+  load?: LoadInfo | null;
+  /** Why a field is null; already free of secrets. */
+  error?: string;
+}
+
+/** What one collection returns. */
+export interface CollectResult {
+  machines: MachineObservation[];
+  /**
+   * Fleets whose complete inventory this result is: a machine of such a fleet that this
+   * source reported before and not now is gone.
+   */
+  inventoryOf?: string[];
+  /** Runners, for GitLab sources: the full list of this source's runners. */
+  runners?: Runner[];
+  /** Running jobs known to GitLab, keyed by machine name (from trace `via <machine>`). */
+  jobsByMachine?: Map<string, RunningJob[]>;
+  /** Limits the source worked under this time ("token lacks manage_runner: …"). */
+  warnings?: string[];
+  /** The server asked to wait at least this long before the next call (Retry-After, rate limit). */
+  retryAfterMs?: number;
+}
+
+/** Read-only view of the fleet a source may use, e.g. the probe reads the machines' addresses. */
+export interface CollectContext {
+  now(): number;
+  machines(): readonly Machine[];
+}
+
+/**
+ * A collector. The engine runs `collect` on `intervalMs` with `timeoutMs`, backs off on
+ * failure, and marks the source's fields stale when it fails. `collect` must honour the
+ * signal after every await. Inventory sources run before probe sources in a cycle.
+ */
+export interface Source {
+  readonly id: string;
+  readonly kind: SourceKind;
+  /** For the UI; never a token. */
+  readonly label: string;
+  readonly phase: 'inventory' | 'probe';
+  readonly intervalMs: number;
+  readonly timeoutMs: number;
+  collect(signal: AbortSignal, context: CollectContext): Promise<CollectResult>;
+  dispose?(): void | Promise<void>;
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { Timestamp } from './time';
+import { FleetEvent, FleetSnapshot } from './fleet';
+
+/** What the renderer learns about the host it runs in. Never contains a secret. */
+export const AppInfo = z.object({
+  name: z.literal('Runner Watch'),
+  version: z.string(),
+  host: z.enum(['electron', 'serve']),
+  /** True when the engine watches the embedded simulated fleet. */
+  demo: z.boolean(),
+  startedAt: Timestamp,
+  /** Conditions the user should know about, e.g. secrets stored as plain text. */
+  warnings: z.array(z.string()),
+});
+/** What the renderer learns about the host it runs in. */
+export type AppInfo = z.infer<typeof AppInfo>;
+
+const empty = z.strictObject({});
+
+/**
+ * A request/response channel. `query` channels read; `command` channels change state,
+ * and the serve host checks their Origin as well as the access token.
+ */
+export interface ChannelDef {
+  readonly kind: 'query' | 'command';
+  readonly request: z.ZodType;
+  readonly response: z.ZodType;
+}
+
+/**
+ * Every request/response channel between renderer and main, with the schemas both ends
+ * parse. Names carry the `rw:` prefix. The Electron IPC host and the serve host expose
+ * exactly these; `ApiHandlers` below fails to compile when a channel lacks a handler.
+ */
+export const invokeChannels = {
+  /** Version, host kind and warnings. */
+  'rw:app:info': { kind: 'query', request: empty, response: AppInfo },
+  /** The full fleet snapshot: machines, runners, sources, proposals. */
+  'rw:fleet:snapshot': { kind: 'query', request: empty, response: FleetSnapshot },
+} as const satisfies Record<`rw:${string}`, ChannelDef>;
+
+/** Name of a request/response channel. */
+export type InvokeChannel = keyof typeof invokeChannels;
+/** Parsed request type of a channel. */
+export type RequestOf<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['request']>;
+/** Request type of a channel as callers may write it (before defaults). */
+export type RequestInputOf<C extends InvokeChannel> = z.input<
+  (typeof invokeChannels)[C]['request']
+>;
+/** Response type of a channel. */
+export type ResponseOf<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['response']>;
+
+/** One async handler per channel: the engine's API as both hosts serve it. */
+export type ApiHandlers = {
+  [C in InvokeChannel]: (request: RequestOf<C>) => Promise<ResponseOf<C>>;
+};
+
+/** Push channels, main → renderer. Kept apart from invoke channels on purpose. */
+export const eventChannels = {
+  /** Snapshot and delta events of the fleet. */
+  'rw:fleet:event': FleetEvent,
+} as const satisfies Record<`rw:${string}`, z.ZodType>;
+
+/** Name of a push channel. */
+export type EventChannel = keyof typeof eventChannels;
+
+/** Type guard for channel names that arrive as plain strings (IPC, HTTP paths). */
+export function isInvokeChannel(name: string): name is InvokeChannel {
+  return Object.hasOwn(invokeChannels, name);
+}

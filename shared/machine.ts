@@ -1,0 +1,145 @@
+import { z } from 'zod';
+import { Timestamp } from './time';
+
+/**
+ * A value as one source last saw it. `value: null` means *unknown* — never "empty" or
+ * "idle": a machine whose jobs are unknown is not a machine without jobs.
+ */
+export const observed = <T extends z.ZodType>(value: T) =>
+  z.object({
+    /** The value, or null when no source has read it (or the last read failed). */
+    value: value.nullable(),
+    /** When the value was read; null when it never was. */
+    observedAt: Timestamp.nullable(),
+    /** Older than its source's interval × 3 (or never read). Stale values are shown as stale. */
+    stale: z.boolean(),
+    /** The last error of the source that owns this field, already free of secrets. */
+    error: z.string().nullable(),
+    /** Which source produced the value. */
+    source: z.string().nullable(),
+  });
+
+/** A value with its observation time and staleness. */
+export type Observed<T> = {
+  value: T | null;
+  observedAt: Timestamp | null;
+  stale: boolean;
+  error: string | null;
+  source: string | null;
+};
+
+/**
+ * Use of one mounted filesystem. `usedPct` follows `df`'s definition, used / (used +
+ * available) rounded up, so blocks reserved for root do not count as used; the Prometheus
+ * source computes the same figure (see REFERENCE.md, Disk used %).
+ */
+export const DiskUsage = z.object({
+  /** Mount point, e.g. `/` or `/var/lib/docker`. */
+  mount: z.string().min(1),
+  sizeBytes: z.number().nonnegative(),
+  usedBytes: z.number().nonnegative(),
+  availBytes: z.number().nonnegative(),
+  /** used / (used + avail) × 100, rounded up, like df's Use%. */
+  usedPct: z.number().min(0).max(100),
+  /** Inode figures; null where the filesystem does not report them. */
+  inodesTotal: z.number().nonnegative().nullable(),
+  inodesUsed: z.number().nonnegative().nullable(),
+  inodesUsedPct: z.number().min(0).max(100).nullable(),
+});
+/** Use of one mounted filesystem. */
+export type DiskUsage = z.infer<typeof DiskUsage>;
+
+/**
+ * A GitLab job running on a machine, as its job container's labels describe it, enriched
+ * with what the GitLab source knows about the job once linked.
+ */
+export const RunningJob = z.object({
+  jobId: z.number().int().positive(),
+  projectId: z.number().int().nullable(),
+  pipelineId: z.number().int().nullable(),
+  runnerId: z.number().int().nullable(),
+  /** Name of the job's container on the machine (or null when only GitLab knows the job). */
+  containerName: z.string().nullable(),
+  jobUrl: z.string().nullable(),
+  ref: z.string().nullable(),
+  /** Job name, project path and user, once the GitLab source has linked the job. */
+  name: z.string().nullable(),
+  projectPath: z.string().nullable(),
+  user: z.string().nullable(),
+  startedAt: Timestamp.nullable(),
+  /** Where this job was seen: on the machine (docker ps), in GitLab, or both. */
+  seenIn: z.array(z.enum(['machine', 'gitlab'])),
+});
+/** A GitLab job running on a machine. */
+export type RunningJob = z.infer<typeof RunningJob>;
+
+/** Load and memory of a machine, from `/proc` over SSH or from node_exporter. */
+export const LoadInfo = z.object({
+  load1: z.number().nonnegative(),
+  load5: z.number().nonnegative(),
+  load15: z.number().nonnegative(),
+  cpus: z.number().int().positive().nullable(),
+  memTotalBytes: z.number().nonnegative().nullable(),
+  memAvailableBytes: z.number().nonnegative().nullable(),
+});
+/** Load and memory of a machine. */
+export type LoadInfo = z.infer<typeof LoadInfo>;
+
+/** Normalised life-cycle state; the provider's own word is kept in `providerStatus`. */
+export const MachineState = z.enum([
+  'running',
+  'starting',
+  'stopping',
+  'off',
+  'deleting',
+  'gone',
+  'error',
+  'unknown',
+]);
+/** Normalised life-cycle state of a machine. */
+export type MachineState = z.infer<typeof MachineState>;
+
+/** Where a machine comes from. */
+export const MachineProvider = z.enum(['hetzner', 'docker-machine', 'ssh']);
+/** Where a machine comes from. */
+export type MachineProvider = z.infer<typeof MachineProvider>;
+
+/**
+ * Anything that runs jobs: an autoscaled VM or a dedicated runner host. One Machine per
+ * real machine, whatever sources saw it; every observed field carries its time.
+ */
+export const Machine = z.object({
+  /** Stable key: `<fleet>/<name>`. */
+  key: z.string().min(1),
+  name: z.string().min(1),
+  /** Id of the fleet (from settings) this machine belongs to. */
+  fleet: z.string().min(1),
+  /** Autoscaled VMs may be deleted by the reaper; dedicated hosts only get cleanups. */
+  kind: z.enum(['autoscaled', 'dedicated']),
+  provider: MachineProvider,
+  /** Provider's id (Hetzner server id), null for hosts known only by SSH alias. */
+  providerId: z.string().nullable(),
+  serverType: z.string().nullable(),
+  createdAt: Timestamp.nullable(),
+  labels: z.record(z.string(), z.string()),
+  /** Addresses the collectors may dial, best first. */
+  addresses: z.array(z.string()),
+  status: observed(MachineState),
+  /** The provider's own status word, e.g. Hetzner `initializing`. */
+  providerStatus: z.string().nullable(),
+  disks: observed(z.array(DiskUsage)),
+  /** Job containers running on the machine (docker ps), enriched from GitLab once linked. */
+  jobs: observed(z.array(RunningJob)),
+  /**
+   * Running jobs GitLab links to this machine (trace `via <machine>`); null while no GitLab
+   * source has a fresh reading. Together with `jobs` this is the machine's job state.
+   */
+  gitlabJobs: observed(z.array(RunningJob)),
+  load: observed(LoadInfo),
+  /** Ids of the sources that reported this machine. */
+  seenBy: z.array(z.string()),
+  firstSeenAt: Timestamp,
+  lastSeenAt: Timestamp,
+});
+/** Anything that runs jobs. */
+export type Machine = z.infer<typeof Machine>;

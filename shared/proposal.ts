@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { Timestamp } from './time';
+
+/** The reaper rule that produced a proposal. */
+export const ReaperRule = z.enum(['disk', 'idle', 'max-age', 'unreachable']);
+/** The reaper rule that produced a proposal. */
+export type ReaperRule = z.infer<typeof ReaperRule>;
+
+/** What executing a proposal does. */
+export const ReaperAction = z.enum(['hcloud-delete', 'machine-rm', 'cleanup']);
+/** What executing a proposal does. */
+export type ReaperAction = z.infer<typeof ReaperAction>;
+
+/** The facts a proposal rests on, shown in the confirm dialog and written to the audit log. */
+export const Evidence = z.object({
+  /** Highest disk use over watched mounts, and on which mount. */
+  diskPct: z.number().nullable(),
+  diskMount: z.string().nullable(),
+  /** Consecutive samples at or over the threshold. */
+  samplesOver: z.number().int().nonnegative(),
+  idleSinceMs: z.number().nullable(),
+  runningContainers: z.number().int().nonnegative().nullable(),
+  runningJobIds: z.array(z.number().int()),
+  ageMs: z.number().nullable(),
+  observedAt: Timestamp.nullable(),
+});
+/** The facts a proposal rests on. */
+export type Evidence = z.infer<typeof Evidence>;
+
+/** A reaper proposal: kill (or clean) a machine, with the rule, evidence and blockers. */
+export const Proposal = z.object({
+  id: z.string(),
+  machineKey: z.string(),
+  machineName: z.string(),
+  fleet: z.string(),
+  rule: ReaperRule,
+  action: ReaperAction,
+  evidence: Evidence,
+  /** Every reason the proposal may not be executed now; empty when it may. */
+  blocked: z.array(z.string()),
+  state: z.enum(['pending', 'confirmed', 'executing', 'done', 'refused', 'failed', 'dry-run']),
+  createdAt: Timestamp,
+  /** A one-line human summary, e.g. "Kill runner-… (disk 78 %, idle 12 min)". */
+  summary: z.string(),
+});
+/** A reaper proposal. */
+export type Proposal = z.infer<typeof Proposal>;

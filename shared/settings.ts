@@ -1,0 +1,151 @@
+import { z } from 'zod';
+
+/**
+ * A secret is never written inline: it names an environment variable or a file
+ * (read by the main process only; the file should be mode 0600).
+ */
+export const SecretRef = z.union([
+  z.strictObject({ env: z.string().min(1) }),
+  z.strictObject({ file: z.string().min(1) }),
+]);
+/** Reference to a secret held outside the settings. */
+export type SecretRef = z.infer<typeof SecretRef>;
+
+const seconds = (def: number) => z.number().int().min(1).max(86_400).default(def);
+const id = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'use letters, digits, ".", "_" or "-"')
+  .max(64);
+
+/** A glob over project path, job name and ref; a running job matching all given parts is expendable. */
+export const ExpendablePattern = z.strictObject({
+  project: z.string().min(1).optional(),
+  job: z.string().min(1).optional(),
+  ref: z.string().min(1).optional(),
+});
+/** A pattern of jobs the reaper may interrupt. */
+export type ExpendablePattern = z.infer<typeof ExpendablePattern>;
+
+/** Reaper rules and guards for one fleet. */
+export const ReaperSettings = z.strictObject({
+  mode: z.enum(['off', 'notify', 'auto', 'dry-run']).default('notify'),
+  /** Disk rule: used % on any watched mount at or over this… */
+  diskThresholdPct: z.number().min(1).max(100).default(60),
+  /** …for this many consecutive samples. */
+  samples: z.number().int().min(1).max(100).default(3),
+  /** Idle rule: no job container and no linked running job for this long. */
+  idleMinutes: z.number().min(0).max(10_080).default(5),
+  maxAgeHours: z.number().positive().nullable().default(null),
+  unreachableMinutes: z.number().positive().nullable().default(null),
+  minFleetSize: z.number().int().min(0).default(1),
+  maxKillsPerHour: z.number().int().min(0).default(4),
+  expendable: z.array(ExpendablePattern).default([]),
+});
+/** Reaper rules and guards for one fleet. */
+export type ReaperSettings = z.infer<typeof ReaperSettings>;
+
+/** How the collectors reach a fleet's machines over SSH. */
+export const SshAccess = z.strictObject({
+  user: z.string().min(1).default('root'),
+  port: z.number().int().min(1).max(65_535).default(22),
+  /** Private key files to offer, `~` expanded. */
+  identityFiles: z.array(z.string().min(1)).default([]),
+  /** Passphrase for encrypted keys. */
+  passphrase: SecretRef.optional(),
+  /** Use the ssh-agent from SSH_AUTH_SOCK when present. */
+  useAgent: z.boolean().default(true),
+  knownHostsFile: z.string().min(1).default('~/.ssh/known_hosts'),
+  /** Accept and record an unknown host key. A changed key is always refused. */
+  trustOnFirstUse: z.boolean().default(false),
+  /** Alias or user@host:port of a jump host. */
+  jumpHost: z.string().min(1).optional(),
+  connectTimeoutSec: seconds(10),
+  commandTimeoutSec: seconds(20),
+});
+/** How the collectors reach machines over SSH. */
+export type SshAccess = z.infer<typeof SshAccess>;
+
+/** A group of machines with one reaper policy. */
+export const FleetSettings = z.strictObject({
+  id,
+  name: z.string().min(1).optional(),
+  kind: z.enum(['autoscaled', 'dedicated']).default('autoscaled'),
+  /** Disk use at which the tray warns. */
+  warnPct: z.number().min(1).max(100).default(50),
+  /** Mounts whose use the disk rule and warnings watch. */
+  watchedMounts: z.array(z.string().min(1)).default(['/', '/var/lib/docker']),
+  ssh: SshAccess.prefault({}),
+  reaper: ReaperSettings.prefault({}),
+});
+/** A group of machines with one reaper policy. */
+export type FleetSettings = z.infer<typeof FleetSettings>;
+
+/** A Hetzner Cloud project (one token each) whose servers belong to a fleet. */
+export const HetznerSettings = z.strictObject({
+  id,
+  fleet: id,
+  token: SecretRef,
+  apiUrl: z.url().default('https://api.hetzner.cloud/v1'),
+  /** Hetzner label selector, e.g. `role=ci-runner`. */
+  labelSelector: z.string().min(1).optional(),
+  /** Only servers whose name starts with this (docker+machine / fleeting instance group). */
+  namePrefix: z.string().min(1).optional(),
+  intervalSec: seconds(30),
+  timeoutSec: seconds(15),
+});
+/** A Hetzner Cloud project. */
+export type HetznerSettings = z.infer<typeof HetznerSettings>;
+
+/** A GitLab instance (GitLab.com or self-managed). */
+export const GitLabSettings = z.strictObject({
+  id,
+  url: z.url(),
+  token: SecretRef,
+  intervalSec: seconds(30),
+  timeoutSec: seconds(15),
+  /** Hours of finished jobs kept for the timeline. */
+  timelineHours: z.number().positive().max(168).default(6),
+  /** A runner with no contact for this many days counts as stale (GitLab itself says 7). */
+  staleAfterDays: z.number().positive().default(7),
+});
+/** A GitLab instance. */
+export type GitLabSettings = z.infer<typeof GitLabSettings>;
+
+/** A dedicated runner host (docker executor) reached over SSH. */
+export const SshHostSettings = z.strictObject({
+  /** Alias: a `Host` of ~/.ssh/config, or a name for the host below. */
+  alias: z.string().min(1),
+  fleet: id,
+  /** Address to dial when the alias is not in ~/.ssh/config. */
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(1).max(65_535).optional(),
+  user: z.string().min(1).optional(),
+});
+/** A dedicated runner host. */
+export type SshHostSettings = z.infer<typeof SshHostSettings>;
+
+/** Probing machines over SSH. */
+export const ProbeSettings = z.strictObject({
+  intervalSec: seconds(30),
+  /** Hosts probed at once. */
+  concurrency: z.number().int().min(1).max(256).default(16),
+  /** `~/.ssh/config` to honour (Host, HostName, User, Port, IdentityFile, ProxyJump). */
+  sshConfigFile: z.string().min(1).nullable().default('~/.ssh/config'),
+});
+/** Probing machines over SSH. */
+export type ProbeSettings = z.infer<typeof ProbeSettings>;
+
+/** The whole configuration: the `--config` file of the CLI and serve hosts. */
+export const Settings = z.strictObject({
+  fleets: z.array(FleetSettings).default([]),
+  hetzner: z.array(HetznerSettings).default([]),
+  gitlab: z.array(GitLabSettings).default([]),
+  sshHosts: z.array(SshHostSettings).default([]),
+  probe: ProbeSettings.prefault({}),
+  /** Where audit log and reaper state live; `~` expanded. */
+  stateDir: z.string().min(1).default('~/.local/state/runner-watch'),
+});
+/** The whole configuration. */
+export type Settings = z.infer<typeof Settings>;
+/** The configuration as written, before defaults. */
+export type SettingsInput = z.input<typeof Settings>;
