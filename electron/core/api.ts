@@ -3,6 +3,7 @@ import {
   isInvokeChannel,
   type ApiHandlers,
   type AppInfo,
+  type ChannelDef,
   type InvokeChannel,
 } from '../../shared/api';
 import type { ApiError } from '../../shared/errors';
@@ -59,7 +60,8 @@ export async function dispatch(
 
 /** True for channels that change state (the serve host adds an Origin check). */
 export function isCommand(channel: InvokeChannel): boolean {
-  return invokeChannels[channel].kind === 'command';
+  const def: ChannelDef = invokeChannels[channel];
+  return def.kind === 'command';
 }
 
 export { RwError };
