@@ -1,0 +1,211 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Engine } from '../../../electron/core/engine';
+import { RwError } from '../../../electron/core/errors/rw-error';
+import type { CollectResult, MachineObservation, Source } from '../../../electron/core/sources/source';
+import type { FleetEvent } from '../../../shared/fleet';
+import { FleetSnapshot } from '../../../shared/fleet';
+
+function vm(name: string, extra: Partial<MachineObservation> = {}): MachineObservation {
+  return {
+    fleet: 'ci',
+    name,
+    identity: {
+      kind: 'autoscaled',
+      provider: 'hetzner',
+      providerId: name.length.toString(),
+      serverType: 'cx22',
+      createdAt: 0,
+      labels: {},
+      addresses: ['127.0.1.1'],
+      providerStatus: 'running',
+      state: 'running',
+    },
+    ...extra,
+  };
+}
+
+function source(
+  id: string,
+  phase: Source['phase'],
+  collect: Source['collect'],
+  intervalMs = 1_000,
+): Source {
+  return { id, kind: phase === 'inventory' ? 'hetzner' : 'ssh', label: id, phase, intervalMs, timeoutMs: 500, collect };
+}
+
+const engines: Engine[] = [];
+function engine(sources: Source[], now?: () => number): Engine {
+  const e = new Engine({ sources, random: () => 0.5, ...(now ? { now } : {}) });
+  engines.push(e);
+  return e;
+}
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await Promise.all(engines.splice(0).map((e) => e.dispose()));
+});
+
+describe('Engine', () => {
+  it('runs inventory before probes and merges both into one machine', async () => {
+    const order: string[] = [];
+    const inventory = source('hetzner:p', 'inventory', async () => {
+      order.push('inventory');
+      return { machines: [vm('runner-a')], inventoryOf: ['ci'] };
+    });
+    const probe = source('ssh:ci', 'probe', async (_signal, context) => {
+      order.push('probe');
+      const names = context.machines().map((m) => m.name);
+      return {
+        machines: names.map((name) => ({
+          fleet: 'ci',
+          name,
+          disks: [
+            { mount: '/', sizeBytes: 100, usedBytes: 70, availBytes: 30, usedPct: 70, inodesTotal: null, inodesUsed: null, inodesUsedPct: null },
+          ],
+          jobs: [],
+        })),
+      };
+    });
+    const snapshot = await engine([probe, inventory]).runOnce();
+    expect(order).toEqual(['inventory', 'probe']);
+    expect(FleetSnapshot.parse(snapshot)).toEqual(snapshot);
+    expect(snapshot.machines).toHaveLength(1);
+    const machine = snapshot.machines[0]!;
+    expect(machine.key).toBe('ci/runner-a');
+    expect(machine.disks.value?.[0]?.usedPct).toBe(70);
+    expect(machine.disks.stale).toBe(false);
+    expect(machine.jobs.value).toEqual([]);
+    expect(machine.seenBy).toEqual(['hetzner:p', 'ssh:ci']);
+  });
+
+  it('keeps unknown as null, never as empty', async () => {
+    const inventory = source('hetzner:p', 'inventory', async () => ({ machines: [vm('runner-a')] }));
+    const probe = source('ssh:ci', 'probe', async () => ({
+      machines: [{ fleet: 'ci', name: 'runner-a', disks: null, jobs: null, error: 'connection reset' }],
+    }));
+    const snapshot = await engine([inventory, probe]).runOnce();
+    const machine = snapshot.machines[0]!;
+    expect(machine.disks.value).toBeNull();
+    expect(machine.jobs.value).toBeNull();
+    expect(machine.jobs.error).toBe('connection reset');
+    expect(machine.gitlabJobs.value).toBeNull();
+  });
+
+  it('marks a failing source with its error and keeps the others fresh', async () => {
+    const good = source('hetzner:a', 'inventory', async () => ({ machines: [vm('runner-a')] }));
+    const bad = source('hetzner:b', 'inventory', async () => {
+      throw new RwError('unauthorized', 'Hetzner project b rejected the token (401)');
+    });
+    const snapshot = await engine([good, bad]).runOnce();
+    const health = Object.fromEntries(snapshot.sources.map((s) => [s.id, s]));
+    expect(health['hetzner:a']?.state).toBe('ok');
+    expect(health['hetzner:b']?.state).toBe('failing');
+    expect(health['hetzner:b']?.lastError).toEqual({
+      code: 'unauthorized',
+      message: 'Hetzner project b rejected the token (401)',
+    });
+    expect(health['hetzner:b']?.consecutiveFailures).toBe(1);
+    expect(snapshot.machines.map((m) => m.name)).toEqual(['runner-a']);
+  });
+
+  it('times out a source that never answers, even if it ignores the signal', async () => {
+    const hang = source('ssh:hang', 'probe', () => new Promise<CollectResult>(() => undefined));
+    const snapshot = await engine([{ ...hang, timeoutMs: 50 }]).runOnce();
+    expect(snapshot.sources[0]?.state).toBe('failing');
+    expect(snapshot.sources[0]?.lastError?.code).toBe('timeout');
+  });
+
+  it('marks a machine gone when its inventory source stops listing it', async () => {
+    let names = ['runner-a', 'runner-b'];
+    const inventory = source('hetzner:p', 'inventory', async () => ({
+      machines: names.map((n) => vm(n)),
+      inventoryOf: ['ci'],
+    }));
+    const e = engine([inventory]);
+    await e.runOnce();
+    names = ['runner-a'];
+    const snapshot = await e.runOnce();
+    const b = snapshot.machines.find((m) => m.name === 'runner-b');
+    expect(b?.status.value).toBe('gone');
+    expect(snapshot.machines.find((m) => m.name === 'runner-a')?.status.value).toBe('running');
+  });
+
+  it('turns values stale after three intervals without a fresh reading', async () => {
+    let now = 1_000_000;
+    let fail = false;
+    const inventory = source('hetzner:p', 'inventory', async () => {
+      if (fail) throw new Error('boom');
+      return { machines: [vm('runner-a')] };
+    });
+    const e = engine([inventory], () => now);
+    await e.runOnce();
+    expect(e.snapshot().machines[0]?.status.stale).toBe(false);
+    fail = true;
+    now += 3_001;
+    await e.runOnce();
+    const machine = e.snapshot().machines[0]!;
+    expect(machine.status.stale).toBe(true);
+    expect(machine.status.value).toBe('running');
+    expect(machine.status.error).toBe('boom');
+  });
+
+  it('pushes a snapshot first, then deltas with only what changed', async () => {
+    let disk = 10;
+    const probe = source('ssh:ci', 'probe', async () => ({
+      machines: [
+        { ...vm('runner-a'), disks: [{ mount: '/', sizeBytes: 100, usedBytes: disk, availBytes: 100 - disk, usedPct: disk, inodesTotal: null, inodesUsed: null, inodesUsedPct: null }] },
+        vm('runner-b'),
+      ],
+    }));
+    const e = engine([probe]);
+    const events: FleetEvent[] = [];
+    e.onEvent((event) => events.push(event));
+    await e.runOnce();
+    disk = 20;
+    await e.runOnce();
+    expect(events[0]?.type).toBe('snapshot');
+    const deltas = events.filter((ev) => ev.type === 'delta');
+    expect(deltas).toHaveLength(2);
+    expect(deltas[0]?.type === 'delta' && deltas[0].upserted.map((m) => m.name)).toEqual(['runner-a', 'runner-b']);
+    expect(deltas[1]?.type === 'delta' && deltas[1].upserted.map((m) => m.name)).toEqual(['runner-a']);
+  });
+
+  it('backs off after failures and honours the server hint', async () => {
+    vi.useFakeTimers();
+    let calls = 0;
+    const flaky = source(
+      'gitlab:x',
+      'inventory',
+      async () => {
+        calls += 1;
+        throw Object.assign(new RwError('rate_limited', 'slow down'), { retryAfterMs: 60_000 });
+      },
+      1_000,
+    );
+    const e = engine([flaky]);
+    e.start();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(calls).toBe(1);
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(calls).toBe(2);
+  });
+
+  it('stops polling on dispose and aborts the running collection', async () => {
+    let aborted = false;
+    const slow = source('ssh:slow', 'probe', (signal) => {
+      return new Promise<CollectResult>((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          aborted = true;
+          reject(signal.reason);
+        });
+      });
+    });
+    const e = engine([slow]);
+    e.start();
+    await new Promise((r) => setTimeout(r, 10));
+    await e.dispose();
+    expect(aborted).toBe(true);
+  });
+});
