@@ -1,12 +1,15 @@
 import { z } from 'zod';
 
 /**
- * A secret is never written inline: it names an environment variable or a file
- * (read by the main process only; the file should be mode 0600).
+ * A secret is never written inline: it names an environment variable, a file (read by
+ * the main process only; the file should be mode 0600) or, in the desktop app, an entry
+ * of its encrypted store.
  */
 export const SecretRef = z.union([
   z.strictObject({ env: z.string().min(1) }),
   z.strictObject({ file: z.string().min(1) }),
+  /** Entered in the desktop app and kept encrypted by the OS (Electron safeStorage). */
+  z.strictObject({ stored: z.string().min(1) }),
 ]);
 /** Reference to a secret held outside the settings. */
 export type SecretRef = z.infer<typeof SecretRef>;
@@ -40,6 +43,20 @@ export const ReaperSettings = z.strictObject({
   minFleetSize: z.number().int().min(0).default(1),
   maxKillsPerHour: z.number().int().min(0).default(4),
   expendable: z.array(ExpendablePattern).default([]),
+  /**
+   * Which machines of the fleet the reaper may touch at all: every given label must be
+   * equal and the name must start with the prefix. Absent: every machine of the fleet.
+   */
+  selector: z
+    .strictObject({
+      labels: z.record(z.string(), z.string()).default({}),
+      namePrefix: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Bounds of the executor's steps (re-check, delete call, action polling, remote commands). */
+  stepTimeoutSec: z.number().int().min(1).max(3_600).default(60),
+  /** Image prune bound of the dedicated-host cleanup: images unused for this many hours. */
+  pruneImagesOlderThanHours: z.number().int().min(1).max(8_760).default(72),
 });
 /** Reaper rules and guards for one fleet. */
 export type ReaperSettings = z.infer<typeof ReaperSettings>;
