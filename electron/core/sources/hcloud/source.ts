@@ -1,0 +1,119 @@
+import type { MachineState } from '../../../../shared/machine';
+import type { HetznerSettings, SecretRef } from '../../../../shared/settings';
+import { redactor } from '../../errors/redact';
+import type { CollectResult, MachineIdentity, MachineObservation, Source } from '../source';
+import { HcloudClient, type HcloudServer } from './client';
+
+/** Resolves a secret reference (the runtime's `SecretResolver` fits). */
+export interface SecretLookup {
+  resolve(ref: SecretRef): Promise<string>;
+}
+
+/** What `createHcloudSource` needs. `fetch` is injectable for tests. */
+export interface HcloudSourceOptions {
+  settings: HetznerSettings;
+  secrets: SecretLookup;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** Hetzner's status word → the contract's normalised state. */
+export function normaliseHcloudStatus(status: string): MachineState {
+  switch (status) {
+    case 'running':
+      return 'running';
+    case 'initializing':
+    case 'starting':
+    // Migrating and rebuilding servers are briefly unreachable, like starting ones.
+    case 'migrating':
+    case 'rebuilding':
+      return 'starting';
+    case 'stopping':
+      return 'stopping';
+    case 'off':
+      return 'off';
+    case 'deleting':
+      return 'deleting';
+    default:
+      return 'unknown';
+  }
+}
+
+/** The identity of a Hetzner server: addresses are the public IPv4 first, then private IPs. */
+export function hcloudIdentity(server: HcloudServer): MachineIdentity {
+  const addresses: string[] = [];
+  const publicIp = server.public_net?.ipv4?.ip;
+  if (publicIp) addresses.push(publicIp);
+  for (const net of server.private_net) if (!addresses.includes(net.ip)) addresses.push(net.ip);
+  return {
+    kind: 'autoscaled',
+    provider: 'hetzner',
+    providerId: String(server.id),
+    serverType: server.server_type.name,
+    createdAt: server.created,
+    labels: { ...server.labels },
+    addresses,
+    providerStatus: server.status,
+    state: normaliseHcloudStatus(server.status),
+  };
+}
+
+/**
+ * The inventory source of one Hetzner project: lists the project's servers (label
+ * selector and/or name prefix, every page) and reports them as the complete inventory of
+ * the project's fleet, so a server the provider no longer lists is marked gone.
+ * The token is resolved on first use and registered with the redactor.
+ */
+export function createHcloudSource(options: HcloudSourceOptions): Source & { client(): Promise<HcloudClient> } {
+  const { settings } = options;
+  let client: Promise<HcloudClient> | null = null;
+  const getClient = (): Promise<HcloudClient> => {
+    client ??= options.secrets.resolve(settings.token).then((token) => {
+      redactor.register(token);
+      return new HcloudClient({
+        apiUrl: settings.apiUrl,
+        token,
+        project: settings.id,
+        timeoutMs: settings.timeoutSec * 1000,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.now ? { now: options.now } : {}),
+      });
+    });
+    // A failed lookup (unset variable) is retried on the next cycle, not cached.
+    client.catch(() => {
+      client = null;
+    });
+    return client;
+  };
+  const filters = [
+    settings.labelSelector ? `label ${settings.labelSelector}` : null,
+    settings.namePrefix ? `name ${settings.namePrefix}*` : null,
+  ].filter((f) => f !== null);
+  return {
+    id: `hetzner:${settings.id}`,
+    kind: 'hetzner',
+    label: `Hetzner ${settings.id}${filters.length ? ` (${filters.join(', ')})` : ''}`,
+    phase: 'inventory',
+    intervalMs: settings.intervalSec * 1000,
+    // Several pages, each with its own per-request timeout, fit in one collection.
+    timeoutMs: settings.timeoutSec * 1000 * 4,
+    client: getClient,
+    async collect(signal): Promise<CollectResult> {
+      const api = await getClient();
+      signal.throwIfAborted();
+      const servers = await api.listServers(
+        {
+          ...(settings.labelSelector ? { labelSelector: settings.labelSelector } : {}),
+          ...(settings.namePrefix ? { namePrefix: settings.namePrefix } : {}),
+        },
+        signal,
+      );
+      const machines: MachineObservation[] = servers.map((server) => ({
+        fleet: settings.fleet,
+        name: server.name,
+        identity: hcloudIdentity(server),
+      }));
+      return { machines, inventoryOf: [settings.fleet] };
+    },
+  };
+}
