@@ -1,0 +1,84 @@
+import type { FleetSnapshot } from '../../../shared/fleet';
+import type { FleetSettings } from '../../../shared/settings';
+import { worstDiskPct } from '../tray/tray-state';
+
+/** Points a machine must fall below its warn level before it can warn again. */
+export const REARM_POINTS = 5;
+/** More machines than this crossing at once give one summary instead of one each. */
+export const SUMMARY_AFTER = 3;
+
+/** Per-machine hysteresis state, carried from one evaluation to the next. */
+export interface DiskAlertState {
+  /** Consecutive new samples at or over the warn level. */
+  over: Record<string, { count: number; lastObservedAt: number }>;
+  /** Machines that warned and have not re-armed. */
+  raised: string[];
+}
+
+/** A notification to show. */
+export interface DiskNotification {
+  title: string;
+  body: string;
+  machineKeys: string[];
+}
+
+/** The state before any sample. */
+export const initialDiskAlertState: DiskAlertState = { over: {}, raised: [] };
+
+/**
+ * Disk notifications with hysteresis: a machine warns once after N consecutive samples
+ * at or over its fleet's warn level, and re-arms only after it falls 5 points below it.
+ * Unknown or stale readings neither count nor re-arm. Pure: state in, state out.
+ */
+export function nextDiskNotifications(
+  previous: DiskAlertState,
+  snapshot: FleetSnapshot,
+  fleets: readonly FleetSettings[],
+): { state: DiskAlertState; notifications: DiskNotification[] } {
+  const fleetById = new Map(fleets.map((f) => [f.id, f]));
+  const over: DiskAlertState['over'] = {};
+  const raised = new Set(previous.raised);
+  const crossed: { key: string; name: string; pct: number; samples: number }[] = [];
+
+  for (const machine of snapshot.machines) {
+    const fleet = fleetById.get(machine.fleet);
+    if (!fleet || machine.status.value === 'gone') continue;
+    const pct = worstDiskPct(machine, fleet.watchedMounts);
+    const prior = previous.over[machine.key];
+    const observedAt = machine.disks.observedAt ?? 0;
+    if (pct === null) {
+      if (prior) over[machine.key] = prior;
+      continue;
+    }
+    if (pct < fleet.warnPct - REARM_POINTS) raised.delete(machine.key);
+    if (pct >= fleet.warnPct) {
+      const isNew = !prior || observedAt > prior.lastObservedAt;
+      const count = (prior?.count ?? 0) + (isNew ? 1 : 0);
+      over[machine.key] = { count, lastObservedAt: observedAt };
+      if (count >= fleet.reaper.samples && !raised.has(machine.key)) {
+        raised.add(machine.key);
+        crossed.push({ key: machine.key, name: machine.name, pct, samples: count });
+      }
+    }
+  }
+
+  const notifications: DiskNotification[] =
+    crossed.length > SUMMARY_AFTER
+      ? [
+          {
+            title: `${crossed.length} machines over their disk warn level`,
+            body: crossed
+              .slice(0, 5)
+              .map((c) => `${c.name} ${c.pct} %`)
+              .join(', ')
+              .concat(crossed.length > 5 ? ', …' : ''),
+            machineKeys: crossed.map((c) => c.key),
+          },
+        ]
+      : crossed.map((c) => ({
+          title: `Disk ${c.pct} % on ${c.name}`,
+          body: `Over the warn level for ${c.samples} samples in a row.`,
+          machineKeys: [c.key],
+        }));
+  return { state: { over, raised: [...raised].sort() }, notifications };
+}
