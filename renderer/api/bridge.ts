@@ -1,0 +1,11 @@
+import type { InvokeChannel } from '../../shared/api';
+
+/**
+ * The API the Electron preload exposes as `window.runnerWatch`. Values are `unknown` on
+ * purpose: the IPC transport parses them, it does not trust the other side of the bridge.
+ */
+export interface RunnerWatchBridge {
+  invoke(channel: InvokeChannel, request: unknown): Promise<unknown>;
+  /** Receives every push event; returns the unsubscribe. */
+  onEvent(listener: (event: unknown) => void): () => void;
+}

@@ -1,0 +1,68 @@
+import type { FleetEvent, FleetSnapshot } from '../../shared/fleet';
+import type { Machine } from '../../shared/machine';
+import type { SourceHealth } from '../../shared/source';
+
+/** What applying one event to the cached snapshot gave. */
+export type FleetEventOutcome =
+  /** A `snapshot` event: the cache is replaced. */
+  | { kind: 'replaced'; snapshot: FleetSnapshot }
+  /** A delta for exactly the next version: the cache is updated. */
+  | { kind: 'applied'; snapshot: FleetSnapshot }
+  /** A delta the cache already contains (older or equal version): nothing to do. */
+  | { kind: 'ignored'; snapshot: FleetSnapshot }
+  /** A delta that does not follow the cached version (or no snapshot yet): fetch a snapshot. */
+  | { kind: 'gap'; have: number | null; got: number };
+
+/**
+ * Applies a fleet event to the cached snapshot, purely. A delta applies to the snapshot
+ * with `version - 1` (shared/fleet.ts); anything else is a gap, and guessing would show
+ * machines that no longer exist, so the caller fetches a fresh snapshot instead.
+ */
+export function applyFleetEvent(current: FleetSnapshot | undefined, event: FleetEvent): FleetEventOutcome {
+  if (event.type === 'snapshot') return { kind: 'replaced', snapshot: event.snapshot };
+  if (!current) return { kind: 'gap', have: null, got: event.version };
+  if (event.version <= current.version) return { kind: 'ignored', snapshot: current };
+  if (event.version !== current.version + 1) {
+    return { kind: 'gap', have: current.version, got: event.version };
+  }
+  return {
+    kind: 'applied',
+    snapshot: {
+      version: event.version,
+      generatedAt: event.at,
+      machines: mergeMachines(current.machines, event.upserted, event.removed),
+      runners: event.runners ?? current.runners,
+      sources: mergeSources(current.sources, event.sources),
+      proposals: event.proposals ?? current.proposals,
+    },
+  };
+}
+
+/** Replaces upserted machines in place (keeps the order), appends new ones, drops removed ones. */
+function mergeMachines(machines: Machine[], upserted: Machine[], removed: string[]): Machine[] {
+  if (upserted.length === 0 && removed.length === 0) return machines;
+  const updates = new Map(upserted.map((machine) => [machine.key, machine]));
+  const gone = new Set(removed);
+  const out: Machine[] = [];
+  for (const machine of machines) {
+    if (gone.has(machine.key)) continue;
+    const update = updates.get(machine.key);
+    out.push(update ?? machine);
+    updates.delete(machine.key);
+  }
+  for (const machine of updates.values()) if (!gone.has(machine.key)) out.push(machine);
+  return out;
+}
+
+/** Sources by id: a delta's entries replace the cached ones; sources it omits stay. */
+function mergeSources(sources: SourceHealth[], updates: SourceHealth[]): SourceHealth[] {
+  if (updates.length === 0) return sources;
+  const byId = new Map(updates.map((source) => [source.id, source]));
+  const out = sources.map((source) => {
+    const update = byId.get(source.id);
+    byId.delete(source.id);
+    return update ?? source;
+  });
+  out.push(...byId.values());
+  return out;
+}

@@ -1,0 +1,140 @@
+import type { Machine } from '../../shared/machine';
+import { formatAgo, formatBytes, formatLoad, formatSpan, formatTime } from '../format';
+import type { MachineRow } from '../fleet-rows';
+import { DISK_PCT_DEFINITION } from './DiskBars';
+import { jobLabel } from './JobsCell';
+
+/** Everything known about one machine, with each reading's age and source. */
+export function MachineDetails(props: { row: MachineRow; now: number; onClose: () => void }) {
+  const { machine } = props.row;
+  return (
+    <aside className="details" aria-label={`Details of ${machine.name}`} data-testid="details">
+      <header>
+        <h2>{machine.name}</h2>
+        <button type="button" onClick={props.onClose} aria-label="Close details">
+          ✕
+        </button>
+      </header>
+      <dl>
+        <dt>Fleet</dt>
+        <dd>
+          {machine.fleet} · {machine.kind}
+        </dd>
+        <dt>Provider</dt>
+        <dd>
+          {machine.provider}
+          {machine.providerId ? ` #${machine.providerId}` : ''}
+          {machine.serverType ? ` · ${machine.serverType}` : ''}
+          {machine.providerStatus ? ` · ${machine.providerStatus}` : ''}
+        </dd>
+        <dt>Addresses</dt>
+        <dd>{machine.addresses.length > 0 ? machine.addresses.join(', ') : <span className="muted">none known</span>}</dd>
+        <dt>Created</dt>
+        <dd>
+          {machine.createdAt !== null ? `${formatTime(machine.createdAt)} (${formatSpan(props.now - machine.createdAt)} ago)` : <span className="muted">unknown</span>}
+        </dd>
+        <dt>Seen by</dt>
+        <dd>{machine.seenBy.join(', ') || <span className="muted">no source</span>}</dd>
+        {Object.keys(machine.labels).length > 0 ? (
+          <>
+            <dt>Labels</dt>
+            <dd>
+              {Object.entries(machine.labels)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')}
+            </dd>
+          </>
+        ) : null}
+      </dl>
+
+      <h3>Disks</h3>
+      <Reading field={machine.disks} now={props.now} />
+      {machine.disks.value && machine.disks.value.length > 0 ? (
+        <table className="mini">
+          <thead>
+            <tr>
+              <th>Mount</th>
+              <th title={DISK_PCT_DEFINITION}>Used %</th>
+              <th>Used</th>
+              <th>Available</th>
+              <th>Size</th>
+              <th>Inodes</th>
+            </tr>
+          </thead>
+          <tbody>
+            {machine.disks.value.map((disk) => (
+              <tr key={disk.mount}>
+                <td>{disk.mount}</td>
+                <td className="num">{disk.usedPct} %</td>
+                <td className="num">{formatBytes(disk.usedBytes)}</td>
+                <td className="num">{formatBytes(disk.availBytes)}</td>
+                <td className="num">{formatBytes(disk.sizeBytes)}</td>
+                <td className="num">{disk.inodesUsedPct !== null ? `${disk.inodesUsedPct} %` : '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      <p className="muted small">{DISK_PCT_DEFINITION}; blocks reserved for root do not count as used.</p>
+
+      <h3>Running jobs</h3>
+      <Reading field={machine.jobs} now={props.now} />
+      <JobList jobs={props.row.jobs} />
+
+      <h3>Load</h3>
+      <Reading field={machine.load} now={props.now} />
+      {machine.load.value ? (
+        <p className="num">
+          {formatLoad(machine.load.value.load1)} / {formatLoad(machine.load.value.load5)} / {formatLoad(machine.load.value.load15)}
+          {machine.load.value.cpus !== null ? ` on ${machine.load.value.cpus} CPUs` : ''}
+          {machine.load.value.memTotalBytes !== null && machine.load.value.memAvailableBytes !== null
+            ? ` · memory ${formatBytes(machine.load.value.memTotalBytes - machine.load.value.memAvailableBytes)} of ${formatBytes(machine.load.value.memTotalBytes)} used`
+            : ''}
+        </p>
+      ) : null}
+    </aside>
+  );
+}
+
+function Reading(props: { field: Machine['disks'] | Machine['jobs'] | Machine['load']; now: number }) {
+  const { field } = props;
+  return (
+    <p className="reading small">
+      {field.observedAt !== null ? (
+        <>
+          read <span className="num">{formatAgo(field.observedAt, props.now)}</span>
+          {field.source ? ` by ${field.source}` : ''}
+          {field.stale ? <span className="stale-tag"> stale</span> : null}
+        </>
+      ) : (
+        <span className="muted">never read</span>
+      )}
+      {field.error ? <span className="error-text"> · {field.error}</span> : null}
+    </p>
+  );
+}
+
+function JobList(props: { jobs: MachineRow['jobs'] }) {
+  if (props.jobs === null) return <p className="muted">Unknown: no source could read this machine's jobs.</p>;
+  if (props.jobs.length === 0) return <p className="muted">No running job.</p>;
+  return (
+    <ul className="job-list">
+      {props.jobs.map((job) => (
+        <li key={job.jobId}>
+          {job.jobUrl && /^https?:\/\//.test(job.jobUrl) ? (
+            <a href={job.jobUrl} target="_blank" rel="noreferrer noopener">
+              {jobLabel(job)}
+            </a>
+          ) : (
+            jobLabel(job)
+          )}
+          <span className="muted small">
+            {job.ref ? ` · ${job.ref}` : ''}
+            {job.user ? ` · ${job.user}` : ''}
+            {` · seen in ${job.seenIn.join(' and ')}`}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}

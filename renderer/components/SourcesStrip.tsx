@@ -1,0 +1,58 @@
+import type { SourceHealth } from '../../shared/source';
+import { formatAgo, formatSpan } from '../format';
+
+/** Each collector's health and last error, so a stale row can be traced to its cause. */
+export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
+  if (props.sources.length === 0) {
+    return (
+      <section className="sources" aria-label="Sources">
+        <span className="muted">No sources configured.</span>
+      </section>
+    );
+  }
+  return (
+    <section className="sources" aria-label="Sources">
+      <ul>
+        {props.sources.map((source) => (
+          <li key={source.id} className={`source source-${source.state}`} data-testid="source" data-source-id={source.id} title={sourceTitle(source)}>
+            <span className={`dot dot-${source.state}`} aria-hidden="true" />
+            <span className="source-label">{source.label || source.id}</span>
+            <span className="source-state">{sourceLine(source, props.now)}</span>
+            {source.lastError ? (
+              <span className="error-text source-error" data-testid="source-error">
+                {source.lastError.code}: {source.lastError.message}
+              </span>
+            ) : null}
+            {source.warnings.length > 0 ? <span className="warn-text">{source.warnings.join('; ')}</span> : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function sourceLine(source: SourceHealth, now: number): string {
+  switch (source.state) {
+    case 'pending':
+      return 'waiting for first run';
+    case 'ok':
+    case 'degraded':
+      return source.lastOkAt !== null ? `ok ${formatAgo(source.lastOkAt, now)}` : 'ok';
+    case 'failing':
+      return `failing${source.consecutiveFailures > 1 ? ` ×${source.consecutiveFailures}` : ''}${
+        source.lastOkAt !== null ? `, last ok ${formatAgo(source.lastOkAt, now)}` : ', never ok'
+      }`;
+  }
+}
+
+function sourceTitle(source: SourceHealth): string {
+  return [
+    `${source.kind} · ${source.id}`,
+    `every ${formatSpan(source.intervalMs)}`,
+    source.lastDurationMs !== null ? `last run took ${source.lastDurationMs} ms` : null,
+    source.lastError ? `last error (${source.lastError.code}): ${source.lastError.message}` : null,
+    ...source.warnings,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

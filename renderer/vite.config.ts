@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Builds the renderer to dist/renderer. `base: './'` makes every asset URL relative, so the
+// same build loads from file:// in Electron and from the serve host's root over HTTP.
+export default defineConfig({
+  root: here('.'),
+  base: './',
+  plugins: [react()],
+  build: {
+    outDir: here('../dist/renderer'),
+    emptyOutDir: true,
+    // Never inline assets as data: URLs; the CSP allows only 'self'.
+    assetsInlineLimit: 0,
+    sourcemap: true,
+  },
+  server: {
+    // `vite --config renderer/vite.config.ts` against a running serve host on RW_API (dev only).
+    proxy: process.env.RW_API ? { '/api': { target: process.env.RW_API, changeOrigin: false } } : undefined,
+  },
+});
