@@ -13,15 +13,21 @@ export class SseParser {
   private buffer = '';
   private event = '';
   private data: string[] = [];
+  /** The last chunk ended in \r: a \n starting the next one belongs to that line end. */
+  private skipLf = false;
 
   push(chunk: string): SseMessage[] {
+    if (chunk === '') return [];
+    if (this.skipLf && chunk.startsWith('\n')) chunk = chunk.slice(1);
+    this.skipLf = false;
     this.buffer += chunk;
     const out: SseMessage[] = [];
     for (;;) {
       const match = /\r\n|\r|\n/.exec(this.buffer);
       if (!match) break;
-      // A lone trailing \r may be the first half of \r\n: wait for the next chunk.
-      if (match[0] === '\r' && match.index === this.buffer.length - 1) break;
+      // A \r that ends the buffer ends its line now (no waiting for more data); a \n that
+      // may follow in the next chunk is the second half of the same line end.
+      if (match[0] === '\r' && match.index === this.buffer.length - 1) this.skipLf = true;
       const line = this.buffer.slice(0, match.index);
       this.buffer = this.buffer.slice(match.index + match[0].length);
       const message = this.line(line);
