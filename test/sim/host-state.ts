@@ -1,0 +1,387 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/*
+ * The state of one simulated host, as the shims in `test/sim/shims/` read it.
+ *
+ * The shims are POSIX sh + awk (they also run behind a real sshd, without Node), so the
+ * state lives in plain tab-separated files in the directory named by `RW_SIM_STATE`:
+ *
+ *   now            unix seconds the host believes it is (the scenario clock, not the wall clock)
+ *   hostname       the host's name
+ *   mounts.tsv     device fstype sizeKiB usedKiB availKiB inodes iused ifree mount   ("-" = no inode figures)
+ *   paths.txt      other existing paths; `df PATH` answers for the mount holding them
+ *   containers.tsv id name image command created createdText state exitCode labels volumes networks
+ *   volumes.tsv    name driver sizeBytes labels
+ *   images.tsv     id repository tag created createdText sizeBytes
+ *   machines.tsv   name state url driver        (docker-machine on a runner manager)
+ *   docker-down    present: the Docker daemon does not answer
+ *   calls.log      every shim call, one line, arguments separated by tabs (appended by the shims)
+ *
+ * Each file is replaced atomically (write + rename), so a shim never reads half a file
+ * unless a test writes one on purpose.
+ */
+
+const noTabs = z
+  .string()
+  .refine((s) => !/[\t\n\r]/.test(s), 'must not contain tabs or line breaks (state files are TSV)');
+const nonEmpty = noTabs.refine((s) => s.length > 0, 'must not be empty');
+const kib = z.number().int().nonnegative();
+
+/** GitLab Runner's job container labels (REFERENCE.md, GitLab Runner). */
+export const RUNNER_LABEL = {
+  jobId: 'com.gitlab.gitlab-runner.job.id',
+  jobUrl: 'com.gitlab.gitlab-runner.job.url',
+  jobRef: 'com.gitlab.gitlab-runner.job.ref',
+  jobSha: 'com.gitlab.gitlab-runner.job.sha',
+  projectId: 'com.gitlab.gitlab-runner.project.id',
+  pipelineId: 'com.gitlab.gitlab-runner.pipeline.id',
+  runnerId: 'com.gitlab.gitlab-runner.runner.id',
+  managed: 'com.gitlab.gitlab-runner.managed',
+  type: 'com.gitlab.gitlab-runner.type',
+} as const;
+
+/** One mounted filesystem, in KiB like `df -Pk`. */
+export const SimMount = z
+  .strictObject({
+    device: nonEmpty,
+    fstype: nonEmpty,
+    mount: nonEmpty.refine(
+      (s) => s.startsWith('/') && !/\s/.test(s),
+      'must be an absolute path without spaces',
+    ),
+    sizeKiB: kib,
+    usedKiB: kib,
+    availKiB: kib,
+    /** null: the filesystem reports no inode figures (df prints 0 and "-"). */
+    inodes: z.strictObject({ total: kib, used: kib, free: kib }).nullable(),
+  })
+  .refine((m) => m.usedKiB + m.availKiB <= m.sizeKiB, 'usedKiB + availKiB must not exceed sizeKiB');
+/** One mounted filesystem. */
+export type SimMount = z.infer<typeof SimMount>;
+
+/** A Docker container. */
+export const SimContainer = z.strictObject({
+  /** Full 64-hex id; `docker ps` shows 12 characters unless --no-trunc. */
+  id: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'),
+  name: nonEmpty,
+  image: nonEmpty,
+  command: noTabs.default(''),
+  /** Unix seconds. */
+  created: z.number().int().nonnegative(),
+  state: z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead']),
+  exitCode: z.number().int().default(0),
+  labels: z
+    .record(
+      nonEmpty.refine((k) => !/[=,]/.test(k), 'label keys must not contain "=" or ","'),
+      noTabs.refine((v) => !v.includes(','), 'label values must not contain ","'),
+    )
+    .default({}),
+  /** Names of the volumes the container mounts. */
+  volumes: z.array(nonEmpty.refine((s) => !s.includes(','), 'must not contain ","')).default([]),
+  networks: nonEmpty.default('bridge'),
+});
+/** A Docker container. */
+export type SimContainer = z.input<typeof SimContainer>;
+
+/** A Docker volume; which containers use it follows from their `volumes`. */
+export const SimVolume = z.strictObject({
+  name: nonEmpty.refine((s) => !s.includes(','), 'must not contain ","'),
+  driver: nonEmpty.default('local'),
+  sizeBytes: z.number().int().nonnegative(),
+  labels: z.record(nonEmpty, noTabs).default({}),
+});
+/** A Docker volume. */
+export type SimVolume = z.input<typeof SimVolume>;
+
+/** A Docker image. */
+export const SimImage = z.strictObject({
+  id: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>'),
+  repository: nonEmpty,
+  tag: nonEmpty.default('latest'),
+  /** Unix seconds. */
+  created: z.number().int().nonnegative(),
+  sizeBytes: z.number().int().nonnegative(),
+});
+/** A Docker image. */
+export type SimImage = z.input<typeof SimImage>;
+
+/** A machine `docker-machine ls` lists on a runner manager. */
+export const SimMachine = z.strictObject({
+  name: nonEmpty,
+  state: z.enum([
+    'Running',
+    'Stopped',
+    'Starting',
+    'Stopping',
+    'Error',
+    'Timeout',
+    'Saved',
+    'Paused',
+  ]),
+  /** e.g. tcp://127.0.1.3:2376; empty when the machine is not running. */
+  url: noTabs.default(''),
+  driver: nonEmpty.default('hetzner'),
+});
+/** A docker-machine machine. */
+export type SimMachine = z.input<typeof SimMachine>;
+
+/** Everything a simulated host answers about itself. */
+export const HostState = z.strictObject({
+  hostname: nonEmpty,
+  /** Unix seconds the host believes it is (drives "Up 5 minutes" and `until=` filters). */
+  now: z.number().int().nonnegative(),
+  mounts: z.array(SimMount).min(1, 'a host has at least one mount'),
+  /** Other existing directories; `df PATH` answers for the mount that holds them. */
+  paths: z
+    .array(
+      nonEmpty.refine(
+        (s) => s.startsWith('/') && !/\s/.test(s),
+        'must be an absolute path without spaces',
+      ),
+    )
+    .default([]),
+  containers: z.array(SimContainer).default([]),
+  volumes: z.array(SimVolume).default([]),
+  images: z.array(SimImage).default([]),
+  /** docker-machine machines (runner manager only); absent = no docker-machine state. */
+  machines: z.array(SimMachine).optional(),
+  dockerDown: z.boolean().default(false),
+});
+/** Everything a simulated host answers about itself (as written). */
+export type HostState = z.input<typeof HostState>;
+/** A host state after defaults. */
+export type ParsedHostState = z.output<typeof HostState>;
+
+/** Thrown for a state that cannot be written; says which field is wrong. */
+export class HostStateError extends Error {
+  override readonly name = 'HostStateError';
+}
+
+/** `2026-11-23 15:04:05 +0000 UTC`, the way `docker ps` prints CreatedAt. */
+export function dockerTime(unixSec: number): string {
+  const iso = new Date(unixSec * 1000).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
+}
+
+function writeAtomic(dir: string, file: string, text: string): void {
+  const target = join(dir, file);
+  const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, target);
+}
+
+const rows = (lines: string[][]): string => lines.map((cols) => cols.join('\t') + '\n').join('');
+const joinLabels = (labels: Record<string, string>): string =>
+  Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+
+/**
+ * Writes a host's state into `dir` (created if missing), each file replaced atomically.
+ * `calls.log` is left alone: it belongs to the shims. Throws HostStateError naming the
+ * offending field for invalid input.
+ */
+export function writeHostState(dir: string, state: HostState): void {
+  const parsed = HostState.safeParse(state);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') || '(root)' : '(root)';
+    throw new HostStateError(`invalid host state at ${where}: ${issue?.message ?? 'invalid'}`);
+  }
+  const s = parsed.data;
+  mkdirSync(dir, { recursive: true });
+  writeAtomic(dir, 'now', `${s.now}\n`);
+  writeAtomic(dir, 'hostname', `${s.hostname}\n`);
+  writeAtomic(
+    dir,
+    'mounts.tsv',
+    rows(
+      s.mounts.map((m) => [
+        m.device,
+        m.fstype,
+        String(m.sizeKiB),
+        String(m.usedKiB),
+        String(m.availKiB),
+        m.inodes ? String(m.inodes.total) : '-',
+        m.inodes ? String(m.inodes.used) : '-',
+        m.inodes ? String(m.inodes.free) : '-',
+        m.mount,
+      ]),
+    ),
+  );
+  writeAtomic(dir, 'paths.txt', s.paths.map((p) => p + '\n').join(''));
+  writeAtomic(
+    dir,
+    'containers.tsv',
+    rows(
+      s.containers.map((c) => [
+        c.id,
+        c.name,
+        c.image,
+        c.command,
+        String(c.created),
+        dockerTime(c.created),
+        c.state,
+        String(c.exitCode),
+        joinLabels(c.labels),
+        c.volumes.join(','),
+        c.networks,
+      ]),
+    ),
+  );
+  writeAtomic(
+    dir,
+    'volumes.tsv',
+    rows(s.volumes.map((v) => [v.name, v.driver, String(v.sizeBytes), joinLabels(v.labels)])),
+  );
+  writeAtomic(
+    dir,
+    'images.tsv',
+    rows(
+      s.images.map((i) => [
+        i.id,
+        i.repository,
+        i.tag,
+        String(i.created),
+        dockerTime(i.created),
+        String(i.sizeBytes),
+      ]),
+    ),
+  );
+  if (s.machines) {
+    writeAtomic(
+      dir,
+      'machines.tsv',
+      rows(s.machines.map((m) => [m.name, m.state, m.url, m.driver])),
+    );
+  }
+  const down = join(dir, 'docker-down');
+  if (s.dockerDown) writeFileSync(down, '');
+  else rmSync(down, { force: true });
+}
+
+/** One line of `calls.log`: the tool and its arguments. */
+export interface ShimCall {
+  tool: string;
+  args: string[];
+}
+
+/** Reads `calls.log` (every shim call so far), optionally from a byte offset. */
+export function readCalls(dir: string, fromOffset = 0): { calls: ShimCall[]; offset: number } {
+  const file = join(dir, 'calls.log');
+  if (!existsSync(file)) return { calls: [], offset: fromOffset };
+  const buf = readFileSync(file);
+  const text = buf.subarray(fromOffset).toString('utf8');
+  const end = text.lastIndexOf('\n') + 1; // a line still being appended waits for the next read
+  const calls = text
+    .slice(0, end)
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((line) => {
+      const [tool = '', ...args] = line.split('\t');
+      return { tool, args };
+    });
+  return { calls, offset: fromOffset + Buffer.byteLength(text.slice(0, end)) };
+}
+
+function readTsv(dir: string, file: string): string[][] {
+  const path = join(dir, file);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
+}
+
+const int = (s: string | undefined, what: string): number => {
+  const n = Number(s);
+  if (s === undefined || !Number.isInteger(n))
+    throw new HostStateError(`state file: ${what} is not an integer: ${JSON.stringify(s)}`);
+  return n;
+};
+const splitLabels = (s: string | undefined): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const kv of (s ?? '').split(',')) {
+    if (!kv) continue;
+    const eq = kv.indexOf('=');
+    if (eq < 0) out[kv] = '';
+    else out[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  return out;
+};
+
+/**
+ * Reads a host's state back (after shims changed it, e.g. `docker volume rm`). Throws
+ * HostStateError for files that are not well-formed.
+ */
+export function readHostState(dir: string): ParsedHostState {
+  const text = (f: string) =>
+    existsSync(join(dir, f)) ? readFileSync(join(dir, f), 'utf8').trim() : '';
+  const machineRows = existsSync(join(dir, 'machines.tsv')) ? readTsv(dir, 'machines.tsv') : null;
+  const raw: HostState = {
+    hostname: text('hostname'),
+    now: int(text('now'), 'now'),
+    mounts: readTsv(dir, 'mounts.tsv').map((r) => ({
+      device: r[0] ?? '',
+      fstype: r[1] ?? '',
+      sizeKiB: int(r[2], 'mount size'),
+      usedKiB: int(r[3], 'mount used'),
+      availKiB: int(r[4], 'mount avail'),
+      inodes:
+        r[5] === '-'
+          ? null
+          : { total: int(r[5], 'inodes'), used: int(r[6], 'iused'), free: int(r[7], 'ifree') },
+      mount: r[8] ?? '',
+    })),
+    paths: text('paths.txt').split('\n').filter(Boolean),
+    containers: readTsv(dir, 'containers.tsv').map((r) => ({
+      id: r[0] ?? '',
+      name: r[1] ?? '',
+      image: r[2] ?? '',
+      command: r[3] ?? '',
+      created: int(r[4], 'container created'),
+      state: (r[6] ?? '') as 'running',
+      exitCode: int(r[7], 'exit code'),
+      labels: splitLabels(r[8]),
+      volumes: (r[9] ?? '').split(',').filter(Boolean),
+      networks: r[10] ?? 'bridge',
+    })),
+    volumes: readTsv(dir, 'volumes.tsv').map((r) => ({
+      name: r[0] ?? '',
+      driver: r[1] ?? 'local',
+      sizeBytes: int(r[2], 'volume size'),
+      labels: splitLabels(r[3]),
+    })),
+    images: readTsv(dir, 'images.tsv').map((r) => ({
+      id: r[0] ?? '',
+      repository: r[1] ?? '',
+      tag: r[2] ?? '',
+      created: int(r[3], 'image created'),
+      sizeBytes: int(r[5], 'image size'),
+    })),
+    dockerDown: existsSync(join(dir, 'docker-down')),
+    ...(machineRows
+      ? {
+          machines: machineRows.map((r) => ({
+            name: r[0] ?? '',
+            state: (r[1] ?? '') as 'Running',
+            url: r[2] ?? '',
+            driver: r[3] ?? 'hetzner',
+          })),
+        }
+      : {}),
+  };
+  const parsed = HostState.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HostStateError(
+      `state file in ${dir} is malformed at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}`,
+    );
+  }
+  return parsed.data;
+}
+
+/** Paths of the shims directory, to put first on PATH. */
+export const SHIMS_DIR = new URL('./shims', import.meta.url).pathname;
