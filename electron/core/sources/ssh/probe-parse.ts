@@ -1,0 +1,453 @@
+import { z } from 'zod';
+import type { DiskUsage, LoadInfo, RunningJob } from '../../../../shared/machine';
+
+/** One section of a probe answer. */
+export interface ProbeSection {
+  stdout: string;
+  stderr: string;
+  /** Exit status; null when the section was cut off before its end marker. */
+  status: number | null;
+}
+
+/** A `runner-*` volume and its size (null when Docker did not say). */
+export interface RunnerVolume {
+  name: string;
+  sizeBytes: number | null;
+  /** Containers using it; null when unknown. */
+  links: number | null;
+}
+
+/**
+ * What a probe found. Each field is null when it could not be read, with the reason in
+ * `errors`; a null is never to be read as zero or empty.
+ */
+export interface ProbeReport {
+  disks: DiskUsage[] | null;
+  jobs: RunningJob[] | null;
+  load: LoadInfo | null;
+  /** Null also when volumes were not asked for. */
+  volumes: RunnerVolume[] | null;
+  /** Watched mounts that do not exist on the host (reported, not an error). */
+  absentMounts: string[];
+  /** One line per problem, naming the section ("df /var/lib/docker: …"). */
+  errors: string[];
+  /** False when the answer stopped before the final marker. */
+  complete: boolean;
+}
+
+/** Splits a probe answer into its sections; lines outside sections are ignored. */
+export function splitSections(output: string, nonce: string): { sections: Map<string, ProbeSection>; done: boolean } {
+  const sections = new Map<string, ProbeSection>();
+  const marker = `@@${nonce} `;
+  let current: { name: string; out: string[]; err: string[]; inErr: boolean } | null = null;
+  let done = false;
+  for (const line of output.split('\n')) {
+    if (line === `@@${nonce} done`) {
+      done = true;
+      continue;
+    }
+    if (!line.startsWith(marker)) {
+      if (current) (current.inErr ? current.err : current.out).push(line);
+      continue;
+    }
+    const rest = line.slice(marker.length);
+    const begin = /^begin (.+)$/.exec(rest);
+    const stderr = /^stderr (.+)$/.exec(rest);
+    const end = /^end (.+) (\d+)$/.exec(rest);
+    if (begin?.[1]) {
+      if (current) sections.set(current.name, close(current, null));
+      current = { name: begin[1], out: [], err: [], inErr: false };
+    } else if (stderr?.[1] && current?.name === stderr[1]) {
+      current.inErr = true;
+    } else if (end?.[1] && end[2] && current?.name === end[1]) {
+      sections.set(current.name, close(current, Number(end[2])));
+      current = null;
+    }
+  }
+  if (current) sections.set(current.name, close(current, null));
+  return { sections, done };
+}
+
+function close(s: { out: string[]; err: string[] }, status: number | null): ProbeSection {
+  // The script adds one newline before each marker; drop the blank lines that leaves.
+  return { stdout: trimBlank(s.out), stderr: trimBlank(s.err), status };
+}
+
+function trimBlank(lines: string[]): string {
+  return lines
+    .filter((l) => l.trim() !== '')
+    .join('\n');
+}
+
+/** One row of `df -P` (either `-k` or `-i`). */
+export interface DfRow {
+  filesystem: string;
+  total: number | null;
+  used: number | null;
+  avail: number | null;
+  mount: string;
+}
+
+const DF_ROW = /^(\S.*?)\s+(\d+|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+%|-)\s+(\/.*)$/;
+
+/**
+ * Parses `df -P` output: a header, then one row per filesystem (the mount point is the
+ * rest of the line, so it may contain spaces). Throws on anything else.
+ */
+export function parseDf(stdout: string, kind: 'k' | 'i'): DfRow[] {
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  const header = lines.shift();
+  const expected = kind === 'k' ? /^Filesystem\s+1024-blocks\s+Used\s+Available\s+Capacity\s+Mounted on$/ : /^Filesystem\s+Inodes\s+IUsed\s+IFree\s+IUse%\s+Mounted on$/;
+  if (!header || !expected.test(header.trim())) {
+    throw new Error(`unexpected df header ${JSON.stringify(header ?? '')}`);
+  }
+  if (lines.length === 0) throw new Error('df printed no filesystem');
+  return lines.map((line) => {
+    const m = DF_ROW.exec(line);
+    if (!m?.[1] || !m[6]) throw new Error(`unexpected df line ${JSON.stringify(line)}`);
+    const num = (s: string | undefined) => (s === undefined || s === '-' ? null : Number(s));
+    return { filesystem: m[1], total: num(m[2]), used: num(m[3]), avail: num(m[4]), mount: m[6] };
+  });
+}
+
+/** df's Use%: used / (used + available), rounded up; 0 for an empty filesystem. */
+export function usedPercent(used: number, avail: number): number {
+  const total = used + avail;
+  if (total <= 0) return 0;
+  return Math.min(100, Math.ceil((used * 100) / total));
+}
+
+function isAbsent(section: ProbeSection): boolean {
+  return section.status !== 0 && /No such file or directory/.test(section.stderr);
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+function sectionProblem(section: ProbeSection | undefined, what: string): string | null {
+  if (!section) return `${what}: missing from the answer`;
+  if (section.status === null) return `${what}: answer cut off`;
+  if (section.status !== 0) {
+    const why = firstLine(section.stderr) || firstLine(section.stdout);
+    return `${what}: exit status ${section.status}${why ? ` (${why})` : ''}`;
+  }
+  return null;
+}
+
+function parseDisks(
+  sections: Map<string, ProbeSection>,
+  mounts: readonly string[],
+  errors: string[],
+  absent: string[],
+): DiskUsage[] | null {
+  const disks: DiskUsage[] = [];
+  let failed = false;
+  for (const path of mounts) {
+    const section = sections.get(`df-k:${path}`);
+    if (section && isAbsent(section)) {
+      absent.push(path);
+      continue;
+    }
+    const problem = sectionProblem(section, `df ${path}`);
+    if (problem || !section) {
+      errors.push(problem ?? `df ${path}: missing`);
+      failed = true;
+      continue;
+    }
+    let row: DfRow;
+    try {
+      const rows = parseDf(section.stdout, 'k');
+      if (rows.length !== 1 || !rows[0]) throw new Error(`expected one filesystem, got ${rows.length}`);
+      row = rows[0];
+      if (row.total === null || row.used === null || row.avail === null) throw new Error('size figures missing');
+    } catch (error) {
+      errors.push(`df ${path}: ${(error as Error).message}`);
+      failed = true;
+      continue;
+    }
+    // Two watched paths on one filesystem are one disk, named by its real mount point.
+    if (disks.some((d) => d.mount === row.mount)) continue;
+    const used = row.used ?? 0;
+    const avail = row.avail ?? 0;
+    disks.push({
+      mount: row.mount,
+      sizeBytes: (row.total ?? 0) * 1024,
+      usedBytes: used * 1024,
+      availBytes: avail * 1024,
+      usedPct: usedPercent(used, avail),
+      ...inodesFor(sections.get(`df-i:${path}`), row.mount, errors, path),
+    });
+  }
+  // One watched mount unreadable makes the disk picture unknown: a full disk could hide there.
+  return failed ? null : disks;
+}
+
+function inodesFor(
+  section: ProbeSection | undefined,
+  mount: string,
+  errors: string[],
+  path: string,
+): Pick<DiskUsage, 'inodesTotal' | 'inodesUsed' | 'inodesUsedPct'> {
+  const unknown = { inodesTotal: null, inodesUsed: null, inodesUsedPct: null };
+  const problem = sectionProblem(section, `df -i ${path}`);
+  if (problem || !section) {
+    errors.push(problem ?? `df -i ${path}: missing`);
+    return unknown;
+  }
+  try {
+    const row = parseDf(section.stdout, 'i')[0];
+    if (!row || row.mount !== mount) throw new Error('inode row does not match the mount');
+    // Filesystems without fixed inodes (btrfs, xfs on some kernels) print 0 and "-".
+    if (row.total === null || row.used === null || row.avail === null || row.total === 0) return unknown;
+    return { inodesTotal: row.total, inodesUsed: row.used, inodesUsedPct: usedPercent(row.used, row.avail) };
+  } catch (error) {
+    errors.push(`df -i ${path}: ${(error as Error).message}`);
+    return unknown;
+  }
+}
+
+const LABEL_KEY = /^[A-Za-z0-9][A-Za-z0-9._/-]*$/;
+/** GitLab labels whose values are free text (a git ref may hold `,` and `=`). */
+const FREE_TEXT = new Set(['com.gitlab.gitlab-runner.job.ref', 'com.gitlab.gitlab-runner.job.url']);
+
+/**
+ * Splits Docker's `Labels` string (`k=v` pairs joined with commas, in no fixed order).
+ * Values may contain commas, so a comma-separated piece that does not start with a
+ * plausible `key=` continues the previous value; after a free-text GitLab label (ref,
+ * URL) only a dotted key (`com.example.x=`, as Docker recommends) starts a new label.
+ */
+export function parseDockerLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (text === '') return labels;
+  let lastKey: string | null = null;
+  for (const piece of text.split(',')) {
+    const eq = piece.indexOf('=');
+    const key = eq > 0 ? piece.slice(0, eq) : null;
+    const startsLabel =
+      key !== null &&
+      LABEL_KEY.test(key) &&
+      !Object.hasOwn(labels, key) &&
+      (lastKey === null || !FREE_TEXT.has(lastKey) || key.includes('.'));
+    if (startsLabel && key !== null) {
+      labels[key] = piece.slice(eq + 1);
+      lastKey = key;
+    } else if (lastKey !== null) {
+      labels[lastKey] += `,${piece}`;
+    } else {
+      throw new Error(`label text does not start with key=value: ${JSON.stringify(piece.slice(0, 60))}`);
+    }
+  }
+  return labels;
+}
+
+const DockerPsLine = z.object({
+  ID: z.string().min(1),
+  Names: z.string().min(1),
+  Labels: z.string(),
+  CreatedAt: z.string().optional(),
+  State: z.string().optional(),
+});
+
+const L = 'com.gitlab.gitlab-runner.';
+
+/** `2026-11-23 15:04:05 +0000 UTC` (docker ps CreatedAt) → ms, or null. */
+export function parseDockerTime(text: string | undefined): number | null {
+  if (!text) return null;
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.\d+)? ([+-]\d{2})(\d{2})\b/.exec(text);
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}${m[3]}:${m[4]}`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/**
+ * Turns `docker ps --format '{{json .}}'` lines of job containers into running jobs, one
+ * per job id (build, helper and service containers of a job collapse into one; the
+ * build container names it). Throws on a line that is not a container or a job id that
+ * is not a positive integer: one unreadable container makes the job list unknown.
+ */
+export function parseDockerPs(stdout: string): RunningJob[] {
+  const jobs = new Map<number, RunningJob & { named: boolean }>();
+  for (const line of stdout.split('\n')) {
+    if (line.trim() === '') continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch {
+      throw new Error(`docker ps line is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
+    }
+    const parsed = DockerPsLine.safeParse(json);
+    if (!parsed.success) throw new Error(`docker ps line lacks ID/Names/Labels: ${JSON.stringify(line.slice(0, 80))}`);
+    const c = parsed.data;
+    const labels = parseDockerLabels(c.Labels);
+    const jobId = positiveInt(labels[`${L}job.id`]);
+    if (jobId === null) {
+      throw new Error(`container ${c.Names}: job id label ${JSON.stringify(labels[`${L}job.id`] ?? null)} is not a job id`);
+    }
+    const isBuild = labels[`${L}type`] === 'build' || /-build$/.test(c.Names);
+    const created = parseDockerTime(c.CreatedAt);
+    const existing = jobs.get(jobId);
+    if (existing) {
+      if (isBuild && !existing.named) {
+        existing.containerName = c.Names;
+        existing.named = true;
+      }
+      if (created !== null && (existing.startedAt === null || created < existing.startedAt)) existing.startedAt = created;
+      existing.projectId ??= positiveInt(labels[`${L}project.id`]);
+      existing.pipelineId ??= positiveInt(labels[`${L}pipeline.id`]);
+      existing.runnerId ??= positiveInt(labels[`${L}runner.id`]);
+      existing.jobUrl ??= labels[`${L}job.url`] ?? null;
+      existing.ref ??= labels[`${L}job.ref`] ?? null;
+      continue;
+    }
+    jobs.set(jobId, {
+      jobId,
+      projectId: positiveInt(labels[`${L}project.id`]),
+      pipelineId: positiveInt(labels[`${L}pipeline.id`]),
+      runnerId: positiveInt(labels[`${L}runner.id`]),
+      containerName: c.Names,
+      jobUrl: labels[`${L}job.url`] ?? null,
+      ref: labels[`${L}job.ref`] ?? null,
+      name: null,
+      projectPath: null,
+      user: null,
+      startedAt: created,
+      seenIn: ['machine'],
+      named: isBuild,
+    });
+  }
+  return [...jobs.values()]
+    .map(({ named: _named, ...job }) => job)
+    .sort((a, b) => a.jobId - b.jobId);
+}
+
+function positiveInt(text: string | undefined): number | null {
+  if (text === undefined || !/^\d{1,15}$/.test(text)) return null;
+  const n = Number(text);
+  return n > 0 ? n : null;
+}
+
+/** `/proc/loadavg`: `0.52 0.58 0.59 1/467 12345`. */
+export function parseLoadavg(stdout: string): [number, number, number] {
+  const m = /^(\d+\.\d+) (\d+\.\d+) (\d+\.\d+) \d+\/\d+ \d+$/.exec(stdout.trim());
+  if (!m) throw new Error(`unexpected /proc/loadavg ${JSON.stringify(stdout.slice(0, 80))}`);
+  return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** `/proc/meminfo` MemTotal and MemAvailable in bytes. */
+export function parseMeminfo(stdout: string): { total: number; available: number } {
+  const get = (key: string) => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(stdout);
+    if (!m) throw new Error(`/proc/meminfo has no ${key}`);
+    return Number(m[1]) * 1024;
+  };
+  return { total: get('MemTotal'), available: get('MemAvailable') };
+}
+
+const SIZE_UNITS: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15 };
+
+/** Docker's human sizes (`123.5MB`, `0B`; decimal units, go-units HumanSize) → bytes. */
+export function parseHumanSize(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*([kKMGTP]?B)$/.exec(text.trim());
+  if (!m?.[1] || !m[2]) return null;
+  const unit = SIZE_UNITS[m[2]];
+  return unit === undefined ? null : Math.round(Number(m[1]) * unit);
+}
+
+const SystemDf = z.object({
+  Volumes: z
+    .array(z.object({ Name: z.string(), Size: z.string().optional(), Links: z.string().optional() }))
+    .nullable(),
+});
+
+/** `docker system df -v --format '{{json .}}'` → the `runner-*` volumes. */
+export function parseRunnerVolumes(stdout: string): RunnerVolume[] {
+  const line = stdout.split('\n').find((l) => l.trim().startsWith('{'));
+  if (!line) throw new Error('docker system df printed no JSON');
+  const parsed = SystemDf.safeParse(JSON.parse(line));
+  if (!parsed.success) throw new Error('docker system df answer has no Volumes list');
+  return (parsed.data.Volumes ?? [])
+    .filter((v) => v.Name.startsWith('runner-'))
+    .map((v) => ({
+      name: v.Name,
+      sizeBytes: v.Size === undefined ? null : parseHumanSize(v.Size),
+      links: v.Links !== undefined && /^\d+$/.test(v.Links) ? Number(v.Links) : null,
+    }));
+}
+
+/**
+ * Parses a whole probe answer. Strict: every section must be well-formed or its field is
+ * unknown (null, with the reason); a mount missing on the host is listed in
+ * `absentMounts` and does not affect the others.
+ */
+export function parseProbeOutput(
+  output: string,
+  nonce: string,
+  request: { mounts: readonly string[]; volumes: boolean },
+): ProbeReport {
+  const { sections, done } = splitSections(output, nonce);
+  const errors: string[] = [];
+  const absentMounts: string[] = [];
+  if (!done) errors.push('probe answer ended early');
+  const disks = parseDisks(sections, request.mounts, errors, absentMounts);
+
+  let jobs: RunningJob[] | null = null;
+  const ps = sections.get('docker-ps');
+  const psProblem = sectionProblem(ps, 'docker ps');
+  if (psProblem || !ps) errors.push(psProblem ?? 'docker ps: missing');
+  else {
+    try {
+      jobs = parseDockerPs(ps.stdout);
+    } catch (error) {
+      errors.push(`docker ps: ${(error as Error).message}`);
+    }
+  }
+
+  let volumes: RunnerVolume[] | null = null;
+  if (request.volumes) {
+    const section = sections.get('volumes');
+    const problem = sectionProblem(section, 'docker system df');
+    if (problem || !section) errors.push(problem ?? 'docker system df: missing');
+    else {
+      try {
+        volumes = parseRunnerVolumes(section.stdout);
+      } catch (error) {
+        errors.push(`docker system df: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  let load: LoadInfo | null = null;
+  const loadavg = sections.get('loadavg');
+  const loadProblem = sectionProblem(loadavg, '/proc/loadavg');
+  if (loadProblem || !loadavg) errors.push(loadProblem ?? '/proc/loadavg: missing');
+  else {
+    try {
+      const [load1, load5, load15] = parseLoadavg(loadavg.stdout);
+      load = { load1, load5, load15, cpus: null, memTotalBytes: null, memAvailableBytes: null };
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
+  }
+  if (load) {
+    const meminfo = sections.get('meminfo');
+    const memProblem = sectionProblem(meminfo, '/proc/meminfo');
+    if (memProblem || !meminfo) errors.push(memProblem ?? '/proc/meminfo: missing');
+    else {
+      try {
+        const mem = parseMeminfo(meminfo.stdout);
+        load.memTotalBytes = mem.total;
+        load.memAvailableBytes = mem.available;
+      } catch (error) {
+        errors.push((error as Error).message);
+      }
+    }
+    const nproc = sections.get('nproc');
+    const nprocProblem = sectionProblem(nproc, 'nproc');
+    if (nprocProblem || !nproc) errors.push(nprocProblem ?? 'nproc: missing');
+    else if (/^\d+$/.test(nproc.stdout.trim()) && Number(nproc.stdout.trim()) > 0) load.cpus = Number(nproc.stdout.trim());
+    else errors.push(`nproc: unexpected ${JSON.stringify(nproc.stdout.slice(0, 40))}`);
+  }
+  return { disks, jobs, load, volumes, absentMounts, errors, complete: done };
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * The probe: one POSIX sh script per host per cycle. Each section prints
+ *
+ *   @@<nonce> begin <name>
+ *   …the command's stdout…
+ *   @@<nonce> stderr <name>
+ *   …its stderr…
+ *   @@<nonce> end <name> <exit status>
+ *
+ * and the script ends with `@@<nonce> done`. The nonce is fresh per call, so nothing a
+ * command prints (a container name, a mount point) can fake a marker, and a missing
+ * `done` tells a cut-off answer from a complete one. The script gets its parameters as
+ * positional arguments (`sh -c SCRIPT rw-probe NONCE VOLUMES MOUNT…`), never spliced in.
+ */
+export const PROBE_SCRIPT = `n=$1; vol=$2; shift 2
+t=$(mktemp 2>/dev/null) || t=/tmp/rw-probe.$$
+trap 'rm -f "$t"' EXIT
+s() {
+  name=$1; shift
+  printf '@@%s begin %s\\n' "$n" "$name"
+  "$@" 2>"$t" </dev/null; rc=$?
+  printf '\\n@@%s stderr %s\\n' "$n" "$name"
+  cat "$t"
+  printf '\\n@@%s end %s %s\\n' "$n" "$name" "$rc"
+}
+for m in "$@"; do s "df-k:$m" df -Pk "$m"; done
+for m in "$@"; do s "df-i:$m" df -Pi "$m"; done
+s docker-ps docker ps --no-trunc --filter label=com.gitlab.gitlab-runner.job.id --format '{{json .}}'
+if [ "$vol" = 1 ]; then s volumes docker system df -v --format '{{json .}}'; fi
+s loadavg cat /proc/loadavg
+s meminfo cat /proc/meminfo
+s nproc nproc
+printf '@@%s done\\n' "$n"
+`;
+
+/** What one probe asks for. */
+export interface ProbeRequest {
+  /** Mounts to read with `df -Pk` / `df -Pi`, e.g. `/` and `/var/lib/docker`. */
+  mounts: readonly string[];
+  /** Also list `runner-*` volumes with their sizes (`docker system df -v`, slower). */
+  volumes: boolean;
+  /** Marker nonce; random unless a test fixes it. */
+  nonce?: string;
+}
+
+/** The argv to run on the host, and the nonce its answer will carry. */
+export function probeCommand(request: ProbeRequest): { argv: string[]; nonce: string } {
+  const nonce = request.nonce ?? randomBytes(8).toString('hex');
+  if (!/^[A-Za-z0-9]{8,64}$/.test(nonce)) throw new Error('probe nonce must be 8–64 letters or digits');
+  for (const mount of request.mounts) {
+    if (!mount.startsWith('/')) throw new Error(`probe mount must be an absolute path: ${mount}`);
+  }
+  return {
+    argv: ['sh', '-c', PROBE_SCRIPT, 'rw-probe', nonce, request.volumes ? '1' : '0', ...request.mounts],
+    nonce,
+  };
+}

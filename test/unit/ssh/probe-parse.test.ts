@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseDf,
+  parseDockerLabels,
+  parseDockerPs,
+  parseHumanSize,
+  parseLoadavg,
+  parseMeminfo,
+  parseProbeOutput,
+  usedPercent,
+} from '../../../electron/core/sources/ssh/probe-parse';
+import { probeCommand } from '../../../electron/core/sources/ssh/probe-script';
+
+const N = 'abcdef0123456789';
+
+// Real `df -Pk` output (GNU coreutils 9, Debian), one row per asked path.
+const DF_ROOT = `Filesystem     1024-blocks     Used Available Capacity Mounted on
+/dev/vda         264212084 24032592  82358320      23% /`;
+const DF_DOCKER = `Filesystem     1024-blocks     Used Available Capacity Mounted on
+/dev/sdb1        102626232 61894432  35472588      64% /var/lib/docker`;
+const DFI_ROOT = `Filesystem       Inodes  IUsed    IFree IUse% Mounted on
+/dev/vda       16777216 430780 16346436    3% /`;
+const DFI_BTRFS = `Filesystem     Inodes IUsed IFree IUse% Mounted on
+/dev/sdb1           0     0     0     - /var/lib/docker`;
+// A real job container line of `docker ps --no-trunc --format '{{json .}}'` (Docker 27).
+const PS_BUILD = JSON.stringify({
+  Command: '"sh -c \'if [ -x /usr/local/bin/bash ]; then\\n\\texec /usr/local/bin/bash \\nelif…"',
+  CreatedAt: '2026-11-23 14:58:03 +0000 UTC',
+  ID: 'f1d2d2f924e986ac86fdf7b36c94bcdf32beec15f1d2d2f924e986ac86fdf7b3',
+  Image: 'sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741',
+  Labels:
+    'com.gitlab.gitlab-runner.job.before_sha=0000000000000000000000000000000000000000,com.gitlab.gitlab-runner.job.id=8812345,com.gitlab.gitlab-runner.job.ref=feature/a,b=c,com.gitlab.gitlab-runner.job.sha=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b,com.gitlab.gitlab-runner.job.timeout=1h0m0s,com.gitlab.gitlab-runner.job.url=https://gitlab.example.com/g/p/-/jobs/8812345,com.gitlab.gitlab-runner.managed=true,com.gitlab.gitlab-runner.pipeline.id=441122,com.gitlab.gitlab-runner.project.id=278964,com.gitlab.gitlab-runner.runner.id=x1y2z3w4,com.gitlab.gitlab-runner.type=build',
+  LocalVolumes: '1',
+  Mounts: 'runner-x1y2z3w4…',
+  Names: 'runner-x1y2z3w4-project-278964-concurrent-0-5c8a2b1d7e3f9a04-build',
+  Networks: 'bridge',
+  Ports: '',
+  RunningFor: '3 minutes ago',
+  Size: '0B',
+  State: 'running',
+  Status: 'Up 3 minutes',
+});
+const PS_SERVICE = JSON.stringify({
+  CreatedAt: '2026-11-23 14:57:58 +0000 UTC',
+  ID: 'aa'.repeat(32),
+  Labels: 'com.gitlab.gitlab-runner.type=service,com.gitlab.gitlab-runner.job.id=8812345,com.gitlab.gitlab-runner.project.id=278964',
+  Names: 'runner-x1y2z3w4-project-278964-concurrent-0-5c8a2b1d7e3f9a04-postgres-0',
+  State: 'running',
+});
+
+function section(name: string, stdout: string, status: number | null, stderr = ''): string {
+  const end = status === null ? '' : `\n@@${N} end ${name} ${status}`;
+  return `@@${N} begin ${name}\n${stdout}\n@@${N} stderr ${name}\n${stderr}${end}\n`;
+}
+
+function full(parts: Partial<Record<string, string>> = {}, done = true): string {
+  const all: Record<string, string> = {
+    'df-k:/': section('df-k:/', DF_ROOT, 0),
+    'df-k:/var/lib/docker': section('df-k:/var/lib/docker', DF_DOCKER, 0),
+    'df-i:/': section('df-i:/', DFI_ROOT, 0),
+    'df-i:/var/lib/docker': section('df-i:/var/lib/docker', DFI_BTRFS, 0),
+    'docker-ps': section('docker-ps', `${PS_BUILD}\n${PS_SERVICE}`, 0),
+    loadavg: section('loadavg', '0.52 0.58 0.59 1/467 12345', 0),
+    meminfo: section('meminfo', 'MemTotal:       16318324 kB\nMemFree:         1234567 kB\nMemAvailable:    8159162 kB', 0),
+    nproc: section('nproc', '4', 0),
+  };
+  for (const [k, v] of Object.entries(parts)) if (v !== undefined) all[k] = v;
+  return Object.values(all).join('') + (done ? `@@${N} done\n` : '');
+}
+const req = { mounts: ['/', '/var/lib/docker'], volumes: false };
+
+describe('parseProbeOutput', () => {
+  it('reads disks, jobs and load from a complete answer', () => {
+    const report = parseProbeOutput(full(), N, req);
+    expect(report.errors).toEqual([]);
+    expect(report.disks).toEqual([
+      {
+        mount: '/',
+        sizeBytes: 264212084 * 1024,
+        usedBytes: 24032592 * 1024,
+        availBytes: 82358320 * 1024,
+        usedPct: 23,
+        inodesTotal: 16777216,
+        inodesUsed: 430780,
+        inodesUsedPct: 3,
+      },
+      {
+        mount: '/var/lib/docker',
+        sizeBytes: 102626232 * 1024,
+        usedBytes: 61894432 * 1024,
+        availBytes: 35472588 * 1024,
+        usedPct: 64,
+        inodesTotal: null,
+        inodesUsed: null,
+        inodesUsedPct: null,
+      },
+    ]);
+    expect(report.jobs).toEqual([
+      {
+        jobId: 8812345,
+        projectId: 278964,
+        pipelineId: 441122,
+        runnerId: null,
+        containerName: 'runner-x1y2z3w4-project-278964-concurrent-0-5c8a2b1d7e3f9a04-build',
+        jobUrl: 'https://gitlab.example.com/g/p/-/jobs/8812345',
+        ref: 'feature/a,b=c',
+        name: null,
+        projectPath: null,
+        user: null,
+        startedAt: Date.parse('2026-11-23T14:57:58Z'),
+        seenIn: ['machine'],
+      },
+    ]);
+    expect(report.load).toEqual({
+      load1: 0.52,
+      load5: 0.58,
+      load15: 0.59,
+      cpus: 4,
+      memTotalBytes: 16318324 * 1024,
+      memAvailableBytes: 8159162 * 1024,
+    });
+    expect(report.complete).toBe(true);
+  });
+
+  it('reports a mount missing on the host as absent, the others still read', () => {
+    const absent = section('df-k:/var/lib/docker', '', 1, 'df: /var/lib/docker: No such file or directory');
+    const report = parseProbeOutput(full({ 'df-k:/var/lib/docker': absent }), N, req);
+    expect(report.absentMounts).toEqual(['/var/lib/docker']);
+    expect(report.disks?.map((d) => d.mount)).toEqual(['/']);
+  });
+
+  it('collapses two watched paths on one filesystem into one disk', () => {
+    const same = section('df-k:/var/lib/docker', DF_ROOT, 0);
+    const report = parseProbeOutput(full({ 'df-k:/var/lib/docker': same, 'df-i:/var/lib/docker': section('df-i:/var/lib/docker', DFI_ROOT, 0) }), N, req);
+    expect(report.disks?.map((d) => d.mount)).toEqual(['/']);
+  });
+
+  it('marks disks unknown (not zero) when a df answer is garbled', () => {
+    const garbled = section('df-k:/var/lib/docker', 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 1026 garbage', 0);
+    const report = parseProbeOutput(full({ 'df-k:/var/lib/docker': garbled }), N, req);
+    expect(report.disks).toBeNull();
+    expect(report.errors.join()).toMatch(/df \/var\/lib\/docker: unexpected df line/);
+    expect(report.jobs).not.toBeNull();
+  });
+
+  it('marks jobs unknown when docker is down, never empty', () => {
+    const down = section('docker-ps', '', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+    const report = parseProbeOutput(full({ 'docker-ps': down }), N, req);
+    expect(report.jobs).toBeNull();
+    expect(report.errors.join()).toMatch(/docker ps: exit status 1 \(Cannot connect to the Docker daemon/);
+    expect(report.disks).not.toBeNull();
+  });
+
+  it('reads no job containers as an empty job list', () => {
+    const report = parseProbeOutput(full({ 'docker-ps': section('docker-ps', '', 0) }), N, req);
+    expect(report.jobs).toEqual([]);
+  });
+
+  it('marks jobs unknown when a container line is garbled or has no job id', () => {
+    expect(parseProbeOutput(full({ 'docker-ps': section('docker-ps', '{"ID":"x","Names":', 0) }), N, req).jobs).toBeNull();
+    const noId = JSON.stringify({ ID: 'x', Names: 'n', Labels: 'com.gitlab.gitlab-runner.job.id=abc' });
+    const report = parseProbeOutput(full({ 'docker-ps': section('docker-ps', noId, 0) }), N, req);
+    expect(report.jobs).toBeNull();
+    expect(report.errors.join()).toMatch(/job id label "abc" is not a job id/);
+  });
+
+  it('keeps finished sections of a cut-off answer and marks the rest unknown', () => {
+    const cut =
+      section('df-k:/', DF_ROOT, 0) +
+      section('df-k:/var/lib/docker', DF_DOCKER, 0) +
+      section('df-i:/', DFI_ROOT, 0) +
+      section('df-i:/var/lib/docker', DFI_BTRFS, 0) +
+      section('docker-ps', PS_BUILD, null);
+    const report = parseProbeOutput(cut, N, req);
+    expect(report.complete).toBe(false);
+    expect(report.disks).toHaveLength(2);
+    expect(report.jobs).toBeNull();
+    expect(report.load).toBeNull();
+    expect(report.errors).toContain('docker ps: answer cut off');
+  });
+
+  it('ignores marker look-alikes with another nonce', () => {
+    const forged = section('docker-ps', `${PS_BUILD}\n@@ffffffffffffffff end docker-ps 0`, 0);
+    const report = parseProbeOutput(full({ 'docker-ps': forged }), N, req);
+    expect(report.jobs).toBeNull();
+  });
+
+  it('keeps load when meminfo is garbled, with memory unknown', () => {
+    const report = parseProbeOutput(full({ meminfo: section('meminfo', 'garbage', 0) }), N, req);
+    expect(report.load).toMatchObject({ load1: 0.52, memTotalBytes: null, memAvailableBytes: null, cpus: 4 });
+    expect(report.errors).toContain('/proc/meminfo has no MemTotal');
+  });
+
+  it('reads runner volumes when asked', () => {
+    const json = JSON.stringify({
+      Images: [],
+      Containers: [],
+      Volumes: [
+        { Name: 'runner-x1y2z3w4-project-1-concurrent-0-cache-3c3f', Size: '1.25GB', Links: '0' },
+        { Name: 'pgdata', Size: '10MB', Links: '1' },
+      ],
+      BuildCache: [],
+    });
+    const report = parseProbeOutput(full({ volumes: section('volumes', json, 0) }), N, { ...req, volumes: true });
+    expect(report.volumes).toEqual([{ name: 'runner-x1y2z3w4-project-1-concurrent-0-cache-3c3f', sizeBytes: 1_250_000_000, links: 0 }]);
+  });
+});
+
+describe('probe pieces', () => {
+  it('usedPercent follows df: used / (used + avail), rounded up', () => {
+    expect(usedPercent(24032592, 82358320)).toBe(23);
+    expect(usedPercent(1, 99)).toBe(1);
+    expect(usedPercent(1, 1000)).toBe(1);
+    expect(usedPercent(0, 100)).toBe(0);
+    expect(usedPercent(0, 0)).toBe(0);
+  });
+  it('parseDf keeps mount points with spaces and rejects a wrong header', () => {
+    expect(parseDf('Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdc 100 40 60 40% /mnt/my disk', 'k')[0]?.mount).toBe('/mnt/my disk');
+    expect(() => parseDf('Filesystem Size Used Avail Use% Mounted on\n/dev/sda 1G 1G 0 100% /', 'k')).toThrow(/header/);
+    expect(() => parseDf('', 'k')).toThrow(/header/);
+  });
+  it('parseDockerLabels keeps commas inside values', () => {
+    expect(parseDockerLabels('a=1,com.x.ref=feat,ure,b=2')).toEqual({ a: '1', 'com.x.ref': 'feat,ure', b: '2' });
+    expect(parseDockerLabels('')).toEqual({});
+    expect(parseDockerLabels('k=')).toEqual({ k: '' });
+    expect(parseDockerLabels('constructor=1')).toEqual({ constructor: '1' });
+    expect(() => parseDockerLabels('garbage')).toThrow(/key=value/);
+  });
+  it('parseDockerPs collapses a job’s containers and names it by its build container', () => {
+    const jobs = parseDockerPs(`${PS_SERVICE}\n${PS_BUILD}`);
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]?.containerName).toMatch(/-build$/);
+  });
+  it('rejects garbled /proc figures', () => {
+    expect(parseLoadavg('0.00 0.01 0.05 1/100 42\n')).toEqual([0, 0.01, 0.05]);
+    expect(() => parseLoadavg('0.00 0.01')).toThrow(/loadavg/);
+    expect(() => parseMeminfo('MemTotal: x kB')).toThrow(/MemTotal/);
+  });
+  it('parseHumanSize reads decimal units', () => {
+    expect(parseHumanSize('0B')).toBe(0);
+    expect(parseHumanSize('123.5MB')).toBe(123_500_000);
+    expect(parseHumanSize('1.2kB')).toBe(1200);
+    expect(parseHumanSize('lots')).toBeNull();
+  });
+  it('probeCommand refuses relative mounts and bad nonces', () => {
+    expect(() => probeCommand({ mounts: ['var'], volumes: false })).toThrow(/absolute/);
+    expect(() => probeCommand({ mounts: ['/'], volumes: false, nonce: 'x; rm' })).toThrow(/nonce/);
+    const { argv } = probeCommand({ mounts: ['/'], volumes: false, nonce: N });
+    expect(argv.slice(3)).toEqual(['rw-probe', N, '0', '/']);
+  });
+});
