@@ -1,0 +1,109 @@
+import { resolve } from 'node:path';
+import { parseSettings } from '../../core/config/load-settings';
+import { createEnvFileSecretSource } from '../../core/config/secrets';
+import { createRuntime } from '../../core/runtime';
+import { startServeHost } from '../../serve/serve-host';
+import { ensureRendererBuilt } from '../build-renderer';
+import type { CliCommand } from '../command';
+import { findElectronBinary } from '../electron-binary';
+import { launchElectronDemo } from '../launch-electron';
+import { openInBrowser } from '../open-browser';
+import { flag, intOption, stringOption } from '../option-values';
+import { defaultRendererDir } from '../project-paths';
+import { startSimulatedFleet } from '../simulated-fleet';
+import { waitForAbort } from '../wait-for-abort';
+
+/** `demo`: the simulated fleet in the desktop app, or in the browser when Electron is absent. */
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  summary: 'run Runner Watch against a simulated fleet (no accounts needed)',
+  usage: 'demo [--port N] [--no-open] [--vms N] [--seed N] [--browser]',
+  options: {
+    port: { type: 'string', short: 'p' },
+    'no-open': { type: 'boolean' },
+    vms: { type: 'string' },
+    seed: { type: 'string' },
+    browser: { type: 'boolean' },
+    'renderer-dir': { type: 'string' },
+  },
+  optionHelp: {
+    port: 'N     port of the browser UI (default 0: a free one)',
+    'no-open': 'print the URL but do not open a browser',
+    vms: 'N     autoscaled VMs in the simulated fleet (default 8)',
+    seed: 'N     seed of the simulation, for a repeatable fleet (default 1)',
+    browser: 'use the browser UI even when an Electron binary is installed',
+    'renderer-dir': 'DIR  serve this built renderer instead of dist/renderer',
+  },
+  details:
+    'With an Electron binary (ELECTRON_OVERRIDE_DIST_PATH, or node_modules/electron/dist) the\n' +
+    'desktop app starts with RW_DEMO=1; otherwise the serve host starts and prints one line\n' +
+    '"Runner Watch: http://127.0.0.1:PORT/?token=TOKEN". Stops on SIGINT/SIGTERM (exit 0).',
+  async run(context, args) {
+    const port = intOption(args, 'port', 0, 65_535, 0);
+    const vms = intOption(args, 'vms', 1, 1000, 8);
+    const seed = intOption(args, 'seed', 0, 2 ** 31 - 1, 1);
+    const rendererDir = resolve(
+      context.cwd,
+      stringOption(args, 'renderer-dir') ?? defaultRendererDir,
+    );
+
+    const rendererProblem = await ensureRendererBuilt(rendererDir, context.err);
+    const electron = flag(args, 'browser') ? null : findElectronBinary(context.env);
+    if (electron) {
+      if (rendererProblem) context.err(`warning: ${rendererProblem}`);
+      context.err(`starting the desktop app (Electron: ${electron}) with the simulated fleet`);
+      return launchElectronDemo({
+        binary: electron,
+        env: context.env,
+        vms,
+        seed,
+        signal: context.signal,
+        log: context.err,
+      });
+    }
+    context.err(
+      'no Electron binary here: starting the browser UI (serve host) with the simulated fleet',
+    );
+    if (rendererProblem) context.err(`warning: ${rendererProblem}; the API works meanwhile`);
+
+    const sim = await startSimulatedFleet({ vms, seed });
+    try {
+      const settings = parseSettings(sim.settings, 'of the simulated fleet');
+      const runtime = await createRuntime({
+        settings,
+        secrets: createEnvFileSecretSource({
+          env: sim.env,
+          warn: (m) => context.err(`warning: ${m}`),
+        }),
+        host: 'serve',
+        demo: true,
+        version: context.version,
+      });
+      try {
+        const server = await startServeHost({
+          runtime,
+          port,
+          rendererDir,
+          warn: (message) => context.err(`warning: ${message}`),
+        });
+        try {
+          runtime.engine.start();
+          const url = `${server.url}?token=${server.token}`;
+          context.out(`Runner Watch: ${url}`);
+          if (!flag(args, 'no-open') && !(await openInBrowser(url))) {
+            context.err('could not open a browser: open the URL above yourself');
+          }
+          await waitForAbort(context.signal);
+          context.err('stopping…');
+        } finally {
+          await server.dispose();
+        }
+      } finally {
+        await runtime.dispose();
+      }
+    } finally {
+      await sim.dispose();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,7 @@
+import type { CliCommand } from '../command';
+import { demoCommand } from './demo';
+import { scanCommand } from './scan';
+import { serveCommand } from './serve';
+
+/** Every `runner-watch` command. Adding one: a file in this folder and a line here. */
+export const commands: readonly CliCommand[] = [demoCommand, serveCommand, scanCommand];

@@ -1,0 +1,57 @@
+import type { FleetSnapshot } from '../../../shared/fleet';
+import type { CliCommand } from '../command';
+import { flag, requiredString } from '../option-values';
+import { openRuntimeFromConfig } from '../open-runtime';
+import { formatSnapshotText } from '../snapshot-text';
+
+/** `scan`: one collection cycle, printed as a table or as the FleetSnapshot JSON. */
+export const scanCommand: CliCommand = {
+  name: 'scan',
+  summary: 'collect once from every source and print the fleet',
+  usage: 'scan --config FILE [--json]',
+  options: {
+    config: { type: 'string', short: 'c' },
+    json: { type: 'boolean' },
+  },
+  optionHelp: {
+    config: 'FILE  the JSON config (see docs/cli.md)',
+    json: 'print the FleetSnapshot as JSON instead of a table',
+  },
+  details:
+    'Exit 0 when at least one source answered (failures are listed on stderr), 2 when the\n' +
+    'config is bad or every source failed.',
+  async run(context, args) {
+    const config = requiredString(args, 'config', 'FILE');
+    const { runtime } = await openRuntimeFromConfig(context, { configPath: config, host: 'cli' });
+    try {
+      const snapshot = await Promise.race([
+        runtime.engine.runOnce(),
+        new Promise<null>((resolve) =>
+          context.signal.addEventListener('abort', () => resolve(null), { once: true }),
+        ),
+      ]);
+      if (snapshot === null) return 0;
+      const failed = failingSources(snapshot);
+      if (snapshot.sources.length > 0 && failed.length === snapshot.sources.length) {
+        context.err(`runner-watch: all sources failed: ${failed.join('; ')}`);
+        return 2;
+      }
+      if (flag(args, 'json')) {
+        context.out(JSON.stringify(snapshot, null, 2));
+      } else {
+        for (const line of formatSnapshotText(snapshot)) context.out(line);
+      }
+      for (const failure of failed) context.err(`warning: source ${failure}`);
+      return 0;
+    } finally {
+      await runtime.dispose();
+    }
+  },
+};
+
+/** `<source id>: <error>` for every source whose last run failed. */
+function failingSources(snapshot: FleetSnapshot): string[] {
+  return snapshot.sources
+    .filter((s) => s.lastError !== null)
+    .map((s) => `${s.id}: ${s.lastError?.message ?? 'failed'}`);
+}
