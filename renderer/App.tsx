@@ -32,7 +32,8 @@ function Header() {
       </nav>
       {info.data ? (
         <span className="app-info muted small">
-          {info.data.demo ? <span className="badge badge-demo">demo</span> : null} v{info.data.version} · {info.data.host}
+          {info.data.demo ? <span className="badge badge-demo">demo</span> : null} v
+          {info.data.version} · {info.data.host}
         </span>
       ) : null}
       {info.data && info.data.warnings.length > 0 ? (

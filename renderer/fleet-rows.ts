@@ -40,7 +40,11 @@ export interface Sort {
  * Staleness as of `now`: the engine marks fields stale when it publishes, but between
  * pushes time passes, so the row re-checks against the source's interval too.
  */
-export function isStale(field: Observed<unknown>, intervals: ReadonlyMap<string, number>, now: number): boolean {
+export function isStale(
+  field: Observed<unknown>,
+  intervals: ReadonlyMap<string, number>,
+  now: number,
+): boolean {
   if (field.stale) return true;
   if (field.observedAt === null) return true;
   const interval = field.source ? intervals.get(field.source) : undefined;
@@ -76,7 +80,12 @@ function toRow(machine: Machine, intervals: ReadonlyMap<string, number>, now: nu
       machine.status.value ?? 'unknown',
       machine.serverType ?? '',
       ...Object.values(machine.labels),
-      ...(jobs ?? []).flatMap((job) => [String(job.jobId), job.projectPath ?? '', job.name ?? '', job.ref ?? '']),
+      ...(jobs ?? []).flatMap((job) => [
+        String(job.jobId),
+        job.projectPath ?? '',
+        job.name ?? '',
+        job.ref ?? '',
+      ]),
     ]
       .join(' ')
       .toLowerCase(),
@@ -87,7 +96,10 @@ function toRow(machine: Machine, intervals: ReadonlyMap<string, number>, now: nu
  * Containers seen on the machine plus jobs GitLab links to it that no container shows.
  * Unknown only when neither side has a reading: GitLab's list alone is a lower bound.
  */
-function mergeJobs(onMachine: RunningJob[] | null, fromGitlab: RunningJob[] | null): RunningJob[] | null {
+function mergeJobs(
+  onMachine: RunningJob[] | null,
+  fromGitlab: RunningJob[] | null,
+): RunningJob[] | null {
   if (onMachine === null && fromGitlab === null) return null;
   const out = [...(onMachine ?? [])];
   const ids = new Set(out.map((job) => job.jobId));
@@ -106,7 +118,11 @@ const WATCHED: ReadonlyArray<readonly [string, (m: Machine) => Observed<unknown>
  * The age of the oldest reading the row shows (a fresh status must not hide an old disk
  * figure), stale when any read field is stale, with every field's error.
  */
-function freshnessOf(machine: Machine, intervals: ReadonlyMap<string, number>, now: number): Freshness {
+function freshnessOf(
+  machine: Machine,
+  intervals: ReadonlyMap<string, number>,
+  now: number,
+): Freshness {
   const errors = new Set<string>();
   const staleFields: string[] = [];
   let oldest: number | null = null;

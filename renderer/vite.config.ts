@@ -1,8 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+// Absolute paths from this file's folder, so the build works from any working directory.
+const here = (path: string) => `${import.meta.dirname}/${path}`;
 
 // Builds the renderer to dist/renderer. `base: './'` makes every asset URL relative, so the
 // same build loads from file:// in Electron and from the serve host's root over HTTP.
@@ -19,6 +19,8 @@ export default defineConfig({
   },
   server: {
     // `vite --config renderer/vite.config.ts` against a running serve host on RW_API (dev only).
-    proxy: process.env.RW_API ? { '/api': { target: process.env.RW_API, changeOrigin: false } } : undefined,
+    proxy: process.env.RW_API
+      ? { '/api': { target: process.env.RW_API, changeOrigin: false } }
+      : undefined,
   },
 });

@@ -5,7 +5,9 @@ const TransportContext = createContext<Transport | null>(null);
 
 /** Makes the chosen transport available to the hooks of renderer/api. */
 export function TransportProvider(props: { transport: Transport; children: ReactNode }) {
-  return <TransportContext.Provider value={props.transport}>{props.children}</TransportContext.Provider>;
+  return (
+    <TransportContext.Provider value={props.transport}>{props.children}</TransportContext.Provider>
+  );
 }
 
 /** The transport; hooks use this instead of touching `window` (STYLE.md §5). */

@@ -18,7 +18,10 @@ export type FleetEventOutcome =
  * with `version - 1` (shared/fleet.ts); anything else is a gap, and guessing would show
  * machines that no longer exist, so the caller fetches a fresh snapshot instead.
  */
-export function applyFleetEvent(current: FleetSnapshot | undefined, event: FleetEvent): FleetEventOutcome {
+export function applyFleetEvent(
+  current: FleetSnapshot | undefined,
+  event: FleetEvent,
+): FleetEventOutcome {
   if (event.type === 'snapshot') return { kind: 'replaced', snapshot: event.snapshot };
   if (!current) return { kind: 'gap', have: null, got: event.version };
   if (event.version <= current.version) return { kind: 'ignored', snapshot: current };

@@ -1,4 +1,9 @@
-import { eventChannels, invokeChannels, type InvokeChannel, type ResponseOf } from '../../shared/api';
+import {
+  eventChannels,
+  invokeChannels,
+  type InvokeChannel,
+  type ResponseOf,
+} from '../../shared/api';
 import type { ErrorCode } from '../../shared/errors';
 import { SseParser } from './sse';
 import {
@@ -54,7 +59,11 @@ export function createHttpTransport(options: HttpTransportOptions = {}): Transpo
       try {
         json = JSON.parse(text);
       } catch {
-        throw new TransportError('bad_response', `${channel}: the answer is not JSON`, response.status);
+        throw new TransportError(
+          'bad_response',
+          `${channel}: the answer is not JSON`,
+          response.status,
+        );
       }
       return parseResponse(channel, json, response.status);
     },
@@ -100,7 +109,10 @@ function codeForStatus(status: number): ErrorCode {
 
 function networkError(what: string, error: unknown): TransportError {
   const reason = error instanceof Error ? error.message : String(error);
-  return new TransportError('unreachable', `${what}: no answer from the Runner Watch host (${reason}); is it still running?`);
+  return new TransportError(
+    'unreachable',
+    `${what}: no answer from the Runner Watch host (${reason}); is it still running?`,
+  );
 }
 
 async function readText(channel: string, response: Response): Promise<string> {
@@ -111,7 +123,11 @@ async function readText(channel: string, response: Response): Promise<string> {
   }
 }
 
-function parseResponse<C extends InvokeChannel>(channel: C, json: unknown, status: number): ResponseOf<C> {
+function parseResponse<C extends InvokeChannel>(
+  channel: C,
+  json: unknown,
+  status: number,
+): ResponseOf<C> {
   const parsed = invokeChannels[channel].response.safeParse(json);
   if (!parsed.success) {
     throw new TransportError('bad_response', `${channel}: ${describeIssue(parsed.error)}`, status);
@@ -153,12 +169,15 @@ function openEventStream(
       } catch (error) {
         throw networkError('event stream', error);
       }
-      if (!response.ok) throw httpError('event stream', response.status, await response.text().catch(() => ''));
-      if (!response.body) throw new TransportError('bad_response', 'event stream: the answer has no body');
+      if (!response.ok)
+        throw httpError('event stream', response.status, await response.text().catch(() => ''));
+      if (!response.body)
+        throw new TransportError('bad_response', 'event stream: the answer has no body');
       failures = 0;
       status({ state: 'live' });
       await readEvents(response.body, handlers, () => stopped);
-      if (!stopped) throw new TransportError('unreachable', 'event stream: the host closed the connection');
+      if (!stopped)
+        throw new TransportError('unreachable', 'event stream: the host closed the connection');
     } catch (error) {
       if (stopped) return;
       failures += 1;

@@ -1,6 +1,17 @@
-import { eventChannels, invokeChannels, type InvokeChannel, type ResponseOf } from '../../shared/api';
+import {
+  eventChannels,
+  invokeChannels,
+  type InvokeChannel,
+  type ResponseOf,
+} from '../../shared/api';
 import type { RunnerWatchBridge } from './bridge';
-import { describeIssue, parseApiError, TransportError, type EventHandlers, type Transport } from './transport';
+import {
+  describeIssue,
+  parseApiError,
+  TransportError,
+  type EventHandlers,
+  type Transport,
+} from './transport';
 
 /**
  * Transport over the Electron preload bridge. The main process may answer with the value

@@ -2,7 +2,13 @@ import { QueryClient } from '@tanstack/react-query';
 import { isTransportError } from './transport';
 
 /** Errors that another try cannot fix: the user has to act (token, config, bad data). */
-const FINAL_CODES = new Set(['unauthenticated', 'bad_input', 'bad_response', 'forbidden', 'not_found']);
+const FINAL_CODES = new Set([
+  'unauthenticated',
+  'bad_input',
+  'bad_response',
+  'forbidden',
+  'not_found',
+]);
 
 /** The renderer's QueryClient, with defaults chosen for a push-updated cache. */
 export function createQueryClient(): QueryClient {
@@ -18,7 +24,8 @@ export function createQueryClient(): QueryClient {
         // A reconnect gets a fresh snapshot from the event stream itself.
         refetchOnReconnect: false,
         // Retry only what may heal by itself (host restarting); a 401 needs the user.
-        retry: (failures, error) => failures < 3 && !(isTransportError(error) && FINAL_CODES.has(error.code)),
+        retry: (failures, error) =>
+          failures < 3 && !(isTransportError(error) && FINAL_CODES.has(error.code)),
         retryDelay: (attempt) => Math.min(5_000, 500 * 2 ** attempt),
       },
     },

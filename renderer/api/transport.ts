@@ -30,9 +30,7 @@ export const OPEN_WITH_TOKEN_MESSAGE =
 
 /** State of the push event stream, for the "live" indicator and the sign-in state. */
 export type StreamStatus =
-  | { state: 'connecting' }
-  | { state: 'live' }
-  | { state: 'down'; error: TransportError };
+  { state: 'connecting' } | { state: 'live' } | { state: 'down'; error: TransportError };
 
 /** Callbacks of one event subscription. */
 export interface EventHandlers {
@@ -62,7 +60,9 @@ export function parseApiError(value: unknown): ApiError | null {
 }
 
 /** The first zod issue as one line, so a bad response names the field that broke. */
-export function describeIssue(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
+export function describeIssue(error: {
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>;
+}): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid';
   const where = issue.path.length > 0 ? ` at ${issue.path.map(String).join('.')}` : '';

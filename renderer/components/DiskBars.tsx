@@ -32,8 +32,18 @@ export function DiskBars(props: { disks: DiskUsage[] | null; stale: boolean }) {
           title={`${disk.mount}: ${disk.usedPct} % — ${formatBytes(disk.usedBytes)} used, ${formatBytes(disk.availBytes)} available of ${formatBytes(disk.sizeBytes)}\n${DISK_PCT_DEFINITION}`}
         >
           <span className="disk-mount">{disk.mount}</span>
-          <span className="bar" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={disk.usedPct} aria-label={`${disk.mount} used`}>
-            <span className={`bar-fill level-${level(disk.usedPct)}`} style={{ width: `${disk.usedPct}%` }} />
+          <span
+            className="bar"
+            role="meter"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={disk.usedPct}
+            aria-label={`${disk.mount} used`}
+          >
+            <span
+              className={`bar-fill level-${level(disk.usedPct)}`}
+              style={{ width: `${disk.usedPct}%` }}
+            />
           </span>
           <span className="disk-pct num" data-testid="disk-pct">
             {disk.usedPct} %

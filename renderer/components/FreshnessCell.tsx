@@ -7,8 +7,15 @@ export function FreshnessCell(props: { freshness: Freshness; now: number }) {
   const errors = freshness.errors.length > 0 ? `\n${freshness.errors.join('\n')}` : '';
   if (freshness.state === 'never') {
     return (
-      <span className="fresh-never" data-testid="freshness" title={`No source has read this machine yet${errors}`}>
-        no reading{freshness.errors.length > 0 ? <span className="error-text"> · {freshness.errors[0]}</span> : null}
+      <span
+        className="fresh-never"
+        data-testid="freshness"
+        title={`No source has read this machine yet${errors}`}
+      >
+        no reading
+        {freshness.errors.length > 0 ? (
+          <span className="error-text"> · {freshness.errors[0]}</span>
+        ) : null}
       </span>
     );
   }
@@ -21,12 +28,18 @@ export function FreshnessCell(props: { freshness: Freshness; now: number }) {
         title={`Stale: ${freshness.staleFields.join(', ')} not read recently (oldest reading ${formatTime(freshness.observedAt)})${errors}`}
       >
         <span className="stale-tag">stale</span> <span className="num">{ago}</span>
-        {freshness.errors.length > 0 ? <span className="error-text"> · {freshness.errors[0]}</span> : null}
+        {freshness.errors.length > 0 ? (
+          <span className="error-text"> · {freshness.errors[0]}</span>
+        ) : null}
       </span>
     );
   }
   return (
-    <span className="fresh-ok num" data-testid="freshness" title={`Oldest reading ${formatTime(freshness.observedAt)}${errors}`}>
+    <span
+      className="fresh-ok num"
+      data-testid="freshness"
+      title={`Oldest reading ${formatTime(freshness.observedAt)}${errors}`}
+    >
       {ago}
     </span>
   );

@@ -5,21 +5,35 @@ const SHOWN = 2;
 
 /** A job as one line: `#id project/path name`, with what is known. */
 export function jobLabel(job: RunningJob): string {
-  return [`#${job.jobId}`, job.projectPath ?? (job.projectId !== null ? `project ${job.projectId}` : null), job.name]
+  return [
+    `#${job.jobId}`,
+    job.projectPath ?? (job.projectId !== null ? `project ${job.projectId}` : null),
+    job.name,
+  ]
     .filter(Boolean)
     .join(' ');
 }
 
 /** Running jobs of a machine; `null` says "unknown" (never "idle"). */
 export function JobsCell(props: { jobs: RunningJob[] | null; stale: boolean }) {
-  if (props.jobs === null) return <span className="muted" title="No source could read this machine's jobs">unknown</span>;
-  if (props.jobs.length === 0) return <span className={`muted${props.stale ? ' is-stale' : ''}`}>idle</span>;
+  if (props.jobs === null)
+    return (
+      <span className="muted" title="No source could read this machine's jobs">
+        unknown
+      </span>
+    );
+  if (props.jobs.length === 0)
+    return <span className={`muted${props.stale ? ' is-stale' : ''}`}>idle</span>;
   const rest = props.jobs.length - SHOWN;
   return (
-    <ul className={`jobs${props.stale ? ' is-stale' : ''}`} title={props.jobs.map(jobLabel).join('\n')}>
+    <ul
+      className={`jobs${props.stale ? ' is-stale' : ''}`}
+      title={props.jobs.map(jobLabel).join('\n')}
+    >
       {props.jobs.slice(0, SHOWN).map((job) => (
         <li key={job.jobId} className="job" data-testid="job">
-          <span className="num">#{job.jobId}</span> {job.projectPath ?? (job.projectId !== null ? `project ${job.projectId}` : '')}
+          <span className="num">#{job.jobId}</span>{' '}
+          {job.projectPath ?? (job.projectId !== null ? `project ${job.projectId}` : '')}
           {job.name ? <span className="muted"> {job.name}</span> : null}
         </li>
       ))}

@@ -28,10 +28,20 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
           {machine.providerStatus ? ` · ${machine.providerStatus}` : ''}
         </dd>
         <dt>Addresses</dt>
-        <dd>{machine.addresses.length > 0 ? machine.addresses.join(', ') : <span className="muted">none known</span>}</dd>
+        <dd>
+          {machine.addresses.length > 0 ? (
+            machine.addresses.join(', ')
+          ) : (
+            <span className="muted">none known</span>
+          )}
+        </dd>
         <dt>Created</dt>
         <dd>
-          {machine.createdAt !== null ? `${formatTime(machine.createdAt)} (${formatSpan(props.now - machine.createdAt)} ago)` : <span className="muted">unknown</span>}
+          {machine.createdAt !== null ? (
+            `${formatTime(machine.createdAt)} (${formatSpan(props.now - machine.createdAt)} ago)`
+          ) : (
+            <span className="muted">unknown</span>
+          )}
         </dd>
         <dt>Seen by</dt>
         <dd>{machine.seenBy.join(', ') || <span className="muted">no source</span>}</dd>
@@ -69,13 +79,17 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
                 <td className="num">{formatBytes(disk.usedBytes)}</td>
                 <td className="num">{formatBytes(disk.availBytes)}</td>
                 <td className="num">{formatBytes(disk.sizeBytes)}</td>
-                <td className="num">{disk.inodesUsedPct !== null ? `${disk.inodesUsedPct} %` : '—'}</td>
+                <td className="num">
+                  {disk.inodesUsedPct !== null ? `${disk.inodesUsedPct} %` : '—'}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
-      <p className="muted small">{DISK_PCT_DEFINITION}; blocks reserved for root do not count as used.</p>
+      <p className="muted small">
+        {DISK_PCT_DEFINITION}; blocks reserved for root do not count as used.
+      </p>
 
       <h3>Running jobs</h3>
       <Reading field={machine.jobs} now={props.now} />
@@ -85,9 +99,11 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
       <Reading field={machine.load} now={props.now} />
       {machine.load.value ? (
         <p className="num">
-          {formatLoad(machine.load.value.load1)} / {formatLoad(machine.load.value.load5)} / {formatLoad(machine.load.value.load15)}
+          {formatLoad(machine.load.value.load1)} / {formatLoad(machine.load.value.load5)} /{' '}
+          {formatLoad(machine.load.value.load15)}
           {machine.load.value.cpus !== null ? ` on ${machine.load.value.cpus} CPUs` : ''}
-          {machine.load.value.memTotalBytes !== null && machine.load.value.memAvailableBytes !== null
+          {machine.load.value.memTotalBytes !== null &&
+          machine.load.value.memAvailableBytes !== null
             ? ` · memory ${formatBytes(machine.load.value.memTotalBytes - machine.load.value.memAvailableBytes)} of ${formatBytes(machine.load.value.memTotalBytes)} used`
             : ''}
         </p>
@@ -96,7 +112,10 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
   );
 }
 
-function Reading(props: { field: Machine['disks'] | Machine['jobs'] | Machine['load']; now: number }) {
+function Reading(props: {
+  field: Machine['disks'] | Machine['jobs'] | Machine['load'];
+  now: number;
+}) {
   const { field } = props;
   return (
     <p className="reading small">
@@ -115,7 +134,8 @@ function Reading(props: { field: Machine['disks'] | Machine['jobs'] | Machine['l
 }
 
 function JobList(props: { jobs: MachineRow['jobs'] }) {
-  if (props.jobs === null) return <p className="muted">Unknown: no source could read this machine's jobs.</p>;
+  if (props.jobs === null)
+    return <p className="muted">Unknown: no source could read this machine's jobs.</p>;
   if (props.jobs.length === 0) return <p className="muted">No running job.</p>;
   return (
     <ul className="job-list">

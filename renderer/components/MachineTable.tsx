@@ -74,7 +74,12 @@ export function MachineTable(props: MachineTableProps) {
   };
 
   return (
-    <table className="fleet" role="grid" aria-label="Machines" aria-rowcount={props.rows.length + 1}>
+    <table
+      className="fleet"
+      role="grid"
+      aria-label="Machines"
+      aria-rowcount={props.rows.length + 1}
+    >
       <colgroup>
         <col className="col-name" />
         <col className="col-provider" />
@@ -90,7 +95,13 @@ export function MachineTable(props: MachineTableProps) {
           <SortHeader label="Name" column="name" sort={props.sort} onSort={props.onSort} />
           <th scope="col">Provider</th>
           <th scope="col">Status</th>
-          <SortHeader label="Disk %" column="disk" sort={props.sort} onSort={props.onSort} title={DISK_PCT_DEFINITION} />
+          <SortHeader
+            label="Disk %"
+            column="disk"
+            sort={props.sort}
+            onSort={props.onSort}
+            title={DISK_PCT_DEFINITION}
+          />
           <SortHeader label="Running jobs" column="jobs" sort={props.sort} onSort={props.onSort} />
           <th scope="col" title="1-minute load average / CPUs">
             Load
@@ -121,6 +132,10 @@ export function MachineTable(props: MachineTableProps) {
               aria-rowindex={i + 2}
               // Roving tabindex: Tab reaches the grid once, arrows move inside it.
               tabIndex={selected || (index < 0 && i === 0) ? 0 : -1}
+              // Tabbing into the grid selects the row that got the focus.
+              onFocus={() => {
+                if (!selected) props.onSelect(row.key);
+              }}
               onClick={() => {
                 props.onSelect(row.key);
                 props.onOpen(row.key);
@@ -137,7 +152,11 @@ export function MachineTable(props: MachineTableProps) {
                 <span className="sub">{row.machine.serverType ?? row.machine.kind}</span>
               </td>
               <td>
-                <StatusBadge state={row.state} providerStatus={row.machine.providerStatus} stale={row.machine.status.stale} />
+                <StatusBadge
+                  state={row.state}
+                  providerStatus={row.machine.providerStatus}
+                  stale={row.machine.status.stale}
+                />
               </td>
               <td>
                 <DiskBars disks={row.disks} stale={row.machine.disks.stale} />
@@ -156,7 +175,11 @@ export function MachineTable(props: MachineTableProps) {
                 )}
               </td>
               <td className="num">
-                {row.machine.createdAt !== null ? formatSpan(props.now - row.machine.createdAt) : <span className="muted">unknown</span>}
+                {row.machine.createdAt !== null ? (
+                  formatSpan(props.now - row.machine.createdAt)
+                ) : (
+                  <span className="muted">unknown</span>
+                )}
               </td>
               <td className={stale ? 'cell-stale' : undefined}>
                 <FreshnessCell freshness={row.freshness} now={props.now} />
@@ -169,10 +192,20 @@ export function MachineTable(props: MachineTableProps) {
   );
 }
 
-function SortHeader(props: { label: string; column: SortKey; sort: Sort; onSort: (key: SortKey) => void; title?: string }) {
+function SortHeader(props: {
+  label: string;
+  column: SortKey;
+  sort: Sort;
+  onSort: (key: SortKey) => void;
+  title?: string;
+}) {
   const active = props.sort.key === props.column;
   return (
-    <th scope="col" aria-sort={active ? (props.sort.descending ? 'descending' : 'ascending') : 'none'} title={props.title}>
+    <th
+      scope="col"
+      aria-sort={active ? (props.sort.descending ? 'descending' : 'ascending') : 'none'}
+      title={props.title}
+    >
       <button type="button" className="sort" onClick={() => props.onSort(props.column)}>
         {props.label}
         <span className="sort-mark" aria-hidden="true">

@@ -14,7 +14,13 @@ export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
     <section className="sources" aria-label="Sources">
       <ul>
         {props.sources.map((source) => (
-          <li key={source.id} className={`source source-${source.state}`} data-testid="source" data-source-id={source.id} title={sourceTitle(source)}>
+          <li
+            key={source.id}
+            className={`source source-${source.state}`}
+            data-testid="source"
+            data-source-id={source.id}
+            title={sourceTitle(source)}
+          >
             <span className={`dot dot-${source.state}`} aria-hidden="true" />
             <span className="source-label">{source.label || source.id}</span>
             <span className="source-state">{sourceLine(source, props.now)}</span>
@@ -23,7 +29,9 @@ export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
                 {source.lastError.code}: {source.lastError.message}
               </span>
             ) : null}
-            {source.warnings.length > 0 ? <span className="warn-text">{source.warnings.join('; ')}</span> : null}
+            {source.warnings.length > 0 ? (
+              <span className="warn-text">{source.warnings.join('; ')}</span>
+            ) : null}
           </li>
         ))}
       </ul>

@@ -44,7 +44,11 @@ function FleetContent(props: { snapshot: FleetSnapshot; stream: StreamStatus; no
   const openRow = detailsOpen ? allRows.find((row) => row.key === selected) : undefined;
 
   const onSort = (key: SortKey) =>
-    setSort((current) => (current.key === key ? { key, descending: !current.descending } : { key, descending: DESCENDING_FIRST[key] }));
+    setSort((current) =>
+      current.key === key
+        ? { key, descending: !current.descending }
+        : { key, descending: DESCENDING_FIRST[key] },
+    );
 
   return (
     <div className="fleet-view">
@@ -58,7 +62,9 @@ function FleetContent(props: { snapshot: FleetSnapshot; stream: StreamStatus; no
           onChange={(event) => setFilter(event.target.value)}
         />
         <span className="count num" data-testid="machine-count">
-          {rows.length === allRows.length ? `${allRows.length} machines` : `${rows.length} of ${allRows.length} machines`}
+          {rows.length === allRows.length
+            ? `${allRows.length} machines`
+            : `${rows.length} of ${allRows.length} machines`}
         </span>
         <StreamIndicator stream={stream} />
       </div>
@@ -99,18 +105,36 @@ function FleetContent(props: { snapshot: FleetSnapshot; stream: StreamStatus; no
           </p>
         </>
       )}
-      {openRow ? <MachineDetails row={openRow} now={now} onClose={() => setDetailsOpen(false)} /> : null}
+      {openRow ? (
+        <MachineDetails row={openRow} now={now} onClose={() => setDetailsOpen(false)} />
+      ) : null}
     </div>
   );
 }
 
 function StreamIndicator(props: { stream: StreamStatus }) {
   const { stream } = props;
-  const text = stream.state === 'live' ? 'live' : stream.state === 'connecting' ? 'connecting…' : 'reconnecting…';
-  const title = stream.state === 'down' ? `Updates paused: ${stream.error.message}` : 'Updates are pushed as they happen';
+  const text =
+    stream.state === 'live'
+      ? 'live'
+      : stream.state === 'connecting'
+        ? 'connecting…'
+        : 'reconnecting…';
+  const title =
+    stream.state === 'down'
+      ? `Updates paused: ${stream.error.message}`
+      : 'Updates are pushed as they happen';
   return (
-    <span className={`stream stream-${stream.state}`} data-testid="stream" title={title} role="status">
-      <span className={`dot dot-${stream.state === 'live' ? 'ok' : stream.state === 'down' ? 'failing' : 'pending'}`} aria-hidden="true" />
+    <span
+      className={`stream stream-${stream.state}`}
+      data-testid="stream"
+      title={title}
+      role="status"
+    >
+      <span
+        className={`dot dot-${stream.state === 'live' ? 'ok' : stream.state === 'down' ? 'failing' : 'pending'}`}
+        aria-hidden="true"
+      />
       {text}
     </span>
   );
@@ -122,8 +146,9 @@ function EmptyState(props: { snapshot: FleetSnapshot }) {
     return (
       <StateMessage kind="empty" title="No machines yet">
         <p>
-          No machines yet: add a Hetzner project or SSH host in the config file (the <code>hetzner</code> or{' '}
-          <code>sshHosts</code> list of the file passed with <code>--config</code>), then restart Runner Watch.
+          No machines yet: add a Hetzner project or SSH host in the config file (the{' '}
+          <code>hetzner</code> or <code>sshHosts</code> list of the file passed with{' '}
+          <code>--config</code>), then restart Runner Watch.
         </p>
       </StateMessage>
     );
@@ -133,8 +158,9 @@ function EmptyState(props: { snapshot: FleetSnapshot }) {
     return (
       <StateMessage kind="empty" title="No machines yet">
         <p>
-          {failing.length === 1 ? 'A source is failing' : `${failing.length} sources are failing`}; their errors are shown
-          above. Fix the cause (token, address, host key) in the config file; Runner Watch retries on its own.
+          {failing.length === 1 ? 'A source is failing' : `${failing.length} sources are failing`};
+          their errors are shown above. Fix the cause (token, address, host key) in the config file;
+          Runner Watch retries on its own.
         </p>
       </StateMessage>
     );
@@ -149,8 +175,8 @@ function EmptyState(props: { snapshot: FleetSnapshot }) {
   return (
     <StateMessage kind="empty" title="No machines yet">
       <p>
-        No machines yet: the sources answered but list no machine. Check the label selector or name prefix of the Hetzner
-        project, or add an SSH host in the config file.
+        No machines yet: the sources answered but list no machine. Check the label selector or name
+        prefix of the Hetzner project, or add an SSH host in the config file.
       </p>
     </StateMessage>
   );
@@ -161,7 +187,9 @@ function ErrorState(props: { error: TransportError; onRetry: () => void }) {
     return (
       <StateMessage kind="auth" title="Sign-in needed">
         <p>{OPEN_WITH_TOKEN_MESSAGE}</p>
-        <p className="muted">The token is only in that URL; this page keeps it in a cookie once you have opened it.</p>
+        <p className="muted">
+          The token is only in that URL; this page keeps it in a cookie once you have opened it.
+        </p>
       </StateMessage>
     );
   }

@@ -62,7 +62,14 @@ export function machine(name: string, overrides: Partial<Machine> = {}): Machine
     disks: seen([disk('/', 41)]),
     jobs: seen([]),
     gitlabJobs: seen([], 5_000, 'gitlab:main'),
-    load: seen({ load1: 0.5, load5: 0.4, load15: 0.3, cpus: 2, memTotalBytes: 4e9, memAvailableBytes: 2e9 }),
+    load: seen({
+      load1: 0.5,
+      load5: 0.4,
+      load15: 0.3,
+      cpus: 2,
+      memTotalBytes: 4e9,
+      memAvailableBytes: 2e9,
+    }),
     seenBy: ['hetzner:ci', 'ssh:ci'],
     firstSeenAt: NOW - 3_600_000,
     lastSeenAt: NOW - 5_000,
@@ -104,6 +111,19 @@ export function snapshot(machines: Machine[], extra: Partial<FleetSnapshot> = {}
 }
 
 /** A delta event for `version` with defaults that change nothing. */
-export function delta(version: number, extra: Partial<Extract<FleetEvent, { type: 'delta' }>> = {}): FleetEvent {
-  return { type: 'delta', version, at: NOW + version, upserted: [], removed: [], sources: [], runners: null, proposals: null, ...extra };
+export function delta(
+  version: number,
+  extra: Partial<Extract<FleetEvent, { type: 'delta' }>> = {},
+): FleetEvent {
+  return {
+    type: 'delta',
+    version,
+    at: NOW + version,
+    upserted: [],
+    removed: [],
+    sources: [],
+    runners: null,
+    proposals: null,
+    ...extra,
+  };
 }

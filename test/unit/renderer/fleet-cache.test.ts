@@ -3,7 +3,9 @@ import { applyFleetEvent } from '../../../renderer/api/fleet-cache';
 import { delta, disk, machine, NOW, seen, snapshot, source } from './fixtures';
 
 describe('applyFleetEvent', () => {
-  const base = snapshot([machine('runner-a'), machine('runner-b'), machine('runner-c')], { version: 4 });
+  const base = snapshot([machine('runner-a'), machine('runner-b'), machine('runner-c')], {
+    version: 4,
+  });
 
   it('replaces the cache with a snapshot event, whatever its version (a restarted host starts at 0)', () => {
     const fresh = snapshot([machine('runner-z')], { version: 0 });
@@ -14,12 +16,19 @@ describe('applyFleetEvent', () => {
   it('applies the next version: upserts in place, appends new machines, drops removed ones', () => {
     const changed = machine('runner-b', { disks: seen([disk('/', 77)]) });
     const added = machine('runner-d');
-    const outcome = applyFleetEvent(base, delta(5, { upserted: [changed, added], removed: ['ci/runner-a'] }));
+    const outcome = applyFleetEvent(
+      base,
+      delta(5, { upserted: [changed, added], removed: ['ci/runner-a'] }),
+    );
     expect(outcome.kind).toBe('applied');
     if (outcome.kind !== 'applied') return;
     expect(outcome.snapshot.version).toBe(5);
     expect(outcome.snapshot.generatedAt).toBe(NOW + 5);
-    expect(outcome.snapshot.machines.map((m) => m.name)).toEqual(['runner-b', 'runner-c', 'runner-d']);
+    expect(outcome.snapshot.machines.map((m) => m.name)).toEqual([
+      'runner-b',
+      'runner-c',
+      'runner-d',
+    ]);
     expect(outcome.snapshot.machines[0]?.disks.value?.[0]?.usedPct).toBe(77);
     // The input is not mutated: the old cache object stays as it was.
     expect(base.machines.map((m) => m.name)).toEqual(['runner-a', 'runner-b', 'runner-c']);
@@ -31,9 +40,19 @@ describe('applyFleetEvent', () => {
       version: 1,
       runners: [
         {
-          key: 'main/1', instance: 'main', id: 1, description: 'r', status: 'online', paused: false,
-          runnerType: 'instance_type', version: '17.0', tags: [], contactedAt: NOW, managers: [],
-          staleReason: null, runningJobs: 0,
+          key: 'main/1',
+          instance: 'main',
+          id: 1,
+          description: 'r',
+          status: 'online',
+          paused: false,
+          runnerType: 'instance_type',
+          version: '17.0',
+          tags: [],
+          contactedAt: NOW,
+          managers: [],
+          staleReason: null,
+          runningJobs: 0,
         },
       ],
     });
@@ -44,7 +63,10 @@ describe('applyFleetEvent', () => {
   });
 
   it('merges sources by id: a reported source is replaced, others stay, new ones are added', () => {
-    const failing = source('ssh:ci', { state: 'failing', lastError: { code: 'timeout', message: 'no answer' } });
+    const failing = source('ssh:ci', {
+      state: 'failing',
+      lastError: { code: 'timeout', message: 'no answer' },
+    });
     const outcome = applyFleetEvent(base, delta(5, { sources: [failing, source('gitlab:main')] }));
     expect(outcome.kind).toBe('applied');
     if (outcome.kind !== 'applied') return;
@@ -69,7 +91,10 @@ describe('applyFleetEvent', () => {
   });
 
   it('does not resurrect a machine upserted and removed in the same delta', () => {
-    const outcome = applyFleetEvent(base, delta(5, { upserted: [machine('runner-x')], removed: ['ci/runner-x'] }));
+    const outcome = applyFleetEvent(
+      base,
+      delta(5, { upserted: [machine('runner-x')], removed: ['ci/runner-x'] }),
+    );
     expect(outcome.kind === 'applied' && outcome.snapshot.machines.map((m) => m.name)).toEqual([
       'runner-a',
       'runner-b',

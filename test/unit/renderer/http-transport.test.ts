@@ -6,7 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetEvent } from '../../../shared/fleet';
 import { createHttpTransport, httpError } from '../../../renderer/api/http-transport';
-import { OPEN_WITH_TOKEN_MESSAGE, TransportError, type StreamStatus } from '../../../renderer/api/transport';
+import {
+  OPEN_WITH_TOKEN_MESSAGE,
+  TransportError,
+  type StreamStatus,
+} from '../../../renderer/api/transport';
 import { delta, machine, snapshot } from './fixtures';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
@@ -14,7 +18,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
 let server: Server;
 let base = '';
 let handler: Handler = (_req, res) => res.end();
-const requests: { method: string; url: string; contentType: string | undefined; body: string }[] = [];
+const requests: { method: string; url: string; contentType: string | undefined; body: string }[] =
+  [];
 const open = new Set<ServerResponse>();
 
 beforeAll(async () => {
@@ -22,7 +27,12 @@ beforeAll(async () => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', contentType: req.headers['content-type'], body });
+      requests.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        contentType: req.headers['content-type'],
+        body,
+      });
       handler(req, res, body);
     });
   });
@@ -63,12 +73,20 @@ describe('HTTP transport: invoke', () => {
     const result = await transport.invoke('rw:fleet:snapshot', {});
     expect(result.machines[0]?.name).toBe('runner-a');
     expect(requests).toEqual([
-      { method: 'POST', url: '/api/invoke/rw:fleet:snapshot', contentType: 'application/json', body: '{}' },
+      {
+        method: 'POST',
+        url: '/api/invoke/rw:fleet:snapshot',
+        contentType: 'application/json',
+        body: '{}',
+      },
     ]);
   });
 
   it('maps 401 to unauthenticated with the "open the URL with the token" message, whatever the body', async () => {
-    handler = json(401, { code: 'unauthenticated', message: 'open the URL with the access token that runner-watch printed' });
+    handler = json(401, {
+      code: 'unauthenticated',
+      message: 'open the URL with the access token that runner-watch printed',
+    });
     const error = await rejection(createHttpTransport({ baseUrl: base }).invoke('rw:app:info', {}));
     expect(error.code).toBe('unauthenticated');
     expect(error.status).toBe(401);
@@ -76,7 +94,7 @@ describe('HTTP transport: invoke', () => {
     expect(error.message).toMatch(/open the URL with the token that runner-watch printed/i);
   });
 
-  it('keeps the host\'s {code, message} body for other errors', async () => {
+  it("keeps the host's {code, message} body for other errors", async () => {
     handler = json(500, { code: 'internal', message: 'engine stopped' });
     const error = await rejection(createHttpTransport({ baseUrl: base }).invoke('rw:app:info', {}));
     expect([error.code, error.message, error.status]).toEqual(['internal', 'engine stopped', 500]);
@@ -95,12 +113,17 @@ describe('HTTP transport: invoke', () => {
   it('rejects a 200 whose body is not JSON as bad_response', async () => {
     handler = (_req, res) => res.end('<!doctype html>');
     const error = await rejection(createHttpTransport({ baseUrl: base }).invoke('rw:app:info', {}));
-    expect([error.code, error.message]).toEqual(['bad_response', 'rw:app:info: the answer is not JSON']);
+    expect([error.code, error.message]).toEqual([
+      'bad_response',
+      'rw:app:info: the answer is not JSON',
+    ]);
   });
 
   it('rejects a 200 that breaks the schema, naming the field', async () => {
     handler = json(200, { ...snapshot([]), version: -1 });
-    const error = await rejection(createHttpTransport({ baseUrl: base }).invoke('rw:fleet:snapshot', {}));
+    const error = await rejection(
+      createHttpTransport({ baseUrl: base }).invoke('rw:fleet:snapshot', {}),
+    );
     expect(error.code).toBe('bad_response');
     expect(error.message).toMatch(/^rw:fleet:snapshot: .* at version$/);
   });
@@ -110,9 +133,13 @@ describe('HTTP transport: invoke', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const error = await rejection(createHttpTransport({ baseUrl: `http://127.0.0.1:${port}` }).invoke('rw:app:info', {}));
+    const error = await rejection(
+      createHttpTransport({ baseUrl: `http://127.0.0.1:${port}` }).invoke('rw:app:info', {}),
+    );
     expect(error.code).toBe('unreachable');
-    expect(error.message).toMatch(/^rw:app:info: no answer from the Runner Watch host \(.+\); is it still running\?$/);
+    expect(error.message).toMatch(
+      /^rw:app:info: no answer from the Runner Watch host \(.+\); is it still running\?$/,
+    );
   });
 
   it.each([
@@ -199,7 +226,10 @@ describe('HTTP transport: event stream', () => {
     try {
       await stream.until(() => requests.length >= 2);
       const down = stream.statuses.find((s) => s.state === 'down');
-      expect(down?.state === 'down' && [down.error.code, down.error.message]).toEqual(['unauthenticated', OPEN_WITH_TOKEN_MESSAGE]);
+      expect(down?.state === 'down' && [down.error.code, down.error.message]).toEqual([
+        'unauthenticated',
+        OPEN_WITH_TOKEN_MESSAGE,
+      ]);
     } finally {
       stream.unsubscribe();
     }
@@ -230,14 +260,20 @@ describe('HTTP transport: event stream', () => {
     handler = (_req, res) => {
       connections += 1;
       sseHead(res);
-      res.end(`event: rw:fleet:event\ndata: ${JSON.stringify({ type: 'snapshot', snapshot: snapshot([], { version: connections }) })}\n\n`);
+      res.end(
+        `event: rw:fleet:event\ndata: ${JSON.stringify({ type: 'snapshot', snapshot: snapshot([], { version: connections }) })}\n\n`,
+      );
     };
     const stream = collect(createHttpTransport({ baseUrl: base, retryDelayMs: () => 10 }));
     try {
       await stream.until(() => stream.events.length >= 2);
-      expect(stream.events.map((e) => e.type === 'snapshot' && e.snapshot.version).slice(0, 2)).toEqual([1, 2]);
+      expect(
+        stream.events.map((e) => e.type === 'snapshot' && e.snapshot.version).slice(0, 2),
+      ).toEqual([1, 2]);
       const down = stream.statuses.find((s) => s.state === 'down');
-      expect(down?.state === 'down' && down.error.message).toBe('event stream: the host closed the connection');
+      expect(down?.state === 'down' && down.error.message).toBe(
+        'event stream: the host closed the connection',
+      );
     } finally {
       stream.unsubscribe();
     }

@@ -5,7 +5,14 @@ import { createIpcTransport } from '../../../renderer/api/ipc-transport';
 import { TransportError } from '../../../renderer/api/transport';
 import { delta, snapshot } from './fixtures';
 
-const info = { name: 'Runner Watch', version: '1.2.3', host: 'electron', demo: false, startedAt: 1, warnings: [] };
+const info = {
+  name: 'Runner Watch',
+  version: '1.2.3',
+  host: 'electron',
+  demo: false,
+  startedAt: 1,
+  warnings: [],
+};
 
 /** A bridge like electron/preload.ts: answers with what `answer` returns, records the calls. */
 function fakeBridge(answer: (channel: InvokeChannel, request: unknown) => Promise<unknown>) {
@@ -25,13 +32,16 @@ function fakeBridge(answer: (channel: InvokeChannel, request: unknown) => Promis
 }
 
 async function rejection(promise: Promise<unknown>): Promise<TransportError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(TransportError);
   return error as TransportError;
 }
 
 describe('IPC transport', () => {
-  it('unwraps the preload\'s {ok: true, value} envelope and parses the value', async () => {
+  it("unwraps the preload's {ok: true, value} envelope and parses the value", async () => {
     const { bridge, calls } = fakeBridge(async () => ({ ok: true, value: info }));
     const result = await createIpcTransport(bridge).invoke('rw:app:info', {});
     expect(result.version).toBe('1.2.3');
@@ -44,15 +54,25 @@ describe('IPC transport', () => {
   });
 
   it('turns {ok: false, error} into a TransportError with the same code and message', async () => {
-    const { bridge } = fakeBridge(async () => ({ ok: false, error: { code: 'bad_input', message: 'rw:app:info: nope' } }));
+    const { bridge } = fakeBridge(async () => ({
+      ok: false,
+      error: { code: 'bad_input', message: 'rw:app:info: nope' },
+    }));
     const error = await rejection(createIpcTransport(bridge).invoke('rw:app:info', {}));
-    expect([error.code, error.message, error.status]).toEqual(['bad_input', 'rw:app:info: nope', null]);
+    expect([error.code, error.message, error.status]).toEqual([
+      'bad_input',
+      'rw:app:info: nope',
+      null,
+    ]);
   });
 
   it('rejects an envelope with an unreadable error as bad_response', async () => {
     const { bridge } = fakeBridge(async () => ({ ok: false, error: 'boom' }));
     const error = await rejection(createIpcTransport(bridge).invoke('rw:app:info', {}));
-    expect([error.code, error.message]).toEqual(['bad_response', 'rw:app:info: main answered with an unreadable error']);
+    expect([error.code, error.message]).toEqual([
+      'bad_response',
+      'rw:app:info: main answered with an unreadable error',
+    ]);
   });
 
   it('rejects a value that breaks the schema, naming the field', async () => {
@@ -68,9 +88,13 @@ describe('IPC transport', () => {
     });
     const error = await rejection(createIpcTransport(plain.bridge).invoke('rw:app:info', {}));
     expect(error.code).toBe('internal');
-    expect(error.message).toBe("rw:app:info: Error invoking remote method 'rw:app:info': reply was never sent");
+    expect(error.message).toBe(
+      "rw:app:info: Error invoking remote method 'rw:app:info': reply was never sent",
+    );
     const typed = fakeBridge(async () => Promise.reject({ code: 'timeout', message: 'slow' }));
-    expect((await rejection(createIpcTransport(typed.bridge).invoke('rw:app:info', {}))).code).toBe('timeout');
+    expect((await rejection(createIpcTransport(typed.bridge).invoke('rw:app:info', {}))).code).toBe(
+      'timeout',
+    );
   });
 
   it('parses events, drops bad ones and unsubscribes', () => {

@@ -1,0 +1,304 @@
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createQueryClient } from '../../../renderer/api/query-client';
+import { OPEN_WITH_TOKEN_MESSAGE, TransportError } from '../../../renderer/api/transport';
+import { App } from '../../../renderer/App';
+import type { FleetSnapshot } from '../../../shared/fleet';
+import { FakeTransport } from './fake-transport';
+import { delta, disk, job, machine, NOW, seen, snapshot, source } from './fixtures';
+
+const info = {
+  name: 'Runner Watch',
+  version: '0.1.0',
+  host: 'serve',
+  demo: true,
+  startedAt: NOW,
+  warnings: [],
+};
+
+function renderApp(answerSnapshot: () => Promise<unknown>, options: { fastRetry?: boolean } = {}) {
+  const transport = new FakeTransport()
+    .answer('rw:app:info', async () => info)
+    .answer('rw:fleet:snapshot', answerSnapshot);
+  const client = createQueryClient();
+  // Same retry policy, no waiting between tries.
+  if (options.fastRetry)
+    client.setDefaultOptions({ queries: { ...client.getDefaultOptions().queries, retryDelay: 0 } });
+  render(<App transport={transport} queryClient={client} />);
+  return { transport, client };
+}
+
+const rows = () => screen.queryAllByTestId('machine-row');
+const names = () => screen.queryAllByTestId('machine-name').map((el) => el.textContent);
+
+beforeEach(() => {
+  // Only Date is faked: "5 s ago" needs a fixed now; React and TanStack timers stay real.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOW);
+});
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+describe('FleetView states', () => {
+  it('says it is loading while the snapshot is on its way', async () => {
+    renderApp(() => new Promise(() => {}));
+    expect(await screen.findByTestId('state-loading')).toHaveProperty(
+      'textContent',
+      expect.stringContaining('Loading the fleet'),
+    );
+    expect(rows()).toHaveLength(0);
+  });
+
+  it('says "Cannot reach Runner Watch" with the reason after the retries, and retries on request', async () => {
+    const { transport } = renderApp(
+      () =>
+        Promise.reject(
+          new TransportError(
+            'unreachable',
+            'rw:fleet:snapshot: no answer from the Runner Watch host (fetch failed)',
+          ),
+        ),
+      { fastRetry: true },
+    );
+    const state = await screen.findByTestId('state-error');
+    expect(state.textContent).toContain(
+      'Cannot reach Runner Watch: rw:fleet:snapshot: no answer from the Runner Watch host (fetch failed)',
+    );
+    expect(state.textContent).toContain('runner-watch serve');
+    // Network failures may heal: one call plus three retries.
+    expect(transport.count('rw:fleet:snapshot')).toBe(4);
+    fireEvent.click(within(state).getByRole('button', { name: 'retry' }));
+    await waitFor(() => expect(transport.count('rw:fleet:snapshot')).toBeGreaterThan(4));
+  });
+
+  it('asks to open the URL with the token on a 401, without retrying', async () => {
+    const { transport } = renderApp(
+      () => Promise.reject(new TransportError('unauthenticated', OPEN_WITH_TOKEN_MESSAGE, 401)),
+      {
+        fastRetry: true,
+      },
+    );
+    const state = await screen.findByTestId('state-auth');
+    expect(state.textContent).toMatch(/open the URL with the token that runner-watch printed/i);
+    expect(transport.count('rw:fleet:snapshot')).toBe(1);
+  });
+
+  it('shows the sign-in state when only the event stream says 401', async () => {
+    const { transport } = renderApp(() => new Promise(() => {}));
+    await screen.findByTestId('state-loading');
+    act(() =>
+      transport.status({
+        state: 'down',
+        error: new TransportError('unauthenticated', OPEN_WITH_TOKEN_MESSAGE, 401),
+      }),
+    );
+    expect((await screen.findByTestId('state-auth')).textContent).toContain(
+      OPEN_WITH_TOKEN_MESSAGE,
+    );
+  });
+
+  it('says how to add machines when nothing is configured', async () => {
+    renderApp(async () => snapshot([], { sources: [] }));
+    const state = await screen.findByTestId('state-empty');
+    expect(state.textContent).toContain(
+      'No machines yet: add a Hetzner project or SSH host in the config file',
+    );
+    expect(screen.getByText('No sources configured.')).toBeTruthy();
+  });
+
+  it('points at the failing source when there are sources but no machines', async () => {
+    const failing = source('hetzner:ci', {
+      state: 'failing',
+      consecutiveFailures: 3,
+      lastOkAt: null,
+      lastError: {
+        code: 'unauthorized',
+        message: 'Hetzner rejected the token of project ci (401)',
+      },
+    });
+    renderApp(async () => snapshot([], { sources: [failing] }));
+    expect((await screen.findByTestId('state-empty')).textContent).toContain('A source is failing');
+    const strip = screen.getByTestId('source');
+    expect(strip.textContent).toContain('failing ×3, never ok');
+    expect(screen.getByTestId('source-error').textContent).toBe(
+      'unauthorized: Hetzner rejected the token of project ci (401)',
+    );
+  });
+
+  it('waits for the first collection when sources are pending', async () => {
+    renderApp(async () =>
+      snapshot([], { sources: [source('hetzner:ci', { state: 'pending', lastOkAt: null })] }),
+    );
+    expect(
+      await screen.findByText('Waiting for the first collection of every source…'),
+    ).toBeTruthy();
+    expect(screen.getByTestId('state-loading').textContent).toContain('No machines yet');
+  });
+});
+
+describe('FleetView rows', () => {
+  const busy = machine('runner-b', {
+    disks: seen([disk('/', 72), disk('/var/lib/docker', 91)]),
+    jobs: seen([
+      job(123, 'group/app', 'build'),
+      job(124, null, null),
+      job(125, 'group/lib', 'test'),
+    ]),
+  });
+  const idle = machine('runner-a', { createdAt: NOW - 90 * 60_000 });
+  const unknownDisk = machine('runner-c', {
+    disks: seen(null),
+    jobs: seen(null),
+    gitlabJobs: seen(null),
+    load: seen(null),
+  });
+
+  it('shows one row per machine with provider, status, disks, jobs, load, age and freshness', async () => {
+    renderApp(async () => snapshot([busy, idle, unknownDisk]));
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    expect(names()).toEqual(['runner-a', 'runner-b', 'runner-c']);
+    const row = rows()[1]!;
+    expect(within(row).getByTestId('status').textContent).toBe('running');
+    expect(
+      within(row)
+        .getAllByTestId('disk-pct')
+        .map((el) => el.textContent),
+    ).toEqual(['72 %', '91 %']);
+    const diskTitle = within(row).getAllByTestId('disk')[1]!.getAttribute('title');
+    expect(diskTitle).toContain('/var/lib/docker: 91 %');
+    expect(diskTitle).toContain('used / (used + available), rounded up, like df');
+    expect(
+      within(row)
+        .getAllByTestId('job')
+        .map((el) => el.textContent),
+    ).toEqual(['#123 group/app build', '#124 project 7']);
+    expect(row.textContent).toContain('+1 more');
+    expect(row.textContent).toContain('0.50');
+    expect(row.textContent).toContain('2 h');
+    expect(within(row).getByTestId('freshness').textContent).toBe('5 s ago');
+    expect(rows()[0]!.textContent).toContain('idle');
+    expect(rows()[0]!.textContent).toContain('1 h 30 min');
+    // Unknown is never shown as empty or idle.
+    expect(rows()[2]!.textContent).toContain('unknown');
+    expect(rows()[2]!.textContent).not.toContain('idle');
+    expect(
+      screen.getByText(/Disk % = used \/ \(used \+ available\), rounded up, like df/),
+    ).toBeTruthy();
+  });
+
+  it('marks stale readings as stale, with the error', async () => {
+    const stale = machine('runner-s', {
+      disks: {
+        ...seen([disk('/', 50)], 200_000),
+        stale: true,
+        error: 'ssh: connect timed out after 10 s',
+      },
+    });
+    // Not flagged by the engine, but 200 s old against a 30 s interval: stale as of now.
+    const aged = machine('runner-t', {
+      load: seen(
+        { load1: 1, load5: 1, load15: 1, cpus: 2, memTotalBytes: null, memAvailableBytes: null },
+        200_000,
+      ),
+    });
+    renderApp(async () => snapshot([stale, aged]));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const fresh = screen.getAllByTestId('freshness');
+    expect(fresh[0]!.textContent).toBe('stale 3 min ago · ssh: connect timed out after 10 s');
+    expect(fresh[0]!.getAttribute('title')).toContain('Stale: disks not read recently');
+    expect(fresh[1]!.textContent).toBe('stale 3 min ago');
+    expect(fresh[1]!.getAttribute('title')).toContain('Stale: load');
+  });
+
+  it('applies pushed deltas to the rows without asking for the snapshot again, and refetches on a gap', async () => {
+    const { transport } = renderApp(async () => snapshot([idle, busy], { version: 7 }));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    // TanStack Query notifies observers on a later tick, hence waitFor after each push.
+    act(() =>
+      transport.emit(
+        delta(8, { upserted: [machine('runner-a', { disks: seen([disk('/', 64)]) })] }),
+      ),
+    );
+    await waitFor(() =>
+      expect(within(rows()[0]!).getByTestId('disk-pct').textContent).toBe('64 %'),
+    );
+    act(() => transport.emit(delta(9, { removed: ['ci/runner-b'] })));
+    await waitFor(() => expect(names()).toEqual(['runner-a']));
+    expect(transport.count('rw:fleet:snapshot')).toBe(1);
+    // Version 10 is missed: the next delta cannot apply, so the snapshot is fetched again.
+    act(() => transport.emit(delta(11)));
+    await waitFor(() => expect(transport.count('rw:fleet:snapshot')).toBe(2));
+    await waitFor(() => expect(names()).toEqual(['runner-a', 'runner-b']));
+  });
+
+  it('replaces everything on a snapshot event', async () => {
+    const { transport } = renderApp(async () => snapshot([idle]));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    act(() =>
+      transport.emit({ type: 'snapshot', snapshot: snapshot([unknownDisk], { version: 1 }) }),
+    );
+    await waitFor(() => expect(names()).toEqual(['runner-c']));
+  });
+
+  it('moves the selection with the arrow keys and opens details with Enter', async () => {
+    renderApp(async () => snapshot([busy, idle, unknownDisk]));
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    const first = rows()[0]!;
+    expect(first.tabIndex).toBe(0);
+    act(() => first.focus());
+    expect(first.getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(first, { key: 'ArrowDown' });
+    expect(rows()[1]!.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(rows()[1]);
+    fireEvent.keyDown(rows()[1]!, { key: 'ArrowDown' });
+    fireEvent.keyDown(rows()[2]!, { key: 'ArrowDown' });
+    expect(rows()[2]!.getAttribute('aria-selected')).toBe('true');
+    fireEvent.keyDown(rows()[2]!, { key: 'ArrowUp' });
+    fireEvent.keyDown(rows()[1]!, { key: 'Enter' });
+    const details = screen.getByTestId('details');
+    expect(details.getAttribute('aria-label')).toBe('Details of runner-b');
+    expect(details.textContent).toContain('#123 group/app build');
+    expect(details.textContent).toContain('/var/lib/docker');
+    fireEvent.keyDown(rows()[1]!, { key: 'Escape' });
+    expect(screen.queryByTestId('details')).toBeNull();
+  });
+
+  it('filters by name, fleet or job, and says when nothing matches', async () => {
+    renderApp(async () => snapshot([busy, idle, unknownDisk]));
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    const filter = screen.getByRole('searchbox', { name: 'Filter machines' });
+    fireEvent.change(filter, { target: { value: 'group/LIB' } });
+    expect(names()).toEqual(['runner-b']);
+    expect(screen.getByTestId('machine-count').textContent).toBe('1 of 3 machines');
+    fireEvent.change(filter, { target: { value: 'nothing-like-this' } });
+    expect(screen.getByTestId('state-empty').textContent).toContain(
+      'No machine matches “nothing-like-this”.',
+    );
+    fireEvent.click(screen.getByRole('button', { name: 'Clear the filter' }));
+    expect(rows()).toHaveLength(3);
+  });
+
+  it('sorts by disk % and by jobs, fullest first, unknown last; a second click reverses', async () => {
+    renderApp(async () => snapshot([busy, idle, unknownDisk]));
+    await waitFor(() => expect(rows()).toHaveLength(3));
+    fireEvent.click(screen.getByRole('button', { name: /Disk %/ }));
+    expect(names()).toEqual(['runner-b', 'runner-a', 'runner-c']);
+    fireEvent.click(screen.getByRole('button', { name: /Disk %/ }));
+    expect(names()).toEqual(['runner-a', 'runner-b', 'runner-c']);
+    fireEvent.click(screen.getByRole('button', { name: /Running jobs/ }));
+    expect(names()).toEqual(['runner-b', 'runner-a', 'runner-c']);
+    fireEvent.click(screen.getByRole('button', { name: /Name/ }));
+    expect(names()).toEqual(['runner-a', 'runner-b', 'runner-c']);
+  });
+
+  it('unsubscribes from events when unmounted', async () => {
+    const { transport } = renderApp(async () => snapshot([idle]) satisfies FleetSnapshot);
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(transport.subscriberCount).toBe(1);
+    cleanup();
+    expect(transport.subscriberCount).toBe(0);
+  });
+});
