@@ -11,6 +11,15 @@ export const ReaperAction = z.enum(['hcloud-delete', 'machine-rm', 'cleanup']);
 /** What executing a proposal does. */
 export type ReaperAction = z.infer<typeof ReaperAction>;
 
+/**
+ * How the reaper acts on a fleet: `off` proposes nothing executable, `notify` (default)
+ * proposes and a person confirms, `auto` executes within every guard, `dry-run` records
+ * what it would do.
+ */
+export const ReaperMode = z.enum(['off', 'notify', 'auto', 'dry-run']);
+/** How the reaper acts on a fleet. */
+export type ReaperMode = z.infer<typeof ReaperMode>;
+
 /** The facts a proposal rests on, shown in the confirm dialog and written to the audit log. */
 export const Evidence = z.object({
   /** Highest disk use over watched mounts, and on which mount. */
@@ -18,11 +27,20 @@ export const Evidence = z.object({
   diskMount: z.string().nullable(),
   /** Consecutive samples at or over the threshold. */
   samplesOver: z.number().int().nonnegative(),
+  /** How long the machine has been idle so far, in ms; null when busy or unknown. */
   idleSinceMs: z.number().nullable(),
   runningContainers: z.number().int().nonnegative().nullable(),
   runningJobIds: z.array(z.number().int()),
   ageMs: z.number().nullable(),
   observedAt: Timestamp.nullable(),
+  /** The fleet's disk threshold when the proposal was made. */
+  thresholdPct: z.number().optional(),
+  /** Running jobs that match an expendable pattern (they do not block). */
+  expendableJobIds: z.array(z.number().int()).optional(),
+  /** Since when the machine could not be probed while its provider said running. */
+  unreachableSince: Timestamp.nullable().optional(),
+  /** The provider's status word at evaluation time. */
+  providerStatus: z.string().nullable().optional(),
 });
 /** The facts a proposal rests on. */
 export type Evidence = z.infer<typeof Evidence>;
@@ -42,6 +60,10 @@ export const Proposal = z.object({
   createdAt: Timestamp,
   /** A one-line human summary, e.g. "Kill runner-… (disk 78 %, idle 12 min)". */
   summary: z.string(),
+  /** The fleet's reaper mode when the proposal was evaluated. */
+  mode: ReaperMode.optional(),
+  /** What the last attempt said (refusal reasons, error), for the confirm dialog. */
+  lastResult: z.string().nullable().optional(),
 });
 /** A reaper proposal. */
 export type Proposal = z.infer<typeof Proposal>;

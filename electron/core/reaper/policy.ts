@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import type { Machine, RunningJob } from '../../../shared/machine';
+import type {
+  Evidence,
+  Proposal,
+  ReaperAction,
+  ReaperMode,
+  ReaperRule,
+} from '../../../shared/proposal';
+import type { FleetSettings } from '../../../shared/settings';
+import { isExpendable } from './glob';
+import { maxWatchedUse, type HistoryView, type MachineHistory } from './history';
+
+/** Everything the policy decides on. Pure data: the caller owns clock, history and ledger. */
+export interface PolicyInput {
+  machines: readonly Machine[];
+  history: HistoryView;
+  fleets: readonly FleetSettings[];
+  /** Actions started per fleet in the last hour (the hourly budget). */
+  killsInLastHour: ReadonlyMap<string, number>;
+  now: number;
+  /** Mode overrides set at run time (`setMode`); the fleet's settings otherwise. */
+  modes?: ReadonlyMap<string, ReaperMode>;
+  /** Machines with an action in flight: not counted as fleet capacity, not proposed again. */
+  busy?: ReadonlySet<string>;
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Which rule wins when several fire on one machine: the most urgent first. */
+const RULE_ORDER: readonly ReaperRule[] = ['disk', 'unreachable', 'max-age', 'idle'];
+
+/** Stable id of a proposal: same machine, same rule, same episode (run start) → same id. */
+export function proposalId(machineKey: string, rule: ReaperRule, episodeStart: number): string {
+  const hash = createHash('sha256').update(`${machineKey}\n${rule}\n${episodeStart}`).digest('hex');
+  return `p-${hash.slice(0, 20)}`;
+}
+
+/** The mode in force for a fleet. */
+export function modeOf(fleet: FleetSettings, modes?: ReadonlyMap<string, ReaperMode>): ReaperMode {
+  return modes?.get(fleet.id) ?? fleet.reaper.mode;
+}
+
+/** What acting on a machine runs: dedicated and SSH-only hosts are cleaned up, never deleted. */
+export function actionFor(machine: Machine): ReaperAction {
+  if (machine.kind === 'dedicated' || machine.provider === 'ssh') return 'cleanup';
+  return machine.provider === 'docker-machine' ? 'machine-rm' : 'hcloud-delete';
+}
+
+/** True when the machine is inside the fleet's selector (labels equal, name prefix). */
+export function matchesSelector(machine: Machine, fleet: FleetSettings): boolean {
+  if (machine.fleet !== fleet.id) return false;
+  const selector = fleet.reaper.selector;
+  if (!selector) return true;
+  if (selector.namePrefix !== undefined && !machine.name.startsWith(selector.namePrefix)) return false;
+  return Object.entries(selector.labels).every(([key, value]) => machine.labels[key] === value);
+}
+
+/** Running jobs on a machine from both witnesses, deduplicated by job id. */
+export function runningJobs(machine: Machine): RunningJob[] {
+  const byId = new Map<number, RunningJob>();
+  for (const job of [...(machine.jobs.value ?? []), ...(machine.gitlabJobs.value ?? [])]) {
+    const known = byId.get(job.jobId);
+    // Keep the richer record: GitLab's has name and project, the container's may not.
+    byId.set(job.jobId, known ? mergeJob(known, job) : job);
+  }
+  return [...byId.values()].sort((a, b) => a.jobId - b.jobId);
+}
+
+function mergeJob(a: RunningJob, b: RunningJob): RunningJob {
+  return {
+    ...a,
+    name: a.name ?? b.name,
+    projectPath: a.projectPath ?? b.projectPath,
+    ref: a.ref ?? b.ref,
+    user: a.user ?? b.user,
+    seenIn: [...new Set([...a.seenIn, ...b.seenIn])],
+  };
+}
+
+const ago = (ms: number) => `${Math.round(ms / 1000)} s ago`;
+
+/**
+ * Reasons the machine's readings do not allow any action: unknown is never idle, and a
+ * stale reading is unknown. Shared by every rule and by the executor's re-check.
+ */
+export function readingBlockers(machine: Machine, now: number): string[] {
+  const reasons: string[] = [];
+  const { jobs, gitlabJobs, disks } = machine;
+  if (jobs.value === null) {
+    reasons.push(`job containers on the machine unknown${jobs.error ? ` (${jobs.error})` : ''}`);
+  } else if (jobs.stale) {
+    reasons.push(`job container reading is stale (${jobs.observedAt === null ? 'never read' : ago(now - jobs.observedAt)})`);
+  }
+  if (gitlabJobs.value === null) {
+    reasons.push(`GitLab job state unknown${gitlabJobs.error ? ` (${gitlabJobs.error})` : ' (no fresh GitLab reading)'}`);
+  } else if (gitlabJobs.stale) {
+    reasons.push(`GitLab job reading is stale (${gitlabJobs.observedAt === null ? 'never read' : ago(now - gitlabJobs.observedAt)})`);
+  }
+  if (disks.value === null) {
+    reasons.push(`disk use unknown${disks.error ? ` (${disks.error})` : ''}`);
+  } else if (disks.stale) {
+    reasons.push(`disk reading is stale (${disks.observedAt === null ? 'never read' : ago(now - disks.observedAt)})`);
+  }
+  return reasons;
+}
+
+interface Candidate {
+  machine: Machine;
+  rule: ReaperRule;
+  episode: number;
+  action: ReaperAction;
+}
+
+/** Which rules fire on the machine now, most urgent first, with each one's episode start. */
+function firingRules(machine: Machine, fleet: FleetSettings, history: MachineHistory | undefined, now: number): Candidate[] {
+  const settings = fleet.reaper;
+  const action = actionFor(machine);
+  const out: Candidate[] = [];
+  const push = (rule: ReaperRule, episode: number) => out.push({ machine, rule, episode, action });
+  if (history?.diskOver && history.diskOver.count >= settings.samples) push('disk', history.diskOver.since);
+  // Dedicated hosts (and machines we only reach by SSH) get cleanups; only a full disk calls for one.
+  if (action !== 'cleanup') {
+    if (settings.unreachableMinutes !== null && history?.unreachableSince != null) {
+      if (now - history.unreachableSince >= settings.unreachableMinutes * MINUTE && machine.status.value === 'running') {
+        push('unreachable', history.unreachableSince);
+      }
+    }
+    if (settings.maxAgeHours !== null && machine.createdAt !== null && now - machine.createdAt >= settings.maxAgeHours * HOUR) {
+      push('max-age', machine.createdAt);
+    }
+    if (history?.idleSince != null && now - history.idleSince >= settings.idleMinutes * MINUTE) {
+      push('idle', history.idleSince);
+    }
+  }
+  return out.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule));
+}
+
+/** Reasons that depend on the machine alone (not on the rest of the fleet). */
+function machineBlockers(candidate: Candidate, fleet: FleetSettings, input: PolicyInput): string[] {
+  const { machine, action } = candidate;
+  const reasons: string[] = [];
+  const mode = modeOf(fleet, input.modes);
+  if (mode === 'off') reasons.push(`reaper mode is off for fleet ${fleet.id}`);
+  if (!matchesSelector(machine, fleet)) reasons.push(`not matched by the selector of fleet ${fleet.id}`);
+  if (input.busy?.has(machine.key)) reasons.push('an action is already running on this machine');
+  reasons.push(...readingBlockers(machine, input.now));
+  if (action !== 'cleanup') {
+    const expendable = fleet.reaper.expendable;
+    for (const job of runningJobs(machine)) {
+      if (!isExpendable(job, expendable)) reasons.push(`non-expendable job #${job.jobId}${describeJob(job)} is running`);
+    }
+    if (machine.kind === 'dedicated') reasons.push('dedicated host: cleanup instead of delete');
+    if (machine.status.value !== 'running') {
+      reasons.push(`provider status is ${machine.providerStatus ?? machine.status.value ?? 'unknown'}, not running`);
+    } else if (machine.status.stale) {
+      reasons.push('provider status reading is stale');
+    }
+    if (action === 'hcloud-delete' && machine.providerId === null) reasons.push('no Hetzner server id known');
+  }
+  return reasons;
+}
+
+function describeJob(job: RunningJob): string {
+  const parts = [job.projectPath, job.name].filter((part): part is string => part !== null);
+  return parts.length > 0 ? ` (${parts.join(': ')})` : '';
+}
+
+function evidenceOf(machine: Machine, fleet: FleetSettings, history: MachineHistory | undefined, now: number): Evidence {
+  const { pct, mount } = maxWatchedUse(machine, fleet.watchedMounts);
+  const jobs = runningJobs(machine);
+  const observed = [machine.disks.observedAt, machine.jobs.observedAt].filter((at): at is number => at !== null);
+  return {
+    diskPct: pct,
+    diskMount: mount,
+    samplesOver: history?.diskOver?.count ?? 0,
+    idleSinceMs: history?.idleSince != null ? Math.max(0, now - history.idleSince) : null,
+    runningContainers: machine.jobs.value === null ? null : machine.jobs.value.length,
+    runningJobIds: jobs.map((job) => job.jobId),
+    ageMs: machine.createdAt === null ? null : Math.max(0, now - machine.createdAt),
+    observedAt: observed.length > 0 ? Math.max(...observed) : null,
+    thresholdPct: fleet.reaper.diskThresholdPct,
+    expendableJobIds: jobs.filter((job) => isExpendable(job, fleet.reaper.expendable)).map((job) => job.jobId),
+    unreachableSince: history?.unreachableSince ?? null,
+    providerStatus: machine.providerStatus,
+  };
+}
+
+function summaryOf(candidate: Candidate, evidence: Evidence): string {
+  const verb = candidate.action === 'cleanup' ? 'Clean up' : 'Kill';
+  const facts: string[] = [];
+  if (evidence.diskPct !== null) facts.push(`disk ${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}`);
+  if (evidence.idleSinceMs !== null) facts.push(`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min`);
+  if (candidate.rule === 'max-age' && evidence.ageMs !== null) facts.push(`age ${Math.floor(evidence.ageMs / HOUR)} h`);
+  if (candidate.rule === 'unreachable') facts.push('unreachable');
+  return `${verb} ${candidate.machine.name} (${facts.join(', ') || candidate.rule})`;
+}
+
+/**
+ * The reaper policy, pure: which machines to delete (or clean up), why, and every reason
+ * each one may not be acted on now. At most one proposal per machine (the most urgent
+ * rule). Fleet-wide guards come last: the minimum fleet size and the hourly budget are
+ * shared among the proposals that are otherwise free to run, most urgent first, so that
+ * executing all unblocked proposals together can never break either guard.
+ */
+export function evaluate(input: PolicyInput): Proposal[] {
+  const proposals: Proposal[] = [];
+  for (const fleet of input.fleets) {
+    const members = input.machines.filter((machine) => machine.fleet === fleet.id);
+    const mode = modeOf(fleet, input.modes);
+    const fleetProposals: { proposal: Proposal; candidate: Candidate }[] = [];
+    for (const machine of members) {
+      if (machine.status.value === 'gone' || machine.status.value === 'deleting') continue;
+      const history = input.history.of(machine.key);
+      const candidate = firingRules(machine, fleet, history, input.now)[0];
+      if (!candidate) continue;
+      const evidence = evidenceOf(machine, fleet, history, input.now);
+      fleetProposals.push({
+        candidate,
+        proposal: {
+          id: proposalId(machine.key, candidate.rule, candidate.episode),
+          machineKey: machine.key,
+          machineName: machine.name,
+          fleet: fleet.id,
+          rule: candidate.rule,
+          action: candidate.action,
+          evidence,
+          blocked: machineBlockers(candidate, fleet, input),
+          state: mode === 'dry-run' ? 'dry-run' : 'pending',
+          createdAt: candidate.episode,
+          summary: summaryOf(candidate, evidence),
+          mode,
+        },
+      });
+    }
+    applyFleetGuards(fleet, members, fleetProposals, input);
+    proposals.push(...fleetProposals.map((entry) => entry.proposal));
+  }
+  return proposals;
+}
+
+function applyFleetGuards(
+  fleet: FleetSettings,
+  members: readonly Machine[],
+  entries: { proposal: Proposal; candidate: Candidate }[],
+  input: PolicyInput,
+): void {
+  const { minFleetSize, maxKillsPerHour } = fleet.reaper;
+  const spent = input.killsInLastHour.get(fleet.id) ?? 0;
+  let budget = maxKillsPerHour - spent;
+  const running = members.filter(
+    (machine) => machine.status.value === 'running' && !input.busy?.has(machine.key) && machine.kind !== 'dedicated',
+  ).length;
+  let spare = running - minFleetSize;
+  const ordered = [...entries].sort(
+    (a, b) =>
+      RULE_ORDER.indexOf(a.candidate.rule) - RULE_ORDER.indexOf(b.candidate.rule) ||
+      (b.proposal.evidence.diskPct ?? -1) - (a.proposal.evidence.diskPct ?? -1) ||
+      a.proposal.machineKey.localeCompare(b.proposal.machineKey),
+  );
+  for (const { proposal } of ordered) {
+    const free = proposal.blocked.length === 0;
+    const deletes = proposal.action !== 'cleanup';
+    if (budget <= 0) {
+      proposal.blocked.push(
+        spent >= maxKillsPerHour
+          ? `hourly budget spent (${spent} of ${maxKillsPerHour} actions in the last hour)`
+          : `hourly budget (${maxKillsPerHour}) taken by more urgent proposals`,
+      );
+    }
+    if (deletes && spare <= 0) {
+      proposal.blocked.push(
+        running <= minFleetSize
+          ? `minimum fleet size reached (${running} running, minimum ${minFleetSize})`
+          : `minimum fleet size (${minFleetSize}) would be broken by more urgent proposals`,
+      );
+    }
+    if (free && proposal.blocked.length === 0) {
+      budget -= 1;
+      if (deletes) spare -= 1;
+    }
+  }
+}

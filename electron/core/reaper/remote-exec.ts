@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { RwError } from '../errors/rw-error';
+
+/** What a remote command returned. */
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a command on a host. `argv` is a vector, never a command line: implementations
+ * that go through a shell (SSH always does) quote every element with `shellQuote`, so a
+ * machine or volume name with odd characters can never become shell syntax.
+ */
+export interface RemoteExec {
+  exec(host: string, argv: readonly string[], options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<ExecResult>;
+}
+
+/**
+ * Quotes one argument for a POSIX shell: wrapped in single quotes, each single quote
+ * written as `'\''`. Inside single quotes nothing is special, so the shell passes the
+ * bytes through unchanged. NUL cannot be passed in an argument at all and is refused.
+ */
+export function shellQuoteArg(arg: string): string {
+  if (arg.includes('\0')) throw new RwError('bad_input', 'a command argument contains a NUL byte');
+  if (arg !== '' && /^[A-Za-z0-9_./=:@%+,-]+$/.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Quotes an argument vector into one shell command line. */
+export function shellQuote(argv: readonly string[]): string {
+  if (argv.length === 0) throw new RwError('bad_input', 'empty command');
+  return argv.map(shellQuoteArg).join(' ');
+}
+
+/**
+ * Runs commands on this machine through `/bin/sh -c` with the quoted command line: the
+ * same path a command takes over SSH, so tests exercise the real quoting against a real
+ * shell. `host` is ignored. Used by tests and the demo.
+ */
+export class LocalShellExec implements RemoteExec {
+  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+
+  exec(
+    _host: string,
+    argv: readonly string[],
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<ExecResult> {
+    const line = shellQuote(argv);
+    return new Promise((resolve, reject) => {
+      const child = spawn('/bin/sh', ['-c', line], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const timer =
+        options.timeoutMs === undefined
+          ? null
+          : setTimeout(() => {
+              child.kill('SIGKILL');
+              reject(new RwError('timeout', `${argv[0] ?? 'command'}: no answer within ${options.timeoutMs} ms`));
+            }, options.timeoutMs);
+      const onAbort = () => {
+        child.kill('SIGKILL');
+        reject(new RwError('timeout', `${argv[0] ?? 'command'}: aborted`));
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (error) => reject(new RwError('remote_error', error.message)));
+      child.on('close', (code) => {
+        if (timer) clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+    });
+  }
+}

@@ -1,0 +1,137 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ReaperAction, ReaperMode, ReaperRule } from '../../../shared/proposal';
+import { syncDir } from '../audit/audit-log';
+
+/** An action that was started and has not been recorded as finished. */
+export const InFlightAction = z.object({
+  proposalId: z.string(),
+  machineKey: z.string(),
+  machineName: z.string(),
+  fleet: z.string(),
+  rule: ReaperRule,
+  action: ReaperAction,
+  /** Hetzner server id for `hcloud-delete`. */
+  providerId: z.string().nullable(),
+  startedAt: z.number(),
+  who: z.string(),
+  /** Hetzner action id once the delete call answered, so recovery can follow it. */
+  hcloudActionId: z.number().int().nullable(),
+  /** Last step reached, for the report after a crash. */
+  step: z.string(),
+});
+/** An action that was started and has not been recorded as finished. */
+export type InFlightAction = z.infer<typeof InFlightAction>;
+
+/** A started action, counted against the fleet's hourly budget. */
+export const LedgerEntry = z.object({
+  fleet: z.string(),
+  machineKey: z.string(),
+  /** Wall-clock start. */
+  at: z.number(),
+});
+/** A started action. */
+export type LedgerEntry = z.infer<typeof LedgerEntry>;
+
+/** What the reaper keeps across restarts. */
+export const ReaperState = z.object({
+  version: z.literal(1),
+  /** Mode overrides set at run time, per fleet. */
+  modes: z.record(z.string(), ReaperMode),
+  /** Proposals already written to the audit log, and the final state of executed ones. */
+  proposals: z.record(
+    z.string(),
+    z.object({
+      firstSeenAt: z.number(),
+      state: z.enum(['pending', 'done', 'failed', 'refused', 'dry-run']),
+      lastResult: z.string().nullable(),
+    }),
+  ),
+  inFlight: z.array(InFlightAction),
+  ledger: z.array(LedgerEntry),
+});
+/** What the reaper keeps across restarts. */
+export type ReaperState = z.infer<typeof ReaperState>;
+
+/** A fresh, empty state. */
+export function emptyState(): ReaperState {
+  return { version: 1, modes: {}, proposals: {}, inFlight: [], ledger: [] };
+}
+
+/** Default file name of the reaper state inside the state directory. */
+export const STATE_FILE = 'reaper-state.json';
+
+/** What `load` found. */
+export interface LoadedState {
+  state: ReaperState;
+  /** Set when the file existed but could not be read; it was moved to `movedTo`. */
+  corrupt: { reason: string; movedTo: string } | null;
+}
+
+/**
+ * The reaper's state file, written atomically: the JSON goes to a temporary file that is
+ * fsync'd and renamed over the old one (and the directory fsync'd), so after a crash the
+ * file holds either the old or the new state, never half of one. Saves are serialised.
+ */
+export class StateStore {
+  readonly file: string;
+  private chain: Promise<unknown> = Promise.resolve();
+  private counter = 0;
+
+  constructor(readonly dir: string, fileName = STATE_FILE) {
+    this.file = path.join(dir, fileName);
+  }
+
+  /**
+   * Reads the state. A missing file is a fresh start. A corrupt one is moved aside (kept
+   * for a person to read) and reported; the caller records that in the audit log.
+   */
+  async load(): Promise<LoadedState> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(), corrupt: null };
+      throw error;
+    }
+    let reason: string;
+    try {
+      const result = ReaperState.safeParse(JSON.parse(text));
+      if (result.success) return { state: result.data, corrupt: null };
+      reason = result.error.issues[0]?.message ?? 'invalid';
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error);
+    }
+    const movedTo = `${this.file}.corrupt-${Date.now()}`;
+    await fs.rename(this.file, movedTo);
+    return { state: emptyState(), corrupt: { reason, movedTo } };
+  }
+
+  /** Writes the state atomically; resolves once it is durable. */
+  save(state: ReaperState): Promise<void> {
+    const text = `${JSON.stringify(ReaperState.parse(state), null, 1)}\n`;
+    const next = this.chain.then(() => this.write(text));
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves when every save so far is durable. */
+  async flush(): Promise<void> {
+    await this.chain;
+  }
+
+  private async write(text: string): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const temp = `${this.file}.tmp-${process.pid}-${++this.counter}`;
+    const handle = await fs.open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(temp, this.file);
+    await syncDir(this.dir);
+  }
+}
