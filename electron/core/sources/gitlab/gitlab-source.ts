@@ -213,7 +213,9 @@ export class GitLabSource implements Source, RunnerAdmin {
     const result: CollectResult = { machines: [], runners, warnings };
     // Unknown is never empty: without every busy runner's jobs, keep the last reading (it turns stale).
     if (jobsKnown) result.jobsByMachine = jobsByMachine;
-    const wait = this.client.transport.slowDownMs();
+    // Slow down before hitting the limit: when the budget left would not carry another
+    // cycle like this one (plus the reserve for the user's own actions), wait for the reset.
+    const wait = this.client.transport.slowDownMs(this.lastCycle.requests);
     if (wait > 0) result.retryAfterMs = wait;
     return result;
   }
@@ -402,6 +404,9 @@ export class GitLabSource implements Source, RunnerAdmin {
     let budget = this.options.maxFinishedTracesPerCycle ?? 20;
     let newJobs = 0;
     const due = listed.filter(({ summary, status }) => {
+      // A runner whose last contact predates the window ran nothing inside it.
+      const contacted = this.contactOf(summary.id);
+      if (status !== 'online' && contacted !== null && contacted < windowStart) return false;
       const last = this.timelineFetchedAt.get(summary.id);
       if (last === undefined) return true;
       // Runners that are not online run nothing new: one read after they went quiet is enough.
@@ -467,6 +472,17 @@ export class GitLabSource implements Source, RunnerAdmin {
       }
     }
     return newJobs;
+  }
+
+  /** Last contact from the cached details or managers; null when unknown. */
+  private contactOf(id: number): number | null {
+    const entry = this.details.get(id);
+    if (!entry) return null;
+    const fromManagers = (entry.managers ?? []).reduce<number | null>(
+      (acc, m) => (m.contacted_at === null ? acc : Math.max(acc ?? 0, m.contacted_at)),
+      null,
+    );
+    return entry.details?.contacted_at ?? fromManagers;
   }
 
   private toRunner(summary: RunnerSummary, status: RunnerStatus, jobs: JobJson[] | null, now: number): Runner {

@@ -74,9 +74,10 @@ export class GitLabTransport {
     return out;
   }
 
-  /** Wait the budget asks for right now (0 when there is room). */
-  slowDownMs(): number {
-    return slowDownMs(this.rate, this.now());
+  /** Wait the budget asks for before `upcoming` more requests (0 when there is room). */
+  slowDownMs(upcoming = 0): number {
+    if (!this.rate) return 0;
+    return slowDownMs({ ...this.rate, remaining: this.rate.remaining - upcoming }, this.now());
   }
 
   /** The `requesterFn` gitbeaker resources accept. */
