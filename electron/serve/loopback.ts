@@ -11,3 +11,9 @@ export function isLoopbackHost(host: string): boolean {
 export function urlHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;
 }
+
+/** The warning printed when binding an address other machines can reach, else null. */
+export function exposureWarning(host: string): string | null {
+  if (isLoopbackHost(host)) return null;
+  return `listening on ${host}, which is reachable from other machines; anyone with the URL and token can use Runner Watch`;
+}

@@ -14,7 +14,7 @@ import {
 } from './access-token';
 import { openEventStream, type FleetEventSource } from './event-stream';
 import { BodyError, readJsonBody, sendError, sendJson, statusForError } from './http-json';
-import { isLoopbackHost, urlHost } from './loopback';
+import { exposureWarning, isLoopbackHost, urlHost } from './loopback';
 import { applySecurityHeaders } from './security-headers';
 import { serveStatic } from './static-files';
 
@@ -233,11 +233,9 @@ export async function startServeHost(options: ServeHostOptions): Promise<ServeHo
   origins = new Set([origin]);
   if (isLoopbackHost(host)) {
     for (const name of ['127.0.0.1', 'localhost', '[::1]']) origins.add(`http://${name}:${port}`);
-  } else {
-    warn(
-      `listening on ${host}, which is reachable from other machines; anyone with the URL and token can use Runner Watch`,
-    );
   }
+  const exposure = exposureWarning(host);
+  if (exposure) warn(exposure);
 
   let disposed: Promise<void> | null = null;
   return {
