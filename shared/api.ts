@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
+import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
 export const AppInfo = z.object({
@@ -38,6 +39,12 @@ export const invokeChannels = {
   'rw:app:info': { kind: 'query', request: empty, response: AppInfo },
   /** The full fleet snapshot: machines, runners, sources, proposals. */
   'rw:fleet:snapshot': { kind: 'query', request: empty, response: FleetSnapshot },
+  /** GitLab runners across instances, as last collected. */
+  'rw:runners:list': { kind: 'query', request: empty, response: z.array(Runner) },
+  /** Stale runners that pruning would touch, and instances whose token cannot prune. */
+  'rw:runners:prune-preview': { kind: 'query', request: PrunePreviewRequest, response: PrunePreview },
+  /** Deletes (or pauses) the chosen stale runners in batches; each is re-checked first. */
+  'rw:runners:prune': { kind: 'command', request: PruneRequest, response: PruneReport },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;
 
 /** Name of a request/response channel. */

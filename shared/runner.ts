@@ -40,3 +40,78 @@ export const Runner = z.object({
 });
 /** A GitLab runner. */
 export type Runner = z.infer<typeof Runner>;
+
+/** What pruning does to a stale runner: delete it, or pause it so it takes no jobs. */
+export const PruneAction = z.enum(['delete', 'pause']);
+/** What pruning does to a stale runner. */
+export type PruneAction = z.infer<typeof PruneAction>;
+
+/** A runner selected for pruning, with why it counts as stale. */
+export const PruneCandidate = z.object({
+  key: z.string(),
+  instance: z.string(),
+  id: z.number().int(),
+  description: z.string().nullable(),
+  status: RunnerStatus,
+  contactedAt: Timestamp.nullable(),
+  /** Why it is stale, e.g. "no contact for 12 days (limit 7 days)". */
+  reason: z.string(),
+});
+/** A runner selected for pruning. */
+export type PruneCandidate = z.infer<typeof PruneCandidate>;
+
+/** Request of `rw:runners:prune-preview`: stale runners, optionally of one instance. */
+export const PrunePreviewRequest = z.strictObject({
+  instance: z.string().min(1).optional(),
+});
+/** Request of `rw:runners:prune-preview`. */
+export type PrunePreviewRequest = z.infer<typeof PrunePreviewRequest>;
+
+/** The dry-run list: what pruning would touch, and what stops it on some instances. */
+export const PrunePreview = z.object({
+  candidates: z.array(PruneCandidate),
+  /** Per instance that cannot prune, why (e.g. "token lacks manage_runner"). */
+  blocked: z.array(z.object({ instance: z.string(), reason: z.string() })),
+});
+/** The dry-run list. */
+export type PrunePreview = z.infer<typeof PrunePreview>;
+
+/** Request of `rw:runners:prune`: the keys chosen from a preview, and how to proceed. */
+export const PruneRequest = z.strictObject({
+  /** Runner keys (`<instance>/<id>`) from the preview; each is re-checked before it is touched. */
+  keys: z.array(z.string().regex(/^[^/]+\/\d+$/, 'runner keys look like <instance>/<id>')).min(1).max(10_000),
+  action: PruneAction.default('delete'),
+  /** Runners handled per batch. */
+  batchSize: z.number().int().min(1).max(100).default(10),
+  /** Pause between batches, in milliseconds (the rate limit may ask for longer). */
+  pauseMs: z.number().int().min(0).max(600_000).default(2_000),
+  /** List what would be done, touch nothing. */
+  dryRun: z.boolean().default(false),
+});
+/** Request of `rw:runners:prune`. */
+export type PruneRequest = z.infer<typeof PruneRequest>;
+/** Request of `rw:runners:prune` as callers write it (before defaults). */
+export type PruneRequestInput = z.input<typeof PruneRequest>;
+
+/** What happened to one runner. */
+export const PruneOutcome = z.object({
+  key: z.string(),
+  instance: z.string(),
+  id: z.number().int(),
+  description: z.string().nullable(),
+  result: z.enum(['deleted', 'paused', 'would-delete', 'would-pause', 'skipped', 'failed']),
+  /** Why: the stale reason, why it was skipped, or the error (free of secrets). */
+  reason: z.string(),
+});
+/** What happened to one runner. */
+export type PruneOutcome = z.infer<typeof PruneOutcome>;
+
+/** The result of a prune run: one outcome per requested key, in order. */
+export const PruneReport = z.object({
+  action: PruneAction,
+  dryRun: z.boolean(),
+  results: z.array(PruneOutcome),
+  batches: z.number().int().nonnegative(),
+});
+/** The result of a prune run. */
+export type PruneReport = z.infer<typeof PruneReport>;

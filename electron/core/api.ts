@@ -9,11 +9,15 @@ import {
 import type { ApiError } from '../../shared/errors';
 import type { Engine } from './engine';
 import { RwError, toApiError } from './errors/rw-error';
+import { previewPrune } from './runners/prune';
+import type { RunnerService } from './runners/runner-service';
 
 /** What the API needs besides the engine. Each later feature adds its service here. */
 export interface ApiContext {
   engine: Engine;
   info: AppInfo;
+  /** Runners and stale-runner pruning; without it runners are read-only (from the snapshot). */
+  runners?: RunnerService;
 }
 
 /** The engine's API, one handler per contract channel (the type fails when one is missing). */
@@ -21,6 +25,15 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
   return {
     'rw:app:info': async () => context.info,
     'rw:fleet:snapshot': async () => context.engine.snapshot(),
+    'rw:runners:list': async () => context.runners?.list() ?? context.engine.snapshot().runners,
+    'rw:runners:prune-preview': async (request) =>
+      context.runners?.preview(request) ?? previewPrune(context.engine.snapshot().runners, [], request.instance),
+    'rw:runners:prune': async (request) => {
+      if (!context.runners) {
+        throw new RwError('refused', 'runner pruning is not available in this host: no GitLab instance is set up for actions');
+      }
+      return context.runners.prune(request);
+    },
   };
 }
 
