@@ -248,6 +248,13 @@ export class Executor {
         list.push(`re-check brought no new reading of ${name}${field.error ? ` (${field.error})` : ''}`);
       }
     }
+    if (proposal.rule === 'disk') {
+      // Checked on the fresh reading itself, not only through the history's sample run.
+      const { pct } = maxWatchedUse(fresh, fleet.watchedMounts);
+      if (pct === null || pct < fleet.reaper.diskThresholdPct) {
+        list.push(`the disk rule no longer fires: ${this.whatChanged(proposal, fresh, fleet)}`);
+      }
+    }
     const { history } = this.options;
     history.observe(fresh, fleet);
     const machines = context.machines.map((m) => (m.key === fresh.key ? fresh : m));
@@ -268,7 +275,7 @@ export class Executor {
     const mine = evaluated.find((p) => p.machineKey === proposal.machineKey) ?? null;
     if (!mine) {
       list.push(`the ${proposal.rule} rule no longer fires: ${this.whatChanged(proposal, fresh, fleet)}`);
-      return { list, proposal: null };
+      return { list: [...new Set(list)], proposal: null };
     }
     if (mine.rule !== proposal.rule) list.push(`now the ${mine.rule} rule fires instead of ${proposal.rule}; confirm the new proposal`);
     else if (mine.id !== proposal.id) list.push(`the ${proposal.rule} condition restarted since the proposal (something ran in between)`);

@@ -1,0 +1,117 @@
+import type { DiskUsage, Machine, RunningJob } from '../../../shared/machine';
+import { FleetSettings, type ReaperSettings } from '../../../shared/settings';
+
+/** Fleet settings from a partial reaper config, parsed through the real schema (defaults included). */
+export function fleetSettings(
+  id = 'ci',
+  reaper: Partial<ReaperSettings> = {},
+  extra: { kind?: 'autoscaled' | 'dedicated'; watchedMounts?: string[] } = {},
+): FleetSettings {
+  return FleetSettings.parse({ id, ...extra, reaper });
+}
+
+/** A job as GitLab and docker ps would report it. */
+export function job(jobId: number, parts: { project?: string; name?: string; ref?: string } = {}): RunningJob {
+  return {
+    jobId,
+    projectId: 1,
+    pipelineId: 1,
+    runnerId: 1,
+    containerName: `runner-abc-project-1-concurrent-0-${jobId}`,
+    jobUrl: null,
+    ref: parts.ref ?? 'main',
+    name: parts.name ?? 'build',
+    projectPath: parts.project ?? 'group/app',
+    user: 'dev',
+    startedAt: null,
+    seenIn: ['machine', 'gitlab'],
+  };
+}
+
+/** How a test describes a machine at one moment. */
+export interface MachineSpec {
+  name: string;
+  fleet?: string;
+  /** Used % of `/`; null = disk read failed (unknown). */
+  disk?: number | null;
+  mounts?: { mount: string; pct: number }[];
+  diskStale?: boolean;
+  /** Job containers (docker ps); null = unknown (probe failed). */
+  jobs?: RunningJob[] | null;
+  jobsStale?: boolean;
+  /** Jobs GitLab links to the machine; null = GitLab unknown. */
+  gitlab?: RunningJob[] | null;
+  gitlabStale?: boolean;
+  status?: Machine['status']['value'];
+  statusStale?: boolean;
+  providerStatus?: string | null;
+  provider?: Machine['provider'];
+  kind?: Machine['kind'];
+  providerId?: string | null;
+  createdAt?: number | null;
+  labels?: Record<string, string>;
+  /** Error text of failed readings. */
+  error?: string;
+}
+
+function disk(mount: string, pct: number): DiskUsage {
+  const size = 100_000_000_000;
+  const used = Math.round((size * pct) / 100);
+  return {
+    mount,
+    sizeBytes: size,
+    usedBytes: used,
+    availBytes: size - used,
+    usedPct: pct,
+    inodesTotal: null,
+    inodesUsed: null,
+    inodesUsedPct: null,
+  };
+}
+
+let nextId = 1000;
+const ids = new Map<string, string>();
+
+/** A Machine as the fleet model would produce it, every reading observed at `at`. */
+export function machine(spec: MachineSpec, at: number): Machine {
+  const fleet = spec.fleet ?? 'ci';
+  const key = `${fleet}/${spec.name}`;
+  if (!ids.has(key)) ids.set(key, String(nextId++));
+  const error = spec.error ?? null;
+  const disks =
+    spec.disk === null
+      ? null
+      : spec.mounts
+        ? spec.mounts.map((m) => disk(m.mount, m.pct))
+        : [disk('/', spec.disk ?? 20)];
+  const jobs = spec.jobs === undefined ? [] : spec.jobs;
+  const gitlab = spec.gitlab === undefined ? (jobs ?? []) : spec.gitlab;
+  const status = spec.status ?? 'running';
+  return {
+    key,
+    name: spec.name,
+    fleet,
+    kind: spec.kind ?? 'autoscaled',
+    provider: spec.provider ?? 'hetzner',
+    providerId: spec.providerId === undefined ? (ids.get(key) as string) : spec.providerId,
+    serverType: 'cx22',
+    createdAt: spec.createdAt === undefined ? at - 3_600_000 : spec.createdAt,
+    labels: spec.labels ?? { role: 'ci' },
+    addresses: ['127.0.0.1'],
+    status: { value: status, observedAt: at, stale: spec.statusStale ?? false, error: null, source: 'hetzner:p' },
+    providerStatus: spec.providerStatus === undefined ? status : spec.providerStatus,
+    disks: { value: disks, observedAt: at, stale: spec.diskStale ?? false, error: disks === null ? error : null, source: 'ssh:ci' },
+    jobs: { value: jobs, observedAt: at, stale: spec.jobsStale ?? false, error: jobs === null ? error : null, source: 'ssh:ci' },
+    gitlabJobs: {
+      value: gitlab,
+      observedAt: gitlab === null ? null : at,
+      stale: gitlab === null ? true : (spec.gitlabStale ?? false),
+      error: null,
+      source: gitlab === null ? null : 'gitlab:main',
+    },
+    load: { value: null, observedAt: null, stale: true, error: null, source: null },
+    seenBy: ['hetzner:p', 'ssh:ci'],
+    firstSeenAt: at - 3_600_000,
+    lastSeenAt: at,
+  };
+}

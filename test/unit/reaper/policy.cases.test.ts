@@ -1,0 +1,835 @@
+import { describe, expect, it } from 'vitest';
+import type { Machine } from '../../../shared/machine';
+import type { ActionRunner } from '../../../electron/core/reaper/actions/action';
+import { emptyState } from '../../../electron/core/reaper/state-store';
+import { fleetSettings as fleet, job, machine, type MachineSpec } from './fixtures';
+import { executorFor, FakeHcloud, INTERVAL, repeat, runPolicy, T0, type Scenario } from './harness';
+
+const MIN = 60_000;
+/** Cycles a VM must be idle (30 s apart) to pass the default 5-minute idle rule. */
+const IDLE_CYCLES = 12;
+
+// A fleet with room: three healthy busy VMs besides the ones under test keep the minimum size out of the way.
+const busy = (n: number): MachineSpec[] =>
+  Array.from({ length: n }, (_, i) => ({ name: `busy-${i}`, disk: 20, jobs: [job(900 + i)] }));
+
+interface PolicyCase {
+  name: string;
+  scenario: Scenario;
+  /** Machines that must get an executable proposal. */
+  kill: string[];
+  /** Machines that must not: no proposal, or a blocked one. */
+  spare: string[];
+  /** Reasons a spared machine's proposal must carry. */
+  reasons?: Record<string, RegExp[]>;
+  check?: (run: ReturnType<typeof runPolicy>) => void;
+}
+
+const cases: PolicyCase[] = [
+  {
+    name: 'idle VM over the disk threshold for N samples is killed',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm-full', disk: 78 }, ...busy(2)]) },
+    kill: ['vm-full'],
+    spare: ['busy-0', 'busy-1'],
+    check: ({ byName }) => {
+      const p = byName.get('vm-full');
+      expect(p?.rule).toBe('disk');
+      expect(p?.action).toBe('hcloud-delete');
+      expect(p?.evidence).toMatchObject({ diskPct: 78, diskMount: '/', samplesOver: 3, runningJobIds: [], runningContainers: 0 });
+      expect(p?.summary).toMatch(/Kill vm-full \(disk 78 % on \//);
+    },
+  },
+  {
+    name: 'busy VM over threshold is never killed',
+    scenario: { fleets: [fleet()], ticks: repeat(5, [{ name: 'vm-busy', disk: 95, jobs: [job(41, { project: 'group/api' })] }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm-busy'],
+    reasons: { 'vm-busy': [/non-expendable job #41 \(group\/api: build\) is running/] },
+  },
+  {
+    name: 'idle VM just over the threshold for fewer than N samples is not proposed',
+    scenario: { fleets: [fleet()], ticks: [...repeat(3, [{ name: 'vm', disk: 30 }, ...busy(2)]), ...repeat(2, [{ name: 'vm', disk: 61 }, ...busy(2)])] },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'disk exactly at the threshold counts (≥)',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 60 }, ...busy(2)]) },
+    kill: ['vm'],
+    spare: [],
+  },
+  {
+    name: 'disk one point under the threshold is not proposed',
+    scenario: { fleets: [fleet()], ticks: repeat(10, [{ name: 'vm', disk: 59 }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'stale disk reading blocks the kill',
+    scenario: { fleets: [fleet()], ticks: [...repeat(3, [{ name: 'vm', disk: 80 }, ...busy(2)]), [{ name: 'vm', disk: 80, diskStale: true }, ...busy(2)]] },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/disk reading is stale/] },
+  },
+  {
+    name: 'an unknown disk sample breaks the run of consecutive samples',
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        [{ name: 'vm', disk: 80 }, ...busy(2)],
+        [{ name: 'vm', disk: null, error: 'df failed' }, ...busy(2)],
+        [{ name: 'vm', disk: 80 }, ...busy(2)],
+        [{ name: 'vm', disk: 80 }, ...busy(2)],
+      ],
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'disk unknown now, after a long idle: never killed',
+    scenario: {
+      fleets: [fleet()],
+      ticks: [...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 30 }, ...busy(2)]), [{ name: 'vm', disk: null, error: 'df: timeout' }, ...busy(2)]],
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/disk use unknown \(df: timeout\)/] },
+  },
+  {
+    name: 'SSH unreachable: job containers and disk unknown, never killed',
+    scenario: {
+      fleets: [fleet()],
+      ticks: [...repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), [{ name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: connect ECONNREFUSED' }, ...busy(2)]],
+    },
+    kill: [],
+    spare: ['vm'],
+  },
+  {
+    name: 'stale job container reading blocks the kill',
+    scenario: { fleets: [fleet()], ticks: [...repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), [{ name: 'vm', disk: 90, jobsStale: true }, ...busy(2)]] },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/job container reading is stale/] },
+  },
+  {
+    name: 'GitLab down: a job GitLab would link cannot be ruled out, never killed',
+    scenario: { fleets: [fleet()], ticks: repeat(4, [{ name: 'vm', disk: 90, gitlab: null }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/GitLab job state unknown/] },
+  },
+  {
+    name: 'GitLab reading stale blocks the kill',
+    scenario: { fleets: [fleet()], ticks: repeat(4, [{ name: 'vm', disk: 90, gitlab: [], gitlabStale: true }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/GitLab job reading is stale/] },
+  },
+  {
+    name: 'GitLab links a running job the machine does not show: blocks',
+    scenario: { fleets: [fleet()], ticks: repeat(4, [{ name: 'vm', disk: 90, jobs: [], gitlab: [job(77)] }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/non-expendable job #77/] },
+  },
+  {
+    name: 'job on an expendable project pattern does not block',
+    scenario: {
+      fleets: [fleet('ci', { expendable: [{ project: 'group/docs-*' }] })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(5, { project: 'group/docs-site' })] }, ...busy(2)]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => expect(byName.get('vm')?.evidence.expendableJobIds).toEqual([5]),
+  },
+  {
+    name: 'job matching expendable job-name and ref globs does not block',
+    scenario: {
+      fleets: [fleet('ci', { expendable: [{ job: 'lint:*', ref: 'feature/**' }] })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(6, { name: 'lint:eslint', ref: 'feature/a/b' })] }, ...busy(2)]),
+    },
+    kill: ['vm'],
+    spare: [],
+  },
+  {
+    name: 'pattern matching only part of a job (ref differs) blocks',
+    scenario: {
+      fleets: [fleet('ci', { expendable: [{ job: 'lint:*', ref: 'feature/**' }] })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(7, { name: 'lint:eslint', ref: 'main' })] }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/non-expendable job #7/] },
+  },
+  {
+    name: 'job GitLab has not linked yet (project unknown) is not expendable',
+    scenario: {
+      fleets: [fleet('ci', { expendable: [{ project: '**' }] })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [{ ...job(8), projectPath: null, name: null }], gitlab: [] }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/non-expendable job #8 is running/] },
+  },
+  {
+    name: 'an empty expendable pattern matches nothing',
+    scenario: { fleets: [fleet('ci', { expendable: [{}] })], ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(9)] }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+  },
+  {
+    name: 'one expendable and one important job: blocked by the important one only',
+    scenario: {
+      fleets: [fleet('ci', { expendable: [{ project: 'group/docs' }] })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(10, { project: 'group/docs' }), job(11, { project: 'group/api' })] }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => {
+      const blocked = byName.get('vm')?.blocked ?? [];
+      expect(blocked.some((r) => r.includes('#11'))).toBe(true);
+      expect(blocked.some((r) => r.includes('#10'))).toBe(false);
+    },
+  },
+  {
+    name: 'minimum fleet size reached: the only spare VM is kept',
+    scenario: { fleets: [fleet('ci', { minFleetSize: 2 })], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(1)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/minimum fleet size reached \(2 running, minimum 2\)/] },
+  },
+  {
+    name: 'minimum fleet size leaves room for one of two: the fuller disk goes',
+    scenario: { fleets: [fleet('ci', { minFleetSize: 2 })], ticks: repeat(3, [{ name: 'vm-a', disk: 70 }, { name: 'vm-b', disk: 95 }, ...busy(1)]) },
+    kill: ['vm-b'],
+    spare: ['vm-a'],
+    reasons: { 'vm-a': [/minimum fleet size \(2\) would be broken/] },
+  },
+  {
+    name: 'hourly budget spent: nothing more this hour',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(3)]), killsInLastHour: { ci: 4 } },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/hourly budget spent \(4 of 4/] },
+  },
+  {
+    name: 'one action left in the budget, two candidates: one proposal executable',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm-a', disk: 91 }, { name: 'vm-b', disk: 92 }, ...busy(3)]),
+      killsInLastHour: { ci: 3 },
+    },
+    kill: ['vm-b'],
+    spare: ['vm-a'],
+    reasons: { 'vm-a': [/taken by more urgent proposals/] },
+  },
+  {
+    name: "another fleet's spent budget does not block this fleet",
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), killsInLastHour: { other: 4 } },
+    kill: ['vm'],
+    spare: [],
+  },
+  {
+    name: 'mode off: proposed but blocked',
+    scenario: { fleets: [fleet('ci', { mode: 'off' })], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/reaper mode is off/] },
+  },
+  {
+    name: 'mode switched off at run time overrides the settings',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), modes: { ci: 'off' } },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/mode is off/] },
+  },
+  {
+    name: 'dry-run mode: proposal marked dry-run',
+    scenario: { fleets: [fleet('ci', { mode: 'dry-run' })], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]) },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => expect(byName.get('vm')?.state).toBe('dry-run'),
+  },
+  {
+    name: "machine outside the fleet's label selector is never touched",
+    scenario: {
+      fleets: [fleet('ci', { selector: { labels: { role: 'ci' } } })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, labels: { role: 'db' } }, { name: 'vm-ok', disk: 90 }, ...busy(3)]),
+    },
+    kill: ['vm-ok'],
+    spare: ['vm'],
+    reasons: { vm: [/not matched by the selector/] },
+  },
+  {
+    name: "machine outside the fleet's name prefix is never touched",
+    scenario: {
+      fleets: [fleet('ci', { selector: { labels: {}, namePrefix: 'runner-' } })],
+      ticks: repeat(3, [{ name: 'database-1', disk: 90 }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['database-1'],
+    reasons: { 'database-1': [/selector/] },
+  },
+  {
+    name: 'dedicated host full: cleanup proposed, never deletion',
+    scenario: {
+      fleets: [fleet('hosts', {}, { kind: 'dedicated' })],
+      ticks: repeat(3, [{ name: 'build-01', fleet: 'hosts', disk: 88, kind: 'dedicated', provider: 'ssh', providerId: null, jobs: [job(3)] }]),
+    },
+    kill: ['build-01'],
+    spare: [],
+    check: ({ byName }) => {
+      expect(byName.get('build-01')?.action).toBe('cleanup');
+      expect(byName.get('build-01')?.summary).toMatch(/^Clean up build-01/);
+    },
+  },
+  {
+    name: 'dedicated host idle for an hour: no proposal at all',
+    scenario: {
+      fleets: [fleet('hosts', { maxAgeHours: 1 }, { kind: 'dedicated' })],
+      ticks: repeat(IDLE_CYCLES + 2, [{ name: 'build-02', fleet: 'hosts', disk: 20, kind: 'dedicated', provider: 'ssh', providerId: null, createdAt: T0 - 48 * 3_600_000 }]),
+    },
+    kill: [],
+    spare: ['build-02'],
+    check: ({ byName }) => expect(byName.has('build-02')).toBe(false),
+  },
+  {
+    name: 'provider says off: not killed',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'off' }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/provider status is off, not running/] },
+  },
+  {
+    name: 'provider says initializing: not killed',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'starting', providerStatus: 'initializing' }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/provider status is initializing/] },
+  },
+  {
+    name: 'provider status reading stale: not killed',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, statusStale: true }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/provider status reading is stale/] },
+  },
+  {
+    name: 'machine already gone: no proposal',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'gone' }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'machine being deleted: no proposal',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'deleting' }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'idle for more than M minutes: killed by the idle rule',
+    scenario: { fleets: [fleet()], ticks: repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]) },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => {
+      expect(byName.get('vm')?.rule).toBe('idle');
+      expect(byName.get('vm')?.evidence.idleSinceMs).toBe((IDLE_CYCLES - 1) * INTERVAL);
+    },
+  },
+  {
+    name: 'idle for less than M minutes: no proposal',
+    scenario: { fleets: [fleet()], ticks: repeat(IDLE_CYCLES - 2, [{ name: 'vm', disk: 10 }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'a job in between restarts the idle time',
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+        [{ name: 'vm', disk: 10, jobs: [job(12)] }, ...busy(2)],
+        ...repeat(3, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+      ],
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'an unknown job reading in between restarts the idle time',
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+        [{ name: 'vm', disk: 10, gitlab: null }, ...busy(2)],
+        ...repeat(2, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+      ],
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'clock jumps forward 2 h between two idle samples: the gap does not count as idle',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+      times: [T0, T0 + INTERVAL, T0 + 2 * 3_600_000],
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'clock jumps back: history starts over, the disk rule needs N new samples',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(5, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+      times: [T0, T0 + INTERVAL, T0 + 2 * INTERVAL, T0 - 3_600_000, T0 - 3_600_000 + INTERVAL],
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName, history }) => {
+      expect(byName.has('vm')).toBe(false);
+      expect(history.of('ci/vm')?.diskOver?.count).toBe(2);
+    },
+  },
+  {
+    name: 'policy evaluated with a clock behind the samples: idle time is never negative, no kill',
+    scenario: { fleets: [fleet('ci', { idleMinutes: 0 })], ticks: repeat(2, [{ name: 'vm', disk: 10 }, ...busy(2)]), evalAt: T0 - 10 * MIN },
+    kill: [],
+    spare: ['vm'],
+  },
+  {
+    name: 'older than max age and idle: killed by the max-age rule',
+    scenario: {
+      fleets: [fleet('ci', { maxAgeHours: 24, idleMinutes: 60 })],
+      ticks: repeat(2, [{ name: 'vm', disk: 10, createdAt: T0 - 30 * 3_600_000 }, ...busy(2)]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => expect(byName.get('vm')?.rule).toBe('max-age'),
+  },
+  {
+    name: 'older than max age but running a job: kept',
+    scenario: {
+      fleets: [fleet('ci', { maxAgeHours: 24 })],
+      ticks: repeat(2, [{ name: 'vm', disk: 10, createdAt: T0 - 30 * 3_600_000, jobs: [job(13)] }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/#13/] },
+  },
+  {
+    name: 'unreachable while the provider says running: proposed, but never executable (job state unknown)',
+    scenario: {
+      fleets: [fleet('ci', { unreachableMinutes: 10 })],
+      ticks: repeat(25, [{ name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: timeout' }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => {
+      const p = byName.get('vm');
+      expect(p?.rule).toBe('unreachable');
+      expect(p?.blocked.join('\n')).toMatch(/job containers on the machine unknown \(ssh: timeout\)/);
+    },
+  },
+  {
+    name: 'Hetzner VM without a server id cannot be deleted',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, providerId: null }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/no Hetzner server id/] },
+  },
+  {
+    name: 'docker-machine VM gets docker-machine rm',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, provider: 'docker-machine' }, ...busy(2)]) },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => expect(byName.get('vm')?.action).toBe('machine-rm'),
+  },
+  {
+    name: 'machine with an action already running is not proposed again',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), busy: ['ci/vm'] },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/already running/] },
+  },
+  {
+    name: 'only /var/lib/docker full: killed, the mount is named',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', mounts: [{ mount: '/', pct: 20 }, { mount: '/var/lib/docker', pct: 85 }] }, ...busy(2)]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => expect(byName.get('vm')?.evidence.diskMount).toBe('/var/lib/docker'),
+  },
+  {
+    name: 'an unwatched mount full does not count',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', mounts: [{ mount: '/', pct: 20 }, { mount: '/boot', pct: 99 }] }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'a machine of a fleet without settings is ignored',
+    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', fleet: 'unknown', disk: 99 }, ...busy(2)]) },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'every blocking reason is listed, not just the first',
+    scenario: {
+      fleets: [fleet('ci', { mode: 'off', minFleetSize: 5 })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(20), job(21)], gitlabStale: true }]),
+      killsInLastHour: { ci: 9 },
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/mode is off/, /GitLab job reading is stale/, /#20/, /#21/, /hourly budget spent/, /minimum fleet size reached/] },
+  },
+];
+
+describe('reaper policy scenarios', () => {
+  it('has at least 40 policy scenarios', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(cases)('$name', ({ scenario, kill, spare, reasons, check }) => {
+    const run = runPolicy(scenario);
+    for (const name of kill) {
+      const proposal = run.byName.get(name);
+      expect(proposal, `${name} must be proposed`).toBeDefined();
+      expect(proposal?.blocked, `${name} must be executable`).toEqual([]);
+    }
+    for (const name of spare) {
+      const proposal = run.byName.get(name);
+      if (proposal) expect(proposal.blocked.length, `${name} must be blocked`).toBeGreaterThan(0);
+    }
+    for (const [name, patterns] of Object.entries(reasons ?? {})) {
+      const blocked = run.byName.get(name)?.blocked.join('\n') ?? '';
+      for (const pattern of patterns) expect(blocked).toMatch(pattern);
+    }
+    check?.(run);
+  });
+});
+
+describe('proposal ids', () => {
+  const full = (n: number) => repeat(n, [{ name: 'vm', disk: 90 }, ...busy(2)]);
+  it('stay the same while the episode lasts', () => {
+    const a = runPolicy({ fleets: [fleet()], ticks: full(3) }).byName.get('vm');
+    const b = runPolicy({ fleets: [fleet()], ticks: full(6) }).byName.get('vm');
+    expect(a?.id).toMatch(/^p-[0-9a-f]{20}$/);
+    expect(b?.id).toBe(a?.id);
+  });
+  it('change when the condition ends and comes back (a new episode)', () => {
+    const a = runPolicy({ fleets: [fleet()], ticks: full(3) }).byName.get('vm');
+    const b = runPolicy({
+      fleets: [fleet()],
+      ticks: [...full(3), [{ name: 'vm', disk: 40 }, ...busy(2)], ...full(3)],
+    }).byName.get('vm');
+    expect(b).toBeDefined();
+    expect(b?.id).not.toBe(a?.id);
+  });
+});
+
+// Execution scenarios: the proposal is made on the cycles above, then a person (or auto)
+// confirms and the executor re-checks the machine and talks to a fake Hetzner.
+const fullVm = (extra: Partial<MachineSpec> = {}): Scenario => ({
+  fleets: [fleet()],
+  ticks: repeat(3, [{ name: 'vm', disk: 90, ...extra }, ...busy(2)]),
+});
+const at = (spec: MachineSpec, time: number): Machine => machine(spec, time);
+const lastTick = T0 + 2 * INTERVAL;
+
+describe('executor scenarios', () => {
+  it('job starts between proposal and kill: refused, nothing deleted', async () => {
+    const x = executorFor(fullVm(), { recheck: async () => at({ name: 'vm', disk: 90, jobs: [job(55, { project: 'group/api' })] }, lastTick) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/non-expendable job #55/);
+    expect(result.reasons.join('\n')).toMatch(/running jobs changed since the proposal: \[\] → \[55\]/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+    expect(x.audit.types()).toEqual(['confirm', 'refusal']);
+  });
+
+  it('an expendable job starting in between still refuses: anything that changed refuses', async () => {
+    const scenario: Scenario = { fleets: [fleet('ci', { expendable: [{ project: 'group/docs' }] })], ticks: fullVm().ticks };
+    const x = executorFor(scenario, { recheck: async () => at({ name: 'vm', disk: 90, jobs: [job(56, { project: 'group/docs' })] }, lastTick) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('disk dropped below the threshold at the re-check: refused with the figure', async () => {
+    const x = executorFor(fullVm(), { recheck: async () => at({ name: 'vm', disk: 35 }, lastTick) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/disk at 35 % \(was 90 %, threshold 60 %\)/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('reading unknown at the re-check (probe failed): refused', async () => {
+    const x = executorFor(fullVm(), {
+      recheck: async () => at({ name: 'vm', disk: null, jobs: null, error: 'ssh: connection reset' }, lastTick),
+    });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('re-check that brings no new reading: refused', async () => {
+    const x = executorFor(fullVm(), { recheck: async () => at({ name: 'vm', disk: 90 }, lastTick - 60_000) });
+    x.advance(1000);
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/re-check brought no new reading of job containers/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('re-check that fails: refused, nothing deleted', async () => {
+    const x = executorFor(fullVm(), {
+      recheck: async () => {
+        throw new Error('GitLab: 502 Bad Gateway');
+      },
+    });
+    const result = await x.confirm('vm');
+    expect(result).toMatchObject({ outcome: 'refused', reasons: ['re-check failed: GitLab: 502 Bad Gateway'] });
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('confirmed kill with a passing re-check deletes the server and follows the action', async () => {
+    const x = executorFor(fullVm());
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('ok');
+    expect(x.hcloud.deleteCalls).toHaveLength(1);
+    expect(x.hcloud.deleted.size).toBe(1);
+    expect(x.audit.types()).toEqual(['confirm', 'action-start', 'result']);
+    expect(x.audit.records[0]?.who).toBe('alice@ws1');
+    expect(x.state.inFlight).toEqual([]);
+    expect(x.ledger.inLastHour(lastTick).get('ci')).toBe(1);
+  });
+
+  it('machine already deleted (404): success, idempotent', async () => {
+    const x = executorFor(fullVm(), { hcloud: new FakeHcloud(['404']) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('ok');
+    expect(result.detail).toMatch(/already gone \(404\)/);
+  });
+
+  it('Hetzner 423 locked twice, then success', async () => {
+    const x = executorFor(fullVm(), { hcloud: new FakeHcloud(['423', '423', 'ok']) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('ok');
+    expect(x.hcloud.deleteCalls).toHaveLength(3);
+    expect(x.hcloud.deleted.size).toBe(1);
+  });
+
+  it('Hetzner locked for longer than the retries allow: reported as failed', async () => {
+    const x = executorFor(fullVm(), { hcloud: new FakeHcloud(Array(10).fill('423')) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('failed');
+    expect(result.detail).toMatch(/still locked after 5 retries/);
+    expect(x.hcloud.deleteCalls).toHaveLength(6);
+  });
+
+  it('500 on every delete: retried with backoff, then reported', async () => {
+    const x = executorFor(fullVm(), { hcloud: new FakeHcloud(Array(10).fill('500')) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('failed');
+    expect(x.hcloud.deleteCalls).toHaveLength(4);
+    expect(result.detail).toMatch(/failed after 4 attempts: HTTP 500/);
+    const last = x.audit.records.at(-1);
+    expect(last).toMatchObject({ type: 'result', outcome: 'failed' });
+    expect(x.state.proposals[x.byName.get('vm')?.id ?? '']?.state).toBe('failed');
+  });
+
+  it('500 twice then success: deleted', async () => {
+    const x = executorFor(fullVm(), { hcloud: new FakeHcloud(['500', '500', 'ok']) });
+    expect((await x.confirm('vm')).outcome).toBe('ok');
+    expect(x.hcloud.deleteCalls).toHaveLength(3);
+  });
+
+  it('401 is not retried', async () => {
+    const x = executorFor(fullVm(), { hcloud: new FakeHcloud(['401', 'ok']) });
+    expect((await x.confirm('vm')).outcome).toBe('failed');
+    expect(x.hcloud.deleteCalls).toHaveLength(1);
+  });
+
+  it('confirming twice deletes once', async () => {
+    const x = executorFor(fullVm());
+    expect((await x.confirm('vm')).outcome).toBe('ok');
+    const again = await x.confirm('vm');
+    expect(again.outcome).toBe('ok');
+    expect(again.detail).toMatch(/already done/);
+    expect(x.hcloud.deleteCalls).toHaveLength(1);
+  });
+
+  it('two confirmations at once on one machine: one runs, the other is refused', async () => {
+    const x = executorFor(fullVm());
+    const [a, b] = await Promise.all([x.confirm('vm'), x.confirm('vm', 'bob@ws2')]);
+    expect([a.outcome, b.outcome].sort()).toEqual(['ok', 'refused']);
+    expect([...a.reasons, ...b.reasons].join()).toMatch(/another action is running on this machine/);
+    expect(x.hcloud.deleteCalls).toHaveLength(1);
+  });
+
+  it('hourly budget spent by the time of the confirmation: refused', async () => {
+    const state = emptyState();
+    const x = executorFor(fullVm(), { state });
+    for (let i = 0; i < 4; i++) x.ledger.record('ci', `ci/other-${i}`, lastTick - 10 * MIN);
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/hourly budget spent/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('clock jumps forward 2 h: the budget is not refilled (monotonic clock still counts)', async () => {
+    let mono = 0;
+    const x = executorFor(fullVm(), { ledgerClock: () => mono });
+    for (let i = 0; i < 4; i++) x.ledger.record('ci', `ci/other-${i}`, lastTick);
+    mono += 5 * MIN;
+    expect(x.ledger.inLastHour(lastTick + 2 * 3_600_000).get('ci')).toBe(4);
+    mono += 61 * MIN;
+    expect(x.ledger.inLastHour(lastTick + 2 * 3_600_000).get('ci')).toBeUndefined();
+  });
+
+  it('clock jumps back: kills from the "future" still count', () => {
+    const x = executorFor(fullVm());
+    x.ledger.record('ci', 'ci/a', lastTick + 3_600_000 * 5);
+    expect(x.ledger.inLastHour(lastTick).get('ci')).toBe(1);
+  });
+
+  it('dry-run mode: re-checks, records what it would do, deletes nothing', async () => {
+    const x = executorFor({ ...fullVm(), fleets: [fleet('ci', { mode: 'dry-run' })] });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('dry-run');
+    expect(x.hcloud.deleteCalls).toEqual([]);
+    expect(x.audit.records.at(-1)).toMatchObject({ type: 'dry-run', outcome: 'dry-run' });
+  });
+
+  it('mode off at confirmation: refused', async () => {
+    const x = executorFor({ ...fullVm(), fleets: [fleet('ci', { mode: 'off' })] });
+    expect((await x.confirm('vm')).outcome).toBe('refused');
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('dedicated host full: cleanup runs, nothing is deleted', async () => {
+    const calls: string[][] = [];
+    const cleanup: ActionRunner = {
+      run: async () => {
+        calls.push(['cleanup']);
+        return 'removed 0 unused runner volumes';
+      },
+      recover: async () => ({ completed: false, detail: 'n/a' }),
+    };
+    const scenario: Scenario = {
+      fleets: [fleet('hosts', {}, { kind: 'dedicated' })],
+      ticks: repeat(3, [{ name: 'build-01', fleet: 'hosts', disk: 88, kind: 'dedicated', provider: 'ssh', providerId: null }]),
+    };
+    const x = executorFor(scenario, { actions: { cleanup } });
+    const result = await x.confirm('build-01');
+    expect(result.outcome).toBe('ok');
+    expect(calls).toHaveLength(1);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('a delete proposal for a host that turned out dedicated is refused', async () => {
+    const x = executorFor(fullVm(), { recheck: async () => ({ ...at({ name: 'vm', disk: 90 }, lastTick), kind: 'dedicated' }) });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  describe('restart while a delete is in flight', () => {
+    const inFlight = (hcloudActionId: number | null, providerId = '4242') => {
+      const state = emptyState();
+      state.inFlight.push({
+        proposalId: 'p-1',
+        machineKey: 'ci/vm',
+        machineName: 'vm',
+        fleet: 'ci',
+        rule: 'disk',
+        action: 'hcloud-delete',
+        providerId,
+        startedAt: T0,
+        who: 'auto',
+        hcloudActionId,
+        step: 'deleting',
+      });
+      return state;
+    };
+
+    it('server gone meanwhile: recorded as completed, not repeated', async () => {
+      const x = executorFor(fullVm(), { state: inFlight(7) });
+      await x.executor.recover();
+      expect(x.hcloud.deleteCalls).toEqual([]);
+      expect(x.state.inFlight).toEqual([]);
+      expect(x.state.proposals['p-1']?.state).toBe('done');
+      expect(x.audit.records[0]).toMatchObject({ type: 'recovery', outcome: 'ok' });
+    });
+
+    it('server still running: reported, never repeated', async () => {
+      const hcloud = new FakeHcloud();
+      hcloud.servers.set(4242, 'running');
+      const x = executorFor(fullVm(), { state: inFlight(null), hcloud });
+      await x.executor.recover();
+      expect(hcloud.deleteCalls).toEqual([]);
+      expect(x.state.proposals['p-1']?.state).toBe('failed');
+      expect(x.audit.records[0]?.detail).toMatch(/still exists \(status running\); the delete was not repeated/);
+    });
+
+    it('server still deleting: followed until gone', async () => {
+      const hcloud = new FakeHcloud();
+      hcloud.servers.set(4242, 'deleting');
+      let polls = 0;
+      const getServer = hcloud.getServer.bind(hcloud);
+      hcloud.getServer = async (id: number) => {
+        if (++polls === 3) hcloud.servers.delete(id);
+        return getServer(id);
+      };
+      const x = executorFor(fullVm(), { state: inFlight(null), hcloud });
+      await x.executor.recover();
+      expect(hcloud.deleteCalls).toEqual([]);
+      expect(x.state.proposals['p-1']?.state).toBe('done');
+      expect(x.audit.records[0]?.detail).toMatch(/finished deleting/);
+    });
+
+    it('provider unreachable during recovery: stays in flight, machine stays untouchable', async () => {
+      const hcloud = new FakeHcloud();
+      hcloud.getServer = async () => {
+        throw new Error('connect ECONNREFUSED');
+      };
+      const x = executorFor(fullVm(), { state: inFlight(null), hcloud });
+      await x.executor.recover();
+      expect(x.state.inFlight).toHaveLength(1);
+      expect(x.executor.busyMachines().has('ci/vm')).toBe(true);
+      expect(x.audit.records[0]?.detail).toMatch(/could not check.*will check again/);
+      const result = await x.confirm('vm');
+      expect(result.outcome).toBe('refused');
+      expect(hcloud.deleteCalls).toEqual([]);
+    });
+  });
+
+  it('shutdown: a running delete gets the grace period, then is recorded interrupted and left in flight', async () => {
+    const hcloud = new FakeHcloud();
+    hcloud.deleteServer = () => new Promise(() => undefined);
+    const x = executorFor(fullVm(), { hcloud });
+    const running = x.confirm('vm');
+    await new Promise((r) => setTimeout(r, 10));
+    await x.executor.shutdown(20);
+    const result = await running;
+    expect(result.outcome).toBe('interrupted');
+    expect(x.state.inFlight).toHaveLength(1);
+    expect(x.audit.records.at(-1)).toMatchObject({ type: 'interrupted', outcome: 'interrupted' });
+    expect((await x.confirm('vm')).reasons.join()).toMatch(/shutting down/);
+  });
+});
