@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseSettings } from '../../core/config/load-settings';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
 import { createRuntime } from '../../core/runtime';
@@ -42,12 +43,15 @@ export const demoCommand: CliCommand = {
     const port = intOption(args, 'port', 0, 65_535, 0);
     const vms = intOption(args, 'vms', 1, 1000, 8);
     const seed = intOption(args, 'seed', 0, 2 ** 31 - 1, 1);
-    const rendererDir = resolve(
-      context.cwd,
-      stringOption(args, 'renderer-dir') ?? defaultRendererDir,
-    );
+    const givenDir = stringOption(args, 'renderer-dir');
+    const rendererDir = givenDir ? resolve(context.cwd, givenDir) : defaultRendererDir;
 
-    const rendererProblem = await ensureRendererBuilt(rendererDir, context.err);
+    // Only the default folder is ours to build; a folder the user named is served as it is.
+    const rendererProblem = givenDir
+      ? existsSync(join(rendererDir, 'index.html'))
+        ? null
+        : `${join(rendererDir, 'index.html')} is missing`
+      : await ensureRendererBuilt(rendererDir, context.err);
     const electron = flag(args, 'browser') ? null : findElectronBinary(context.env);
     if (electron) {
       if (rendererProblem) context.err(`warning: ${rendererProblem}`);
