@@ -167,8 +167,8 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '');
     if (sim.faults.errors && sim.faults.errors.remaining > 0) {
-      const { pathIncludes } = sim.faults.errors;
-      if (!pathIncludes || path.includes(pathIncludes)) {
+      const { pathIncludes, method: onlyMethod } = sim.faults.errors;
+      if ((!pathIncludes || path.endsWith(pathIncludes) || path.includes(`${pathIncludes}/`)) && (!onlyMethod || onlyMethod === method)) {
         sim.faults.errors.remaining -= 1;
         const status = sim.faults.errors.status;
         return { answer: new HttpAnswer(status, { message: `${status} Internal Server Error` }), rateHeaders: {} };

@@ -96,8 +96,8 @@ export interface SimFaults {
   down: boolean;
   /** After this many more requests the instance goes down (a failure in the middle of a cycle). */
   downAfterRequests: number | null;
-  /** The next N requests (matching `pathIncludes` when set) answer this 5xx status. */
-  errors: { status: number; remaining: number; pathIncludes?: string } | null;
+  /** The next N requests (matching `pathIncludes` and `method` when set) answer this 5xx status. */
+  errors: { status: number; remaining: number; pathIncludes?: string; method?: string } | null;
   /** Every answer is delayed this long. */
   slowMs: number;
   /** The next N requests answer 429 with this Retry-After (seconds), whatever the budget. */
