@@ -63,6 +63,8 @@ export interface SshdCluster {
   readonly encryptedClientKey: string;
   /** A known_hosts file with every host (plain `[addr]:port` lines). */
   readonly knownHostsFile: string;
+  /** The port every host listens on. */
+  readonly port: number;
   /** Writes a known_hosts file for the given hosts (all by default), hashed with ssh-keygen -H when asked. */
   writeKnownHosts(file: string, options?: { hashed?: boolean; hosts?: SshdHost[] }): string;
   /** SshAccess for the test user with the plain key and the cluster's known_hosts. */
@@ -101,6 +103,9 @@ export async function startSshdCluster(options: {
     dir,
     user: TEST_USER,
     hosts,
+    get port() {
+      return hosts[0]?.port ?? 0;
+    },
     clientKey,
     encryptedClientKey,
     knownHostsFile: join(dir, 'known_hosts'),
@@ -116,6 +121,7 @@ export async function startSshdCluster(options: {
     access(overrides = {}) {
       return SshAccess.parse({
         user: TEST_USER,
+        port: hosts[0]?.port ?? 22,
         identityFiles: [clientKey],
         useAgent: false,
         knownHostsFile: cluster.knownHostsFile,
@@ -131,10 +137,12 @@ export async function startSshdCluster(options: {
   };
 
   try {
+    // One port for every host, like SSH on port 22 everywhere: fleets have one port setting.
+    const port = await commonFreePort(options.addresses);
     for (const address of options.addresses) {
       const proc: HostProcess = { child: null };
       processes.push(proc);
-      hosts.push(await startHost(dir, address, options.shimDir, authorized, proc));
+      hosts.push(await startHost(dir, address, port, options.shimDir, authorized, proc));
     }
   } catch (error) {
     await cluster.dispose();
@@ -147,6 +155,7 @@ export async function startSshdCluster(options: {
 async function startHost(
   root: string,
   address: string,
+  port: number,
   shimDir: string,
   authorized: string,
   proc: HostProcess,
@@ -162,7 +171,6 @@ async function startHost(
   chmodSync(overrideDir, 0o755);
   const hostKeyFile = join(hostDir, 'ssh_host_ed25519_key');
   keygen(hostKeyFile, '');
-  const port = await freePort(address);
   const config = join(hostDir, 'sshd_config');
   writeFileSync(
     config,
@@ -267,16 +275,27 @@ function ensureTestUser(): void {
   execFileSync('usermod', ['-p', '*', TEST_USER], { stdio: 'ignore' });
 }
 
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
+function canBind(address: string, port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, address, () => {
+    server.once('error', () => resolve(null));
+    server.listen(port, address, () => {
       const info = server.address();
-      const port = typeof info === 'object' && info ? info.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof info === 'object' && info ? info.port : null;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** A port free on every address: the first address picks one, the others must agree. */
+async function commonFreePort(addresses: string[]): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await canBind(addresses[0] ?? '127.0.0.1', 0);
+    if (port === null) continue;
+    const others = await Promise.all(addresses.slice(1).map((a) => canBind(a, port)));
+    if (others.every((p) => p === port)) return port;
+  }
+  throw new Error(`no port free on all of ${addresses.join(', ')}`);
 }
 
 async function waitForBanner(address: string, port: number, child: ChildProcess, log: string): Promise<void> {

@@ -119,19 +119,19 @@ describe('HcloudClient', () => {
     });
   });
 
-  it('fails fast without calling when the budget is used up until the reset', async () => {
+  it('fails fast without calling when the next call is far off', async () => {
     const now = 1_700_000_000_000;
     let calls = 0;
     const f = fakeFetch((url) => {
       calls += 1;
       return new Response(paged([server(1, 'a')], url).body, {
         status: 200,
-        headers: { 'RateLimit-Limit': '3600', 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(now / 1000 + 600) },
+        headers: { 'RateLimit-Limit': '10', 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(now / 1000 + 600) },
       });
     });
     const c = client(f, TOKEN, () => now);
     await c.listServers();
-    await expect(c.listServers()).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 600_000 });
+    await expect(c.listServers()).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 60_000 });
     expect(calls).toBe(1);
   });
 
@@ -171,11 +171,12 @@ describe('throttleDelayMs', () => {
     expect(throttleDelayMs({ limit: 3600, remaining: 3000, resetAt: now + 3_600_000 }, now)).toBe(0);
     expect(throttleDelayMs(null, now)).toBe(0);
   });
-  it('spreads the time to reset over the calls left when low', () => {
-    expect(throttleDelayMs({ limit: 3600, remaining: 9, resetAt: now + 10_000 }, now)).toBe(1000);
+  it('paces at the refill rate when low or empty', () => {
+    // 3600/hour: the bucket refills one call per second.
+    expect(throttleDelayMs({ limit: 3600, remaining: 9, resetAt: now + 3_591_000 }, now)).toBe(1000);
+    expect(throttleDelayMs({ limit: 3600, remaining: 0, resetAt: now + 3_600_000 }, now)).toBe(1000);
   });
-  it('says Infinity when nothing is left, zero once the reset passed', () => {
-    expect(throttleDelayMs({ limit: 3600, remaining: 0, resetAt: now + 10_000 }, now)).toBe(Infinity);
+  it('does not wait once the reset passed', () => {
     expect(throttleDelayMs({ limit: 3600, remaining: 0, resetAt: now - 1 }, now)).toBe(0);
   });
 });

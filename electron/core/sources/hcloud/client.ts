@@ -117,8 +117,8 @@ export interface ServerQuery {
  * 401 → `unauthorized`, 403 → `forbidden`, 404 → `not_found`, 423 → `conflict` (locked),
  * 429 → `rate_limited` with `retryAfterMs`, 5xx → `remote_error`, no answer →
  * `unreachable` or `timeout`, unparsable body → `bad_response`.
- * It follows `RateLimit-*`: when the remaining budget runs low it spaces its calls, and
- * when nothing is left before the reset it fails fast with `rate_limited`.
+ * It follows `RateLimit-*`: when the remaining budget runs low it spaces its calls at the
+ * rate the budget refills, and when that wait is long it fails fast with `rate_limited`.
  *
  * Used by the Hetzner source (`listServers`) and by the reaper (`deleteServer`,
  * `getAction`); keep those signatures stable.
@@ -254,16 +254,16 @@ export class HcloudClient {
     return parsed.data;
   }
 
-  /** Spaces calls when the budget runs low; fails fast when nothing is left before the reset. */
+  /** Spaces calls when the budget runs low; fails fast when the next call is far off. */
   private async pace(signal?: AbortSignal): Promise<void> {
     const now = this.now();
     const delay = throttleDelayMs(this.limits, now);
     if (delay === 0) return;
     if (delay > MAX_THROTTLE_MS) {
-      const wait = Math.max(1000, (this.limits?.resetAt ?? now) - now);
+      const wait = Math.max(1000, delay);
       throw this.error(
         'rate_limited',
-        `rate limit of project ${this.options.project} used up (${this.limits?.remaining ?? 0} calls left); next call in ${Math.ceil(wait / 1000)} s`,
+        `rate limit of project ${this.options.project} nearly used up (${this.limits?.remaining ?? 0} calls left); next call in ${Math.ceil(wait / 1000)} s`,
         { retryAfterMs: wait },
       );
     }

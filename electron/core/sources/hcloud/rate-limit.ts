@@ -31,18 +31,19 @@ export function retryAfterMs(headers: Headers, now: number): number {
 export const LOW_REMAINING_SHARE = 0.05;
 
 /**
- * Delay before the next call so the remaining budget lasts until the reset: zero while
- * plenty is left; when the budget is low, the time to reset spread over the calls left.
- * Returns `Infinity` when nothing is left before the reset (the caller must not call).
+ * Delay before the next call. Hetzner's budget is a bucket that refills at a steady rate
+ * and is full again at `RateLimit-Reset`, so the refill rate is (limit − remaining) /
+ * (time to reset). While plenty is left: no wait; when low (or empty): one refill
+ * interval, so calls go at the rate the budget comes back instead of running it dry.
  * Pure, so the pacing is unit-tested without a clock.
  */
 export function throttleDelayMs(state: RateLimitState | null, now: number): number {
   if (!state) return 0;
   const untilReset = state.resetAt - now;
   if (untilReset <= 0) return 0;
-  if (state.remaining <= 0) return Infinity;
   if (state.remaining > Math.max(1, state.limit * LOW_REMAINING_SHARE)) return 0;
-  return Math.ceil(untilReset / (state.remaining + 1));
+  const missing = Math.max(1, state.limit - state.remaining);
+  return Math.ceil(untilReset / missing);
 }
 
 function intHeader(headers: Headers, name: string): number | null {

@@ -1,0 +1,181 @@
+import pLimit from 'p-limit';
+import type { Machine } from '../../../../shared/machine';
+import type { FleetSettings, Settings } from '../../../../shared/settings';
+import { toApiError } from '../../errors/rw-error';
+import type { CollectContext, CollectResult, MachineObservation, Source } from '../source';
+import type { SecretLookup } from './auth';
+import { parseProbeOutput, type ProbeReport } from './probe-parse';
+import { probeCommand, type ProbeRequest } from './probe-script';
+import { SshPool } from './pool';
+import { emptySshConfig, loadSshConfig, type SshConfigLookup } from './ssh-config';
+import { resolveTarget, type SshTarget } from './target';
+
+/** Construction options of the probe source. */
+export interface ProbeSourceOptions {
+  settings: Settings;
+  secrets: SecretLookup | null;
+  /** Shared pool (e.g. with the docker-machine source); the source creates its own otherwise. */
+  pool?: SshPool;
+  /** Parsed ssh config; by default `settings.probe.sshConfigFile` is read on each cycle. */
+  sshConfig?: SshConfigLookup;
+  /** Also list `runner-*` volumes (slower; for cleanup proposals). */
+  volumes?: boolean;
+}
+
+/** One host to probe this cycle. */
+interface ProbeJob {
+  fleet: FleetSettings;
+  name: string;
+  target: SshTarget;
+  /** Dedicated hosts from settings: this source also provides their identity. */
+  dedicated: boolean;
+}
+
+/** Machines in these states have no SSH to reach (or no longer exist). */
+const NOT_PROBED = new Set(['gone', 'off', 'deleting', 'starting']);
+
+/**
+ * Runs the probe on one host and parses the answer. A host that cannot be reached, or
+ * whose command fails or times out, throws `SshError`; a partial answer resolves with the
+ * unreadable fields null (see `ProbeReport.errors`).
+ */
+export async function probeHost(
+  pool: SshPool,
+  target: SshTarget,
+  request: Omit<ProbeRequest, 'nonce'>,
+  signal?: AbortSignal,
+): Promise<ProbeReport> {
+  const { argv, nonce } = probeCommand(request);
+  const result = await pool.exec(target, argv, signal ? { signal } : {});
+  const report = parseProbeOutput(result.stdout, nonce, request);
+  if (result.code !== 0 && report.complete) report.errors.push(`probe exited with status ${result.code ?? result.signal}`);
+  return report;
+}
+
+/**
+ * The SSH probe source (phase `probe`): every machine of the fleet model that has an
+ * address and whose fleet is configured (`FleetSettings.ssh`), plus the dedicated hosts
+ * of `settings.sshHosts` (for those it also reports the identity and is their inventory).
+ * One command per host per cycle, at most `probe.concurrency` at once; a host that hangs
+ * runs into its own connect + command timeout and does not hold up the others.
+ */
+export function createProbeSource(options: ProbeSourceOptions): Source & { readonly pool: SshPool } {
+  const { settings } = options;
+  const ownsPool = !options.pool;
+  const pool = options.pool ?? new SshPool({ secrets: options.secrets });
+  const fleets = new Map(settings.fleets.map((f) => [f.id, f]));
+  const limit = pLimit(settings.probe.concurrency);
+  let lastHostCount = settings.sshHosts.length;
+  const perHostMs = Math.max(
+    ...settings.fleets.map((f) => f.ssh.connectTimeoutSec * (f.ssh.jumpHost ? 2 : 1) + f.ssh.commandTimeoutSec),
+    30,
+  ) * 1000;
+
+  const dedicatedFleets = [...new Set(settings.sshHosts.map((h) => h.fleet))];
+
+  const plan = (config: SshConfigLookup, machines: readonly Machine[]): { jobs: ProbeJob[]; warnings: string[] } => {
+    const jobs: ProbeJob[] = [];
+    const warnings: string[] = [];
+    const dedicatedKeys = new Set<string>();
+    for (const host of settings.sshHosts) {
+      const fleet = fleets.get(host.fleet);
+      dedicatedKeys.add(`${host.fleet}/${host.alias}`);
+      if (!fleet) {
+        warnings.push(`SSH host ${host.alias}: fleet ${host.fleet} is not configured`);
+        continue;
+      }
+      try {
+        const target = resolveTarget(host.alias, fleet.ssh, config, { host: host.host, port: host.port, user: host.user });
+        jobs.push({ fleet, name: host.alias, target, dedicated: true });
+      } catch (error) {
+        warnings.push(`SSH host ${host.alias}: ${toApiError(error).message}`);
+      }
+    }
+    for (const machine of machines) {
+      if (dedicatedKeys.has(machine.key)) continue;
+      const address = machine.addresses[0];
+      if (!address) continue;
+      if (machine.status.value !== null && NOT_PROBED.has(machine.status.value)) continue;
+      const fleet = fleets.get(machine.fleet);
+      if (!fleet) continue;
+      try {
+        jobs.push({ fleet, name: machine.name, target: resolveTarget(address, fleet.ssh, config), dedicated: false });
+      } catch (error) {
+        warnings.push(`${machine.key}: ${toApiError(error).message}`);
+      }
+    }
+    return { jobs, warnings };
+  };
+
+  const probeOne = async (job: ProbeJob, signal: AbortSignal): Promise<MachineObservation> => {
+    const deadline = AbortSignal.timeout(
+      job.target.connectTimeoutMs * (job.target.jump ? 2 : 1) + job.target.commandTimeoutMs + 1000,
+    );
+    const both = AbortSignal.any([signal, deadline]);
+    const base: MachineObservation = { fleet: job.fleet.id, name: job.name };
+    const identity = (reached: boolean): MachineObservation['identity'] => ({
+      kind: 'dedicated',
+      provider: 'ssh',
+      providerId: null,
+      serverType: null,
+      createdAt: null,
+      labels: {},
+      addresses: [job.target.host],
+      providerStatus: reached ? 'reachable' : 'unreachable',
+      state: reached ? 'running' : 'unknown',
+    });
+    try {
+      const report = await probeHost(pool, job.target, { mounts: job.fleet.watchedMounts, volumes: options.volumes ?? false }, both);
+      return {
+        ...base,
+        ...(job.dedicated ? { identity: identity(true) } : {}),
+        disks: report.disks,
+        jobs: report.jobs,
+        load: report.load,
+        ...(report.errors.length ? { error: report.errors.join('; ') } : {}),
+      };
+    } catch (error) {
+      signal.throwIfAborted();
+      return {
+        ...base,
+        ...(job.dedicated ? { identity: identity(false) } : {}),
+        disks: null,
+        jobs: null,
+        load: null,
+        error: toApiError(error).message,
+      };
+    }
+  };
+
+  return {
+    id: 'ssh:probe',
+    kind: 'ssh',
+    label: 'SSH probe',
+    phase: 'probe',
+    intervalMs: settings.probe.intervalSec * 1000,
+    /** Room for every wave of hosts to run into its own timeout. */
+    get timeoutMs() {
+      return perHostMs * Math.max(1, Math.ceil(lastHostCount / settings.probe.concurrency)) + 5_000;
+    },
+    pool,
+    async collect(signal: AbortSignal, context: CollectContext): Promise<CollectResult> {
+      const config =
+        options.sshConfig ??
+        (settings.probe.sshConfigFile ? await loadSshConfig(settings.probe.sshConfigFile) : emptySshConfig);
+      signal.throwIfAborted();
+      const { jobs, warnings } = plan(config, context.machines());
+      lastHostCount = jobs.length;
+      const machines = await Promise.all(jobs.map((job) => limit(() => probeOne(job, signal))));
+      signal.throwIfAborted();
+      const failed = machines.filter((m) => m.disks === null && m.jobs === null && m.load === null);
+      if (failed.length > 0) {
+        const names = failed.slice(0, 3).map((m) => m.name).join(', ');
+        warnings.push(`${failed.length} of ${machines.length} hosts not probed (${names}${failed.length > 3 ? ', …' : ''})`);
+      }
+      return { machines, inventoryOf: dedicatedFleets, ...(warnings.length ? { warnings } : {}) };
+    },
+    async dispose() {
+      if (ownsPool) await pool.dispose();
+    },
+  };
+}
