@@ -75,3 +75,25 @@ export class LocalShellExec implements RemoteExec {
     });
   }
 }
+
+/** The part of `SshPool` (sources/ssh) the reaper uses; its exec quotes every argument. */
+export interface SshExecutor<Target> {
+  exec(
+    target: Target,
+    argv: readonly string[],
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/**
+ * `RemoteExec` over the SSH pool: `host` is an alias resolved to the pool's target by
+ * `targetFor`. A command killed by a signal (no exit status) reads as exit code -1.
+ */
+export function sshRemoteExec<Target>(pool: SshExecutor<Target>, targetFor: (host: string) => Target): RemoteExec {
+  return {
+    async exec(host, argv, options = {}) {
+      const result = await pool.exec(targetFor(host), argv, options);
+      return { code: result.code ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+  };
+}

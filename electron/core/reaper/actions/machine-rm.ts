@@ -52,15 +52,20 @@ export class MachineRmAction implements ActionRunner {
   async recover(inFlight: InFlightAction, signal: AbortSignal, stepTimeoutMs: number): Promise<RecoveryOutcome> {
     assertOperand(inFlight.machineName, 'machine name');
     const host = this.manager({ name: inFlight.machineName, fleet: inFlight.fleet, labels: {} });
-    const result = await step(`docker-machine status ${inFlight.machineName}`, stepTimeoutMs, signal, (s) =>
-      this.exec.exec(host, ['docker-machine', 'status', inFlight.machineName], { signal: s, timeoutMs: stepTimeoutMs }),
+    // `ls -q` lists names only; an exact match in it is the only proof the machine exists.
+    const result = await step(`docker-machine ls on ${host}`, stepTimeoutMs, signal, (s) =>
+      this.exec.exec(host, ['docker-machine', 'ls', '-q'], { signal: s, timeoutMs: stepTimeoutMs }),
     );
-    if (result.code !== 0 && (GONE.test(result.stderr) || GONE.test(result.stdout))) {
+    if (result.code !== 0) {
+      throw new RwError('remote_error', `docker-machine ls on ${host} exited ${result.code}: ${tail(result.stderr)}`);
+    }
+    const names = result.stdout.split('\n').map((line) => line.trim());
+    if (!names.includes(inFlight.machineName)) {
       return { completed: true, detail: `machine ${inFlight.machineName} is gone` };
     }
     return {
       completed: false,
-      detail: `machine ${inFlight.machineName} still exists (${tail(result.stdout || result.stderr) || `exit ${result.code}`}); removal not repeated — confirm again`,
+      detail: `machine ${inFlight.machineName} still exists on ${host}; removal not repeated — confirm again`,
     };
   }
 }
