@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../../support/rejection';
 import { Engine } from '../../../electron/core/engine';
 import { redactor } from '../../../electron/core/errors/redact';
 import { HcloudClient } from '../../../electron/core/sources/hcloud/client';
@@ -43,7 +44,7 @@ describe('Hetzner client and source against the simulator', () => {
   });
 
   it('says which project rejected its token, without the token', async () => {
-    const error = await client('not-a-valid-token-at-all').listServers().catch((e: unknown) => e as Error);
+    const error = await rejectionOf(client('not-a-valid-token-at-all').listServers());
     expect(error).toMatchObject({ code: 'unauthorized', status: 401 });
     expect(error.message).toMatch(/Hetzner project prod: the API token was rejected/);
     expect(error.message).not.toContain('not-a-valid-token');
@@ -69,7 +70,7 @@ describe('Hetzner client and source against the simulator', () => {
   it('answers 429 with retryAfterMs when the budget is spent, and paces when it runs low', async () => {
     sim.addServer('prod', { name: 'runner-a', publicIp: '127.0.5.1' });
     sim.setRateLimitRemaining(0, 'prod');
-    const error = await client().listServers().catch((e: unknown) => e as Error & { retryAfterMs?: number });
+    const error = await rejectionOf(client().listServers());
     expect(error).toMatchObject({ code: 'rate_limited', status: 429 });
     expect(error.retryAfterMs).toBeGreaterThanOrEqual(1000);
     // With little budget left the client waits between calls instead of burning it.

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { rejectionOf } from '../../support/rejection';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -122,11 +123,11 @@ Host *
   it('decrypts an encrypted key with the passphrase from the secret store, never leaking it', async () => {
     const access = cluster.access({ identityFiles: [cluster.encryptedClientKey], passphrase: { env: 'RW_TEST_PASS' } });
     const noSecrets = newPool();
-    const error = await noSecrets.exec(target(0, access), ['true']).catch((e: unknown) => e as Error);
+    const error = await rejectionOf(noSecrets.exec(target(0, access), ['true']));
     expect(error).toMatchObject({ code: 'unauthorized' });
     expect(error.message).toContain('is encrypted and no secret store is available');
     const wrong = newPool({ secrets: { resolve: async () => 'not the passphrase' } });
-    const wrongError = await wrong.exec(target(0, access), ['true']).catch((e: unknown) => e as Error);
+    const wrongError = await rejectionOf(wrong.exec(target(0, access), ['true']));
     expect(wrongError).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('does not decrypt it') });
     expect(wrongError.message).not.toContain('not the passphrase');
     const right = newPool({ secrets: { resolve: async () => KEY_PASSPHRASE } });
@@ -141,9 +142,9 @@ Host *
     try {
       expect(host.hostKey().equals(oldKey)).toBe(false);
       const pool = newPool();
-      const error = await pool
+      const error = await rejectionOf(pool
         .exec(target(2, cluster.access({ knownHostsFile: file, trustOnFirstUse: true })), ['true'])
-        .catch((e: unknown) => e as Error);
+        );
       expect(error).toMatchObject({ code: 'host_key' });
       expect(error.message).toContain('HOST KEY CHANGED');
       expect(error.message).toContain(fingerprint(host.hostKey()));
