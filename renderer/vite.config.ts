@@ -6,7 +6,15 @@ const here = (path: string) => `${import.meta.dirname}/${path}`;
 
 // Builds the renderer to dist/renderer. `base: './'` makes every asset URL relative, so the
 // same build loads from file:// in Electron and from the serve host's root over HTTP.
-export default defineConfig({
+export default defineConfig(({ command }) => {
+  // A build started from a test process inherits NODE_ENV=test, and Vite and the React
+  // plugin would ship React's development build (bigger, slower, noisy console). A build
+  // of the app is always a production build.
+  if (command === 'build') process.env.NODE_ENV = 'production';
+  return config;
+});
+
+const config = {
   root: here('.'),
   base: './',
   plugins: [react()],
@@ -23,4 +31,4 @@ export default defineConfig({
       ? { '/api': { target: process.env.RW_API, changeOrigin: false } }
       : undefined,
   },
-});
+};

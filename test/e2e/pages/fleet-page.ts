@@ -1,0 +1,75 @@
+import { expect, type Locator, type Page } from 'playwright/test';
+
+/**
+ * The Fleet view, as a person sees it. Specs go through this object and never through
+ * selectors of their own, so a markup change is fixed in one place (STYLE.md §12).
+ */
+export class FleetPage {
+  readonly rows: Locator;
+  readonly names: Locator;
+  readonly filter: Locator;
+  readonly details: Locator;
+  readonly authState: Locator;
+  readonly errorState: Locator;
+  readonly emptyState: Locator;
+  readonly sources: Locator;
+  readonly stream: Locator;
+
+  constructor(readonly page: Page) {
+    this.rows = page.getByTestId('machine-row');
+    this.names = page.getByTestId('machine-name');
+    this.filter = page.getByRole('searchbox', { name: 'Filter machines' });
+    this.details = page.getByTestId('details');
+    this.authState = page.getByTestId('state-auth');
+    this.errorState = page.getByTestId('state-error');
+    this.emptyState = page.getByTestId('state-empty');
+    this.sources = page.getByTestId('source');
+    this.stream = page.getByTestId('stream');
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+  }
+
+  /** Waits until at least one machine row is shown. */
+  async waitForRows(): Promise<void> {
+    await expect(this.rows.first()).toBeVisible();
+  }
+
+  async machineNames(): Promise<string[]> {
+    return this.names.allTextContents();
+  }
+
+  /** Disk use per `machine mount`, as shown in the bars. */
+  async diskPercents(): Promise<Map<string, number>> {
+    const entries = await this.rows.evaluateAll((rows) =>
+      rows.flatMap((row) => {
+        const name = row.querySelector('[data-testid="machine-name"]')?.textContent ?? '';
+        return [...row.querySelectorAll('[data-testid="disk"]')].map((disk) => [
+          `${name} ${disk.getAttribute('data-mount') ?? ''}`,
+          disk.querySelector('[data-testid="disk-pct"]')?.textContent ?? '',
+        ]);
+      }),
+    );
+    return new Map(entries.map(([key, text]) => [key ?? '', Number.parseInt(text ?? '', 10)]));
+  }
+
+  /** The tooltip of the first disk bar, which carries the definition of disk %. */
+  async firstDiskTooltip(): Promise<string | null> {
+    return this.page.getByTestId('disk').first().getAttribute('title');
+  }
+
+  async filterBy(text: string): Promise<void> {
+    await this.filter.fill(text);
+  }
+
+  /** Focuses the first row and presses keys on the grid. */
+  async pressInGrid(...keys: string[]): Promise<void> {
+    await this.rows.first().focus();
+    for (const key of keys) await this.page.keyboard.press(key);
+  }
+
+  selectedRow(): Locator {
+    return this.page.locator('[data-testid="machine-row"][aria-selected="true"]');
+  }
+}
