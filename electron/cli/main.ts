@@ -41,6 +41,12 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   }
   const found = findCommand(commands, argv);
   if (!found) {
+    const group = commands.filter((c) => c.name.startsWith(`${first} `));
+    if (group.length > 0) {
+      const subs = group.map((c) => c.name.slice(first.length + 1)).join(', ');
+      err(`runner-watch ${first}: needs a sub-command (${subs}; see runner-watch --help)`);
+      return 2;
+    }
     const names = commands.map((c) => c.name).join(', ');
     err(
       `runner-watch: unknown command "${argv.join(' ')}" (commands: ${names}; see runner-watch --help)`,

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Settings } from '../../shared/settings';
+import { checkSecrets } from '../core/config/check-secrets';
 import { loadSettingsFile } from '../core/config/load-settings';
 import { createEnvFileSecretSource } from '../core/config/secrets';
 import { createRuntime, type Runtime } from '../core/runtime';
@@ -27,6 +28,7 @@ export async function openRuntimeFromConfig(
     baseDir: dirname(configPath),
     warn: (message) => context.err(`warning: ${message}`),
   });
+  await checkSecrets(settings, secrets);
   const runtime = await createRuntime({
     settings,
     secrets,

@@ -46,6 +46,15 @@ describe('cli main', () => {
     expect((await runWith(table, ['runners'])).code).toBe(5);
   });
 
+  it('asks for the sub-command of a command group', async () => {
+    const table = [fake('runners list', async () => 0), fake('runners prune', async () => 0)];
+    const { code, err } = await runWith(table, ['runners']);
+    expect(code).toBe(2);
+    expect(err).toEqual([
+      'runner-watch runners: needs a sub-command (list, prune; see runner-watch --help)',
+    ]);
+  });
+
   it('prints per-command help with every option', async () => {
     const { code, out } = await runWith([fake('scan', async () => 9)], ['scan', '--help']);
     expect(code).toBe(0);
