@@ -1,7 +1,14 @@
 import type { CliCommand } from '../command';
 import { demoCommand } from './demo';
+import { runnersListCommand, runnersPruneCommand } from './runners';
 import { scanCommand } from './scan';
 import { serveCommand } from './serve';
 
 /** Every `runner-watch` command. Adding one: a file in this folder and a line here. */
-export const commands: readonly CliCommand[] = [demoCommand, serveCommand, scanCommand];
+export const commands: readonly CliCommand[] = [
+  demoCommand,
+  serveCommand,
+  scanCommand,
+  runnersListCommand,
+  runnersPruneCommand,
+];
