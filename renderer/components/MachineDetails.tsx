@@ -8,7 +8,14 @@ import { jobLabel } from './JobsCell';
 export function MachineDetails(props: { row: MachineRow; now: number; onClose: () => void }) {
   const { machine } = props.row;
   return (
-    <aside className="details" aria-label={`Details of ${machine.name}`} data-testid="details">
+    <aside
+      className="details"
+      aria-label={`Details of ${machine.name}`}
+      data-testid="details"
+      onKeyDown={(event) => {
+        if (event.key === 'Escape') props.onClose();
+      }}
+    >
       <header>
         <h2>{machine.name}</h2>
         <button type="button" onClick={props.onClose} aria-label="Close details">

@@ -60,6 +60,14 @@ function FleetContent(props: { snapshot: FleetSnapshot; stream: StreamStatus; no
           aria-label="Filter machines"
           value={filter}
           onChange={(event) => setFilter(event.target.value)}
+          onKeyDown={(event) => {
+            // ↓ from the filter goes to the grid's current row, as in a combobox.
+            if (event.key !== 'ArrowDown') return;
+            event.preventDefault();
+            document
+              .querySelector<HTMLElement>('[data-testid="machine-row"][tabindex="0"]')
+              ?.focus();
+          }}
         />
         <span className="count num" data-testid="machine-count">
           {rows.length === allRows.length

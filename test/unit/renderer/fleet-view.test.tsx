@@ -264,6 +264,11 @@ describe('FleetView rows', () => {
     expect(details.textContent).toContain('/var/lib/docker');
     fireEvent.keyDown(rows()[1]!, { key: 'Escape' });
     expect(screen.queryByTestId('details')).toBeNull();
+    // ↓ in the filter box goes back to the selected row.
+    fireEvent.keyDown(screen.getByRole('searchbox', { name: 'Filter machines' }), {
+      key: 'ArrowDown',
+    });
+    expect(document.activeElement).toBe(rows()[1]);
   });
 
   it('filters by name, fleet or job, and says when nothing matches', async () => {
