@@ -3,7 +3,10 @@ import type { SecretRef, Settings } from '../../shared/settings';
 import { createApiHandlers } from './api';
 import { Engine } from './engine';
 import { DisposableStore, type Disposable } from './lifecycle';
+import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
+import { createHcloudSource } from './sources/hcloud/source';
 import type { Source } from './sources/source';
+import { createProbeSource } from './sources/ssh/probe-source';
 
 /** Resolves secret references; implemented per host (env/file for CLI and serve). */
 export interface SecretResolver {
@@ -30,11 +33,18 @@ export interface Runtime extends Disposable {
   dispose(): Promise<void>;
 }
 
-/** Builds one collector per configured source. */
-export async function createSources(settings: Settings, secrets: SecretResolver): Promise<Source[]> {
-  void settings;
-  void secrets;
-  return [];
+/**
+ * Builds one collector per configured source: a Hetzner source per project, a GitLab
+ * source per instance, and one SSH probe source for every fleet's machines and the
+ * dedicated hosts (it probes whatever the inventory sources found).
+ */
+export function createSources(settings: Settings, secrets: SecretResolver): Source[] {
+  const sources: Source[] = [
+    ...settings.hetzner.map((project) => createHcloudSource({ settings: project, secrets })),
+    ...createGitLabSources(settings, secrets),
+  ];
+  if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets }));
+  return sources;
 }
 
 /**
@@ -43,7 +53,7 @@ export async function createSources(settings: Settings, secrets: SecretResolver)
  */
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const disposables = new DisposableStore();
-  const sources = await createSources(options.settings, options.secrets);
+  const sources = createSources(options.settings, options.secrets);
   const engine = disposables.add(new Engine({ sources, ...(options.now ? { now: options.now } : {}) }));
   const info: AppInfo = {
     name: 'Runner Watch',
