@@ -141,6 +141,21 @@ export const SshHostSettings = z.strictObject({
 /** A dedicated runner host. */
 export type SshHostSettings = z.infer<typeof SshHostSettings>;
 
+/** A docker+machine runner manager whose `docker-machine ls` lists the VMs of a fleet. */
+export const DockerMachineSettings = z.strictObject({
+  id,
+  fleet: id,
+  /** SSH alias of the runner manager: an `sshHosts` alias or a `Host` of ~/.ssh/config. */
+  manager: z.string().min(1),
+  /** Only machines whose name starts with this (e.g. `runner-x1y2z3w4-`). */
+  namePrefix: z.string().min(1).optional(),
+  /** Probe the VMs through the manager as jump host (else directly by their IP). */
+  viaManager: z.boolean().default(false),
+  intervalSec: seconds(30),
+});
+/** A docker+machine runner manager. */
+export type DockerMachineSettings = z.infer<typeof DockerMachineSettings>;
+
 /** Probing machines over SSH. */
 export const ProbeSettings = z.strictObject({
   intervalSec: seconds(30),
@@ -158,6 +173,8 @@ export const Settings = z.strictObject({
   hetzner: z.array(HetznerSettings).default([]),
   gitlab: z.array(GitLabSettings).default([]),
   sshHosts: z.array(SshHostSettings).default([]),
+  /** docker+machine runner managers, each listing one fleet's VMs. */
+  dockerMachine: z.array(DockerMachineSettings).default([]),
   probe: ProbeSettings.prefault({}),
   /** Where audit log and reaper state live; `~` expanded. */
   stateDir: z.string().min(1).default('~/.local/state/runner-watch'),
