@@ -60,7 +60,6 @@ describe('runner-watch (child process)', () => {
     );
   });
 });
-});
 
 describe('runner-watch scan (child process)', () => {
   it('needs --config', async () => {
