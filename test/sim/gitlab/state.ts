@@ -83,6 +83,8 @@ export interface SimJob {
    */
   machine: string | null;
   executor: 'docker+machine' | 'docker-autoscaler' | 'docker' | 'shell';
+  /** The build container's hostname printed before `via`; derived from the ids when absent. */
+  container?: string;
   /**
    * The trace text. `undefined`: generated from the fields above; `null`: no trace yet
    * (GitLab answers an empty body).

@@ -38,7 +38,7 @@ export function renderTrace(job: SimJob, runner: SimRunner | undefined, bodyLine
   if (job.executor === 'shell') {
     out += `Running on ${job.machine ?? 'localhost'}...\n`;
   } else {
-    const container = `runner-${token8}-project-${job.projectId}-concurrent-0`;
+    const container = job.container ?? `runner-${token8}-project-${job.projectId}-concurrent-0`;
     out += `Running on ${container} via ${job.machine ?? 'unknown'}...\n`;
   }
   out += sectionEnd(at + 3_000, 'prepare_script');

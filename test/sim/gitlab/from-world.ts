@@ -1,0 +1,116 @@
+import type { SimClock } from '../clock';
+import type { FleetWorld, WorldSnapshot } from '../scenario';
+import { simInstance, type SimInstanceState, type SimJob, type SimRunner } from './state';
+
+/** The admin token of a world-fed instance (simulator-only value). */
+export const WORLD_GITLAB_TOKEN = 'glpat-sim-world-admin-0000';
+
+/** Options of the world-fed GitLab state. */
+export interface WorldGitLabOptions {
+  /** Extra runners that last contacted GitLab this many days ago (stale, for pruning demos). */
+  staleRunnerDays?: number[];
+}
+
+/**
+ * A GitLab instance state for the scenario world: an admin with `WORLD_GITLAB_TOKEN`, the
+ * world's runner with its manager, and its jobs (each trace says `via <the job's VM>`).
+ */
+export function gitlabStateFromWorld(world: FleetWorld, options: WorldGitLabOptions = {}): SimInstanceState {
+  const snapshot = world.snapshot();
+  const state = simInstance({
+    users: [{ id: 1, username: 'root', isAdmin: true }],
+    tokens: [{ token: WORLD_GITLAB_TOKEN, id: 1, name: 'runner-watch', userId: 1, scopes: ['api'] }],
+  });
+  (options.staleRunnerDays ?? []).forEach((days, i) => {
+    const contactedAt = snapshot.now - days * 86_400_000;
+    state.runners.push({
+      id: 900 + i,
+      description: `old-autoscale-${i + 1}`,
+      paused: false,
+      isShared: true,
+      runnerType: 'instance_type',
+      tagList: ['docker'],
+      version: '16.11.1',
+      revision: '535ced5f',
+      platform: 'linux',
+      architecture: 'amd64',
+      createdAt: contactedAt - 30 * 86_400_000,
+      contactedAt,
+      managers: [],
+      ownerUserIds: [],
+    });
+  });
+  syncFromWorld(state, snapshot);
+  return state;
+}
+
+/**
+ * Copies the world's runner and jobs into the GitLab state, replacing what an earlier
+ * sync wrote and leaving every other runner and job alone.
+ */
+export function syncFromWorld(state: SimInstanceState, snapshot: WorldSnapshot): void {
+  const { runner } = snapshot;
+  const simRunner: SimRunner = {
+    id: runner.id,
+    description: runner.description,
+    paused: state.runners.find((r) => r.id === runner.id)?.paused ?? false,
+    isShared: true,
+    runnerType: 'instance_type',
+    tagList: [...runner.tags],
+    version: runner.version,
+    revision: runner.revision,
+    platform: 'linux',
+    architecture: 'amd64',
+    createdAt: runner.createdAt,
+    contactedAt: runner.contactedAt,
+    managers: [
+      {
+        id: runner.id * 10,
+        systemId: runner.systemId,
+        version: runner.version,
+        revision: runner.revision,
+        platform: 'linux',
+        architecture: 'amd64',
+        ipAddress: runner.managerAddress,
+        createdAt: runner.createdAt,
+        contactedAt: runner.contactedAt,
+      },
+    ],
+    ownerUserIds: [],
+  };
+  const at = state.runners.findIndex((r) => r.id === runner.id);
+  if (at >= 0) state.runners[at] = simRunner;
+  else state.runners.push(simRunner);
+
+  const jobs: SimJob[] = snapshot.jobs.map((job) => ({
+    id: job.id,
+    runnerId: job.runnerId,
+    systemId: job.systemId,
+    projectId: job.projectId,
+    projectPath: job.projectPath,
+    pipelineId: job.pipelineId,
+    name: job.name,
+    stage: job.stage,
+    ref: job.ref,
+    status: job.status,
+    createdAt: job.createdAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    username: job.user,
+    machine: job.machine,
+    executor: 'docker+machine',
+    ...(job.containerName ? { container: job.containerName.replace(/-build$/, '') } : {}),
+    // No VM yet means the runner has not written a trace: GitLab answers an empty body.
+    ...(job.machine === null ? { trace: null } : {}),
+  }));
+  state.jobs = [...state.jobs.filter((j) => j.runnerId !== runner.id), ...jobs];
+}
+
+/**
+ * Keeps the GitLab state in sync with the world on every clock tick. Attach after
+ * `world.start()` so the world has stepped before the copy. Returns the detach function.
+ */
+export function followWorld(world: FleetWorld, clock: SimClock, state: () => SimInstanceState): () => void {
+  syncFromWorld(state(), world.snapshot());
+  return clock.onTick(() => syncFromWorld(state(), world.snapshot()));
+}
