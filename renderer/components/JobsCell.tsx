@@ -1,7 +1,7 @@
 import type { RunningJob } from '../../shared/machine';
 
-/** How many jobs fit the fixed row height; the rest are counted. */
-const SHOWN = 2;
+/** Lines that fit the fixed row height; with more jobs, the last line counts the rest. */
+const LINES = 2;
 
 /** A job as one line: `#id project/path name`, with what is known. */
 export function jobLabel(job: RunningJob): string {
@@ -24,13 +24,14 @@ export function JobsCell(props: { jobs: RunningJob[] | null; stale: boolean }) {
     );
   if (props.jobs.length === 0)
     return <span className={`muted${props.stale ? ' is-stale' : ''}`}>idle</span>;
-  const rest = props.jobs.length - SHOWN;
+  const shown = props.jobs.length <= LINES ? props.jobs.length : LINES - 1;
+  const rest = props.jobs.length - shown;
   return (
     <ul
       className={`jobs${props.stale ? ' is-stale' : ''}`}
       title={props.jobs.map(jobLabel).join('\n')}
     >
-      {props.jobs.slice(0, SHOWN).map((job) => (
+      {props.jobs.slice(0, shown).map((job) => (
         <li key={job.jobId} className="job" data-testid="job">
           <span className="num">#{job.jobId}</span>{' '}
           {job.projectPath ?? (job.projectId !== null ? `project ${job.projectId}` : '')}

@@ -15,7 +15,7 @@ const DESCENDING_FIRST: Record<SortKey, boolean> = { name: false, disk: true, jo
 
 /** The Fleet view: every machine with disks, jobs, load and freshness; sources above. */
 export function FleetView() {
-  const { query, stream } = useFleet();
+  const { query, stream, dropped } = useFleet();
   const now = useNow();
   const snapshot = query.data;
 
@@ -29,10 +29,15 @@ export function FleetView() {
       </StateMessage>
     );
   }
-  return <FleetContent snapshot={snapshot} stream={stream} now={now} />;
+  return <FleetContent snapshot={snapshot} stream={stream} dropped={dropped} now={now} />;
 }
 
-function FleetContent(props: { snapshot: FleetSnapshot; stream: StreamStatus; now: number }) {
+function FleetContent(props: {
+  snapshot: FleetSnapshot;
+  stream: StreamStatus;
+  dropped: TransportError | null;
+  now: number;
+}) {
   const { snapshot, stream, now } = props;
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<Sort>({ key: 'name', descending: false });
@@ -74,7 +79,7 @@ function FleetContent(props: { snapshot: FleetSnapshot; stream: StreamStatus; no
             ? `${allRows.length} machines`
             : `${rows.length} of ${allRows.length} machines`}
         </span>
-        <StreamIndicator stream={stream} />
+        <StreamIndicator stream={stream} dropped={props.dropped} />
       </div>
       {stream.state === 'down' && stream.error.code === 'unauthenticated' ? (
         <div className="banner banner-auth" role="alert" data-testid="auth-banner">
@@ -120,7 +125,7 @@ function FleetContent(props: { snapshot: FleetSnapshot; stream: StreamStatus; no
   );
 }
 
-function StreamIndicator(props: { stream: StreamStatus }) {
+function StreamIndicator(props: { stream: StreamStatus; dropped: TransportError | null }) {
   const { stream } = props;
   const text =
     stream.state === 'live'
@@ -132,11 +137,14 @@ function StreamIndicator(props: { stream: StreamStatus }) {
     stream.state === 'down'
       ? `Updates paused: ${stream.error.message}`
       : 'Updates are pushed as they happen';
+  const droppedNote = props.dropped
+    ? `\nLast update dropped as invalid: ${props.dropped.message}`
+    : '';
   return (
     <span
       className={`stream stream-${stream.state}`}
       data-testid="stream"
-      title={title}
+      title={title + droppedNote}
       role="status"
     >
       <span

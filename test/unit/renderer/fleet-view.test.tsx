@@ -174,8 +174,12 @@ describe('FleetView rows', () => {
       within(row)
         .getAllByTestId('job')
         .map((el) => el.textContent),
-    ).toEqual(['#123 group/app build', '#124 project 7']);
-    expect(row.textContent).toContain('+1 more');
+    ).toEqual(['#123 group/app build']);
+    expect(row.textContent).toContain('+2 more');
+    // Every job is in the tooltip, including one GitLab has not named yet.
+    expect(within(row).getByTestId('job').parentElement?.getAttribute('title')).toBe(
+      '#123 group/app build\n#124 project 7\n#125 group/lib test',
+    );
     expect(row.textContent).toContain('0.50');
     expect(row.textContent).toContain('2 h');
     expect(within(row).getByTestId('freshness').textContent).toBe('5 s ago');
