@@ -4,6 +4,7 @@ import { hostname, userInfo } from 'node:os';
 import path from 'node:path';
 import { AuditRecord, type AuditFilter } from '../../../shared/audit';
 import { redactor } from '../errors/redact';
+import { RwError } from '../errors/rw-error';
 import type { Disposable } from '../lifecycle';
 
 /** What callers give; id, time and empty fields are filled in. */
@@ -88,7 +89,7 @@ export class AuditLog implements AuditSink, Disposable {
   }
 
   append(input: AuditInput): Promise<AuditRecord> {
-    const record = AuditRecord.parse(
+    const parsed = AuditRecord.safeParse(
       scrub({
         id: randomUUID(),
         at: this.now(),
@@ -108,6 +109,13 @@ export class AuditLog implements AuditSink, Disposable {
         ...input,
       }),
     );
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return Promise.reject(
+        new RwError('bad_input', `audit record invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`),
+      );
+    }
+    const record = parsed.data;
     const line = `${JSON.stringify(record)}\n`;
     const next = this.chain.then(() => this.write(line));
     this.chain = next.catch(() => undefined);

@@ -184,6 +184,7 @@ export class Executor {
       rule: proposal.rule,
       action: proposal.action,
       providerId: fresh.providerId,
+      providerSource: fresh.seenBy.find((id) => id.startsWith('hetzner:')) ?? null,
       startedAt: this.now(),
       who,
       hcloudActionId: null,

@@ -14,6 +14,8 @@ export const InFlightAction = z.object({
   action: ReaperAction,
   /** Hetzner server id for `hcloud-delete`. */
   providerId: z.string().nullable(),
+  /** The inventory source that listed the machine (e.g. `hetzner:prod`): whose API token deletes it. */
+  providerSource: z.string().nullable().default(null),
   startedAt: z.number(),
   who: z.string(),
   /** Hetzner action id once the delete call answered, so recovery can follow it. */

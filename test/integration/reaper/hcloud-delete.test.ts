@@ -54,6 +54,7 @@ function inFlightFor(id: number, hcloudActionId: number | null = null): InFlight
     rule: 'disk',
     action: 'hcloud-delete',
     providerId: String(id),
+    providerSource: null,
     startedAt: Date.now(),
     who: 'test',
     hcloudActionId,

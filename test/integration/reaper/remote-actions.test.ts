@@ -60,6 +60,7 @@ function context(name: string, fleet = 'hosts'): ActionContext {
     rule: 'disk',
     action: 'cleanup',
     providerId: null,
+    providerSource: null,
     startedAt: 0,
     who: 'test',
     hcloudActionId: null,

@@ -760,6 +760,7 @@ describe('executor scenarios', () => {
         rule: 'disk',
         action: 'hcloud-delete',
         providerId,
+        providerSource: 'hetzner:p',
         startedAt: T0,
         who: 'auto',
         hcloudActionId,

@@ -25,7 +25,11 @@ export interface HcloudDeleteApi {
 
 /** Tuning of the delete action; the defaults suit the real API. */
 export interface HcloudDeleteOptions {
-  api: HcloudDeleteApi;
+  /**
+   * The API, or a lookup by the inventory source that listed the machine (one token per
+   * Hetzner project); the lookup throws when it knows no such project.
+   */
+  api: HcloudDeleteApi | ((providerSource: string | null) => HcloudDeleteApi);
   /** 423 locked: wait this long and retry, at most `lockedRetries` times. */
   lockedRetries?: number;
   lockedDelayMs?: number;
@@ -72,7 +76,7 @@ function serverIdOf(providerId: string | null): number {
  * backoff, then the failure is reported. Never retries a 4xx it does not understand.
  */
 export class HcloudDeleteAction implements ActionRunner {
-  private readonly api: HcloudDeleteApi;
+  private readonly apiFor: (providerSource: string | null) => HcloudDeleteApi;
   private readonly lockedRetries: number;
   private readonly lockedDelayMs: number;
   private readonly serverErrorRetries: number;
@@ -82,7 +86,8 @@ export class HcloudDeleteAction implements ActionRunner {
   private readonly random: () => number;
 
   constructor(options: HcloudDeleteOptions) {
-    this.api = options.api;
+    const api = options.api;
+    this.apiFor = typeof api === 'function' ? api : () => api;
     this.lockedRetries = options.lockedRetries ?? 5;
     this.lockedDelayMs = options.lockedDelayMs ?? 3_000;
     this.serverErrorRetries = options.serverErrorRetries ?? 3;
@@ -94,13 +99,14 @@ export class HcloudDeleteAction implements ActionRunner {
 
   async run(context: ActionContext): Promise<string> {
     const id = serverIdOf(context.inFlight.providerId);
+    const api = this.apiFor(context.inFlight.providerSource);
     let locked = 0;
     let failures = 0;
     let action: HcloudActionState;
     for (;;) {
       try {
         action = await step(`DELETE /servers/${id}`, context.stepTimeoutMs, context.signal, (signal) =>
-          this.api.deleteServer(id, signal),
+          api.deleteServer(id, signal),
         );
         break;
       } catch (error) {
@@ -133,7 +139,7 @@ export class HcloudDeleteAction implements ActionRunner {
       }
     }
     await context.progress({ hcloudActionId: action.id, step: 'deleting' });
-    const final = await this.follow(action, context.signal, context.stepTimeoutMs);
+    const final = await this.follow(api, action, context.signal, context.stepTimeoutMs);
     if (final.status === 'error') {
       throw new RwError('remote_error', `delete action ${action.id} of server ${id} failed: ${final.error?.message ?? 'unknown error'}`);
     }
@@ -141,13 +147,13 @@ export class HcloudDeleteAction implements ActionRunner {
   }
 
   /** Polls an action until it ends, within one step bound; 5xx while polling is retried. */
-  private async follow(action: HcloudActionState, parent: AbortSignal, timeoutMs: number): Promise<HcloudActionState> {
+  private async follow(api: HcloudDeleteApi, action: HcloudActionState, parent: AbortSignal, timeoutMs: number): Promise<HcloudActionState> {
     return step(`action ${action.id}`, timeoutMs, parent, async (signal) => {
       let current = action;
       while (current.status === 'running') {
         await this.sleep(this.pollIntervalMs, signal);
         try {
-          current = await this.api.getAction(action.id, signal);
+          current = await api.getAction(action.id, signal);
         } catch (error) {
           const status = httpStatusOf(error);
           if (status === null || (status < 500 && status !== 429)) throw error;
@@ -159,25 +165,26 @@ export class HcloudDeleteAction implements ActionRunner {
 
   async recover(inFlight: InFlightAction, signal: AbortSignal, stepTimeoutMs: number): Promise<RecoveryOutcome> {
     const id = serverIdOf(inFlight.providerId);
+    const api = this.apiFor(inFlight.providerSource);
     if (inFlight.hcloudActionId !== null) {
       try {
         const action = await step(`action ${inFlight.hcloudActionId}`, stepTimeoutMs, signal, (s) =>
-          this.api.getAction(inFlight.hcloudActionId as number, s),
+          api.getAction(inFlight.hcloudActionId as number, s),
         );
-        const final = await this.follow(action, signal, stepTimeoutMs);
+        const final = await this.follow(api, action, signal, stepTimeoutMs);
         if (final.status === 'success') return { completed: true, detail: `delete action ${action.id} of server ${id} succeeded` };
       } catch {
         // Fall through to the server itself: it is the truth that matters.
       }
     }
-    const server = await step(`GET /servers/${id}`, stepTimeoutMs, signal, (s) => this.api.getServer(id, s));
+    const server = await step(`GET /servers/${id}`, stepTimeoutMs, signal, (s) => api.getServer(id, s));
     if (server === null) return { completed: true, detail: `server ${id} is gone` };
     if (server.status === 'deleting') {
       try {
         await step(`server ${id} deleting`, stepTimeoutMs, signal, async (s) => {
           for (;;) {
             await this.sleep(this.pollIntervalMs, s);
-            if ((await this.api.getServer(id, s)) === null) return;
+            if ((await api.getServer(id, s)) === null) return;
           }
         });
         return { completed: true, detail: `server ${id} finished deleting` };
