@@ -146,7 +146,10 @@ export class GitLabSource implements Source, RunnerAdmin {
       listed.map(({ summary, status }) =>
         this.limit(async () => {
           const cached = this.details.get(summary.id);
-          const due = !cached || now - cached.fetchedAt >= (this.options.detailsRefreshMs ?? 10 * MINUTE) || cached.listedStatus !== status;
+          // Only an online runner's details move on their own (contact time, version after an
+          // upgrade); any other runner changes status first when it comes back.
+          const aged = status === 'online' && now - (cached?.fetchedAt ?? 0) >= (this.options.detailsRefreshMs ?? 10 * MINUTE);
+          const due = !cached || cached.listedStatus !== status || aged;
           if (!due) return;
           await this.readDetails(summary.id, status, signal, warn);
         }),
