@@ -44,6 +44,8 @@ export interface SshdHost {
   /** Writes an override script (`#!/bin/sh` added) that shadows a tool on this host. */
   override(tool: string, body: string): void;
   clearOverrides(): void;
+  /** sshd's log so far (LogLevel DEBUG1). */
+  log(): string;
   /** Freezes the listener (SIGSTOP): new connections get no SSH banner. */
   pause(): void;
   resume(): void;
@@ -189,7 +191,8 @@ async function startHost(
       'AllowTcpForwarding yes',
       'MaxStartups 200:30:400',
       'MaxSessions 50',
-      'LogLevel VERBOSE',
+      // DEBUG1 logs forwarded channels (direct-tcpip), which jump-host tests look for.
+      'LogLevel DEBUG1',
       `SetEnv PATH=${overrideDir}:${shimDir}:/usr/bin:/bin RW_SIM_STATE=${stateDir}`,
       '',
     ].join('\n'),
@@ -207,6 +210,7 @@ async function startHost(
     port,
     stateDir,
     overrideDir,
+    log: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
     hostKey: () => Buffer.from(readFileSync(`${hostKeyFile}.pub`, 'utf8').split(' ')[1] ?? '', 'base64'),
     override(tool, body) {
       const file = join(overrideDir, tool);

@@ -125,9 +125,9 @@ export class FleetModel {
     entry.lastSeenAt = at;
     const error = observation.error ?? null;
     if (observation.identity) {
-      entry.identity = { value: observation.identity, observedAt: at, source: sourceId, error: null };
+      entry.identity = mergeIdentity(entry.identity, entry.listedBy, sourceId, observation.identity, at);
       entry.listedBy.add(sourceId);
-      entry.goneAt = observation.identity.state === 'gone' ? (entry.goneAt ?? at) : null;
+      entry.goneAt = entry.identity.value?.state === 'gone' ? (entry.goneAt ?? at) : null;
     }
     if (observation.disks !== undefined) {
       entry.disks = { value: observation.disks, observedAt: at, source: sourceId, error };
@@ -222,6 +222,40 @@ export class FleetModel {
       lastSeenAt: entry.lastSeenAt,
     };
   }
+}
+
+/** Provider APIs know most about a machine, a runner manager's list less, an SSH alias least. */
+const PROVIDER_RANK: Record<MachineIdentity['provider'], number> = { hetzner: 2, 'docker-machine': 1, ssh: 0 };
+
+/**
+ * One identity from several inventory sources (Hetzner and docker-machine list the same
+ * VM): the richer source keeps it while it still lists the machine, the other only fills
+ * its gaps; otherwise the newest reading wins, keeping what another source knew.
+ */
+function mergeIdentity(
+  current: Field<MachineIdentity>,
+  listedBy: Set<string>,
+  sourceId: string,
+  next: MachineIdentity,
+  at: number,
+): Field<MachineIdentity> {
+  const prev = current.value;
+  const other = prev !== null && current.source !== null && current.source !== sourceId;
+  if (other && listedBy.has(current.source!) && PROVIDER_RANK[prev.provider] > PROVIDER_RANK[next.provider]) {
+    return { ...current, value: fillIdentity(prev, next) };
+  }
+  return { value: other ? fillIdentity(next, prev) : next, observedAt: at, source: sourceId, error: null };
+}
+
+function fillIdentity(primary: MachineIdentity, other: MachineIdentity): MachineIdentity {
+  return {
+    ...primary,
+    providerId: primary.providerId ?? other.providerId,
+    serverType: primary.serverType ?? other.serverType,
+    createdAt: primary.createdAt ?? other.createdAt,
+    labels: { ...other.labels, ...primary.labels },
+    addresses: primary.addresses.length > 0 ? primary.addresses : other.addresses,
+  };
 }
 
 /** Adds GitLab's job details (name, project, user) to the containers seen on the machine. */

@@ -6,6 +6,7 @@ import type { CollectContext, CollectResult, MachineObservation, Source } from '
 import type { SecretLookup } from './auth';
 import { parseProbeOutput, type ProbeReport } from './probe-parse';
 import { probeCommand, type ProbeRequest } from './probe-script';
+import { resolveManager } from '../docker-machine/manager';
 import { SshPool } from './pool';
 import { emptySshConfig, loadSshConfig, type SshConfigLookup } from './ssh-config';
 import { resolveTarget, type SshTarget } from './target';
@@ -56,6 +57,7 @@ export async function probeHost(
  * The SSH probe source (phase `probe`): every machine of the fleet model that has an
  * address and whose fleet is configured (`FleetSettings.ssh`), plus the dedicated hosts
  * of `settings.sshHosts` (for those it also reports the identity and is their inventory).
+ * VMs of a docker-machine fleet with `viaManager` are reached through the manager.
  * One command per host per cycle, at most `probe.concurrency` at once; a host that hangs
  * runs into its own connect + command timeout and does not hold up the others.
  */
@@ -91,6 +93,16 @@ export function createProbeSource(options: ProbeSourceOptions): Source & { reado
         warnings.push(`SSH host ${host.alias}: ${toApiError(error).message}`);
       }
     }
+    // docker+machine fleets probed through their manager as jump host.
+    const managerJump = new Map<string, SshTarget>();
+    for (const dm of settings.dockerMachine) {
+      if (!dm.viaManager) continue;
+      try {
+        managerJump.set(dm.fleet, resolveManager(settings, dm, config));
+      } catch (error) {
+        warnings.push(`docker-machine ${dm.id}: ${toApiError(error).message}`);
+      }
+    }
     for (const machine of machines) {
       if (dedicatedKeys.has(machine.key)) continue;
       const address = machine.addresses[0];
@@ -99,7 +111,9 @@ export function createProbeSource(options: ProbeSourceOptions): Source & { reado
       const fleet = fleets.get(machine.fleet);
       if (!fleet) continue;
       try {
-        jobs.push({ fleet, name: machine.name, target: resolveTarget(address, fleet.ssh, config), dedicated: false });
+        const jump = managerJump.get(fleet.id);
+        const target = resolveTarget(address, fleet.ssh, config, jump ? { jump } : {});
+        jobs.push({ fleet, name: machine.name, target, dedicated: false });
       } catch (error) {
         warnings.push(`${machine.key}: ${toApiError(error).message}`);
       }

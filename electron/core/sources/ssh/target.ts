@@ -37,6 +37,8 @@ export interface TargetOverrides {
   host?: string | undefined;
   port?: number | undefined;
   user?: string | undefined;
+  /** A jump host resolved elsewhere (e.g. a docker-machine manager); wins over every other. */
+  jump?: SshTarget | undefined;
 }
 
 /**
@@ -66,7 +68,7 @@ export function resolveTarget(
     commandTimeoutMs: access.commandTimeoutSec * 1000,
   };
   const jumpSpec = access.jumpHost ?? fromConfig.proxyJump;
-  const jump = jumpSpec ? resolveJump(jumpSpec, access, config) : null;
+  const jump = overrides.jump ?? (jumpSpec ? resolveJump(jumpSpec, access, config) : null);
   return { ...base, jump };
 }
 
