@@ -30,7 +30,7 @@ export const demoCommand: CliCommand = {
   optionHelp: {
     port: 'N     port of the browser UI (default 0: a free one)',
     'no-open': 'print the URL but do not open a browser',
-    vms: 'N     autoscaled VMs in the simulated fleet (default 8)',
+    vms: 'N     autoscaled VMs in the simulated fleet, 1–16 (default 8)',
     seed: 'N     seed of the simulation, for a repeatable fleet (default 1)',
     browser: 'use the browser UI even when an Electron binary is installed',
     'renderer-dir': 'DIR  serve this built renderer instead of dist/renderer',
@@ -41,7 +41,7 @@ export const demoCommand: CliCommand = {
     '"Runner Watch: http://127.0.0.1:PORT/?token=TOKEN". Stops on SIGINT/SIGTERM (exit 0).',
   async run(context, args) {
     const port = intOption(args, 'port', 0, 65_535, 0);
-    const vms = intOption(args, 'vms', 1, 1000, 8);
+    const vms = intOption(args, 'vms', 1, 16, 8);
     const seed = intOption(args, 'seed', 0, 2 ** 31 - 1, 1);
     const givenDir = stringOption(args, 'renderer-dir');
     const rendererDir = givenDir ? resolve(context.cwd, givenDir) : defaultRendererDir;
