@@ -14,7 +14,9 @@ try {
 } catch (error) {
   // A broken install or a module that fails to load is an internal error: one line, exit 1.
   const message = error instanceof Error ? error.message : String(error);
-  process.stderr.write(`runner-watch: internal error: cannot load the CLI: ${message.split('\n')[0]}\n`);
+  process.stderr.write(
+    `runner-watch: internal error: cannot load the CLI: ${message.split('\n')[0]}\n`,
+  );
   if (process.env.RW_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 }
