@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
+import { AuditListRequest, AuditRecord } from './audit';
+import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
@@ -45,6 +47,16 @@ export const invokeChannels = {
   'rw:runners:prune-preview': { kind: 'query', request: PrunePreviewRequest, response: PrunePreview },
   /** Deletes (or pauses) the chosen stale runners in batches; each is re-checked first. */
   'rw:runners:prune': { kind: 'command', request: PruneRequest, response: PruneReport },
+  /** The reaper's current proposals with evidence and every blocking reason. */
+  'rw:reaper:proposals': { kind: 'query', request: empty, response: z.array(Proposal) },
+  /** Re-reads a proposal's machine now and evaluates it again (the confirm dialog's evidence). */
+  'rw:reaper:recheck': { kind: 'command', request: ProposalRef, response: RecheckResult },
+  /** Executes a proposal a person confirmed; re-checked first, refused when anything changed. */
+  'rw:reaper:confirm': { kind: 'command', request: ProposalRef, response: ExecutionResult },
+  /** Switches a fleet's reaper mode (audited). */
+  'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
+  /** Audit records, newest first, filtered. */
+  'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;
 
 /** Name of a request/response channel. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Timestamp } from './time';
+import { Machine } from './machine';
 
 /** The reaper rule that produced a proposal. */
 export const ReaperRule = z.enum(['disk', 'idle', 'max-age', 'unreachable']);
@@ -67,3 +68,34 @@ export const Proposal = z.object({
 });
 /** A reaper proposal. */
 export type Proposal = z.infer<typeof Proposal>;
+
+/** Request naming one proposal (`rw:reaper:recheck`, `rw:reaper:confirm`). */
+export const ProposalRef = z.strictObject({ proposalId: z.string().min(1).max(200) });
+/** Request naming one proposal. */
+export type ProposalRef = z.infer<typeof ProposalRef>;
+
+/** Fresh evidence for the confirm dialog: the machine re-read now and its proposal after that. */
+export const RecheckResult = z.object({
+  machine: Machine,
+  /** The machine's proposal after the fresh reading; null when no rule fires any more. */
+  proposal: Proposal.nullable(),
+  /** True when the fresh proposal is the one asked about and nothing blocks it. */
+  executable: z.boolean(),
+});
+/** Fresh evidence for the confirm dialog. */
+export type RecheckResult = z.infer<typeof RecheckResult>;
+
+/** How a confirmed proposal ended. Refusals and failures are results, with every reason. */
+export const ExecutionResult = z.object({
+  proposalId: z.string(),
+  outcome: z.enum(['ok', 'failed', 'refused', 'dry-run', 'interrupted']),
+  reasons: z.array(z.string()),
+  detail: z.string().nullable(),
+});
+/** How a confirmed proposal ended. */
+export type ExecutionResult = z.infer<typeof ExecutionResult>;
+
+/** Request of `rw:reaper:set-mode`. */
+export const SetModeRequest = z.strictObject({ fleet: z.string().min(1).max(64), mode: ReaperMode });
+/** Request of `rw:reaper:set-mode`. */
+export type SetModeRequest = z.infer<typeof SetModeRequest>;

@@ -7,6 +7,8 @@ import {
   type InvokeChannel,
 } from '../../shared/api';
 import type { ApiError } from '../../shared/errors';
+import type { AuditListRequest, AuditRecord } from '../../shared/audit';
+import type { ExecutionResult, Proposal, ReaperMode, RecheckResult } from '../../shared/proposal';
 import type { Engine } from './engine';
 import { RwError, toApiError } from './errors/rw-error';
 import { previewPrune } from './runners/prune';
@@ -18,6 +20,25 @@ export interface ApiContext {
   info: AppInfo;
   /** Runners and stale-runner pruning; without it runners are read-only (from the snapshot). */
   runners?: RunnerService;
+  /** The reaper service (`electron/core/reaper/reaper.ts`); without it proposals are read-only. */
+  reaper?: ReaperApi;
+}
+
+/** What the reaper channels need; `Reaper` and `readAudit` provide it. */
+export interface ReaperApi {
+  proposals(): Proposal[];
+  recheck(proposalId: string): Promise<RecheckResult>;
+  confirm(proposalId: string, who: string): Promise<ExecutionResult>;
+  setMode(fleet: string, mode: ReaperMode, who: string): Promise<void>;
+  mode(fleet: string): ReaperMode;
+  audit(request: AuditListRequest): Promise<AuditRecord[]>;
+  /** Who confirms from this host: `user@hostname` of the process owner. */
+  who(): string;
+}
+
+function needReaper(context: ApiContext): ReaperApi {
+  if (!context.reaper) throw new RwError('refused', 'the reaper is not running in this host');
+  return context.reaper;
 }
 
 /** The engine's API, one handler per contract channel (the type fails when one is missing). */
@@ -34,6 +55,18 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       }
       return context.runners.prune(request);
     },
+    'rw:reaper:proposals': async () => context.reaper?.proposals() ?? context.engine.snapshot().proposals,
+    'rw:reaper:recheck': async (request) => needReaper(context).recheck(request.proposalId),
+    'rw:reaper:confirm': async (request) => {
+      const reaper = needReaper(context);
+      return reaper.confirm(request.proposalId, reaper.who());
+    },
+    'rw:reaper:set-mode': async (request) => {
+      const reaper = needReaper(context);
+      await reaper.setMode(request.fleet, request.mode, reaper.who());
+      return { fleet: request.fleet, mode: reaper.mode(request.fleet) };
+    },
+    'rw:audit:list': async (request) => (context.reaper ? context.reaper.audit(request) : []),
   };
 }
 

@@ -1,5 +1,7 @@
 import type { Machine } from '../../../shared/machine';
-import type { Proposal, ReaperAction } from '../../../shared/proposal';
+import type { ExecutionResult, Proposal, ReaperAction } from '../../../shared/proposal';
+
+export type { ExecutionResult };
 import type { FleetSettings } from '../../../shared/settings';
 import type { AuditSink } from '../audit/audit-log';
 import { RwError } from '../errors/rw-error';
@@ -32,15 +34,6 @@ export interface ExecutorOptions {
   state: ReaperState;
   store: StateStore | null;
   now?: () => number;
-}
-
-/** How one execution ended. */
-export interface ExecutionResult {
-  proposalId: string;
-  outcome: 'ok' | 'failed' | 'refused' | 'dry-run' | 'interrupted';
-  /** Every reason of a refusal. */
-  reasons: string[];
-  detail: string | null;
 }
 
 interface Running {

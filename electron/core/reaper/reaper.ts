@@ -1,8 +1,9 @@
 import type { FleetEvent } from '../../../shared/fleet';
 import type { Machine } from '../../../shared/machine';
-import type { Proposal, ReaperAction, ReaperMode } from '../../../shared/proposal';
+import type { Proposal, ReaperAction, ReaperMode, RecheckResult } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
-import { AuditLog, type AuditSink } from '../audit/audit-log';
+import type { AuditListRequest, AuditRecord } from '../../../shared/audit';
+import { AuditLog, currentUser, readAudit, type AuditSink } from '../audit/audit-log';
 import { RwError } from '../errors/rw-error';
 import type { Disposable } from '../lifecycle';
 import type { ActionRunner } from './actions/action';
@@ -41,15 +42,6 @@ export interface ReaperOptions {
   shutdownGraceMs?: number;
 }
 
-/** Fresh evidence for the confirm dialog. */
-export interface RecheckResult {
-  machine: Machine;
-  /** The machine's proposal after the fresh reading; null when no rule fires any more. */
-  proposal: Proposal | null;
-  /** True when the fresh proposal is the one asked about and nothing blocks it. */
-  executable: boolean;
-}
-
 /** Drop remembered proposals this long after they were first seen (the audit keeps them). */
 const FORGET_AFTER_MS = 7 * 24 * 3_600_000;
 
@@ -78,7 +70,7 @@ export class Reaper implements Disposable {
     private readonly options: ReaperOptions,
     private readonly state: ReaperState,
     private readonly store: StateStore | null,
-    private readonly audit: AuditSink & { flush?(): Promise<void> },
+    private readonly sink: AuditSink & { flush?(): Promise<void> },
   ) {
     this.now = options.now ?? Date.now;
     this.fleets = options.fleets;
@@ -90,7 +82,7 @@ export class Reaper implements Disposable {
       history: this.history,
       ledger: this.ledger,
       actions: options.actions,
-      audit,
+      audit: sink,
       state,
       store,
       now: this.now,
@@ -127,6 +119,17 @@ export class Reaper implements Disposable {
   /** The proposals of the last evaluation. */
   proposals(): Proposal[] {
     return this.current;
+  }
+
+  /** Audit records, newest first (the `rw:audit:list` channel). */
+  async audit(request: AuditListRequest): Promise<AuditRecord[]> {
+    await this.sink.flush?.();
+    return (await readAudit({ dir: this.options.stateDir, limit: request.limit, filter: request.filter })).records;
+  }
+
+  /** Who confirms from this host. */
+  who(): string {
+    return currentUser();
   }
 
   /** The mode in force for a fleet. */
@@ -196,7 +199,7 @@ export class Reaper implements Disposable {
     const from = modeOf(settings, this.modes());
     this.state.modes[fleet] = mode;
     await this.store?.save(this.state);
-    await this.audit.append({ type: 'mode-switch', fleet, who, modeFrom: from, modeTo: mode, detail: `${from} → ${mode}` });
+    await this.sink.append({ type: 'mode-switch', fleet, who, modeFrom: from, modeTo: mode, detail: `${from} → ${mode}` });
     this.scheduleCycle();
     await this.settled();
   }
@@ -213,7 +216,7 @@ export class Reaper implements Disposable {
     await this.executor.shutdown(this.options.shutdownGraceMs ?? 30_000);
     await Promise.allSettled([...this.autoRuns]);
     await this.store?.flush();
-    await this.audit.flush?.();
+    await this.sink.flush?.();
   }
 
   private fleet(id: string): FleetSettings {
@@ -282,7 +285,7 @@ export class Reaper implements Disposable {
       if (!known) {
         this.state.proposals[proposal.id] = { firstSeenAt: now, state: 'pending', lastResult: null };
         dirty = true;
-        await this.audit.append({
+        await this.sink.append({
           type: 'proposal',
           fleet: proposal.fleet,
           machineKey: proposal.machineKey,
@@ -297,7 +300,7 @@ export class Reaper implements Disposable {
         if (proposal.mode === 'dry-run' && proposal.blocked.length === 0) {
           const line = `dry-run: would ${proposal.action} ${proposal.machineName} (${proposal.rule}): ${proposal.summary}`;
           this.options.log?.(line);
-          await this.audit.append({
+          await this.sink.append({
             type: 'dry-run',
             outcome: 'dry-run',
             fleet: proposal.fleet,
