@@ -142,9 +142,7 @@ export function MachineTable(props: MachineTableProps) {
               }}
             >
               <td className="cell-name">
-                <span className="name" data-testid="machine-name">
-                  {row.name}
-                </span>
+                <MachineName name={row.name} />
                 <span className="sub">{row.machine.fleet}</span>
               </td>
               <td>
@@ -189,6 +187,25 @@ export function MachineTable(props: MachineTableProps) {
         })}
       </tbody>
     </table>
+  );
+}
+
+/** Characters kept visible at the end of a long name: where autoscaled VMs differ. */
+const NAME_TAIL = 12;
+
+/**
+ * The machine name, truncated in the middle: `runner-x1y2…-1700000000-1a2b3c4d` names differ
+ * only at the end, so the ellipsis must not eat the end. The text stays complete for
+ * copy, search and screen readers.
+ */
+function MachineName(props: { name: string }) {
+  const { name } = props;
+  const split = name.length > NAME_TAIL * 2 ? name.length - NAME_TAIL : name.length;
+  return (
+    <span className="name" data-testid="machine-name" title={name}>
+      <span className="name-head">{name.slice(0, split)}</span>
+      {split < name.length ? <span className="name-tail">{name.slice(split)}</span> : null}
+    </span>
   );
 }
 
