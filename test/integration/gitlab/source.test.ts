@@ -219,6 +219,26 @@ describe('GitLab source against the simulator', () => {
     expect(health?.lastError?.message).toContain('Check the token configured for this instance');
     expect(JSON.stringify(snapshot)).not.toContain(badToken);
     expect(server.count()).toBe(1); // never retried
+
+    // The next cycles with the same token fail with the same reason without asking GitLab again.
+    const again = await engine.runOnce();
+    expect(again.sources[0]?.lastError?.code).toBe('unauthorized');
+    expect(again.sources[0]?.consecutiveFailures).toBe(2);
+    expect(server.count()).toBe(1);
+  });
+
+  it('tries a fixed token at once after a 401', async () => {
+    const server = await sim(fixtureInstance({ now }));
+    let token = 'glpat-wrong-token-123456';
+    const gitlab = new GitLabSource({
+      settings: GitLabSettings.parse({ id: 'fix', url: server.url, token: { env: 'UNUSED' } }),
+      token: async () => token,
+    });
+    const error: unknown = await gitlab.collect(signal()).catch((e: unknown) => e);
+    expect(isGitLabError(error) && error.code).toBe('unauthorized');
+    token = SIM_TOKENS.admin;
+    const result = await gitlab.collect(signal());
+    expect(result.runners).toHaveLength(5);
   });
 
   it('re-reads scopes when the token changes', async () => {
@@ -311,6 +331,27 @@ describe('GitLab source against the simulator', () => {
     const result = await gitlab.collect(signal());
     expect(server.count()).toBe(5);
     expect(result.jobsByMachine?.get('vm-new')?.map((j) => j.jobId)).toEqual([99_999]);
+  });
+
+  it('times out a request that gets no answer and says which call', async () => {
+    const server = await sim(fixtureInstance({ now }));
+    server.state.faults.slowMs = 3_000;
+    const gitlab = new GitLabSource({
+      settings: GitLabSettings.parse({ id: 'slow', url: server.url, token: { env: 'UNUSED' }, timeoutSec: 1 }),
+      token: async () => SIM_TOKENS.admin,
+    });
+    const error: unknown = await gitlab.collect(signal()).catch((e: unknown) => e);
+    expect(isGitLabError(error) && error.code).toBe('timeout');
+    expect(isGitLabError(error) && error.message).toBe(`${new URL(server.url).host}: GET /personal_access_tokens/self got no answer within 1000 ms`);
+  });
+
+  it('stops at once when the cycle is aborted', async () => {
+    const server = await sim(fixtureInstance({ now }));
+    server.state.faults.slowMs = 3_000;
+    const abort = new AbortController();
+    const pending = source(server, 'ab', SIM_TOKENS.admin).collect(abort.signal);
+    setTimeout(() => abort.abort(new Error('engine stopped')), 50);
+    await expect(pending).rejects.toThrow('engine stopped');
   });
 
   it('retries a 5xx with backoff and carries on', async () => {

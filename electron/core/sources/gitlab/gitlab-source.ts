@@ -65,6 +65,8 @@ type TraceEntry = { link: TraceLink | null };
 const MINUTE = 60_000;
 const UNLINKED: TraceEntry = { link: null };
 const TRACE_CACHE_MAX = 20_000;
+/** How long a token GitLab rejected (401) is left alone before one more try. */
+const REJECTED_RETRY_MS = 15 * MINUTE;
 
 /**
  * One GitLab instance as an inventory source: its runners (details and managers cached
@@ -92,6 +94,8 @@ export class GitLabSource implements Source, RunnerAdmin {
   private readonly limit: ReturnType<typeof pLimit>;
   private token = '';
   private identifiedToken: string | null = null;
+  /** A token GitLab answered 401 to, with when and the error: not sent again for a while. */
+  private rejected: { token: string; at: number; error: unknown } | null = null;
   private identityWarnings: string[] = [];
   private scopes: string[] | null = null;
   private isAdmin: boolean | null = null;
@@ -128,9 +132,29 @@ export class GitLabSource implements Source, RunnerAdmin {
     });
   }
 
-  async collect(signal: AbortSignal, _context?: CollectContext): Promise<CollectResult> {
+  async collect(signal: AbortSignal, context?: CollectContext): Promise<CollectResult> {
+    try {
+      return await this.collectOnce(signal, context);
+    } catch (error) {
+      if (isGitLabError(error) && error.code === 'unauthorized') {
+        this.rejected = { token: this.token, at: this.now(), error };
+        this.identifiedToken = null;
+      }
+      throw error;
+    }
+  }
+
+  private async collectOnce(signal: AbortSignal, _context?: CollectContext): Promise<CollectResult> {
     this.client.transport.takeCounts();
     const startTotal = this.client.transport.total;
+    const token = await this.ensureToken();
+    // A rejected token is not tried again until it changes or a while has passed: 401s in a
+    // loop can lock the account, and the answer will not change by itself.
+    if (this.rejected && this.rejected.token === token && this.now() - this.rejected.at < REJECTED_RETRY_MS) {
+      this.lastCycle = { requests: 0, byRoute: {}, busyRunners: 0, newJobs: 0 };
+      throw this.rejected.error;
+    }
+    this.rejected = null;
     await this.ensureIdentity(signal);
     const warnings = [...this.identityWarnings];
     const warn = (message: string) => {

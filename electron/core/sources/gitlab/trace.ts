@@ -7,7 +7,6 @@ export interface TraceLink {
 }
 
 // CSI sequences (colours, line clears) and the two-byte ESC forms GitLab Runner writes.
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;?]*[A-Za-z]|\u001b[()][A-Za-z0-9]|\u001b[=>]/g;
 // `section_start:1700000000:name[collapsed=true]\r` — the marker ends at the carriage return.
 const SECTION = /section_(?:start|end):\d+:[^\r\n]*\r?/g;
