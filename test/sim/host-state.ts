@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 
@@ -165,11 +173,47 @@ export function dockerTime(unixSec: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} +0000 UTC`;
 }
 
+/**
+ * What this process last wrote per file, so unchanged files are not rewritten every step
+ * (the scenario writes 17 hosts per tick). A file someone else changed since (a shim, a
+ * test writing garbage) has another mtime or size and is written again.
+ */
+const written = new Map<string, { text: string; mtimeMs: number; size: number }>();
+
 function writeAtomic(dir: string, file: string, text: string): void {
   const target = join(dir, file);
+  const last = written.get(target);
+  if (last && last.text === text) {
+    try {
+      const st = statSync(target);
+      if (st.mtimeMs === last.mtimeMs && st.size === last.size) return;
+    } catch {
+      // gone: write it again
+    }
+  }
   const tmp = `${target}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`;
   writeFileSync(tmp, text);
   renameSync(tmp, target);
+  const st = statSync(target);
+  written.set(target, { text, mtimeMs: st.mtimeMs, size: st.size });
+}
+
+/**
+ * Whether any of the files in `dir` changed since this process last wrote them (a shim
+ * removed a volume, a test wrote garbage). Files never written here count as changed.
+ */
+export function changedSinceWritten(dir: string, files: readonly string[]): boolean {
+  return files.some((file) => {
+    const target = join(dir, file);
+    const last = written.get(target);
+    if (!last) return true;
+    try {
+      const st = statSync(target);
+      return st.mtimeMs !== last.mtimeMs || st.size !== last.size;
+    } catch {
+      return true;
+    }
+  });
 }
 
 const rows = (lines: string[][]): string => lines.map((cols) => cols.join('\t') + '\n').join('');
@@ -259,7 +303,7 @@ export function writeHostState(dir: string, state: HostState): void {
   }
   const down = join(dir, 'docker-down');
   if (s.dockerDown) writeFileSync(down, '');
-  else rmSync(down, { force: true });
+  else if (existsSync(down)) rmSync(down, { force: true });
 }
 
 /** One line of `calls.log`: the tool and its arguments. */

@@ -1,0 +1,248 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SettingsInput } from '../../shared/settings';
+import { redactor } from '../../electron/core/errors/redact';
+import { RealtimeClock, type SimClock } from './clock';
+import { HcloudSim } from './hcloud-sim';
+import { FleetWorld, type ScenarioOptions, type SimVmInfo } from './scenario';
+import { SshSim } from './ssh-sim';
+
+/*
+ * Starts the whole simulated fleet: the scenario world, the Hetzner API simulator kept in
+ * sync with it, and one simulated SSH host per VM (127.0.1.<slot>) plus the runner manager
+ * (127.0.0.2), all on loopback. Returns settings that point Runner Watch at them, the
+ * token values for the settings' env references, and dispose() that stops everything.
+ */
+
+/** Options of the simulated fleet. */
+export interface SimulatedFleetOptions {
+  /** VMs at start and the autoscaler's limit, 1–16; default 8. */
+  vms?: number;
+  /** Seed of the scenario; default 1. */
+  seed?: number;
+  /** Scenario speed over the wall clock when no clock is given; default 1. */
+  speed?: number;
+  /** Drive the scenario yourself (a ManualClock in tests). Not disposed by the fleet. */
+  clock?: SimClock;
+  /** VMs stuck full at start (see ScenarioOptions.stuck). */
+  stuck?: number;
+  /** History simulated before the start; default 2 h. */
+  warmupMs?: number;
+  /** How long a Hetzner delete action runs, in scenario ms; default 2000. */
+  deleteDelayMs?: number;
+  /** Hetzner requests per hour; default 3600. */
+  rateLimitPerHour?: number;
+  /** Passed on to the scenario (idle count, builds per VM, job rate, projects…). */
+  scenario?: Partial<
+    Omit<ScenarioOptions, 'seed' | 'vms' | 'stuck' | 'warmupMs' | 'clock' | 'stateRoot'>
+  >;
+}
+
+/** The running simulated fleet. */
+export interface SimulatedFleet {
+  /** Settings as written (before defaults): one fleet, one Hetzner project, SSH access. */
+  settings: SettingsInput;
+  /** Values of the env references in `settings` (the Hetzner token). */
+  env: Record<string, string>;
+  world: FleetWorld;
+  clock: SimClock;
+  hcloud: HcloudSim;
+  ssh: SshSim;
+  /** The runner manager host (docker-machine ls / rm over SSH). */
+  manager: { address: string; port: number; stateDir: string };
+  /** Temp directory holding host states, keys and known_hosts; removed by dispose(). */
+  root: string;
+  /** Resolves when SSH listeners started by recent world changes are up. */
+  settled(): Promise<void>;
+  /** Errors of background work (an SSH listener that failed to start); empty when all is well. */
+  readonly errors: Error[];
+  dispose(): Promise<void>;
+}
+
+/** Fleet id in the settings. */
+export const SIM_FLEET_ID = 'sim-hetzner';
+/** Hetzner entry id in the settings. */
+export const SIM_HCLOUD_ID = 'sim-hcloud';
+/** The env variable the settings name for the Hetzner token. */
+export const SIM_HCLOUD_TOKEN_ENV = 'RW_SIM_HCLOUD_TOKEN';
+/** Label every autoscaled server carries (docker-machine's `hetzner-server-label`). */
+export const SIM_LABEL_SELECTOR = 'role=ci-runner';
+
+/** Starts the simulated fleet. Everything it starts is stopped by `dispose()`. */
+export async function startSimulatedFleet(
+  options: SimulatedFleetOptions = {},
+): Promise<SimulatedFleet> {
+  if (options.speed !== undefined && options.clock !== undefined)
+    throw new RangeError('give either speed or clock, not both');
+  const root = mkdtempSync(join(tmpdir(), 'rw-sim-fleet-'));
+  const ownClock = options.clock === undefined;
+  const clock = options.clock ?? new RealtimeClock({ speed: options.speed ?? 1 });
+  const pending = new Set<Promise<void>>();
+  const errors: Error[] = [];
+  let hcloud: HcloudSim | undefined;
+  let ssh: SshSim | undefined;
+  let world: FleetWorld | undefined;
+
+  const dispose = async () => {
+    world?.dispose();
+    if (ownClock) clock.dispose();
+    await Promise.allSettled([...pending]);
+    await ssh?.dispose();
+    await hcloud?.dispose();
+    rmSync(root, { recursive: true, force: true });
+  };
+
+  try {
+    world = new FleetWorld({
+      ...options.scenario,
+      seed: options.seed,
+      vms: options.vms,
+      stuck: options.stuck,
+      warmupMs: options.warmupMs,
+      clock,
+      stateRoot: join(root, 'hosts'),
+    });
+    const w = world;
+    hcloud = await HcloudSim.start({
+      now: () => clock.now(),
+      deleteDelayMs: options.deleteDelayMs,
+      rateLimitPerHour: options.rateLimitPerHour,
+    });
+    const h = hcloud;
+    const { token } = h.tokensOf();
+    redactor.register(token);
+    ssh = await SshSim.start({
+      hosts: [
+        { address: w.runner.managerAddress, stateDir: w.managerStateDir, name: 'runner-manager-1' },
+      ],
+    });
+    const s = ssh;
+    // every VM slot gets its key now, so known_hosts covers VMs created later
+    s.reserveHostKeys(Array.from({ length: 16 }, (_, i) => `127.0.1.${i + 1}`));
+    const knownHosts = join(root, 'known_hosts');
+    s.writeKnownHosts(knownHosts);
+
+    // servers in the project that are not the fleet's: the label selector must skip them
+    h.addServer('default', {
+      name: 'runner-manager-1',
+      labels: { role: 'runner-manager' },
+      publicIp: w.runner.managerAddress,
+      serverType: 'cx32',
+      createdMs: w.runner.createdAt,
+    });
+    h.addServer('default', {
+      name: 'db-backup-1',
+      labels: { role: 'backup' },
+      publicIp: '127.0.3.1',
+      createdMs: w.runner.createdAt,
+    });
+
+    const serverIds = new Map<string, number>();
+    const track = (work: Promise<void>) => {
+      const p = work.catch((error: unknown) => {
+        errors.push(error instanceof Error ? error : new Error(String(error)));
+      });
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    };
+    const labels = {
+      role: 'ci-runner',
+      'managed-by': 'docker-machine',
+      runner: w.runner.description,
+    };
+    h.onServerDeleted((server) => {
+      serverIds.delete(server.name);
+      w.serverGone(server.name);
+    });
+    w.start({
+      vmCreated: (vm: SimVmInfo) => {
+        const server = h.addServer('default', {
+          name: vm.name,
+          status: vm.state === 'creating' ? 'initializing' : 'running',
+          createdMs: vm.createdAt,
+          labels,
+          publicIp: vm.address,
+          privateIps: [vm.privateAddress],
+          serverType: w.serverType,
+        });
+        serverIds.set(vm.name, server.id);
+      },
+      vmRunning: (vm) => {
+        const id = serverIds.get(vm.name);
+        if (id !== undefined) h.setStatus(id, 'running');
+        track(s.addHost({ address: vm.address, stateDir: vm.stateDir, name: vm.name }));
+      },
+      vmRemoved: (vm) => {
+        const id = serverIds.get(vm.name);
+        serverIds.delete(vm.name);
+        if (id !== undefined) h.removeServer(id);
+        track(s.removeHost(vm.address));
+      },
+      stepped: () => {
+        h.settle();
+        for (const server of h.list('default'))
+          if (server.status === 'deleting') w.markDeleting(server.name);
+      },
+    });
+    await Promise.all([...pending]);
+
+    const settings: SettingsInput = {
+      fleets: [
+        {
+          id: SIM_FLEET_ID,
+          name: 'Simulated Hetzner fleet (docker+machine)',
+          kind: 'autoscaled',
+          watchedMounts: ['/', '/var/lib/docker'],
+          ssh: {
+            user: s.user,
+            port: s.sharedPort,
+            identityFiles: [s.clientKeyFile],
+            useAgent: false,
+            knownHostsFile: knownHosts,
+            trustOnFirstUse: false,
+            connectTimeoutSec: 5,
+            commandTimeoutSec: 10,
+          },
+        },
+      ],
+      hetzner: [
+        {
+          id: SIM_HCLOUD_ID,
+          fleet: SIM_FLEET_ID,
+          token: { env: SIM_HCLOUD_TOKEN_ENV },
+          apiUrl: h.url,
+          labelSelector: SIM_LABEL_SELECTOR,
+          namePrefix: `runner-${w.runner.tokenPrefix}-auto-scale-`,
+          intervalSec: 10,
+        },
+      ],
+      gitlab: [],
+      sshHosts: [],
+      probe: { intervalSec: 10, sshConfigFile: null },
+      stateDir: join(root, 'runner-watch-state'),
+    };
+    return {
+      settings,
+      env: { [SIM_HCLOUD_TOKEN_ENV]: token },
+      world: w,
+      clock,
+      hcloud: h,
+      ssh: s,
+      manager: {
+        address: w.runner.managerAddress,
+        port: s.sharedPort,
+        stateDir: w.managerStateDir,
+      },
+      root,
+      errors,
+      settled: async () => {
+        while (pending.size > 0) await Promise.all([...pending]);
+      },
+      dispose,
+    };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

@@ -1,0 +1,1015 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SimClock } from './clock';
+import {
+  RUNNER_LABEL,
+  changedSinceWritten,
+  readHostState,
+  writeHostState,
+  type HostState,
+  type SimImage,
+  type SimVolume,
+} from './host-state';
+
+/*
+ * The world of a simulated docker+machine fleet on Hetzner: one runner manager, 1–16
+ * autoscaled VMs named the way GitLab Runner names them, jobs of several projects that are
+ * assigned to idle VMs, run, grow the VM's disk (images, build layers, cache volumes) and
+ * finish; VMs created and removed like docker+machine does (IdleCount, IdleTime, MaxBuilds),
+ * and some VMs stuck full (disk ≥ 85 % and idle) that the autoscaler never removes — the
+ * problem Runner Watch exists for.
+ *
+ * Everything random comes from one seeded generator and the world moves in fixed steps of
+ * scenario time, so the same seed and the same total time give the same world, however the
+ * clock was ticked. The world writes every host's state (host-state.ts) after each step and
+ * reads back what shims changed (a removed volume, `docker-machine rm`).
+ *
+ * The runner and job shapes are plain data, so the GitLab simulator can be fed from them.
+ */
+
+/** A project whose jobs run on the fleet. */
+export interface SimProject {
+  id: number;
+  path: string;
+  /** Job images, pulled on first use per VM. */
+  images: string[];
+  jobNames: string[];
+}
+
+/** The runner (docker+machine) the fleet belongs to. */
+export interface SimRunnerInfo {
+  id: number;
+  description: string;
+  /** `glrt-…` authentication token (simulator-only value). */
+  token: string;
+  /** The 8 characters machine names carry: the token without its `glrt-` prefix, cut to 8. */
+  tokenPrefix: string;
+  systemId: string;
+  /** Loopback address of the runner manager host. */
+  managerAddress: string;
+  version: string;
+  revision: string;
+  tags: string[];
+  executor: 'docker+machine';
+  /** Last contact with GitLab (ms), i.e. the last step. */
+  contactedAt: number;
+  createdAt: number;
+}
+
+/** Job states. */
+export type SimJobStatus = 'pending' | 'running' | 'success' | 'failed' | 'canceled';
+
+/** One CI job in the scenario. */
+export interface SimJobInfo {
+  id: number;
+  runnerId: number;
+  systemId: string;
+  projectId: number;
+  projectPath: string;
+  pipelineId: number;
+  name: string;
+  stage: string;
+  ref: string;
+  sha: string;
+  user: string;
+  status: SimJobStatus;
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /** The VM the job ran on (trace `via <machine>`), null while pending. */
+  machine: string | null;
+  /** The job's build container on that VM. */
+  containerName: string | null;
+  image: string;
+  webUrl: string;
+  /** Why a job failed, e.g. `no space left on device`. */
+  failureReason: string | null;
+}
+
+/** Life-cycle of a VM. */
+export type SimVmState = 'creating' | 'running' | 'deleting' | 'gone';
+
+/** A VM as the scenario exposes it (plain data). */
+export interface SimVmInfo {
+  name: string;
+  /** Slot 1–16: the VM listens on 127.0.1.<slot>, its private address is 127.0.2.<slot>. */
+  slot: number;
+  address: string;
+  privateAddress: string;
+  state: SimVmState;
+  createdAt: number;
+  builds: number;
+  /** Full (≥ 85 %) and idle; the autoscaler does not remove it. */
+  stuck: boolean;
+  runningJobId: number | null;
+  /** df's Use% of `/`. */
+  diskUsedPct: number;
+  idleSince: number | null;
+  stateDir: string;
+}
+
+/** Options of the world. */
+export interface ScenarioOptions {
+  /** Seed of every random choice; default 1. */
+  seed?: number;
+  /** VMs at start, and the autoscaler's limit; 1–16, default 8. */
+  vms?: number;
+  /** VMs stuck full at start; default max(1, vms/4) for vms ≥ 2, else 0. */
+  stuck?: number;
+  /** Directory for the hosts' state directories (one per VM and one for the manager). */
+  stateRoot: string;
+  clock: SimClock;
+  /** docker+machine settings: idle machines kept, how long idle ones live, builds per machine. */
+  idleCount?: number;
+  idleTimeSec?: number;
+  maxBuilds?: number;
+  /** New jobs per hour (in pipelines of 1–3); default vms × 3. */
+  jobsPerHour?: number;
+  /** Scenario time simulated before the start, for history (jobs, grown disks); default 2 h. */
+  warmupMs?: number;
+  /** Base URL for job web URLs; default http://127.0.0.3 (the GitLab simulator may differ). */
+  gitlabUrl?: string;
+  projects?: SimProject[];
+  /** Loopback address of the manager; default 127.0.0.2. */
+  managerAddress?: string;
+  /** Server type of the VMs (disk size follows); default cx22 (40 GB). */
+  serverType?: 'cx22' | 'cx32' | 'cx42';
+}
+
+/** What the world tells the outside about VMs (the launcher syncs Hetzner and SSH from it). */
+export interface ScenarioHooks {
+  vmCreated?(vm: SimVmInfo): void;
+  vmRunning?(vm: SimVmInfo): void;
+  /** The VM is gone; `reason` says who removed it. */
+  vmRemoved?(
+    vm: SimVmInfo,
+    reason: 'autoscaler' | 'max-builds' | 'docker-machine-rm' | 'hetzner-delete',
+  ): void;
+  /** After every step (and after warm-up). */
+  stepped?(nowMs: number): void;
+}
+
+/** Everything the world holds, as plain data. */
+export interface WorldSnapshot {
+  now: number;
+  runner: SimRunnerInfo;
+  projects: SimProject[];
+  vms: SimVmInfo[];
+  jobs: SimJobInfo[];
+}
+
+/** Thrown for scenario options that cannot work; says which. */
+export class ScenarioError extends Error {
+  override readonly name = 'ScenarioError';
+}
+
+/** The scenario moves in steps of this much scenario time. */
+export const STEP_MS = 5_000;
+const GB = 1_000_000_000;
+const MIN = 60_000;
+const HOUR = 3_600_000;
+/** Where a VM counts as stuck full (df's Use%). */
+export const STUCK_PCT = 85;
+const KEEP_FINISHED_MS = 24 * HOUR;
+const MAX_SLOTS = 16;
+
+/** Default projects: several groups, images and job names. */
+export const DEFAULT_PROJECTS: readonly SimProject[] = [
+  {
+    id: 42,
+    path: 'acme/web-shop',
+    images: ['node:20-bookworm', 'cypress/included:13.6.0'],
+    jobNames: ['install', 'lint', 'test:unit', 'test:e2e', 'build'],
+  },
+  {
+    id: 43,
+    path: 'acme/payments-api',
+    images: ['golang:1.22', 'postgres:16'],
+    jobNames: ['vet', 'test', 'integration', 'build:image'],
+  },
+  {
+    id: 57,
+    path: 'platform/infra',
+    images: ['hashicorp/terraform:1.9', 'alpine:3.20'],
+    jobNames: ['fmt', 'validate', 'plan'],
+  },
+  {
+    id: 88,
+    path: 'data/etl-jobs',
+    images: ['python:3.12', 'python:3.12-slim'],
+    jobNames: ['pytest', 'mypy', 'package'],
+  },
+  {
+    id: 91,
+    path: 'mobile/android-app',
+    images: ['cimg/android:2024.04'],
+    jobNames: ['assembleDebug', 'unitTests', 'lintVitalRelease'],
+  },
+];
+const USERS = ['alice', 'bob', 'chen', 'dana', 'emeka', 'farah'];
+const REFS = [
+  'main',
+  'main',
+  'main',
+  'develop',
+  'feature/checkout-v2',
+  'fix/flaky-e2e',
+  'refs/merge-requests/311/head',
+];
+const STAGES: Record<string, string> = {
+  install: 'prepare',
+  lint: 'test',
+  fmt: 'test',
+  vet: 'test',
+  validate: 'test',
+  mypy: 'test',
+};
+
+/** mulberry32: small, fast, good enough, and the same on every platform. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+interface VmImage {
+  ref: string;
+  id: string;
+  sizeBytes: number;
+  created: number;
+}
+interface VmVolume {
+  name: string;
+  sizeBytes: number;
+}
+interface VmContainer {
+  id: string;
+  name: string;
+  image: string;
+  created: number;
+  state: 'running' | 'exited';
+  exitCode: number;
+  labels: Record<string, string>;
+  volumes: string[];
+  /** Bytes written to its layer and build directory. */
+  layerBytes: number;
+  /** Growth per step while running. */
+  growthPerStep: number;
+}
+interface Vm {
+  name: string;
+  slot: number;
+  state: SimVmState;
+  createdAt: number;
+  runningAt: number;
+  builds: number;
+  stuck: boolean;
+  job: SimJobInfo | null;
+  idleSince: number | null;
+  images: VmImage[];
+  volumes: VmVolume[];
+  containers: VmContainer[];
+  /** Bytes the OS, logs and leftovers take outside Docker. */
+  baseBytes: number;
+  stateDir: string;
+  /** For docker-machine ls after a Hetzner delete: listed in Error until this time. */
+  errorUntil: number | null;
+}
+
+/** The scenario world. Drive it with its clock; read it with snapshot(). */
+export class FleetWorld {
+  readonly runner: SimRunnerInfo;
+  readonly projects: SimProject[];
+  readonly managerStateDir: string;
+  readonly serverType: 'cx22' | 'cx32' | 'cx42';
+
+  private readonly random: () => number;
+  private readonly vmsById = new Map<string, Vm>();
+  private readonly jobs: SimJobInfo[] = [];
+  /** When each running job ends (scenario ms). */
+  private readonly dueAt = new Map<number, number>();
+  private readonly limit: number;
+  private readonly idleCount: number;
+  private readonly idleTimeMs: number;
+  private readonly maxBuilds: number;
+  private readonly jobsPerStep: number;
+  private readonly gitlabUrl: string;
+  private readonly diskBytes: number;
+  private readonly stateRoot: string;
+  private hooks: ScenarioHooks = {};
+  private time: number;
+  private nextJobId = 70_001;
+  private nextPipelineId = 9_001;
+  private writing = false;
+  private unsubscribe: (() => void) | null = null;
+  /** Machines `docker-machine ls` lists in Error state after their server vanished. */
+  private readonly ghosts: Vm[] = [];
+
+  constructor(private readonly options: ScenarioOptions) {
+    const vms = options.vms ?? 8;
+    if (!Number.isInteger(vms) || vms < 1 || vms > MAX_SLOTS)
+      throw new ScenarioError(`vms must be an integer from 1 to ${MAX_SLOTS}, got ${vms}`);
+    const seed = options.seed ?? 1;
+    if (!Number.isInteger(seed)) throw new ScenarioError(`seed must be an integer, got ${seed}`);
+    const stuck = options.stuck ?? (vms >= 2 ? Math.max(1, Math.floor(vms / 4)) : 0);
+    if (!Number.isInteger(stuck) || stuck < 0 || stuck > vms)
+      throw new ScenarioError(`stuck must be an integer from 0 to vms (${vms}), got ${stuck}`);
+    const projects =
+      options.projects ??
+      DEFAULT_PROJECTS.map((p) => ({ ...p, images: [...p.images], jobNames: [...p.jobNames] }));
+    if (projects.length === 0) throw new ScenarioError('a scenario needs at least one project');
+    for (const p of projects) {
+      if (p.images.length === 0 || p.jobNames.length === 0)
+        throw new ScenarioError(`project ${p.path} needs at least one image and one job name`);
+    }
+    const managerAddress = options.managerAddress ?? '127.0.0.2';
+    if (!/^127\.\d+\.\d+\.\d+$/.test(managerAddress))
+      throw new ScenarioError(`the manager address must be loopback, got ${managerAddress}`);
+    this.random = rng(seed);
+    this.projects = projects;
+    this.limit = vms;
+    this.idleCount = options.idleCount ?? Math.max(1, Math.ceil(vms / 3));
+    this.idleTimeMs = (options.idleTimeSec ?? 1800) * 1000;
+    this.maxBuilds = options.maxBuilds ?? 20;
+    // a pipeline brings two jobs on average
+    this.jobsPerStep = ((options.jobsPerHour ?? vms * 3) * STEP_MS) / HOUR / 2;
+    this.gitlabUrl = (options.gitlabUrl ?? 'http://127.0.0.3').replace(/\/$/, '');
+    this.serverType = options.serverType ?? 'cx22';
+    this.diskBytes = { cx22: 40, cx32: 80, cx42: 160 }[this.serverType] * GB;
+    this.stateRoot = options.stateRoot;
+    const warmup = options.warmupMs ?? 2 * HOUR;
+    if (!(warmup >= 0)) throw new ScenarioError(`warmupMs must be >= 0, got ${warmup}`);
+    const start = options.clock.now();
+    this.time = start - Math.floor(warmup / STEP_MS) * STEP_MS;
+
+    const token = 'glrt-' + this.chars(20);
+    this.runner = {
+      id: 101,
+      description: 'hetzner-autoscale-1',
+      token,
+      tokenPrefix: token.slice('glrt-'.length, 'glrt-'.length + 8),
+      systemId: 's_' + this.hex(12),
+      managerAddress,
+      version: '17.11.0',
+      revision: '7f5d7c36',
+      tags: ['docker', 'hetzner', 'autoscale'],
+      executor: 'docker+machine',
+      contactedAt: this.time,
+      createdAt: this.time - 90 * 24 * HOUR,
+    };
+    this.managerStateDir = join(this.stateRoot, 'manager');
+
+    // The fleet as it stands when the history starts: all VMs up, a few builds behind them.
+    for (let i = 0; i < vms; i++) {
+      const vm = this.createVm(this.time - this.int(10, 120) * MIN, true);
+      vm.builds = this.int(0, 6);
+    }
+    // History: jobs come and go on the fixed fleet (no scaling before the start).
+    while (this.time + STEP_MS <= start) this.step(false);
+    // Stuck VMs: full of leftovers and idle. Chosen among idle ones, then any.
+    const order = [...this.vmsById.values()].sort(
+      (a, b) => Number(a.job !== null) - Number(b.job !== null) || a.slot - b.slot,
+    );
+    for (const vm of order.slice(0, stuck)) this.makeStuck(vm);
+    this.time = start;
+    this.runner.contactedAt = start;
+  }
+
+  /**
+   * Starts writing host state and following the clock. Hooks hear about VMs from here on;
+   * every VM that exists already is announced first (created, then running).
+   */
+  start(hooks: ScenarioHooks = {}): void {
+    if (this.unsubscribe) throw new ScenarioError('the world has started already');
+    this.hooks = hooks;
+    this.writing = true;
+    for (const vm of this.sortedVms()) {
+      hooks.vmCreated?.(this.info(vm));
+      if (vm.state === 'running') hooks.vmRunning?.(this.info(vm));
+    }
+    this.writeAll();
+    hooks.stepped?.(this.time);
+    this.unsubscribe = this.options.clock.onTick(() => this.catchUp());
+  }
+
+  /** Stops following the clock. The state directories stay (the launcher removes its temp root). */
+  dispose(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.hooks = {};
+  }
+
+  /** Scenario time of the last step. */
+  now(): number {
+    return this.time;
+  }
+
+  /** The world as plain data (copies). */
+  snapshot(): WorldSnapshot {
+    return {
+      now: this.time,
+      runner: { ...this.runner, tags: [...this.runner.tags] },
+      projects: this.projects.map((p) => ({
+        ...p,
+        images: [...p.images],
+        jobNames: [...p.jobNames],
+      })),
+      vms: this.sortedVms().map((vm) => this.info(vm)),
+      jobs: this.jobs.map((j) => ({ ...j })),
+    };
+  }
+
+  /** VMs that exist, by slot. */
+  vms(): SimVmInfo[] {
+    return this.sortedVms().map((vm) => this.info(vm));
+  }
+
+  /** Jobs still kept (pending, running and finished within a day). */
+  jobList(): SimJobInfo[] {
+    return this.jobs.map((j) => ({ ...j }));
+  }
+
+  /** A VM's state directory (RW_SIM_STATE of its SSH host). */
+  vmStateDir(name: string): string {
+    const vm = this.vmsById.get(name);
+    if (!vm) throw new ScenarioError(`no VM named ${name}`);
+    return vm.stateDir;
+  }
+
+  /** The trace head GitLab would show for a job: `Running on <container> via <machine>...`. */
+  traceHead(jobId: number): string | null {
+    const job = this.jobs.find((j) => j.id === jobId);
+    if (!job || !job.machine || !job.containerName) return null;
+    return `Running on ${job.containerName.replace(/-build$/, '')} via ${job.machine}...`;
+  }
+
+  /** The VM is being deleted (its Hetzner server is `deleting`): no new jobs go there. */
+  markDeleting(name: string): void {
+    const vm = this.vmsById.get(name);
+    if (vm && vm.state !== 'gone') vm.state = 'deleting';
+  }
+
+  /** The VM's server is gone (Hetzner delete completed): the VM leaves the world. */
+  serverGone(name: string): void {
+    const vm = this.vmsById.get(name);
+    if (!vm) return;
+    this.removeVm(vm, 'hetzner-delete');
+    // docker-machine still lists it, in Error, until the manager notices
+    vm.errorUntil = this.time + 2 * MIN;
+    this.ghosts.push(vm);
+    if (this.writing) this.writeManager();
+  }
+
+  /** Makes a VM stuck full now (tests and the demo use it to provoke the reaper). */
+  fillUp(name: string, pct = 92): void {
+    const vm = this.vmsById.get(name);
+    if (!vm) throw new ScenarioError(`no VM named ${name}`);
+    if (!(pct >= STUCK_PCT && pct <= 99))
+      throw new ScenarioError(`fill-up target must be ${STUCK_PCT}–99 %, got ${pct}`);
+    this.makeStuck(vm, pct);
+    if (this.writing) this.writeVm(vm);
+  }
+
+  // ----- stepping -----
+
+  private catchUp(): void {
+    const target = this.options.clock.now();
+    if (target - this.time < STEP_MS) return;
+    // Nobody can look between the steps of one catch-up: read back and write once.
+    this.readBack();
+    while (target - this.time >= STEP_MS) this.step(true);
+    if (this.writing) {
+      this.writeAll();
+      this.hooks.stepped?.(this.time);
+    }
+  }
+
+  private step(live: boolean): void {
+    this.time += STEP_MS;
+    this.runner.contactedAt = this.time;
+    this.lifecycle(live);
+    this.runJobs();
+    this.arrivals();
+    this.assign();
+    if (live) this.autoscale();
+    this.markStuck();
+    this.forget();
+  }
+
+  /** Adopts what shims changed: removed volumes and images, `docker-machine rm`. */
+  private readBack(): void {
+    if (!this.writing) return;
+    const machines = changedSinceWritten(this.managerStateDir, ['machines.tsv'])
+      ? this.readState(this.managerStateDir)
+      : null;
+    if (machines?.machines) {
+      const listed = new Set(machines.machines.map((m) => m.name));
+      for (const vm of this.sortedVms()) {
+        if (!listed.has(vm.name)) this.removeVm(vm, 'docker-machine-rm');
+      }
+      for (let i = this.ghosts.length - 1; i >= 0; i--)
+        if (!listed.has(this.ghosts[i]!.name)) this.ghosts.splice(i, 1);
+    }
+    for (const vm of this.vmsById.values()) {
+      if (!changedSinceWritten(vm.stateDir, ['volumes.tsv', 'images.tsv'])) continue;
+      const state = this.readState(vm.stateDir);
+      if (!state) continue;
+      const volumes = new Set(state.volumes.map((v) => v.name));
+      const images = new Set(state.images.map((i) => i.id));
+      vm.volumes = vm.volumes.filter((v) => volumes.has(v.name));
+      vm.images = vm.images.filter((i) => images.has(i.id));
+    }
+  }
+
+  /** Reads a host's state under the shims' lock; null when unreadable (a test wrote garbage) or locked. */
+  private readState(dir: string): ReturnType<typeof readHostState> | null {
+    if (!existsSync(join(dir, 'now'))) return null;
+    const lock = join(dir, '.lock');
+    try {
+      mkdirSync(lock);
+    } catch {
+      return null;
+    }
+    try {
+      return readHostState(dir);
+    } catch {
+      return null;
+    } finally {
+      rmdirSync(lock);
+    }
+  }
+
+  private lifecycle(live: boolean): void {
+    for (const vm of this.sortedVms()) {
+      if (vm.state === 'creating' && this.time >= vm.runningAt) {
+        vm.state = 'running';
+        vm.idleSince = this.time;
+        if (live) this.hooks.vmRunning?.(this.info(vm));
+      }
+    }
+    for (let i = this.ghosts.length - 1; i >= 0; i--) {
+      if ((this.ghosts[i]!.errorUntil ?? 0) <= this.time) this.ghosts.splice(i, 1);
+    }
+  }
+
+  private runJobs(): void {
+    for (const vm of this.vmsById.values()) {
+      const job = vm.job;
+      if (!job) continue;
+      const container = vm.containers.find((c) => c.name === job.containerName);
+      if (container) container.layerBytes += container.growthPerStep;
+      const cache = vm.volumes.find((v) => container?.volumes.includes(v.name));
+      if (cache) cache.sizeBytes += Math.floor(container!.growthPerStep / 3);
+      const full = this.usedPct(vm) >= 99;
+      if (this.time < (this.dueAt.get(job.id) ?? 0) && !full) continue;
+      this.dueAt.delete(job.id);
+      // the job ends: success mostly; a full disk fails it
+      const failed = full || this.random() < 0.08;
+      job.status = failed ? 'failed' : 'success';
+      job.failureReason = full ? 'no space left on device' : failed ? 'script_failure' : null;
+      job.finishedAt = this.time;
+      vm.job = null;
+      vm.builds++;
+      vm.idleSince = this.time;
+      if (container) {
+        // GitLab Runner removes job containers; now and then one is left behind (exited)
+        if (this.random() < 0.2) {
+          container.state = 'exited';
+          container.exitCode = failed ? 1 : 0;
+        } else vm.containers = vm.containers.filter((c) => c !== container);
+      }
+    }
+  }
+
+  private arrivals(): void {
+    let expected = this.jobsPerStep;
+    while (expected > 0) {
+      if (this.random() >= Math.min(1, expected)) break;
+      expected -= 1;
+      const project = this.pick(this.projects);
+      const pipelineId = this.nextPipelineId++;
+      const ref = this.pick(REFS);
+      const sha = this.hex(40);
+      const user = this.pick(USERS);
+      const count = this.int(1, Math.min(3, project.jobNames.length));
+      const start = this.int(0, project.jobNames.length - count);
+      for (const name of project.jobNames.slice(start, start + count)) {
+        const id = this.nextJobId++;
+        const image = this.pick(project.images);
+        const job: SimJobInfo = {
+          id,
+          runnerId: this.runner.id,
+          systemId: this.runner.systemId,
+          projectId: project.id,
+          projectPath: project.path,
+          pipelineId,
+          name,
+          stage:
+            STAGES[name] ??
+            (name.startsWith('build') || name.startsWith('assemble') || name === 'package'
+              ? 'build'
+              : 'test'),
+          ref,
+          sha,
+          user,
+          status: 'pending',
+          createdAt: this.time,
+          startedAt: null,
+          finishedAt: null,
+          machine: null,
+          containerName: null,
+          image,
+          webUrl: `${this.gitlabUrl}/${project.path}/-/jobs/${id}`,
+          failureReason: null,
+        };
+        this.jobs.push(job);
+      }
+    }
+  }
+
+  private assign(): void {
+    const pending = this.jobs.filter((j) => j.status === 'pending');
+    if (pending.length === 0) return;
+    const idle = this.sortedVms().filter((vm) => vm.state === 'running' && vm.job === null);
+    const healthy = idle.filter((vm) => !vm.stuck);
+    const stuck = idle.filter((vm) => vm.stuck);
+    for (const job of pending) {
+      // now and then the runner hands a job to a full VM, where it fails: the symptom
+      let vm: Vm | undefined;
+      if (stuck.length > 0 && healthy.length > 0 && this.random() < 0.02) vm = stuck.shift();
+      else vm = healthy.shift();
+      if (!vm) break;
+      this.startJob(vm, job);
+    }
+  }
+
+  private startJob(vm: Vm, job: SimJobInfo): void {
+    const project = this.projects.find((p) => p.id === job.projectId)!;
+    let image = vm.images.find((i) => i.ref === job.image);
+    if (!image) {
+      image = {
+        ref: job.image,
+        id: 'sha256:' + this.sha(job.image),
+        sizeBytes: this.int(250, 1600) * 1_000_000,
+        created: Math.floor(this.time / 1000) - this.int(1, 60) * 86_400,
+      };
+      vm.images.push(image);
+    }
+    const t8 = this.runner.tokenPrefix;
+    const cacheName = `runner-${t8}-project-${project.id}-concurrent-0-cache-${this.md5(`${project.path}:cache`)}`;
+    let cache = vm.volumes.find((v) => v.name === cacheName);
+    if (!cache) {
+      cache = { name: cacheName, sizeBytes: this.int(20, 200) * 1_000_000 };
+      vm.volumes.push(cache);
+    }
+    const durationMs = this.int(2, 15) * MIN + this.int(0, 59) * 1000;
+    const steps = Math.max(1, Math.floor(durationMs / STEP_MS));
+    const growth = Math.floor((this.int(150, 1800) * 1_000_000) / steps);
+    const containerName = `runner-${t8}-project-${project.id}-concurrent-0-${this.hex(16)}-build`;
+    vm.containers.push({
+      id: this.hex(64),
+      name: containerName,
+      image: job.image,
+      created: Math.floor(this.time / 1000),
+      state: 'running',
+      exitCode: 0,
+      labels: {
+        [RUNNER_LABEL.jobId]: String(job.id),
+        [RUNNER_LABEL.jobUrl]: job.webUrl,
+        [RUNNER_LABEL.jobRef]: job.ref,
+        [RUNNER_LABEL.jobSha]: job.sha,
+        [RUNNER_LABEL.projectId]: String(project.id),
+        [RUNNER_LABEL.pipelineId]: String(job.pipelineId),
+        [RUNNER_LABEL.runnerId]: String(this.runner.id),
+        [RUNNER_LABEL.managed]: 'true',
+        [RUNNER_LABEL.type]: 'build',
+      },
+      volumes: [cacheName],
+      layerBytes: 0,
+      growthPerStep: growth,
+    });
+    job.status = 'running';
+    job.startedAt = this.time;
+    job.machine = vm.name;
+    job.containerName = containerName;
+    this.dueAt.set(job.id, vm.stuck ? this.time + 20_000 : this.time + durationMs);
+    vm.job = job;
+    vm.idleSince = null;
+  }
+
+  /** docker+machine: keep IdleCount idle machines, up to the limit; remove extra idle ones after IdleTime, and machines after MaxBuilds. */
+  private autoscale(): void {
+    for (const vm of this.sortedVms()) {
+      if (vm.state !== 'running' || vm.job !== null || vm.stuck) continue;
+      if (vm.builds >= this.maxBuilds) this.removeVm(vm, 'max-builds');
+    }
+    const alive = this.sortedVms().filter((vm) => vm.state !== 'gone');
+    const idle = alive.filter(
+      (vm) => (vm.state === 'running' || vm.state === 'creating') && vm.job === null,
+    );
+    const pending = this.jobs.filter((j) => j.status === 'pending').length;
+    const healthyIdle = idle.filter((vm) => !vm.stuck).length;
+    let want = Math.max(this.idleCount - healthyIdle, 0) + Math.max(pending - healthyIdle, 0);
+    let total = alive.length;
+    while (want > 0 && total < this.limit) {
+      this.createVm(this.time, false);
+      want--;
+      total++;
+    }
+    // extra idle machines (stuck ones are counted as idle and never chosen: the bug)
+    let idleNow = idle.length;
+    for (const vm of idle) {
+      if (idleNow <= this.idleCount) break;
+      if (vm.stuck || vm.state !== 'running' || vm.idleSince === null) continue;
+      if (this.time - vm.idleSince >= this.idleTimeMs) {
+        this.removeVm(vm, 'autoscaler');
+        idleNow--;
+      }
+    }
+  }
+
+  private markStuck(): void {
+    for (const vm of this.vmsById.values()) {
+      if (!vm.stuck && vm.job === null && vm.state === 'running' && this.usedPct(vm) >= STUCK_PCT)
+        vm.stuck = true;
+    }
+  }
+
+  private forget(): void {
+    const cutoff = this.time - KEEP_FINISHED_MS;
+    for (let i = this.jobs.length - 1; i >= 0; i--) {
+      const j = this.jobs[i]!;
+      if (j.finishedAt !== null && j.finishedAt < cutoff) this.jobs.splice(i, 1);
+    }
+  }
+
+  // ----- VMs -----
+
+  private createVm(createdAt: number, running: boolean): Vm {
+    const used = new Set([...this.vmsById.values()].map((v) => v.slot));
+    let slot = 1;
+    while (used.has(slot)) slot++;
+    if (slot > MAX_SLOTS) throw new ScenarioError('no free VM slot');
+    const unix = Math.floor(createdAt / 1000);
+    const name = `runner-${this.runner.tokenPrefix}-auto-scale-${unix}-${this.hex(8)}`;
+    const vm: Vm = {
+      name,
+      slot,
+      state: running ? 'running' : 'creating',
+      createdAt,
+      runningAt: running ? createdAt : createdAt + this.int(40, 90) * 1000,
+      builds: 0,
+      stuck: false,
+      job: null,
+      idleSince: running ? createdAt : null,
+      images: [],
+      volumes: [],
+      containers: [],
+      baseBytes: this.int(2800, 3600) * 1_000_000,
+      stateDir: join(this.stateRoot, name),
+      errorUntil: null,
+    };
+    this.vmsById.set(name, vm);
+    if (this.writing) this.hooks.vmCreated?.(this.info(vm));
+    return vm;
+  }
+
+  private removeVm(vm: Vm, reason: Parameters<NonNullable<ScenarioHooks['vmRemoved']>>[1]): void {
+    if (!this.vmsById.has(vm.name)) return;
+    if (vm.job) {
+      vm.job.status = 'failed';
+      vm.job.failureReason = 'runner_system_failure';
+      vm.job.finishedAt = this.time;
+      vm.job = null;
+    }
+    vm.state = 'gone';
+    this.vmsById.delete(vm.name);
+    if (this.writing) {
+      this.hooks.vmRemoved?.(this.info(vm), reason);
+      rmSync(vm.stateDir, { recursive: true, force: true });
+    }
+  }
+
+  private makeStuck(vm: Vm, targetPct = this.int(86, 95)): void {
+    vm.stuck = true;
+    if (vm.job) {
+      vm.job.status = 'failed';
+      vm.job.failureReason = 'no space left on device';
+      vm.job.finishedAt = this.time;
+      vm.containers = vm.containers.filter((c) => c.name !== vm.job?.containerName);
+      vm.job = null;
+    }
+    vm.idleSince = vm.idleSince ?? this.time;
+    // leftovers: cache volumes of other projects, images and dead containers' layers
+    let guard = 0;
+    while (this.usedPct(vm) < targetPct && guard++ < 500) {
+      const project = this.pick(this.projects);
+      const room = this.roomBytes(vm, targetPct);
+      const chunk = Math.min(room + 1_000_000, this.int(500, 3000) * 1_000_000);
+      if (this.random() < 0.5) {
+        vm.volumes.push({
+          name: `runner-${this.runner.tokenPrefix}-project-${project.id}-concurrent-${this.int(1, 3)}-cache-${this.hex(32)}`,
+          sizeBytes: chunk,
+        });
+      } else {
+        const ref =
+          this.pick(project.images).replace(/:.*$/, '') +
+          ':' +
+          this.pick(['old', 'previous', 'nightly', 'ci-' + this.int(100, 999)]);
+        vm.images.push({
+          ref,
+          id: 'sha256:' + this.hex(64),
+          sizeBytes: chunk,
+          created: Math.floor(this.time / 1000) - this.int(2, 30) * 86_400,
+        });
+      }
+    }
+  }
+
+  // ----- disk -----
+
+  /** Filesystem size of `/` in KiB (a 40 GB disk shows about 38.1 GiB). */
+  private sizeKiB(): number {
+    return Math.floor((this.diskBytes * 0.976) / 1024);
+  }
+
+  private usedBytes(vm: Vm): number {
+    return (
+      vm.baseBytes +
+      vm.images.reduce((s, i) => s + i.sizeBytes, 0) +
+      vm.volumes.reduce((s, v) => s + v.sizeBytes, 0) +
+      vm.containers.reduce((s, c) => s + c.layerBytes, 0)
+    );
+  }
+
+  private dfFigures(vm: Vm): { size: number; used: number; avail: number } {
+    const size = this.sizeKiB();
+    const reserved = Math.floor(size * 0.05);
+    const used = Math.min(size - reserved, Math.ceil(this.usedBytes(vm) / 1024));
+    return { size, used, avail: size - reserved - used };
+  }
+
+  private usedPct(vm: Vm): number {
+    const { used, avail } = this.dfFigures(vm);
+    return used + avail === 0 ? 100 : Math.ceil((used * 100) / (used + avail));
+  }
+
+  private roomBytes(vm: Vm, pct: number): number {
+    const { used, avail } = this.dfFigures(vm);
+    return Math.max(0, Math.ceil(((used + avail) * pct) / 100) - used) * 1024;
+  }
+
+  // ----- host state -----
+
+  private writeAll(): void {
+    for (const vm of this.vmsById.values()) this.writeVm(vm);
+    this.writeManager();
+  }
+
+  private vmState(vm: Vm): HostState {
+    const { size, used, avail } = this.dfFigures(vm);
+    const inodesTotal = Math.floor(size / 16);
+    const inodesUsed = Math.min(
+      inodesTotal,
+      120_000 +
+        vm.images.length * 18_000 +
+        vm.volumes.length * 9_000 +
+        Math.floor(vm.containers.reduce((s, c) => s + c.layerBytes, 0) / 60_000),
+    );
+    const images: SimImage[] = vm.images.map((i) => {
+      const [repository = i.ref, tag = 'latest'] = i.ref.split(/:(?=[^:]*$)/);
+      return { id: i.id, repository, tag, created: i.created, sizeBytes: i.sizeBytes };
+    });
+    const volumes: SimVolume[] = vm.volumes.map((v) => ({ name: v.name, sizeBytes: v.sizeBytes }));
+    return {
+      hostname: vm.name,
+      now: Math.floor(this.time / 1000),
+      mounts: [
+        {
+          device: '/dev/sda1',
+          fstype: 'ext4',
+          mount: '/',
+          sizeKiB: size,
+          usedKiB: used,
+          availKiB: avail,
+          inodes: { total: inodesTotal, used: inodesUsed, free: inodesTotal - inodesUsed },
+        },
+      ],
+      paths: ['/var/lib/docker', '/var/lib/docker/volumes', '/builds', '/tmp', '/home'],
+      containers: vm.containers.map((c) => ({
+        id: c.id,
+        name: c.name,
+        image: c.image,
+        command:
+          'sh -c if [ -x /usr/local/bin/bash ]; then\n\texec /usr/local/bin/bash \nelif [ -x /usr/bin/bash ]; then\n\texec /usr/bin/bash'.replace(
+            /[\t\n]/g,
+            ' ',
+          ),
+        created: c.created,
+        state: c.state,
+        exitCode: c.exitCode,
+        labels: c.labels,
+        volumes: c.volumes,
+      })),
+      volumes,
+      images,
+    };
+  }
+
+  private writeVm(vm: Vm): void {
+    writeHostState(vm.stateDir, this.vmState(vm));
+  }
+
+  private writeManager(): void {
+    const listed = [
+      ...this.sortedVms().map((vm) => ({
+        name: vm.name,
+        state: (vm.state === 'creating' ? 'Starting' : 'Running') as 'Starting' | 'Running',
+        url: vm.state === 'creating' ? '' : `tcp://${this.address(vm.slot)}:2376`,
+      })),
+      ...this.ghosts.map((vm) => ({ name: vm.name, state: 'Error' as const, url: '' })),
+    ].sort((a, b) => a.name.localeCompare(b.name));
+    writeHostState(this.managerStateDir, {
+      hostname: 'runner-manager-1',
+      now: Math.floor(this.time / 1000),
+      mounts: [
+        {
+          device: '/dev/sda1',
+          fstype: 'ext4',
+          mount: '/',
+          sizeKiB: 39_937_312,
+          usedKiB: 9_812_004,
+          availKiB: 28_107_164,
+          inodes: { total: 2_555_904, used: 201_733, free: 2_354_171 },
+        },
+      ],
+      paths: ['/etc/gitlab-runner', '/root/.docker/machine', '/var/lib/docker', '/tmp'],
+      machines: listed,
+    });
+  }
+
+  // ----- helpers -----
+
+  private sortedVms(): Vm[] {
+    return [...this.vmsById.values()].sort((a, b) => a.slot - b.slot);
+  }
+
+  private address(slot: number): string {
+    return `127.0.1.${slot}`;
+  }
+
+  private info(vm: Vm): SimVmInfo {
+    return {
+      name: vm.name,
+      slot: vm.slot,
+      address: this.address(vm.slot),
+      privateAddress: `127.0.2.${vm.slot}`,
+      state: vm.state,
+      createdAt: vm.createdAt,
+      builds: vm.builds,
+      stuck: vm.stuck,
+      runningJobId: vm.job?.id ?? null,
+      diskUsedPct: this.usedPct(vm),
+      idleSince: vm.idleSince,
+      stateDir: vm.stateDir,
+    };
+  }
+
+  private int(min: number, max: number): number {
+    return min + Math.floor(this.random() * (max - min + 1));
+  }
+
+  private pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.random() * items.length)]!;
+  }
+
+  private hex(length: number): string {
+    let out = '';
+    while (out.length < length)
+      out += Math.floor(this.random() * 0x1_0000_0000)
+        .toString(16)
+        .padStart(8, '0');
+    return out.slice(0, length);
+  }
+
+  private chars(length: number): string {
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    let out = '';
+    for (let i = 0; i < length; i++) out += alphabet[Math.floor(this.random() * alphabet.length)];
+    return out;
+  }
+
+  private sha(text: string): string {
+    return createHash('sha256').update(text).digest('hex');
+  }
+
+  private md5(text: string): string {
+    return createHash('md5').update(text).digest('hex');
+  }
+}
