@@ -96,6 +96,16 @@ describe('runner-watch runners', () => {
     expect(sim.count(/^DELETE/)).toBe(0);
   });
 
+  it('scan --json carries the runners and the GitLab source\'s warnings', async () => {
+    const result = await run(['scan', '--json'], SIM_TOKENS.adminRead);
+    expect(result.code).toBe(0);
+    const snapshot = z.object({ runners: z.array(Runner), sources: z.array(z.object({ id: z.string(), state: z.string(), warnings: z.array(z.string()) })) }).parse(JSON.parse(result.out));
+    expect(snapshot.runners.map((r) => r.key)).toEqual(['gl/1', 'gl/2', 'gl/3', 'gl/4', 'gl/5']);
+    expect(snapshot.sources).toEqual([
+      { id: 'gitlab:gl', state: 'degraded', warnings: ['token lacks manage_runner: deleting and pausing runners is unavailable'] },
+    ].map((s) => expect.objectContaining(s)));
+  });
+
   it('rejects bad options and configs in one line with exit 2', async () => {
     const badBatch = await run(['runners', 'prune', '--batch', '0']);
     expect(badBatch).toMatchObject({ code: 2, out: '' });
