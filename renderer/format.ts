@@ -1,7 +1,7 @@
-/** "now", "12 s ago", "4 min ago", "3 h ago", "2 d ago": how old a reading is. */
+/** "just now", "12 s ago", "4 min ago", "3 h ago", "2 d ago": how old a reading is. */
 export function formatAgo(then: number, now: number): string {
   const ms = Math.max(0, now - then);
-  if (ms < 1_000) return 'now';
+  if (ms < 1_000) return 'just now';
   return `${formatSpan(ms)} ago`;
 }
 
