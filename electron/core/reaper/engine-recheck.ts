@@ -37,6 +37,14 @@ export function createEngineRecheck(engine: RecheckEngine): (machineKey: string,
         }),
       );
       if (signal.aborted) throw signal.reason;
+      // A source that failed now leaves its old reading in place: that is no re-check.
+      const failed = engine.snapshot().sources.filter((s) => ids.includes(s.id) && s.lastError !== null);
+      if (failed.length > 0) {
+        throw new RwError(
+          'unreachable',
+          failed.map((s) => `${s.label || s.id} failed during the re-check: ${s.lastError?.message ?? 'unknown error'}`).join('; '),
+        );
+      }
     }
     const after = engine.machines().find((m) => m.key === machineKey);
     if (!after) throw new RwError('not_found', `machine ${machineKey} disappeared during the re-check`);

@@ -1,0 +1,88 @@
+import type { Settings } from '../../../shared/settings';
+import { expandHome } from '../config/expand-home';
+import { redactor } from '../errors/redact';
+import { RwError } from '../errors/rw-error';
+import type { SecretResolver } from '../runtime';
+import { HcloudClient } from '../sources/hcloud/client';
+import type { ActionRunner } from './actions/action';
+import { CleanupAction } from './actions/cleanup';
+import { fetchServerStatus, HcloudDeleteAction, type HcloudDeleteApi } from './actions/hcloud-delete';
+import { MachineRmAction } from './actions/machine-rm';
+import { createEngineRecheck, type RecheckEngine } from './engine-recheck';
+import { Reaper, type ReaperEngine, type ReaperOptions } from './reaper';
+import type { RemoteExec } from './remote-exec';
+import type { ReaperAction } from '../../../shared/proposal';
+
+/** What a host passes to run the reaper on its engine. */
+export interface CreateReaperOptions {
+  settings: Settings;
+  engine: ReaperEngine & RecheckEngine;
+  secrets: SecretResolver;
+  /** Commands on hosts (docker-machine rm on managers, dedicated-host cleanup); without it those actions are off. */
+  remote?: RemoteExec;
+  /** Runner manager (SSH alias) of a docker-machine VM; without it `machine-rm` is off. */
+  managerFor?: (machine: { name: string; fleet: string; labels: Record<string, string> }) => string | null;
+  fetch?: typeof fetch;
+  now?: () => number;
+  log?: (line: string) => void;
+  shutdownGraceMs?: number;
+  /** Overrides for tests (e.g. fast retries). */
+  hcloud?: Partial<ConstructorParameters<typeof HcloudDeleteAction>[0]>;
+}
+
+/**
+ * The Hetzner API per inventory source id (`hetzner:<project>`), each with its project's
+ * token, resolved on first use and registered with the redactor.
+ */
+export function hcloudApis(settings: Settings, secrets: SecretResolver, fetchFn?: typeof fetch): (source: string | null) => HcloudDeleteApi {
+  const cache = new Map<string, Promise<{ client: HcloudClient; getServer: HcloudDeleteApi['getServer'] }>>();
+  return (source) => {
+    const project = settings.hetzner.find((h) => `hetzner:${h.id}` === source);
+    if (!project) throw new RwError('bad_input', `no Hetzner project configured for source ${source ?? '(none)'}`);
+    const get = () => {
+      let entry = cache.get(project.id);
+      if (!entry) {
+        entry = secrets.resolve(project.token).then((token) => {
+          redactor.register(token);
+          const base = { apiUrl: project.apiUrl, token, ...(fetchFn ? { fetch: fetchFn } : {}) };
+          return {
+            client: new HcloudClient({ ...base, project: project.id, timeoutMs: project.timeoutSec * 1000 }),
+            getServer: fetchServerStatus(base),
+          };
+        });
+        entry.catch(() => cache.delete(project.id));
+        cache.set(project.id, entry);
+      }
+      return entry;
+    };
+    return {
+      deleteServer: async (id, signal) => (await get()).client.deleteServer(id, signal),
+      getAction: async (id, signal) => (await get()).client.getAction(id, signal),
+      getServer: async (id, signal) => (await get()).getServer(id, signal),
+    };
+  };
+}
+
+/** Builds and starts the reaper for a runtime's engine and settings. */
+export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
+  const { settings } = options;
+  const actions: Partial<Record<ReaperAction, ActionRunner>> = {
+    'hcloud-delete': new HcloudDeleteAction({ api: hcloudApis(settings, options.secrets, options.fetch), ...options.hcloud }),
+  };
+  if (options.remote) {
+    const pruneHours = new Map(settings.fleets.map((f) => [f.id, f.reaper.pruneImagesOlderThanHours]));
+    actions.cleanup = new CleanupAction({ exec: options.remote, pruneHoursFor: (fleet) => pruneHours.get(fleet) ?? 72 });
+    if (options.managerFor) actions['machine-rm'] = new MachineRmAction(options.remote, options.managerFor);
+  }
+  const reaperOptions: ReaperOptions = {
+    engine: options.engine,
+    fleets: settings.fleets,
+    stateDir: expandHome(settings.stateDir),
+    actions,
+    recheck: createEngineRecheck(options.engine),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
+  };
+  return Reaper.start(reaperOptions);
+}
