@@ -7,7 +7,7 @@ import { GitLabSource } from '../../../electron/core/sources/gitlab/gitlab-sourc
 import { parseTraceHead } from '../../../electron/core/sources/gitlab/trace';
 import { ManualClock } from '../../sim/clock';
 import { FleetWorld } from '../../sim/scenario';
-import { followWorld, gitlabStateFromWorld, WORLD_GITLAB_TOKEN } from '../../sim/gitlab/from-world';
+import { followWorld, gitlabStateFromWorld, startWorldGitLab, WORLD_GITLAB_TOKEN, WORLD_GITLAB_TOKEN_ENV } from '../../sim/gitlab/from-world';
 import { startGitLabSim } from '../../sim/gitlab/server';
 import { renderTrace } from '../../sim/gitlab/trace';
 
@@ -40,7 +40,7 @@ describe('GitLab simulator fed by the scenario world', () => {
       const running = world.jobList().filter((j) => j.status === 'running');
       const expected = new Map<string, number[]>();
       for (const job of running) expected.set(job.machine ?? '', [...(expected.get(job.machine ?? '') ?? []), job.id]);
-      const linked = new Map([...(result.jobsByMachine ?? new Map())].map(([machine, jobs]) => [machine, jobs.map((j) => j.jobId).sort()]));
+      const linked = new Map([...(result.jobsByMachine ?? new Map<string, { jobId: number }[]>())].map(([machine, jobs]) => [machine, jobs.map((j) => j.jobId).sort()]));
       expect(linked).toEqual(new Map([...expected].map(([m, ids]) => [m, ids.sort()])));
       linkedSeen += running.length;
       const runner = result.runners?.find((r) => r.id === world.runner.id);
@@ -49,6 +49,29 @@ describe('GitLab simulator fed by the scenario world', () => {
       clock.tick(30_000);
     }
     expect(linkedSeen).toBeGreaterThan(0);
+  });
+
+  it('starts a world-fed instance with settings a runtime can use', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'rw-gl-world-'));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const clock = new ManualClock();
+    const world = new FleetWorld({ clock, stateRoot: root, vms: 2, seed: 5 });
+    world.start();
+    cleanups.push(() => world.dispose());
+    const gitlab = await startWorldGitLab(world, clock);
+    cleanups.push(() => gitlab.dispose());
+    const settings = GitLabSettings.parse(gitlab.settings);
+    const source = new GitLabSource({
+      settings,
+      token: async () => gitlab.env[WORLD_GITLAB_TOKEN_ENV] ?? '',
+      now: () => clock.now(),
+    });
+    const result = await source.collect(new AbortController().signal);
+    expect(result.runners?.map((r) => [r.id, r.status])).toEqual([
+      [101, 'online'],
+      [900, 'stale'],
+      [901, 'stale'],
+    ]);
   });
 
   it('prints the world\'s own container and machine in the trace head', () => {

@@ -1,5 +1,6 @@
 import type { SimClock } from '../clock';
 import type { FleetWorld, WorldSnapshot } from '../scenario';
+import { startGitLabSim, type GitLabSim } from './server';
 import { simInstance, type SimInstanceState, type SimJob, type SimRunner } from './state';
 
 /** The admin token of a world-fed instance (simulator-only value). */
@@ -113,4 +114,49 @@ export function syncFromWorld(state: SimInstanceState, snapshot: WorldSnapshot):
 export function followWorld(world: FleetWorld, clock: SimClock, state: () => SimInstanceState): () => void {
   syncFromWorld(state(), world.snapshot());
   return clock.onTick(() => syncFromWorld(state(), world.snapshot()));
+}
+
+/** The GitLab side of the simulated fleet, ready to plug into its settings. */
+export interface WorldGitLab {
+  sim: GitLabSim;
+  /** A `gitlab` entry for the settings (before defaults). */
+  settings: { id: string; url: string; token: { env: string }; intervalSec: number; staleAfterDays: number };
+  /** Value of the settings' token reference. */
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+/** Env variable the world-fed GitLab settings name for the token. */
+export const WORLD_GITLAB_TOKEN_ENV = 'RW_SIM_GITLAB_TOKEN';
+
+/**
+ * Starts a GitLab simulator that follows the world (on the world's clock), with two stale
+ * leftover runners to prune. For `test/sim/fleet.ts`: add `settings` to `gitlab`, merge
+ * `env`, and dispose it with the fleet.
+ */
+export async function startWorldGitLab(
+  world: FleetWorld,
+  clock: SimClock,
+  options: WorldGitLabOptions & { id?: string; intervalSec?: number } = {},
+): Promise<WorldGitLab> {
+  const sim = await startGitLabSim({
+    state: gitlabStateFromWorld(world, { staleRunnerDays: options.staleRunnerDays ?? [12, 45] }),
+    now: () => clock.now(),
+  });
+  const unfollow = followWorld(world, clock, () => sim.state);
+  return {
+    sim,
+    settings: {
+      id: options.id ?? 'sim-gitlab',
+      url: sim.url,
+      token: { env: WORLD_GITLAB_TOKEN_ENV },
+      intervalSec: options.intervalSec ?? 10,
+      staleAfterDays: 7,
+    },
+    env: { [WORLD_GITLAB_TOKEN_ENV]: WORLD_GITLAB_TOKEN },
+    dispose: async () => {
+      unfollow();
+      await sim.close();
+    },
+  };
 }
