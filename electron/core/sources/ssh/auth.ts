@@ -1,7 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { utils, type AnyAuthMethod, type ParsedKey } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
 import type { SecretRef } from '../../../../shared/settings';
 import { redactor } from '../../errors/redact';
+
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (module.exports).
+const { utils } = ssh2;
 
 /** Resolves a secret reference (the runtime's `SecretResolver` fits). */
 export interface SecretLookup {

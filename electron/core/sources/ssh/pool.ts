@@ -1,4 +1,4 @@
-import { Client, type ClientChannel, type ParsedKey } from 'ssh2';
+import ssh2, { type Client, type ClientChannel, type ParsedKey } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { backoffDelay, type BackoffOptions } from '../../backoff';
 import type { Disposable } from '../../lifecycle';
@@ -70,6 +70,9 @@ interface Failure {
   notBefore: number;
   error: SshError;
 }
+
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (module.exports).
+const { Client: SshClient } = ssh2;
 
 const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
 
@@ -198,7 +201,7 @@ export class SshPool implements Disposable {
   }
 
   private open(target: SshTarget, key: string, signal?: AbortSignal): Connection {
-    const client = new Client();
+    const client = new SshClient();
     const connection: Connection = { key, client, ready: Promise.resolve(client), closed: false, running: new Set() };
     const who = label(target);
     connection.ready = (async () => {
