@@ -115,3 +115,30 @@ export const PruneReport = z.object({
 });
 /** The result of a prune run. */
 export type PruneReport = z.infer<typeof PruneReport>;
+
+/**
+ * A job of a runner's recent history for the timeline: running or finished, with the
+ * machine its trace names (`via <machine>`) once linked. Times in ms since the epoch.
+ */
+export const RunnerJob = z.object({
+  /** `<instance id>/<job id>`. */
+  key: z.string(),
+  instance: z.string(),
+  jobId: z.number().int().positive(),
+  runnerId: z.number().int(),
+  status: z.string(),
+  name: z.string().nullable(),
+  projectId: z.number().int().nullable(),
+  projectPath: z.string().nullable(),
+  pipelineId: z.number().int().nullable(),
+  ref: z.string().nullable(),
+  user: z.string().nullable(),
+  jobUrl: z.string().nullable(),
+  createdAt: Timestamp.nullable(),
+  startedAt: Timestamp.nullable(),
+  finishedAt: Timestamp.nullable(),
+  /** Machine from the trace head; null until linked (or when the trace names none). */
+  machine: z.string().nullable(),
+});
+/** A job of a runner's recent history. */
+export type RunnerJob = z.infer<typeof RunnerJob>;

@@ -101,11 +101,11 @@ describe('GitLab source against the simulator', () => {
 
   it('pages runners to the end, with and without X-Total', async () => {
     for (const totalsLimit of [10_000, 0]) {
-      const state = fixtureInstance({ now, onlineRunners: 0, offlineRunners: 250, staleRunners: 0 });
+      const state = fixtureInstance({ now, onlineRunners: 0, offlineRunners: 0, staleRunners: 210 });
       state.totalsLimit = totalsLimit;
       const server = await sim(state);
       const result = await source(server, 'p', SIM_TOKENS.admin, { concurrency: 16 }).collect(signal());
-      expect(result.runners?.map((r) => r.id)).toEqual(Array.from({ length: 250 }, (_, i) => i + 1));
+      expect(result.runners?.map((r) => r.id)).toEqual(Array.from({ length: 210 }, (_, i) => i + 1));
       expect(server.count(/^GET \/api\/v4\/runners\/all$/)).toBe(3);
       const firstPage = server.requests.find((r) => r.path === '/api/v4/runners/all');
       expect(firstPage?.query.get('per_page')).toBe('100');
@@ -352,6 +352,36 @@ describe('GitLab source against the simulator', () => {
     const pending = source(server, 'ab', SIM_TOKENS.admin).collect(abort.signal);
     setTimeout(() => abort.abort(new Error('engine stopped')), 50);
     await expect(pending).rejects.toThrow('engine stopped');
+  });
+
+  it('keeps recent jobs for the timeline, linked to machines, newest first, within the window', async () => {
+    const state = fixtureInstance({ now, onlineRunners: 1, offlineRunners: 0, staleRunners: 0, runningJobsPerRunner: 1, finishedJobsPerRunner: 4 });
+    const old = state.jobs[0];
+    if (!old) throw new Error('fixture has no job');
+    old.createdAt = now - 8 * 3_600_000; // before the 6 h window
+    old.startedAt = old.createdAt;
+    old.finishedAt = old.createdAt + 60_000;
+    const server = await sim(state);
+    const gitlab = source(server, 'tl', SIM_TOKENS.admin, { timelineRefreshMs: 0 });
+    await gitlab.collect(signal());
+    const timeline = gitlab.timeline();
+    expect(timeline.map((j) => [j.jobId, j.status])).toEqual([
+      [10_004, 'running'],
+      [10_003, 'failed'],
+      [10_002, 'success'],
+      [10_001, 'success'],
+    ]);
+    for (const job of timeline) {
+      expect(job.machine).toBe(server.state.jobs.find((j) => j.id === job.jobId)?.machine);
+    }
+    // The running job finishes: the next refresh reads it again and records the end.
+    const running = server.state.jobs.find((j) => j.id === 10_004)!;
+    running.status = 'success';
+    running.finishedAt = now;
+    server.resetCounts();
+    await gitlab.collect(signal());
+    expect(gitlab.timeline()[0]).toMatchObject({ jobId: 10_004, status: 'success', finishedAt: now, key: 'tl/10004' });
+    expect(server.count(/trace$/)).toBe(0); // its machine was known already
   });
 
   it('retries a 5xx with backoff and carries on', async () => {

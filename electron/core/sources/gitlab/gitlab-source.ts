@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { RunningJob } from '../../../../shared/machine';
-import type { Runner, RunnerManager, RunnerStatus } from '../../../../shared/runner';
+import type { Runner, RunnerJob, RunnerManager, RunnerStatus } from '../../../../shared/runner';
 import type { GitLabSettings } from '../../../../shared/settings';
 import { redactor } from '../../errors/redact';
 import type { RunnerAdmin } from '../../runners/admin';
@@ -35,14 +35,6 @@ export interface GitLabSourceOptions {
   retries?: number;
   retryBaseMs?: number;
   maxInlineWaitMs?: number;
-}
-
-/** A job of the recent-jobs timeline. */
-export interface TimelineJob extends RunningJob {
-  status: string;
-  finishedAt: number | null;
-  /** Machine from the trace head; null when not (yet) linked. */
-  machine: string | null;
 }
 
 /** Requests one cycle made, for tests and the steady-state figure. */
@@ -103,7 +95,7 @@ export class GitLabSource implements Source, RunnerAdmin {
   private managersSupported = true;
   private readonly details = new Map<number, DetailsEntry>();
   private readonly traces = new Map<number, TraceEntry>();
-  private readonly timelineJobs = new Map<number, TimelineJob>();
+  private readonly timelineJobs = new Map<number, RunnerJob>();
   private readonly timelineFetchedAt = new Map<number, number>();
   private readonly timelineNewestId = new Map<number, number>();
 
@@ -222,6 +214,7 @@ export class GitLabSource implements Source, RunnerAdmin {
 
     const jobsByMachine = new Map<string, RunningJob[]>();
     for (const { runnerId, job } of allRunning) {
+      this.timelineJobs.set(job.id, this.toRunnerJob(job, runnerId));
       const link = this.traces.get(job.id)?.link;
       if (!link) continue;
       const list = jobsByMachine.get(link.machine) ?? [];
@@ -247,8 +240,8 @@ export class GitLabSource implements Source, RunnerAdmin {
     return result;
   }
 
-  /** Recent jobs for the timeline (finished and running), newest first. */
-  timeline(): TimelineJob[] {
+  /** Recent jobs for the timeline (running and finished within the window), newest first. */
+  timeline(): RunnerJob[] {
     return [...this.timelineJobs.values()].sort((a, b) => b.jobId - a.jobId);
   }
 
@@ -460,7 +453,7 @@ export class GitLabSource implements Source, RunnerAdmin {
                 }
                 const created = job.created_at ?? job.started_at ?? now;
                 if (created < windowStart) continue;
-                this.timelineJobs.set(job.id, { ...toRunningJob(job, summary.id), status: job.status, finishedAt: job.finished_at, machine: null });
+                this.timelineJobs.set(job.id, this.toRunnerJob(job, summary.id));
               }
               const last = jobs[jobs.length - 1];
               const oldest = last ? (last.created_at ?? now) : now;
@@ -499,6 +492,27 @@ export class GitLabSource implements Source, RunnerAdmin {
       }
     }
     return newJobs;
+  }
+
+  private toRunnerJob(job: JobJson, runnerId: number): RunnerJob {
+    return {
+      key: `${this.instance}/${job.id}`,
+      instance: this.instance,
+      jobId: job.id,
+      runnerId,
+      status: job.status,
+      name: job.name ?? null,
+      projectId: job.project?.id ?? job.pipeline?.project_id ?? null,
+      projectPath: job.project?.path_with_namespace ?? null,
+      pipelineId: job.pipeline?.id ?? null,
+      ref: job.ref ?? null,
+      user: job.user?.username ?? null,
+      jobUrl: job.web_url ?? null,
+      createdAt: job.created_at,
+      startedAt: job.started_at,
+      finishedAt: job.finished_at,
+      machine: this.traces.get(job.id)?.link?.machine ?? null,
+    };
   }
 
   /** Last contact from the cached details or managers; null when unknown. */
