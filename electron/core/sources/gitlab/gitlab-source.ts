@@ -474,7 +474,9 @@ export class GitLabSource implements Source, RunnerAdmin {
     );
     // Link finished jobs to machines within a per-cycle budget; the cache makes it converge.
     for (const [id, job] of this.timelineJobs) {
-      if (job.finishedAt !== null && job.finishedAt < windowStart) {
+      // Finished before the window, or left "running" by a runner that went away a day ago.
+      const end = job.finishedAt ?? (job.status === 'running' || job.status === 'pending' ? (job.createdAt ?? now) + 24 * 60 * MINUTE : now);
+      if (end < windowStart) {
         this.timelineJobs.delete(id);
         continue;
       }
