@@ -24,6 +24,7 @@ import { z } from 'zod';
  *   volumes.tsv    name driver sizeBytes labels
  *   images.tsv     id repository tag created createdText sizeBytes
  *   machines.tsv   name state url driver        (docker-machine on a runner manager)
+ *   load.tsv       load1 load5 load15 cpus memTotalKiB memAvailableKiB   (cat /proc/loadavg, /proc/meminfo, nproc)
  *   docker-down    present: the Docker daemon does not answer
  *   calls.log      every shim call, one line, arguments separated by tabs (appended by the shims)
  *
@@ -156,6 +157,21 @@ export const HostState = z.strictObject({
   /** docker-machine machines (runner manager only); absent = no docker-machine state. */
   machines: z.array(SimMachine).optional(),
   dockerDown: z.boolean().default(false),
+  /** Load and memory for `cat /proc/loadavg`, `cat /proc/meminfo` and `nproc`; absent: the real machine's. */
+  load: z
+    .strictObject({
+      load1: z.number().nonnegative(),
+      load5: z.number().nonnegative(),
+      load15: z.number().nonnegative(),
+      cpus: z.number().int().positive(),
+      memTotalKiB: kib,
+      memAvailableKiB: kib,
+    })
+    .refine(
+      (l) => l.memAvailableKiB <= l.memTotalKiB,
+      'memAvailableKiB must not exceed memTotalKiB',
+    )
+    .optional(),
 });
 /** Everything a simulated host answers about itself (as written). */
 export type HostState = z.input<typeof HostState>;
@@ -301,6 +317,23 @@ export function writeHostState(dir: string, state: HostState): void {
       rows(s.machines.map((m) => [m.name, m.state, m.url, m.driver])),
     );
   }
+  if (s.load) {
+    const l = s.load;
+    writeAtomic(
+      dir,
+      'load.tsv',
+      rows([
+        [
+          l.load1.toFixed(2),
+          l.load5.toFixed(2),
+          l.load15.toFixed(2),
+          String(l.cpus),
+          String(l.memTotalKiB),
+          String(l.memAvailableKiB),
+        ],
+      ]),
+    );
+  } else if (existsSync(join(dir, 'load.tsv'))) rmSync(join(dir, 'load.tsv'), { force: true });
   const down = join(dir, 'docker-down');
   if (s.dockerDown) writeFileSync(down, '');
   else if (existsSync(down)) rmSync(down, { force: true });
@@ -406,6 +439,27 @@ export function readHostState(dir: string): ParsedHostState {
       sizeBytes: int(r[5], 'image size'),
     })),
     dockerDown: existsSync(join(dir, 'docker-down')),
+    ...(existsSync(join(dir, 'load.tsv'))
+      ? (() => {
+          const r = readTsv(dir, 'load.tsv')[0] ?? [];
+          const num = (v: string | undefined, what: string) => {
+            const n = Number(v);
+            if (v === undefined || !Number.isFinite(n))
+              throw new HostStateError(`state file: ${what} is not a number: ${JSON.stringify(v)}`);
+            return n;
+          };
+          return {
+            load: {
+              load1: num(r[0], 'load1'),
+              load5: num(r[1], 'load5'),
+              load15: num(r[2], 'load15'),
+              cpus: int(r[3], 'cpus'),
+              memTotalKiB: int(r[4], 'memTotal'),
+              memAvailableKiB: int(r[5], 'memAvailable'),
+            },
+          };
+        })()
+      : {}),
     ...(machineRows
       ? {
           machines: machineRows.map((r) => ({

@@ -919,6 +919,32 @@ export class FleetWorld {
       })),
       volumes,
       images,
+      load: this.loadOf(vm),
+    };
+  }
+
+  /**
+   * Load and memory of a VM: a busy VM works its 2 cores, an idle one rests. Noise comes
+   * from a hash of name and time, not from the scenario's generator: states are written
+   * once per catch-up, and drawing here would make the world depend on how the clock ticks.
+   */
+  private loadOf(vm: Vm): NonNullable<HostState['load']> {
+    const noise = (salt: string) =>
+      parseInt(this.md5(`${vm.name}:${this.time}:${salt}`).slice(0, 8), 16) / 0x1_0000_0000;
+    const cpus = { cx22: 2, cx32: 4, cx42: 8 }[this.serverType];
+    const memTotalKiB = { cx22: 3_911_384, cx32: 7_935_260, cx42: 16_000_296 }[this.serverType];
+    const busy = vm.job !== null;
+    const load1 = busy ? cpus * (0.6 + noise('l1') * 1.2) : noise('l1') * 0.15;
+    const load5 = busy ? cpus * (0.5 + noise('l5') * 0.8) : 0.05 + noise('l5') * 0.2;
+    const load15 = busy ? cpus * (0.4 + noise('l15') * 0.5) : 0.05 + noise('l15') * 0.25;
+    const usedShare = busy ? 0.35 + noise('m') * 0.45 : 0.12 + noise('m') * 0.06;
+    return {
+      load1: Math.round(load1 * 100) / 100,
+      load5: Math.round(load5 * 100) / 100,
+      load15: Math.round(load15 * 100) / 100,
+      cpus,
+      memTotalKiB,
+      memAvailableKiB: Math.floor(memTotalKiB * (1 - usedShare)),
     };
   }
 
@@ -951,6 +977,14 @@ export class FleetWorld {
       ],
       paths: ['/etc/gitlab-runner', '/root/.docker/machine', '/var/lib/docker', '/tmp'],
       machines: listed,
+      load: {
+        load1: 0.31,
+        load5: 0.27,
+        load15: 0.22,
+        cpus: 4,
+        memTotalKiB: 7_935_260,
+        memAvailableKiB: 6_120_448,
+      },
     });
   }
 

@@ -450,6 +450,41 @@ describe('docker-machine shim', () => {
   });
 });
 
+describe('/proc shims (cat, nproc)', () => {
+  it('answers /proc/loadavg, /proc/meminfo and nproc from the host state', () => {
+    writeHostState(dir, {
+      ...baseState(),
+      load: {
+        load1: 1.52,
+        load5: 0.41,
+        load15: 0.3,
+        cpus: 2,
+        memTotalKiB: 3_911_384,
+        memAvailableKiB: 2_000_000,
+      },
+    });
+    expect(run('cat', '/proc/loadavg').stdout).toMatch(/^1\.52 0\.41 0\.30 1\/\d+ \d+\n$/);
+    const mem = run('cat', '/proc/meminfo').stdout;
+    expect(mem).toMatch(/^MemTotal: +3911384 kB$/m);
+    expect(mem).toMatch(/^MemAvailable: +2000000 kB$/m);
+    expect(run('nproc').stdout).toBe('2\n');
+    // other files are the real cat's
+    expect(run('cat', join(dir, 'now')).stdout).toBe(`${NOW}\n`);
+    const missing = run('cat', join(dir, 'nope'));
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('No such file or directory');
+  });
+
+  it('falls back to the real machine without load state, and passes garbage through', () => {
+    // the real file changes between reads: compare its shape and the real nproc
+    expect(run('cat', '/proc/loadavg').stdout).toMatch(/^\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+\/\d+ \d+\n$/);
+    expect(run('nproc').stdout).toBe(execFileSync('/usr/bin/nproc', { encoding: 'utf8' }));
+    writeFileSync(join(dir, 'load.tsv'), 'garbage\n');
+    expect(run('cat', '/proc/loadavg').stdout).toBe('garbage\n');
+    expect(run('nproc').stdout).toBe('garbage\n');
+  });
+});
+
 describe('writeHostState', () => {
   it('rejects bad input with the field that is wrong', () => {
     const bad = baseState();
