@@ -65,6 +65,8 @@ describe('Hetzner client and source against the simulator', () => {
     clock += 1500;
     await expect(client().getAction(action.id)).resolves.toMatchObject({ status: 'success', progress: 100 });
     await expect(client().deleteServer(a.id)).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await expect(client().getServer(a.id)).resolves.toBeNull();
+    await expect(client().getServer(b.id)).resolves.toMatchObject({ id: b.id, name: 'runner-b', status: 'running' });
   });
 
   it('answers 429 with retryAfterMs when the budget is spent, and paces when it runs low', async () => {

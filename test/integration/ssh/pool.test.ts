@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { rejectionOf } from '../../support/rejection';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../../electron/core/sources/ssh/known-hosts';
@@ -132,6 +132,24 @@ Host *
     expect(wrongError.message).not.toContain('not the passphrase');
     const right = newPool({ secrets: { resolve: async () => KEY_PASSPHRASE } });
     await expect(right.exec(target(0, access), ['echo', 'ok'])).resolves.toMatchObject({ stdout: 'ok\n' });
+  });
+
+  it('authenticates through ssh-agent (SSH_AUTH_SOCK) with no key file', async () => {
+    const socket = join(cluster.dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
+      execFileSync('ssh-add', ['-q', cluster.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      const access = cluster.access({ identityFiles: [], useAgent: true });
+      await expect(newPool({ agentSocket: socket }).exec(target(0, access), ['echo', 'agent'])).resolves.toMatchObject({ stdout: 'agent\n' });
+      // Without an agent and without key files there is nothing to offer, and the error says so.
+      await expect(newPool({ agentSocket: null }).exec(target(0, access), ['true'])).rejects.toMatchObject({
+        code: 'unauthorized',
+        message: expect.stringContaining('no ssh-agent and no identity files configured'),
+      });
+    } finally {
+      agent.kill('SIGTERM');
+    }
   });
 
   it('refuses a changed host key with its SHA256 fingerprint, even with trust-on-first-use', async () => {

@@ -81,6 +81,7 @@ const ServerTypesPage = z.object({
   meta: z.object({ pagination: Pagination }).optional(),
 });
 const ActionBody = z.object({ action: HcloudAction });
+const ServerBody = z.object({ server: HcloudServer });
 const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 
 /** Page size for every list call; 50 is the API's maximum. */
@@ -121,7 +122,7 @@ export interface ServerQuery {
  * rate the budget refills, and when that wait is long it fails fast with `rate_limited`.
  *
  * Used by the Hetzner source (`listServers`) and by the reaper (`deleteServer`,
- * `getAction`); keep those signatures stable.
+ * `getAction`, `getServer`); keep those signatures stable.
  */
 export class HcloudClient {
   private readonly base: string;
@@ -177,6 +178,17 @@ export class HcloudClient {
   async deleteServer(id: number, signal?: AbortSignal): Promise<HcloudAction> {
     const body = await this.request('DELETE', `/servers/${serverId(id)}`, ActionBody, signal);
     return body.action;
+  }
+
+  /** One server, or null once it is gone (404); for re-checks before and after a delete. */
+  async getServer(id: number, signal?: AbortSignal): Promise<HcloudServer | null> {
+    try {
+      const body = await this.request('GET', `/servers/${serverId(id)}`, ServerBody, signal);
+      return body.server;
+    } catch (error) {
+      if (error instanceof HcloudError && error.code === 'not_found') return null;
+      throw error;
+    }
   }
 
   /** One action's current state (`running`, `success` or `error`). */
