@@ -1,5 +1,7 @@
 import type { CliCommand } from '../command';
+import { auditCommand } from './audit';
 import { demoCommand } from './demo';
+import { reapCommand } from './reap';
 import { runnersListCommand, runnersPruneCommand } from './runners';
 import { scanCommand } from './scan';
 import { serveCommand } from './serve';
@@ -11,4 +13,6 @@ export const commands: readonly CliCommand[] = [
   scanCommand,
   runnersListCommand,
   runnersPruneCommand,
+  reapCommand,
+  auditCommand,
 ];

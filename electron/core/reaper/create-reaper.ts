@@ -26,6 +26,10 @@ export interface CreateReaperOptions {
   now?: () => number;
   log?: (line: string) => void;
   shutdownGraceMs?: number;
+  /** See `ReaperOptions.modeOverride`. */
+  modeOverride?: ReaperOptions['modeOverride'];
+  /** Keep state in memory only (the CLI's dry run must not change what the app resumes). */
+  memoryState?: boolean;
   /** Overrides for tests (e.g. fast retries). */
   hcloud?: Partial<ConstructorParameters<typeof HcloudDeleteAction>[0]>;
 }
@@ -83,6 +87,8 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
     ...(options.now ? { now: options.now } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
+    ...(options.modeOverride ? { modeOverride: options.modeOverride } : {}),
+    ...(options.memoryState ? { store: null } : {}),
   };
   return Reaper.start(reaperOptions);
 }

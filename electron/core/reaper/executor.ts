@@ -1,5 +1,5 @@
 import type { Machine } from '../../../shared/machine';
-import type { ExecutionResult, Proposal, ReaperAction } from '../../../shared/proposal';
+import type { ExecutionResult, Proposal, ReaperAction, ReaperMode } from '../../../shared/proposal';
 
 export type { ExecutionResult };
 import type { FleetSettings } from '../../../shared/settings';
@@ -15,6 +15,8 @@ import type { InFlightAction, ReaperState, StateStore } from './state-store';
 export interface GuardContext {
   machines: readonly Machine[];
   fleets: readonly FleetSettings[];
+  /** Modes in force (run-time overrides); the fleets' settings otherwise. */
+  modes?: ReadonlyMap<string, ReaperMode>;
 }
 
 /** What the executor needs; every edge is injected. */
@@ -134,7 +136,7 @@ export class Executor {
     const context = this.options.context();
     const fleet = context.fleets.find((f) => f.id === proposal.fleet);
     if (!fleet) return refuse([`fleet ${proposal.fleet} is not configured`]);
-    const mode = modeOf(fleet, new Map(Object.entries(state.modes)));
+    const mode = modeOf(fleet, context.modes ?? new Map(Object.entries(state.modes)));
     await audit.append({ ...base, type: 'confirm', evidence: proposal.evidence, detail: `mode ${mode}` });
     if (mode === 'off') return refuse([`reaper mode is off for fleet ${fleet.id}`]);
 
@@ -262,7 +264,7 @@ export class Executor {
       fleets: [fleet],
       killsInLastHour: this.options.ledger.inLastHour(now),
       now,
-      modes: new Map(Object.entries(this.options.state.modes)),
+      modes: context.modes ?? new Map(Object.entries(this.options.state.modes)),
       busy,
     });
     // Only this machine's proposal matters; others' urgency must not take its budget.

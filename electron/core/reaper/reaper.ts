@@ -40,6 +40,11 @@ export interface ReaperOptions {
   log?: (line: string) => void;
   /** How long `dispose` lets running actions finish. */
   shutdownGraceMs?: number;
+  /**
+   * Adjusts every fleet's mode, e.g. the CLI's `reap --dry-run` forces `dry-run` and
+   * `reap --confirm` turns `auto` into `notify` so one command does one kill.
+   */
+  modeOverride?: (mode: ReaperMode) => ReaperMode;
 }
 
 /** Drop remembered proposals this long after they were first seen (the audit keeps them). */
@@ -78,7 +83,7 @@ export class Reaper implements Disposable {
     this.ledger = new KillLedger(state.ledger, options.monotonic);
     this.executor = new Executor({
       recheck: options.recheck,
-      context: () => ({ machines: options.engine.machines(), fleets: this.fleets }),
+      context: () => ({ machines: options.engine.machines(), fleets: this.fleets, modes: this.modes() }),
       history: this.history,
       ledger: this.ledger,
       actions: options.actions,
@@ -226,7 +231,10 @@ export class Reaper implements Disposable {
   }
 
   private modes(): Map<string, ReaperMode> {
-    return new Map(Object.entries(this.state.modes));
+    const modes = new Map<string, ReaperMode>();
+    const override = this.options.modeOverride ?? ((mode: ReaperMode) => mode);
+    for (const fleet of this.fleets) modes.set(fleet.id, override(this.state.modes[fleet.id] ?? fleet.reaper.mode));
+    return modes;
   }
 
   private onEngineEvent(): void {
