@@ -30,7 +30,9 @@ export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
               </span>
             ) : null}
             {source.warnings.length > 0 ? (
-              <span className="warn-text">{source.warnings.join('; ')}</span>
+              <span className="warn-text source-warning" data-testid="source-warning">
+                {source.warnings.join('; ')}
+              </span>
             ) : null}
           </li>
         ))}

@@ -113,6 +113,8 @@ test('screenshot of the Fleet view', async ({ page }, testInfo) => {
   await fleet.open(running().url);
   await fleet.waitForRows();
   await expect(fleet.stream).toHaveText('live');
+  // Wait for the first probe, so the picture shows disk bars rather than "unknown".
+  await fleet.waitForDiskReadings();
   const path = `${root}/test-results/fleet-view.png`;
   mkdirSync(`${root}/test-results`, { recursive: true });
   await page.screenshot({ path, fullPage: true });

@@ -36,6 +36,11 @@ export class FleetPage {
     await expect(this.rows.first()).toBeVisible();
   }
 
+  /** Waits until the probe has read at least one disk. */
+  async waitForDiskReadings(): Promise<void> {
+    await expect(this.page.getByTestId('disk-pct').first()).toBeVisible();
+  }
+
   async machineNames(): Promise<string[]> {
     return this.names.allTextContents();
   }
