@@ -10,7 +10,11 @@ import { GitLabSettings } from '../shared/settings';
 import { GitLabSource } from '../electron/core/sources/gitlab/gitlab-source';
 import { ManualClock } from '../test/sim/clock';
 import { FleetWorld } from '../test/sim/scenario';
-import { followWorld, gitlabStateFromWorld, WORLD_GITLAB_TOKEN } from '../test/sim/gitlab/from-world';
+import {
+  followWorld,
+  gitlabStateFromWorld,
+  WORLD_GITLAB_TOKEN,
+} from '../test/sim/gitlab/from-world';
 import { startGitLabSim } from '../test/sim/gitlab/server';
 
 const INTERVAL_MS = 30_000;
@@ -21,10 +25,18 @@ const clock = new ManualClock();
 const world = new FleetWorld({ clock, stateRoot: root });
 world.start();
 // Two stale runners left over from an older setup, as real instances have.
-const sim = await startGitLabSim({ state: gitlabStateFromWorld(world, { staleRunnerDays: [12, 45] }), now: () => clock.now() });
+const sim = await startGitLabSim({
+  state: gitlabStateFromWorld(world, { staleRunnerDays: [12, 45] }),
+  now: () => clock.now(),
+});
 const unfollow = followWorld(world, clock, () => sim.state);
 const source = new GitLabSource({
-  settings: GitLabSettings.parse({ id: 'demo', url: sim.url, token: { env: 'UNUSED' }, intervalSec: INTERVAL_MS / 1000 }),
+  settings: GitLabSettings.parse({
+    id: 'demo',
+    url: sim.url,
+    token: { env: 'UNUSED' },
+    intervalSec: INTERVAL_MS / 1000,
+  }),
   token: async () => WORLD_GITLAB_TOKEN,
   now: () => clock.now(),
 });
@@ -50,7 +62,10 @@ try {
       busyRunners: stats.busyRunners,
       newJobs: stats.newJobs,
       listPages: stats.byRoute['GET runners/all'] ?? 0,
-      runningJobs: [...(result.jobsByMachine?.values() ?? [])].reduce((n, jobs) => n + jobs.length, 0),
+      runningJobs: [...(result.jobsByMachine?.values() ?? [])].reduce(
+        (n, jobs) => n + jobs.length,
+        0,
+      ),
       byRoute: stats.byRoute,
     });
     clock.tick(INTERVAL_MS);
@@ -71,7 +86,8 @@ const backfill = cycles.slice(1, 1 + BACKFILL_CYCLES);
 const sum = (f: (c: Cycle) => number) => steady.reduce((n, c) => n + f(c), 0);
 const target = (c: Cycle) => c.busyRunners + c.newJobs;
 const routes: Record<string, number> = {};
-for (const c of steady) for (const [route, n] of Object.entries(c.byRoute)) routes[route] = (routes[route] ?? 0) + n;
+for (const c of steady)
+  for (const [route, n] of Object.entries(c.byRoute)) routes[route] = (routes[route] ?? 0) + n;
 const summary = {
   runners: sim.state.runners.length,
   vms: world.vms().length,
@@ -86,7 +102,8 @@ const summary = {
   runningJobsPerCycle: Number((sum((c) => c.runningJobs) / steady.length).toFixed(2)),
   /** Requests above busy runners + new jobs, per cycle: the runner list page and the periodic refreshes. */
   overheadPerCycle: Number((sum((c) => c.requests - target(c)) / steady.length).toFixed(2)),
-  cyclesWithinTargetPlusListPage: steady.filter((c) => c.requests <= target(c) + c.listPages).length,
+  cyclesWithinTargetPlusListPage: steady.filter((c) => c.requests <= target(c) + c.listPages)
+    .length,
   steadyRequestsByRoute: routes,
 };
 console.table(cycles.slice(0, 24).map(({ byRoute: _, ...c }) => c));

@@ -79,7 +79,10 @@ export type PrunePreview = z.infer<typeof PrunePreview>;
 /** Request of `rw:runners:prune`: the keys chosen from a preview, and how to proceed. */
 export const PruneRequest = z.strictObject({
   /** Runner keys (`<instance>/<id>`) from the preview; each is re-checked before it is touched. */
-  keys: z.array(z.string().regex(/^[^/]+\/\d+$/, 'runner keys look like <instance>/<id>')).min(1).max(10_000),
+  keys: z
+    .array(z.string().regex(/^[^/]+\/\d+$/, 'runner keys look like <instance>/<id>'))
+    .min(1)
+    .max(10_000),
   action: PruneAction.default('delete'),
   /** Runners handled per batch. */
   batchSize: z.number().int().min(1).max(100).default(10),

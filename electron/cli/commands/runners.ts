@@ -27,7 +27,8 @@ interface Collected {
 async function collectRunners(context: CommandContext, args: CliArgs): Promise<Collected | null> {
   const configPath = resolve(context.cwd, requiredString(args, 'config', 'FILE'));
   const settings = await loadSettingsFile(configPath);
-  if (settings.gitlab.length === 0) throw new UsageError(`config ${configPath} has no "gitlab" instances`);
+  if (settings.gitlab.length === 0)
+    throw new UsageError(`config ${configPath} has no "gitlab" instances`);
   const secrets = createEnvFileSecretSource({
     env: context.env,
     baseDir: dirname(configPath),
@@ -37,7 +38,9 @@ async function collectRunners(context: CommandContext, args: CliArgs): Promise<C
   const engine = new Engine({ sources });
   const snapshot = await Promise.race([
     engine.runOnce(),
-    new Promise<null>((done) => context.signal.addEventListener('abort', () => done(null), { once: true })),
+    new Promise<null>((done) =>
+      context.signal.addEventListener('abort', () => done(null), { once: true }),
+    ),
   ]);
   if (snapshot === null) {
     await engine.dispose();
@@ -78,7 +81,12 @@ function runnerTable(runners: readonly Runner[]): string[] {
     ]),
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
-  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** `runners list`: every runner of every configured GitLab instance. */
@@ -94,7 +102,8 @@ export const runnersListCommand: CliCommand = {
     config: 'FILE  the JSON config (see docs/cli.md)',
     json: 'print the runners as a JSON array (the Runner schema of shared/runner.ts)',
   },
-  details: 'Exit 0 when at least one instance answered (failures on stderr), 2 when the config is bad or every instance failed.',
+  details:
+    'Exit 0 when at least one instance answered (failures on stderr), 2 when the config is bad or every instance failed.',
   async run(context, args) {
     const collected = await collectRunners(context, args);
     if (!collected) return 0;
@@ -117,7 +126,8 @@ function outcomeLine(outcome: PruneOutcome): string {
 export const runnersPruneCommand: CliCommand = {
   name: 'runners prune',
   summary: 'delete (or pause) stale GitLab runners in batches; --dry-run lists them only',
-  usage: 'runners prune --config FILE [--dry-run] [--pause] [--batch N] [--pause-ms N] [--instance ID] [--json]',
+  usage:
+    'runners prune --config FILE [--dry-run] [--pause] [--batch N] [--pause-ms N] [--instance ID] [--json]',
   options: {
     config: { type: 'string', short: 'c' },
     'dry-run': { type: 'boolean' },
@@ -137,7 +147,7 @@ export const runnersPruneCommand: CliCommand = {
     json: 'print the PruneReport as JSON',
   },
   details:
-    'A runner is stale when GitLab says so or its last contact is older than the instance\'s\n' +
+    "A runner is stale when GitLab says so or its last contact is older than the instance's\n" +
     'staleAfterDays. Each runner is re-checked right before it is touched; one that came back\n' +
     'online is skipped. Every delete and pause is written to the audit log in stateDir.\n' +
     'Exit 0 when nothing failed, 1 when some runners failed (listed), 2 for a bad config.',
@@ -155,24 +165,34 @@ export const runnersPruneCommand: CliCommand = {
         throw new UsageError(`--instance ${instance} is not a GitLab instance of this config`);
       }
       const preview = previewPrune(collected.runners, collected.sources, instance);
-      for (const block of preview.blocked) context.err(`warning: ${block.instance}: ${block.reason}`);
+      for (const block of preview.blocked)
+        context.err(`warning: ${block.instance}: ${block.reason}`);
       const action = flag(args, 'pause') ? 'pause' : 'delete';
       if (preview.candidates.length === 0) {
         if (json) context.out(JSON.stringify({ action, dryRun, results: [], batches: 0 }, null, 2));
         else context.out('no stale runners');
         return 0;
       }
-      const request = PruneRequest.parse({ keys: preview.candidates.map((c) => c.key), action, batchSize, pauseMs, dryRun });
+      const request = PruneRequest.parse({
+        keys: preview.candidates.map((c) => c.key),
+        action,
+        batchSize,
+        pauseMs,
+        dryRun,
+      });
       const report = await pruneRunners(request, {
         admins: collected.sources,
         audit,
         who: currentUser(),
         signal: context.signal,
-        ...(json ? {} : { onOutcome: (outcome: PruneOutcome) => context.out(outcomeLine(outcome)) }),
+        ...(json
+          ? {}
+          : { onOutcome: (outcome: PruneOutcome) => context.out(outcomeLine(outcome)) }),
       });
       if (json) context.out(JSON.stringify(report, null, 2));
       const failed = report.results.filter((r) => r.result === 'failed');
-      if (failed.length > 0) context.err(`runner-watch: ${failed.length} of ${report.results.length} runners failed`);
+      if (failed.length > 0)
+        context.err(`runner-watch: ${failed.length} of ${report.results.length} runners failed`);
       return failed.length > 0 ? 1 : 0;
     } finally {
       await audit.dispose();

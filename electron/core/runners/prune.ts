@@ -26,11 +26,18 @@ export function pruneCandidates(runners: readonly Runner[], instance?: string): 
 }
 
 /** The dry-run list, plus every instance whose token cannot prune and why. */
-export function previewPrune(runners: readonly Runner[], admins: readonly RunnerAdmin[], instance?: string): PrunePreview {
+export function previewPrune(
+  runners: readonly Runner[],
+  admins: readonly RunnerAdmin[],
+  instance?: string,
+): PrunePreview {
   const candidates = pruneCandidates(runners, instance);
   const blocked: PrunePreview['blocked'] = [];
   for (const name of new Set(candidates.map((c) => c.instance))) {
-    const reason = blockReason(admins.find((a) => a.instance === name), name);
+    const reason = blockReason(
+      admins.find((a) => a.instance === name),
+      name,
+    );
     if (reason) blocked.push({ instance: name, reason });
   }
   return { candidates, blocked };
@@ -38,7 +45,8 @@ export function previewPrune(runners: readonly Runner[], admins: readonly Runner
 
 function blockReason(admin: RunnerAdmin | undefined, instance: string): string | null {
   if (!admin) return `no GitLab instance "${instance}" is configured`;
-  if (admin.canManage() === false) return 'token lacks manage_runner: deleting and pausing runners is unavailable';
+  if (admin.canManage() === false)
+    return 'token lacks manage_runner: deleting and pausing runners is unavailable';
   return null;
 }
 
@@ -79,7 +87,9 @@ export async function pruneRunners(request: PruneRequest, deps: PruneDeps): Prom
     }
     batches += 1;
     for (const key of batch) {
-      const outcome = deps.signal.aborted ? stopped(key) : await pruneOne(key, request, deps, sleep);
+      const outcome = deps.signal.aborted
+        ? stopped(key)
+        : await pruneOne(key, request, deps, sleep);
       results.push(outcome);
       deps.onOutcome?.(outcome);
     }
@@ -108,14 +118,24 @@ async function pruneOne(
     if (wait > 0) await sleep(wait, deps.signal);
     const current = await admin.check(id, deps.signal);
     if (current === null) {
-      const outcome: PruneOutcome = { ...base, result: 'skipped', reason: 'already gone from GitLab' };
+      const outcome: PruneOutcome = {
+        ...base,
+        result: 'skipped',
+        reason: 'already gone from GitLab',
+      };
       await record(deps, outcome, request, admin);
       return outcome;
     }
     base.description = current.description;
     if (current.staleReason === null) {
-      const contact = current.contactedAt === null ? '' : `, last contact ${new Date(current.contactedAt).toISOString()}`;
-      const why = current.status === 'online' ? 'came back online' : `no longer stale (status ${current.status}${contact})`;
+      const contact =
+        current.contactedAt === null
+          ? ''
+          : `, last contact ${new Date(current.contactedAt).toISOString()}`;
+      const why =
+        current.status === 'online'
+          ? 'came back online'
+          : `no longer stale (status ${current.status}${contact})`;
       const outcome: PruneOutcome = { ...base, result: 'skipped', reason: why };
       await record(deps, outcome, request, admin);
       return outcome;
@@ -129,7 +149,17 @@ async function pruneOne(
       await record(deps, outcome, request, admin);
       return outcome;
     }
-    await record(deps, { ...base, result: request.action === 'delete' ? 'deleted' : 'paused', reason: current.staleReason }, request, admin, 'start');
+    await record(
+      deps,
+      {
+        ...base,
+        result: request.action === 'delete' ? 'deleted' : 'paused',
+        reason: current.staleReason,
+      },
+      request,
+      admin,
+      'start',
+    );
     if (request.action === 'delete') await admin.remove(id, deps.signal);
     else await admin.pause(id, deps.signal);
     const outcome: PruneOutcome = {
@@ -148,7 +178,14 @@ async function pruneOne(
 
 function stopped(key: string): PruneOutcome {
   const [instance = '', idText = ''] = key.split('/');
-  return { key, instance, id: Number(idText), description: null, result: 'skipped', reason: 'stopped before it was handled' };
+  return {
+    key,
+    instance,
+    id: Number(idText),
+    description: null,
+    result: 'skipped',
+    reason: 'stopped before it was handled',
+  };
 }
 
 /**

@@ -1,4 +1,10 @@
-import type { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from '../../../shared/runner';
+import type {
+  PrunePreview,
+  PrunePreviewRequest,
+  PruneReport,
+  PruneRequest,
+  Runner,
+} from '../../../shared/runner';
 import type { AuditSink } from '../audit/audit-log';
 import { RwError } from '../errors/rw-error';
 import type { RunnerAdmin } from './admin';
@@ -36,7 +42,8 @@ export class RunnerService {
   }
 
   async prune(request: PruneRequest, signal?: AbortSignal): Promise<PruneReport> {
-    if (this.running) throw new RwError('conflict', 'a runner prune is already running; wait for it to finish');
+    if (this.running)
+      throw new RwError('conflict', 'a runner prune is already running; wait for it to finish');
     this.running = true;
     try {
       return await pruneRunners(request, {

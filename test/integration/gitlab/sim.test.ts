@@ -10,20 +10,31 @@ afterEach(async () => {
 });
 
 async function start(mutate?: (s: GitLabSim['state']) => void): Promise<GitLabSim> {
-  const state = fixtureInstance({ now, onlineRunners: 2, offlineRunners: 1, staleRunners: 2, neverContactedRunners: 1 });
+  const state = fixtureInstance({
+    now,
+    onlineRunners: 2,
+    offlineRunners: 1,
+    staleRunners: 2,
+    neverContactedRunners: 1,
+  });
   mutate?.(state);
   sim = await startGitLabSim({ state });
   return sim;
 }
 
-const get = (server: GitLabSim, path: string, headers: Record<string, string> = { 'PRIVATE-TOKEN': SIM_TOKENS.admin }) =>
-  fetch(`${server.url}/api/v4${path}`, { headers });
+const get = (
+  server: GitLabSim,
+  path: string,
+  headers: Record<string, string> = { 'PRIVATE-TOKEN': SIM_TOKENS.admin },
+) => fetch(`${server.url}/api/v4${path}`, { headers });
 
 describe('GitLab simulator follows the documented API', () => {
   it('accepts PRIVATE-TOKEN and Authorization: Bearer, and answers 401 like GitLab otherwise', async () => {
     const server = await start();
     expect((await get(server, '/user')).status).toBe(200);
-    expect((await get(server, '/user', { Authorization: `Bearer ${SIM_TOKENS.admin}` })).status).toBe(200);
+    expect(
+      (await get(server, '/user', { Authorization: `Bearer ${SIM_TOKENS.admin}` })).status,
+    ).toBe(200);
     const missing = await get(server, '/user', {});
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({ message: '401 Unauthorized' });
@@ -32,8 +43,14 @@ describe('GitLab simulator follows the documented API', () => {
   it('sends is_admin only for administrators', async () => {
     const server = await start();
     expect(await (await get(server, '/user')).json()).toMatchObject({ is_admin: true });
-    expect(await (await get(server, '/user', { 'PRIVATE-TOKEN': SIM_TOKENS.user })).json()).not.toHaveProperty('is_admin');
-    expect(await (await get(server, '/personal_access_tokens/self', { 'PRIVATE-TOKEN': SIM_TOKENS.user })).json()).toMatchObject({
+    expect(
+      await (await get(server, '/user', { 'PRIVATE-TOKEN': SIM_TOKENS.user })).json(),
+    ).not.toHaveProperty('is_admin');
+    expect(
+      await (
+        await get(server, '/personal_access_tokens/self', { 'PRIVATE-TOKEN': SIM_TOKENS.user })
+      ).json(),
+    ).toMatchObject({
       scopes: ['read_api', 'manage_runner'],
       active: true,
       revoked: false,
@@ -44,10 +61,19 @@ describe('GitLab simulator follows the documented API', () => {
     const server = await start();
     const notAdmin = await get(server, '/runners/all', { 'PRIVATE-TOKEN': SIM_TOKENS.user });
     expect(notAdmin.status).toBe(403);
-    const del = await fetch(`${server.url}/api/v4/runners/3`, { method: 'DELETE', headers: { 'PRIVATE-TOKEN': SIM_TOKENS.adminRead } });
+    const del = await fetch(`${server.url}/api/v4/runners/3`, {
+      method: 'DELETE',
+      headers: { 'PRIVATE-TOKEN': SIM_TOKENS.adminRead },
+    });
     expect(del.status).toBe(403);
-    expect(await del.json()).toMatchObject({ error: 'insufficient_scope', scope: 'manage_runner api' });
-    const ok = await fetch(`${server.url}/api/v4/runners/3`, { method: 'DELETE', headers: { 'PRIVATE-TOKEN': SIM_TOKENS.admin } });
+    expect(await del.json()).toMatchObject({
+      error: 'insufficient_scope',
+      scope: 'manage_runner api',
+    });
+    const ok = await fetch(`${server.url}/api/v4/runners/3`, {
+      method: 'DELETE',
+      headers: { 'PRIVATE-TOKEN': SIM_TOKENS.admin },
+    });
     expect(ok.status).toBe(204);
   });
 
@@ -56,9 +82,22 @@ describe('GitLab simulator follows the documented API', () => {
       s.runners[0]!.paused = true;
       s.runners[1]!.tagList = ['docker', 'gpu'];
     });
-    const all = (await (await get(server, '/runners/all')).json()) as { id: number; status: string }[];
-    expect(all.map((r) => r.status)).toEqual(['online', 'online', 'offline', 'stale', 'stale', 'never_contacted']);
-    const ids = async (query: string) => ((await (await get(server, `/runners/all?${query}`)).json()) as { id: number }[]).map((r) => r.id);
+    const all = (await (await get(server, '/runners/all')).json()) as {
+      id: number;
+      status: string;
+    }[];
+    expect(all.map((r) => r.status)).toEqual([
+      'online',
+      'online',
+      'offline',
+      'stale',
+      'stale',
+      'never_contacted',
+    ]);
+    const ids = async (query: string) =>
+      ((await (await get(server, `/runners/all?${query}`)).json()) as { id: number }[]).map(
+        (r) => r.id,
+      );
     expect(await ids('status=stale')).toEqual([4, 5]);
     expect(await ids('paused=true')).toEqual([1]);
     expect(await ids('tag_list=gpu,docker')).toEqual([2]);
@@ -68,10 +107,23 @@ describe('GitLab simulator follows the documented API', () => {
   it('paginates with X-* headers and Link, and omits the totals on large sets', async () => {
     const server = await start();
     const page = await get(server, '/runners/all?per_page=2&page=2');
-    expect(Object.fromEntries(['x-page', 'x-per-page', 'x-next-page', 'x-prev-page', 'x-total', 'x-total-pages'].map((h) => [h, page.headers.get(h)]))).toEqual({
-      'x-page': '2', 'x-per-page': '2', 'x-next-page': '3', 'x-prev-page': '1', 'x-total': '6', 'x-total-pages': '3',
+    expect(
+      Object.fromEntries(
+        ['x-page', 'x-per-page', 'x-next-page', 'x-prev-page', 'x-total', 'x-total-pages'].map(
+          (h) => [h, page.headers.get(h)],
+        ),
+      ),
+    ).toEqual({
+      'x-page': '2',
+      'x-per-page': '2',
+      'x-next-page': '3',
+      'x-prev-page': '1',
+      'x-total': '6',
+      'x-total-pages': '3',
     });
-    expect(page.headers.get('link')).toMatch(/<[^>]*\/runners\/all\?per_page=2&page=3>; rel="next"/);
+    expect(page.headers.get('link')).toMatch(
+      /<[^>]*\/runners\/all\?per_page=2&page=3>; rel="next"/,
+    );
     expect(page.headers.get('link')).toContain('rel="last"');
     server.state.totalsLimit = 5;
     const large = await get(server, '/runners/all?per_page=500');
@@ -82,7 +134,10 @@ describe('GitLab simulator follows the documented API', () => {
 
   it('sorts runner jobs only with order_by=id, oldest first otherwise', async () => {
     const server = await start();
-    const ids = async (query: string) => ((await (await get(server, `/runners/1/jobs?${query}`)).json()) as { id: number }[]).map((j) => j.id);
+    const ids = async (query: string) =>
+      ((await (await get(server, `/runners/1/jobs?${query}`)).json()) as { id: number }[]).map(
+        (j) => j.id,
+      );
     const ascending = await ids('sort=desc');
     expect(ascending).toEqual([...ascending].sort((a, b) => a - b));
     expect(await ids('order_by=id&sort=desc')).toEqual([...ascending].reverse());

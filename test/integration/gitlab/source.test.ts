@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitLabSettings } from '../../../shared/settings';
 import { Engine } from '../../../electron/core/engine';
-import { GitLabSource, type GitLabSourceOptions } from '../../../electron/core/sources/gitlab/gitlab-source';
+import {
+  GitLabSource,
+  type GitLabSourceOptions,
+} from '../../../electron/core/sources/gitlab/gitlab-source';
 import { isGitLabError } from '../../../electron/core/sources/gitlab/errors';
 import type { CollectResult, Source } from '../../../electron/core/sources/source';
 import { startGitLabSim, type GitLabSim } from '../../sim/gitlab/server';
@@ -23,9 +26,20 @@ async function sim(state: SimInstanceState): Promise<GitLabSim> {
   return started;
 }
 
-function source(server: GitLabSim, id: string, token: string, extra: Partial<GitLabSourceOptions> = {}): GitLabSource {
+function source(
+  server: GitLabSim,
+  id: string,
+  token: string,
+  extra: Partial<GitLabSourceOptions> = {},
+): GitLabSource {
   return new GitLabSource({
-    settings: GitLabSettings.parse({ id, url: server.url, token: { env: 'UNUSED' }, intervalSec: 30, timeoutSec: 5 }),
+    settings: GitLabSettings.parse({
+      id,
+      url: server.url,
+      token: { env: 'UNUSED' },
+      intervalSec: 30,
+      timeoutSec: 5,
+    }),
     token: async () => token,
     retryBaseMs: 5,
     ...extra,
@@ -66,23 +80,47 @@ function inventory(names: string[]): Source {
 
 describe('GitLab source against the simulator', () => {
   it('collects runners from several instances and links running jobs to machines', async () => {
-    const a = await sim(fixtureInstance({ now, onlineRunners: 2, firstId: 1, machinePrefix: 'aaaa' }));
-    const b = await sim(fixtureInstance({ now, onlineRunners: 1, staleRunners: 1, offlineRunners: 0, firstId: 500, machinePrefix: 'bbbb' }));
+    const a = await sim(
+      fixtureInstance({ now, onlineRunners: 2, firstId: 1, machinePrefix: 'aaaa' }),
+    );
+    const b = await sim(
+      fixtureInstance({
+        now,
+        onlineRunners: 1,
+        staleRunners: 1,
+        offlineRunners: 0,
+        firstId: 500,
+        machinePrefix: 'bbbb',
+      }),
+    );
     const machineA = machineName('aaaa', 1, 0);
     const machineB = machineName('bbbb', 500, 1);
     const engine = new Engine({
-      sources: [source(a, 'a', SIM_TOKENS.admin), source(b, 'b', SIM_TOKENS.admin), inventory([machineA, machineB])],
+      sources: [
+        source(a, 'a', SIM_TOKENS.admin),
+        source(b, 'b', SIM_TOKENS.admin),
+        inventory([machineA, machineB]),
+      ],
     });
     engines.push(engine);
     const snapshot = await engine.runOnce();
 
     expect(snapshot.runners.filter((r) => r.instance === 'a')).toHaveLength(5);
-    expect(snapshot.runners.filter((r) => r.instance === 'b').map((r) => r.key)).toEqual(['b/500', 'b/501']);
+    expect(snapshot.runners.filter((r) => r.instance === 'b').map((r) => r.key)).toEqual([
+      'b/500',
+      'b/501',
+    ]);
     const stale = snapshot.runners.find((r) => r.key === 'b/501');
     expect(stale?.status).toBe('stale');
     expect(stale?.staleReason).toMatch(/^GitLab reports it stale \(last contact 10 days ago\)/);
     const online = snapshot.runners.find((r) => r.key === 'a/1');
-    expect(online).toMatchObject({ status: 'online', version: '17.5.0', tags: ['docker', 'hetzner'], runningJobs: 2, staleReason: null });
+    expect(online).toMatchObject({
+      status: 'online',
+      version: '17.5.0',
+      tags: ['docker', 'hetzner'],
+      runningJobs: 2,
+      staleReason: null,
+    });
     expect(online?.managers[0]).toMatchObject({ systemId: 's_000000000001', status: 'online' });
     expect(snapshot.sources.map((s) => [s.id, s.state])).toEqual([
       ['gitlab:a', 'ok'],
@@ -92,20 +130,29 @@ describe('GitLab source against the simulator', () => {
 
     const onA = snapshot.machines.find((m) => m.name === machineA);
     expect(onA?.gitlabJobs.stale).toBe(false);
-    expect(onA?.gitlabJobs.value?.map((j) => [j.jobId, j.name, j.projectPath, j.runnerId])).toEqual([
-      [10_005, 'build:0', 'group/app-0', 1],
-    ]);
+    expect(onA?.gitlabJobs.value?.map((j) => [j.jobId, j.name, j.projectPath, j.runnerId])).toEqual(
+      [[10_005, 'build:0', 'group/app-0', 1]],
+    );
     const onB = snapshot.machines.find((m) => m.name === machineB);
     expect(onB?.gitlabJobs.value?.map((j) => j.name)).toEqual(['build:1']);
   });
 
   it('pages runners to the end, with and without X-Total', async () => {
     for (const totalsLimit of [10_000, 0]) {
-      const state = fixtureInstance({ now, onlineRunners: 0, offlineRunners: 0, staleRunners: 210 });
+      const state = fixtureInstance({
+        now,
+        onlineRunners: 0,
+        offlineRunners: 0,
+        staleRunners: 210,
+      });
       state.totalsLimit = totalsLimit;
       const server = await sim(state);
-      const result = await source(server, 'p', SIM_TOKENS.admin, { concurrency: 16 }).collect(signal());
-      expect(result.runners?.map((r) => r.id)).toEqual(Array.from({ length: 210 }, (_, i) => i + 1));
+      const result = await source(server, 'p', SIM_TOKENS.admin, { concurrency: 16 }).collect(
+        signal(),
+      );
+      expect(result.runners?.map((r) => r.id)).toEqual(
+        Array.from({ length: 210 }, (_, i) => i + 1),
+      );
       expect(server.count(/^GET \/api\/v4\/runners\/all$/)).toBe(3);
       const firstPage = server.requests.find((r) => r.path === '/api/v4/runners/all');
       expect(firstPage?.query.get('per_page')).toBe('100');
@@ -123,7 +170,7 @@ describe('GitLab source against the simulator', () => {
     expect((retried?.at ?? 0) - (refused?.at ?? 0)).toBeGreaterThanOrEqual(1000);
   });
 
-  it('fails with rate_limited and the server\'s wait when Retry-After is long, and the engine waits that long', async () => {
+  it("fails with rate_limited and the server's wait when Retry-After is long, and the engine waits that long", async () => {
     const server = await sim(fixtureInstance({ now }));
     server.state.faults.tooMany = { remaining: 1, retryAfterSec: 120 };
     const gitlab = source(server, 'r', SIM_TOKENS.admin);
@@ -160,9 +207,13 @@ describe('GitLab source against the simulator', () => {
   it('stops before exhausting the budget mid-cycle and says how long to wait', async () => {
     const server = await sim(fixtureInstance({ now }));
     server.state.rateLimit = { limit: 30, windowSec: 60 };
-    const error: unknown = await source(server, 'r', SIM_TOKENS.admin).collect(signal()).catch((e: unknown) => e);
+    const error: unknown = await source(server, 'r', SIM_TOKENS.admin)
+      .collect(signal())
+      .catch((e: unknown) => e);
     expect(isGitLabError(error) && error.code).toBe('rate_limited');
-    expect(isGitLabError(error) && error.message).toMatch(/rate-limit budget nearly spent \(3 of 30 left\)/);
+    expect(isGitLabError(error) && error.message).toMatch(
+      /rate-limit budget nearly spent \(3 of 30 left\)/,
+    );
     expect(isGitLabError(error) && error.retryAfterMs).toBeGreaterThan(50_000);
     expect(server.requests.every((r) => r.status !== 429)).toBe(true);
   });
@@ -173,7 +224,9 @@ describe('GitLab source against the simulator', () => {
     engines.push(engine);
     const snapshot = await engine.runOnce();
     expect(snapshot.sources[0]?.state).toBe('degraded');
-    expect(snapshot.sources[0]?.warnings).toEqual(['token lacks manage_runner: deleting and pausing runners is unavailable']);
+    expect(snapshot.sources[0]?.warnings).toEqual([
+      'token lacks manage_runner: deleting and pausing runners is unavailable',
+    ]);
     expect(snapshot.runners).toHaveLength(5);
   });
 
@@ -190,17 +243,19 @@ describe('GitLab source against the simulator', () => {
     expect(result.runners?.[0]).toMatchObject({ version: '17.5.0', tags: [] });
     expect(result.jobsByMachine?.size).toBe(4);
     // Refused at most once per request slot, then not asked again.
-    expect(server.requests.filter((r) => /^\/api\/v4\/runners\/\d+$/.test(r.path)).length).toBeLessThanOrEqual(4);
+    expect(
+      server.requests.filter((r) => /^\/api\/v4\/runners\/\d+$/.test(r.path)).length,
+    ).toBeLessThanOrEqual(4);
     server.resetCounts();
     await gitlab.collect(signal());
     expect(server.count(/^GET \/api\/v4\/runners\/\d+$/)).toBe(0);
   });
 
-  it('lists only the user\'s runners for a non-admin token, and says so', async () => {
+  it("lists only the user's runners for a non-admin token, and says so", async () => {
     const server = await sim(fixtureInstance({ now }));
     const result = await source(server, 'u', SIM_TOKENS.user).collect(signal());
     expect(result.warnings).toEqual([
-      'token\'s user is not an administrator: only the runners this user can see are listed (GET /runners/all needs an admin)',
+      "token's user is not an administrator: only the runners this user can see are listed (GET /runners/all needs an admin)",
     ]);
     expect(result.runners?.map((r) => r.id)).toEqual([2, 4]);
     expect(server.count(/runners\/all/)).toBe(0);
@@ -257,7 +312,14 @@ describe('GitLab source against the simulator', () => {
   });
 
   it('links a job once its trace appears, and does not cache "no trace yet"', async () => {
-    const state = fixtureInstance({ now, onlineRunners: 1, offlineRunners: 0, staleRunners: 0, runningJobsPerRunner: 1, finishedJobsPerRunner: 0 });
+    const state = fixtureInstance({
+      now,
+      onlineRunners: 1,
+      offlineRunners: 0,
+      staleRunners: 0,
+      runningJobsPerRunner: 1,
+      finishedJobsPerRunner: 0,
+    });
     const job = state.jobs[0];
     if (!job) throw new Error('fixture has no job');
     job.trace = null;
@@ -279,7 +341,14 @@ describe('GitLab source against the simulator', () => {
   });
 
   it('links shell-executor jobs to their host', async () => {
-    const state = fixtureInstance({ now, onlineRunners: 1, offlineRunners: 0, staleRunners: 0, runningJobsPerRunner: 1, finishedJobsPerRunner: 0 });
+    const state = fixtureInstance({
+      now,
+      onlineRunners: 1,
+      offlineRunners: 0,
+      staleRunners: 0,
+      runningJobsPerRunner: 1,
+      finishedJobsPerRunner: 0,
+    });
     const job = state.jobs[0];
     if (!job) throw new Error('fixture has no job');
     job.executor = 'shell';
@@ -296,7 +365,13 @@ describe('GitLab source against the simulator', () => {
     const gitlab = source(server, 'old', SIM_TOKENS.admin);
     const result = await gitlab.collect(signal());
     expect(result.warnings).toEqual([]);
-    expect(result.runners?.map((r) => r.status)).toEqual(['online', 'online', 'offline', 'offline', 'offline']);
+    expect(result.runners?.map((r) => r.status)).toEqual([
+      'online',
+      'online',
+      'offline',
+      'offline',
+      'offline',
+    ]);
     expect(result.runners?.every((r) => r.managers.length === 0)).toBe(true);
     // Stale by the configured days, though the old version does not call them stale yet.
     expect(result.runners?.[3]?.staleReason).toBe('no contact for 10 days (limit 7 days)');
@@ -307,7 +382,9 @@ describe('GitLab source against the simulator', () => {
   });
 
   it('does not re-fetch what has not changed in steady state', async () => {
-    const server = await sim(fixtureInstance({ now, onlineRunners: 3, offlineRunners: 2, staleRunners: 3 }));
+    const server = await sim(
+      fixtureInstance({ now, onlineRunners: 3, offlineRunners: 2, staleRunners: 3 }),
+    );
     const gitlab = source(server, 's', SIM_TOKENS.admin);
     await gitlab.collect(signal());
     server.resetCounts();
@@ -324,8 +401,22 @@ describe('GitLab source against the simulator', () => {
     // A new job costs its trace head, once.
     const runner = server.state.runners[0];
     server.state.jobs.push({
-      id: 99_999, runnerId: 1, systemId: runner?.managers[0]?.systemId ?? null, projectId: 77, projectPath: 'g/new', pipelineId: 1, name: 'new', stage: 'test',
-      ref: 'main', status: 'running', createdAt: now, startedAt: now, finishedAt: null, username: 'dev', machine: 'vm-new', executor: 'docker+machine',
+      id: 99_999,
+      runnerId: 1,
+      systemId: runner?.managers[0]?.systemId ?? null,
+      projectId: 77,
+      projectPath: 'g/new',
+      pipelineId: 1,
+      name: 'new',
+      stage: 'test',
+      ref: 'main',
+      status: 'running',
+      createdAt: now,
+      startedAt: now,
+      finishedAt: null,
+      username: 'dev',
+      machine: 'vm-new',
+      executor: 'docker+machine',
     });
     server.resetCounts();
     const result = await gitlab.collect(signal());
@@ -337,12 +428,19 @@ describe('GitLab source against the simulator', () => {
     const server = await sim(fixtureInstance({ now }));
     server.state.faults.slowMs = 3_000;
     const gitlab = new GitLabSource({
-      settings: GitLabSettings.parse({ id: 'slow', url: server.url, token: { env: 'UNUSED' }, timeoutSec: 1 }),
+      settings: GitLabSettings.parse({
+        id: 'slow',
+        url: server.url,
+        token: { env: 'UNUSED' },
+        timeoutSec: 1,
+      }),
       token: async () => SIM_TOKENS.admin,
     });
     const error: unknown = await gitlab.collect(signal()).catch((e: unknown) => e);
     expect(isGitLabError(error) && error.code).toBe('timeout');
-    expect(isGitLabError(error) && error.message).toBe(`${new URL(server.url).host}: GET /personal_access_tokens/self got no answer within 1000 ms`);
+    expect(isGitLabError(error) && error.message).toBe(
+      `${new URL(server.url).host}: GET /personal_access_tokens/self got no answer within 1000 ms`,
+    );
   });
 
   it('stops at once when the cycle is aborted', async () => {
@@ -355,7 +453,14 @@ describe('GitLab source against the simulator', () => {
   });
 
   it('keeps recent jobs for the timeline, linked to machines, newest first, within the window', async () => {
-    const state = fixtureInstance({ now, onlineRunners: 1, offlineRunners: 0, staleRunners: 0, runningJobsPerRunner: 1, finishedJobsPerRunner: 4 });
+    const state = fixtureInstance({
+      now,
+      onlineRunners: 1,
+      offlineRunners: 0,
+      staleRunners: 0,
+      runningJobsPerRunner: 1,
+      finishedJobsPerRunner: 4,
+    });
     const old = state.jobs[0];
     if (!old) throw new Error('fixture has no job');
     old.createdAt = now - 8 * 3_600_000; // before the 6 h window
@@ -380,7 +485,12 @@ describe('GitLab source against the simulator', () => {
     running.finishedAt = now;
     server.resetCounts();
     await gitlab.collect(signal());
-    expect(gitlab.timeline()[0]).toMatchObject({ jobId: 10_004, status: 'success', finishedAt: now, key: 'tl/10004' });
+    expect(gitlab.timeline()[0]).toMatchObject({
+      jobId: 10_004,
+      status: 'success',
+      finishedAt: now,
+      key: 'tl/10004',
+    });
     expect(server.count(/trace$/)).toBe(0); // its machine was known already
   });
 
@@ -389,7 +499,9 @@ describe('GitLab source against the simulator', () => {
     server.state.faults.errors = { status: 502, remaining: 2, pathIncludes: '/runners/all' };
     const result = await source(server, 'x', SIM_TOKENS.admin).collect(signal());
     expect(result.runners).toHaveLength(5);
-    expect(server.requests.slice(0, 5).map((r) => [r.path.replace('/api/v4', ''), r.status])).toEqual([
+    expect(
+      server.requests.slice(0, 5).map((r) => [r.path.replace('/api/v4', ''), r.status]),
+    ).toEqual([
       ['/personal_access_tokens/self', 200],
       ['/user', 200],
       ['/runners/all', 502],

@@ -7,7 +7,13 @@ import { GitLabSource } from '../../../electron/core/sources/gitlab/gitlab-sourc
 import { parseTraceHead } from '../../../electron/core/sources/gitlab/trace';
 import { ManualClock } from '../../sim/clock';
 import { FleetWorld } from '../../sim/scenario';
-import { followWorld, gitlabStateFromWorld, startWorldGitLab, WORLD_GITLAB_TOKEN, WORLD_GITLAB_TOKEN_ENV } from '../../sim/gitlab/from-world';
+import {
+  followWorld,
+  gitlabStateFromWorld,
+  startWorldGitLab,
+  WORLD_GITLAB_TOKEN,
+  WORLD_GITLAB_TOKEN_ENV,
+} from '../../sim/gitlab/from-world';
 import { startGitLabSim } from '../../sim/gitlab/server';
 import { renderTrace } from '../../sim/gitlab/trace';
 
@@ -39,13 +45,24 @@ describe('GitLab simulator fed by the scenario world', () => {
       const result = await source.collect(new AbortController().signal);
       const running = world.jobList().filter((j) => j.status === 'running');
       const expected = new Map<string, number[]>();
-      for (const job of running) expected.set(job.machine ?? '', [...(expected.get(job.machine ?? '') ?? []), job.id]);
-      const linked = new Map([...(result.jobsByMachine ?? new Map<string, { jobId: number }[]>())].map(([machine, jobs]) => [machine, jobs.map((j) => j.jobId).sort()]));
+      for (const job of running)
+        expected.set(job.machine ?? '', [...(expected.get(job.machine ?? '') ?? []), job.id]);
+      const linked = new Map(
+        [...(result.jobsByMachine ?? new Map<string, { jobId: number }[]>())].map(
+          ([machine, jobs]) => [machine, jobs.map((j) => j.jobId).sort()],
+        ),
+      );
       expect(linked).toEqual(new Map([...expected].map(([m, ids]) => [m, ids.sort()])));
       linkedSeen += running.length;
       const runner = result.runners?.find((r) => r.id === world.runner.id);
-      expect(runner).toMatchObject({ status: 'online', runningJobs: running.length, staleReason: null });
-      expect(result.runners?.find((r) => r.id === 900)?.staleReason).toMatch(/^GitLab reports it stale/);
+      expect(runner).toMatchObject({
+        status: 'online',
+        runningJobs: running.length,
+        staleReason: null,
+      });
+      expect(result.runners?.find((r) => r.id === 900)?.staleReason).toMatch(
+        /^GitLab reports it stale/,
+      );
       clock.tick(30_000);
     }
     expect(linkedSeen).toBeGreaterThan(0);
@@ -74,7 +91,7 @@ describe('GitLab simulator fed by the scenario world', () => {
     ]);
   });
 
-  it('prints the world\'s own container and machine in the trace head', () => {
+  it("prints the world's own container and machine in the trace head", () => {
     const root = mkdtempSync(join(tmpdir(), 'rw-gl-world-'));
     cleanups.push(() => rmSync(root, { recursive: true, force: true }));
     const clock = new ManualClock();
@@ -83,7 +100,12 @@ describe('GitLab simulator fed by the scenario world', () => {
     const job = state.jobs.find((j) => j.status === 'running' || j.status === 'success');
     if (!job) throw new Error('the world has no started job');
     const fromWorld = world.traceHead(job.id);
-    const link = parseTraceHead(renderTrace(job, state.runners.find((r) => r.id === job.runnerId)));
+    const link = parseTraceHead(
+      renderTrace(
+        job,
+        state.runners.find((r) => r.id === job.runnerId),
+      ),
+    );
     expect(fromWorld).toBe(`Running on ${link?.container} via ${link?.machine}...`);
   });
 });

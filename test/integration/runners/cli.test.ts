@@ -13,7 +13,14 @@ let sim: GitLabSim;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rw-cli-runners-'));
-  sim = await startGitLabSim({ state: fixtureInstance({ now: Date.now(), onlineRunners: 1, offlineRunners: 1, staleRunners: 3 }) });
+  sim = await startGitLabSim({
+    state: fixtureInstance({
+      now: Date.now(),
+      onlineRunners: 1,
+      offlineRunners: 1,
+      staleRunners: 3,
+    }),
+  });
 });
 afterEach(async () => {
   await sim.close();
@@ -24,7 +31,12 @@ async function run(args: string[], token: string = SIM_TOKENS.admin, settings?: 
   const config = join(dir, 'config.json');
   await writeFile(
     config,
-    JSON.stringify(settings ?? { gitlab: [{ id: 'gl', url: sim.url, token: { env: 'GL_TOKEN' } }], stateDir: join(dir, 'state') }),
+    JSON.stringify(
+      settings ?? {
+        gitlab: [{ id: 'gl', url: sim.url, token: { env: 'GL_TOKEN' } }],
+        stateDir: join(dir, 'state'),
+      },
+    ),
   );
   const out: string[] = [];
   const err: string[] = [];
@@ -43,10 +55,16 @@ describe('runner-watch runners', () => {
     const result = await run(['runners', 'list']);
     expect(result.code).toBe(0);
     const lines = result.out.split('\n');
-    expect(lines[0]).toMatch(/^RUNNER\s+STATUS\s+VERSION\s+CONTACT\s+JOBS\s+MANAGERS\s+DESCRIPTION\s+STALE$/);
+    expect(lines[0]).toMatch(
+      /^RUNNER\s+STATUS\s+VERSION\s+CONTACT\s+JOBS\s+MANAGERS\s+DESCRIPTION\s+STALE$/,
+    );
     expect(lines).toHaveLength(6);
-    expect(lines.find((l) => l.startsWith('gl/3 '))).toMatch(/stale .*GitLab reports it stale \(last contact 10 days ago\)$/);
-    expect(lines.find((l) => l.startsWith('gl/1 '))).toMatch(/^gl\/1\s+online\s+17\.5\.0\s+\d+ min ago\s+2\s+1\s+autoscale-1$/);
+    expect(lines.find((l) => l.startsWith('gl/3 '))).toMatch(
+      /stale .*GitLab reports it stale \(last contact 10 days ago\)$/,
+    );
+    expect(lines.find((l) => l.startsWith('gl/1 '))).toMatch(
+      /^gl\/1\s+online\s+17\.5\.0\s+\d+ min ago\s+2\s+1\s+autoscale-1$/,
+    );
     expect(result.err).toBe('');
   });
 
@@ -96,24 +114,43 @@ describe('runner-watch runners', () => {
     expect(sim.count(/^DELETE/)).toBe(0);
   });
 
-  it('scan --json carries the runners and the GitLab source\'s warnings', async () => {
+  it("scan --json carries the runners and the GitLab source's warnings", async () => {
     const result = await run(['scan', '--json'], SIM_TOKENS.adminRead);
     expect(result.code).toBe(0);
-    const snapshot = z.object({ runners: z.array(Runner), sources: z.array(z.object({ id: z.string(), state: z.string(), warnings: z.array(z.string()) })) }).parse(JSON.parse(result.out));
+    const snapshot = z
+      .object({
+        runners: z.array(Runner),
+        sources: z.array(
+          z.object({ id: z.string(), state: z.string(), warnings: z.array(z.string()) }),
+        ),
+      })
+      .parse(JSON.parse(result.out));
     expect(snapshot.runners.map((r) => r.key)).toEqual(['gl/1', 'gl/2', 'gl/3', 'gl/4', 'gl/5']);
-    expect(snapshot.sources).toEqual([
-      { id: 'gitlab:gl', state: 'degraded', warnings: ['token lacks manage_runner: deleting and pausing runners is unavailable'] },
-    ].map((s) => expect.objectContaining(s)));
+    expect(snapshot.sources).toEqual(
+      [
+        {
+          id: 'gitlab:gl',
+          state: 'degraded',
+          warnings: ['token lacks manage_runner: deleting and pausing runners is unavailable'],
+        },
+      ].map((s) => expect.objectContaining(s)),
+    );
   });
 
   it('rejects bad options and configs in one line with exit 2', async () => {
     const badBatch = await run(['runners', 'prune', '--batch', '0']);
     expect(badBatch).toMatchObject({ code: 2, out: '' });
-    expect(badBatch.err).toBe('runner-watch runners prune: --batch must be between 1 and 100, got 0 (see runner-watch runners prune --help)');
+    expect(badBatch.err).toBe(
+      'runner-watch runners prune: --batch must be between 1 and 100, got 0 (see runner-watch runners prune --help)',
+    );
 
-    const noGitlab = await run(['runners', 'list'], SIM_TOKENS.admin, { stateDir: join(dir, 'state') });
+    const noGitlab = await run(['runners', 'list'], SIM_TOKENS.admin, {
+      stateDir: join(dir, 'state'),
+    });
     expect(noGitlab.code).toBe(2);
-    expect(noGitlab.err).toMatch(/^runner-watch runners list: config .*config\.json has no "gitlab" instances \(see runner-watch runners list --help\)$/);
+    expect(noGitlab.err).toMatch(
+      /^runner-watch runners list: config .*config\.json has no "gitlab" instances \(see runner-watch runners list --help\)$/,
+    );
 
     const badToken = await run(['runners', 'list'], 'glpat-not-a-real-token-42');
     expect(badToken.code).toBe(2);

@@ -32,10 +32,17 @@ interface Setup {
 }
 
 async function setup(token: string = SIM_TOKENS.admin, staleRunners = 5): Promise<Setup> {
-  const sim = await startGitLabSim({ state: fixtureInstance({ now, onlineRunners: 1, offlineRunners: 1, staleRunners }) });
+  const sim = await startGitLabSim({
+    state: fixtureInstance({ now, onlineRunners: 1, offlineRunners: 1, staleRunners }),
+  });
   cleanups.push(() => sim.close());
   const source = new GitLabSource({
-    settings: GitLabSettings.parse({ id: 'gl', url: sim.url, token: { env: 'UNUSED' }, staleAfterDays: 7 }),
+    settings: GitLabSettings.parse({
+      id: 'gl',
+      url: sim.url,
+      token: { env: 'UNUSED' },
+      staleAfterDays: 7,
+    }),
     token: async () => token,
     retryBaseMs: 5,
   });
@@ -83,13 +90,21 @@ describe('stale-runner pruning against the simulator', () => {
     const { sim, source, runners, audit, auditRecords } = await setup();
     const keys = previewPrune(runners, [source]).candidates.map((c) => c.key);
     const report = await pruneRunners(request({ keys, dryRun: true }), {
-      admins: [source], audit, who: 'tester@host', signal: new AbortController().signal, sleep: noSleep,
+      admins: [source],
+      audit,
+      who: 'tester@host',
+      signal: new AbortController().signal,
+      sleep: noSleep,
     });
     expect(report.results.map((r) => r.result)).toEqual(Array(5).fill('would-delete'));
     expect(sim.count(/^DELETE|^PUT/)).toBe(0);
     expect(sim.state.runners).toHaveLength(7);
     const records = await auditRecords();
-    expect(records.map((r) => [r.type, r.outcome, r.machineKey])).toContainEqual(['dry-run', 'dry-run', 'gitlab-runner:gl/3']);
+    expect(records.map((r) => [r.type, r.outcome, r.machineKey])).toContainEqual([
+      'dry-run',
+      'dry-run',
+      'gitlab-runner:gl/3',
+    ]);
     expect(records).toHaveLength(5);
   });
 
@@ -128,23 +143,41 @@ describe('stale-runner pruning against the simulator', () => {
     if (!revived) throw new Error('fixture lacks runner 4');
     revived.contactedAt = now - 60_000;
     const report = await pruneRunners(request({ keys }), {
-      admins: [source], audit, who: 'tester@host', signal: new AbortController().signal, sleep: noSleep,
+      admins: [source],
+      audit,
+      who: 'tester@host',
+      signal: new AbortController().signal,
+      sleep: noSleep,
     });
-    expect(report.results.find((r) => r.key === 'gl/4')).toMatchObject({ result: 'skipped', reason: 'came back online' });
+    expect(report.results.find((r) => r.key === 'gl/4')).toMatchObject({
+      result: 'skipped',
+      reason: 'came back online',
+    });
     expect(report.results.filter((r) => r.result === 'deleted')).toHaveLength(4);
     expect(sim.state.runners.map((r) => r.id)).toEqual([1, 2, 4]);
     expect(sim.count(/^DELETE \/api\/v4\/runners\/4$/)).toBe(0);
-    expect((await auditRecords()).find((r) => r.machineKey === 'gitlab-runner:gl/4')).toMatchObject({ type: 'refusal', outcome: 'refused' });
+    expect((await auditRecords()).find((r) => r.machineKey === 'gitlab-runner:gl/4')).toMatchObject(
+      { type: 'refusal', outcome: 'refused' },
+    );
   });
 
   it('reports a partial failure per runner and carries on with the rest', async () => {
     const { sim, source, runners, audit, auditRecords } = await setup();
     const keys = previewPrune(runners, [source]).candidates.map((c) => c.key);
-    sim.state.faults.errors = { status: 502, remaining: 1, pathIncludes: '/runners/5', method: 'DELETE' };
+    sim.state.faults.errors = {
+      status: 502,
+      remaining: 1,
+      pathIncludes: '/runners/5',
+      method: 'DELETE',
+    };
     const gone = sim.state.runners.find((r) => r.id === 6);
     sim.state.runners = sim.state.runners.filter((r) => r !== gone); // deleted by someone else meanwhile
     const report = await pruneRunners(request({ keys, batchSize: 2 }), {
-      admins: [source], audit, who: 'tester@host', signal: new AbortController().signal, sleep: noSleep,
+      admins: [source],
+      audit,
+      who: 'tester@host',
+      signal: new AbortController().signal,
+      sleep: noSleep,
     });
     expect(report.results.map((r) => [r.key, r.result])).toEqual([
       ['gl/3', 'deleted'],
@@ -154,18 +187,28 @@ describe('stale-runner pruning against the simulator', () => {
       ['gl/7', 'deleted'],
     ]);
     const failed = report.results.find((r) => r.key === 'gl/5');
-    expect(failed?.reason).toBe(`${new URL(sim.url).host}: GitLab failed on DELETE /runners/:id (HTTP 502)`);
+    expect(failed?.reason).toBe(
+      `${new URL(sim.url).host}: GitLab failed on DELETE /runners/:id (HTTP 502)`,
+    );
     expect(sim.count(/^DELETE \/api\/v4\/runners\/5$/)).toBe(1); // a DELETE is not repeated blindly
     expect(report.results.find((r) => r.key === 'gl/6')?.reason).toBe('already gone from GitLab');
     expect(sim.state.runners.map((r) => r.id)).toEqual([1, 2, 5]);
-    expect((await auditRecords()).find((r) => r.type === 'result' && r.outcome === 'failed')?.machineKey).toBe('gitlab-runner:gl/5');
+    expect(
+      (await auditRecords()).find((r) => r.type === 'result' && r.outcome === 'failed')?.machineKey,
+    ).toBe('gitlab-runner:gl/5');
   });
 
   it('pauses instead of deleting when asked', async () => {
     const { sim, source, runners, audit } = await setup();
-    const keys = previewPrune(runners, [source]).candidates.map((c) => c.key).slice(0, 2);
+    const keys = previewPrune(runners, [source])
+      .candidates.map((c) => c.key)
+      .slice(0, 2);
     const report = await pruneRunners(request({ keys, action: 'pause' }), {
-      admins: [source], audit, who: 'tester@host', signal: new AbortController().signal, sleep: noSleep,
+      admins: [source],
+      audit,
+      who: 'tester@host',
+      signal: new AbortController().signal,
+      sleep: noSleep,
     });
     expect(report.results.map((r) => r.result)).toEqual(['paused', 'paused']);
     expect(sim.state.runners.filter((r) => r.paused).map((r) => r.id)).toEqual([3, 4]);
@@ -175,12 +218,25 @@ describe('stale-runner pruning against the simulator', () => {
   it('refuses every runner of an instance whose token lacks manage_runner, without calling GitLab', async () => {
     const { sim, source, runners, audit } = await setup(SIM_TOKENS.adminRead);
     const preview = previewPrune(runners, [source]);
-    expect(preview.blocked).toEqual([{ instance: 'gl', reason: 'token lacks manage_runner: deleting and pausing runners is unavailable' }]);
+    expect(preview.blocked).toEqual([
+      {
+        instance: 'gl',
+        reason: 'token lacks manage_runner: deleting and pausing runners is unavailable',
+      },
+    ]);
     sim.resetCounts();
     const report = await pruneRunners(request({ keys: preview.candidates.map((c) => c.key) }), {
-      admins: [source], audit, who: 'tester@host', signal: new AbortController().signal, sleep: noSleep,
+      admins: [source],
+      audit,
+      who: 'tester@host',
+      signal: new AbortController().signal,
+      sleep: noSleep,
     });
-    expect(report.results.every((r) => r.result === 'failed' && r.reason.includes('token lacks manage_runner'))).toBe(true);
+    expect(
+      report.results.every(
+        (r) => r.result === 'failed' && r.reason.includes('token lacks manage_runner'),
+      ),
+    ).toBe(true);
     expect(sim.count()).toBe(0);
   });
 
@@ -191,8 +247,19 @@ describe('stale-runner pruning against the simulator', () => {
       label: 'stub',
       canManage: () => true,
       check: async (id) => ({
-        key: `gl/${id}`, instance: 'gl', id, description: null, status: 'stale', paused: false, runnerType: null, version: null,
-        tags: [], contactedAt: now - 30 * DAY, managers: [], staleReason: 'stale', runningJobs: null,
+        key: `gl/${id}`,
+        instance: 'gl',
+        id,
+        description: null,
+        status: 'stale',
+        paused: false,
+        runnerType: null,
+        version: null,
+        tags: [],
+        contactedAt: now - 30 * DAY,
+        managers: [],
+        staleReason: 'stale',
+        runningJobs: null,
       }),
       remove: async (id) => {
         deleted.push(id);
@@ -202,7 +269,10 @@ describe('stale-runner pruning against the simulator', () => {
     };
     const sleeps: number[] = [];
     await pruneRunners(request({ keys: ['gl/1', 'gl/2', 'gl/3'], batchSize: 2, pauseMs: 1000 }), {
-      admins: [admin], audit: null, who: 't', signal: new AbortController().signal,
+      admins: [admin],
+      audit: null,
+      who: 't',
+      signal: new AbortController().signal,
       sleep: async (ms) => {
         sleeps.push(ms);
       },
@@ -216,8 +286,25 @@ describe('stale-runner pruning against the simulator', () => {
     const engine = new Engine({ sources: [source] });
     cleanups.push(() => engine.dispose());
     await engine.runOnce();
-    const runners = new RunnerService({ runners: () => engine.snapshot().runners, admins: [source], audit, who: 'api@host', sleep: noSleep });
-    const api = createApiHandlers({ engine, info: { name: 'Runner Watch', version: 't', host: 'serve', demo: false, startedAt: now, warnings: [] }, runners });
+    const runners = new RunnerService({
+      runners: () => engine.snapshot().runners,
+      admins: [source],
+      audit,
+      who: 'api@host',
+      sleep: noSleep,
+    });
+    const api = createApiHandlers({
+      engine,
+      info: {
+        name: 'Runner Watch',
+        version: 't',
+        host: 'serve',
+        demo: false,
+        startedAt: now,
+        warnings: [],
+      },
+      runners,
+    });
 
     const list = await dispatch(api, 'rw:runners:list', {});
     expect(list.ok && Array.isArray(list.value) && list.value.length).toBe(7);
@@ -226,18 +313,39 @@ describe('stale-runner pruning against the simulator', () => {
 
     expect(await dispatch(api, 'rw:runners:prune', { keys: [] })).toEqual({
       ok: false,
-      error: { code: 'bad_input', message: 'rw:runners:prune: Too small: expected array to have >=1 items at keys' },
+      error: {
+        code: 'bad_input',
+        message: 'rw:runners:prune: Too small: expected array to have >=1 items at keys',
+      },
     });
     const badKey = await dispatch(api, 'rw:runners:prune', { keys: ['runner-3'] });
-    expect(!badKey.ok && badKey.error).toEqual({ code: 'bad_input', message: 'rw:runners:prune: runner keys look like <instance>/<id> at keys.0' });
-    const badAction = await dispatch(api, 'rw:runners:prune', { keys: ['gl/3'], action: 'explode' });
+    expect(!badKey.ok && badKey.error).toEqual({
+      code: 'bad_input',
+      message: 'rw:runners:prune: runner keys look like <instance>/<id> at keys.0',
+    });
+    const badAction = await dispatch(api, 'rw:runners:prune', {
+      keys: ['gl/3'],
+      action: 'explode',
+    });
     expect(!badAction.ok && badAction.error.code).toBe('bad_input');
     expect(sim.count(/^DELETE/)).toBe(0);
 
     const done = await dispatch(api, 'rw:runners:prune', { keys: ['gl/3'] });
-    expect(done.ok && (done.value as { results: { result: string }[] }).results[0]?.result).toBe('deleted');
+    expect(done.ok && (done.value as { results: { result: string }[] }).results[0]?.result).toBe(
+      'deleted',
+    );
 
-    const readOnly = createApiHandlers({ engine, info: { name: 'Runner Watch', version: 't', host: 'serve', demo: false, startedAt: now, warnings: [] } });
+    const readOnly = createApiHandlers({
+      engine,
+      info: {
+        name: 'Runner Watch',
+        version: 't',
+        host: 'serve',
+        demo: false,
+        startedAt: now,
+        warnings: [],
+      },
+    });
     const refused = await dispatch(readOnly, 'rw:runners:prune', { keys: ['gl/4'] });
     expect(!refused.ok && refused.error.code).toBe('refused');
   });

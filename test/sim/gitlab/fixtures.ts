@@ -134,8 +134,10 @@ export function fixtureInstance(options: FixtureOptions): SimInstanceState {
       });
     }
   }
-  for (let i = 0; i < (options.offlineRunners ?? 1); i += 1) addRunner(now - 5 * HOUR, now - 60 * DAY);
-  for (let i = 0; i < (options.staleRunners ?? 2); i += 1) addRunner(now - (10 + i) * DAY, now - 90 * DAY);
+  for (let i = 0; i < (options.offlineRunners ?? 1); i += 1)
+    addRunner(now - 5 * HOUR, now - 60 * DAY);
+  for (let i = 0; i < (options.staleRunners ?? 2); i += 1)
+    addRunner(now - (10 + i) * DAY, now - 90 * DAY);
   for (let i = 0; i < (options.neverContactedRunners ?? 0); i += 1) addRunner(null, now - HOUR);
 
   return simInstance({
@@ -145,8 +147,20 @@ export function fixtureInstance(options: FixtureOptions): SimInstanceState {
     ],
     tokens: [
       { token: SIM_TOKENS.admin, id: 11, name: 'runner-watch', userId: 1, scopes: ['api'] },
-      { token: SIM_TOKENS.adminRead, id: 12, name: 'runner-watch-read', userId: 1, scopes: ['read_api'] },
-      { token: SIM_TOKENS.user, id: 13, name: 'runner-watch-user', userId: 2, scopes: ['read_api', 'manage_runner'] },
+      {
+        token: SIM_TOKENS.adminRead,
+        id: 12,
+        name: 'runner-watch-read',
+        userId: 1,
+        scopes: ['read_api'],
+      },
+      {
+        token: SIM_TOKENS.user,
+        id: 13,
+        name: 'runner-watch-user',
+        userId: 2,
+        scopes: ['read_api', 'manage_runner'],
+      },
     ],
     runners,
     jobs,

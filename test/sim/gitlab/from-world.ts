@@ -16,11 +16,16 @@ export interface WorldGitLabOptions {
  * A GitLab instance state for the scenario world: an admin with `WORLD_GITLAB_TOKEN`, the
  * world's runner with its manager, and its jobs (each trace says `via <the job's VM>`).
  */
-export function gitlabStateFromWorld(world: FleetWorld, options: WorldGitLabOptions = {}): SimInstanceState {
+export function gitlabStateFromWorld(
+  world: FleetWorld,
+  options: WorldGitLabOptions = {},
+): SimInstanceState {
   const snapshot = world.snapshot();
   const state = simInstance({
     users: [{ id: 1, username: 'root', isAdmin: true }],
-    tokens: [{ token: WORLD_GITLAB_TOKEN, id: 1, name: 'runner-watch', userId: 1, scopes: ['api'] }],
+    tokens: [
+      { token: WORLD_GITLAB_TOKEN, id: 1, name: 'runner-watch', userId: 1, scopes: ['api'] },
+    ],
   });
   (options.staleRunnerDays ?? []).forEach((days, i) => {
     const contactedAt = snapshot.now - days * 86_400_000;
@@ -111,7 +116,11 @@ export function syncFromWorld(state: SimInstanceState, snapshot: WorldSnapshot):
  * Keeps the GitLab state in sync with the world on every clock tick. Attach after
  * `world.start()` so the world has stepped before the copy. Returns the detach function.
  */
-export function followWorld(world: FleetWorld, clock: SimClock, state: () => SimInstanceState): () => void {
+export function followWorld(
+  world: FleetWorld,
+  clock: SimClock,
+  state: () => SimInstanceState,
+): () => void {
   syncFromWorld(state(), world.snapshot());
   return clock.onTick(() => syncFromWorld(state(), world.snapshot()));
 }
@@ -120,7 +129,13 @@ export function followWorld(world: FleetWorld, clock: SimClock, state: () => Sim
 export interface WorldGitLab {
   sim: GitLabSim;
   /** A `gitlab` entry for the settings (before defaults). */
-  settings: { id: string; url: string; token: { env: string }; intervalSec: number; staleAfterDays: number };
+  settings: {
+    id: string;
+    url: string;
+    token: { env: string };
+    intervalSec: number;
+    staleAfterDays: number;
+  };
   /** Value of the settings' token reference. */
   env: Record<string, string>;
   dispose(): Promise<void>;

@@ -95,14 +95,21 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
       }
       const key = `${req.method ?? 'GET'} ${url.pathname}`;
       counts.set(key, (counts.get(key) ?? 0) + 1);
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, at: now(), status: answer.status });
+      requests.push({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        at: now(),
+        status: answer.status,
+      });
       send(res, answer, extraHeaders);
     };
     // The body of PUT requests is form or JSON; read it fully before answering.
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      (req as IncomingMessage & { bodyText?: string }).bodyText = Buffer.concat(chunks).toString('utf8');
+      (req as IncomingMessage & { bodyText?: string }).bodyText =
+        Buffer.concat(chunks).toString('utf8');
       if (sim.faults.slowMs > 0) {
         const timer = setTimeout(() => {
           timers.delete(timer);
@@ -121,9 +128,13 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     if (answer.body === null) {
       res.writeHead(answer.status, headers).end();
     } else if (typeof answer.body === 'string') {
-      res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(answer.body);
+      res
+        .writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', ...headers })
+        .end(answer.body);
     } else {
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(answer.body));
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json', ...headers })
+        .end(JSON.stringify(answer.body));
     }
   }
 
@@ -141,7 +152,10 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     return token;
   }
 
-  function rateLimit(key: string, sim: SimInstanceState): { headers: Record<string, string>; over: boolean; retryAfter: number } {
+  function rateLimit(
+    key: string,
+    sim: SimInstanceState,
+  ): { headers: Record<string, string>; over: boolean; retryAfter: number } {
     const limit = sim.rateLimit ?? { limit: 2_000, windowSec: 60 };
     const t = now();
     let window = windows.get(key);
@@ -163,15 +177,25 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     return { headers, over, retryAfter: Math.max(1, Math.ceil((resetMs - t) / 1000)) };
   }
 
-  function route(req: IncomingMessage, url: URL, sim: SimInstanceState): { answer: HttpAnswer; rateHeaders: Record<string, string> } {
+  function route(
+    req: IncomingMessage,
+    url: URL,
+    sim: SimInstanceState,
+  ): { answer: HttpAnswer; rateHeaders: Record<string, string> } {
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '');
     if (sim.faults.errors && sim.faults.errors.remaining > 0) {
       const { pathIncludes, method: onlyMethod } = sim.faults.errors;
-      if ((!pathIncludes || path.endsWith(pathIncludes) || path.includes(`${pathIncludes}/`)) && (!onlyMethod || onlyMethod === method)) {
+      if (
+        (!pathIncludes || path.endsWith(pathIncludes) || path.includes(`${pathIncludes}/`)) &&
+        (!onlyMethod || onlyMethod === method)
+      ) {
         sim.faults.errors.remaining -= 1;
         const status = sim.faults.errors.status;
-        return { answer: new HttpAnswer(status, { message: `${status} Internal Server Error` }), rateHeaders: {} };
+        return {
+          answer: new HttpAnswer(status, { message: `${status} Internal Server Error` }),
+          rateHeaders: {},
+        };
       }
     }
     const token = authenticate(req, sim);
@@ -179,7 +203,9 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     if (sim.faults.tooMany && sim.faults.tooMany.remaining > 0) {
       sim.faults.tooMany.remaining -= 1;
       return {
-        answer: new HttpAnswer(429, 'Retry later', { 'Retry-After': String(sim.faults.tooMany.retryAfterSec) }),
+        answer: new HttpAnswer(429, 'Retry later', {
+          'Retry-After': String(sim.faults.tooMany.retryAfterSec),
+        }),
         rateHeaders: limited.headers,
       };
     }
@@ -190,13 +216,23 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
       };
     }
     if (!path.startsWith('/api/v4/')) {
-      return { answer: new HttpAnswer(404, { error: '404 Not Found' }), rateHeaders: limited.headers };
+      return {
+        answer: new HttpAnswer(404, { error: '404 Not Found' }),
+        rateHeaders: limited.headers,
+      };
     }
     if (!token) {
-      return { answer: new HttpAnswer(401, { message: '401 Unauthorized' }), rateHeaders: limited.headers };
+      return {
+        answer: new HttpAnswer(401, { message: '401 Unauthorized' }),
+        rateHeaders: limited.headers,
+      };
     }
     const user = sim.users.find((u) => u.id === token.userId);
-    if (!user) return { answer: new HttpAnswer(401, { message: '401 Unauthorized' }), rateHeaders: limited.headers };
+    if (!user)
+      return {
+        answer: new HttpAnswer(401, { message: '401 Unauthorized' }),
+        rateHeaders: limited.headers,
+      };
     const answer = api(method, path.slice('/api/v4'.length), url, req, sim, token, user);
     return { answer, rateHeaders: limited.headers };
   }
@@ -214,7 +250,8 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     const insufficient = (...needed: string[]) =>
       new HttpAnswer(403, {
         error: 'insufficient_scope',
-        error_description: 'The request requires higher privileges than provided by the access token.',
+        error_description:
+          'The request requires higher privileges than provided by the access token.',
         scope: needed.join(' '),
       });
     const forbidden = new HttpAnswer(403, { message: '403 Forbidden' });
@@ -234,7 +271,8 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
         expires_at: token.expiresAt ?? null,
       });
     }
-    if (method === 'GET' && !has('api', 'read_api', 'read_user') && path === '/user') return insufficient('api', 'read_api', 'read_user');
+    if (method === 'GET' && !has('api', 'read_api', 'read_user') && path === '/user')
+      return insufficient('api', 'read_api', 'read_user');
     if (method === 'GET' && path === '/user') {
       const body: Record<string, unknown> = {
         id: user.id,
@@ -262,11 +300,18 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
       if (paused !== null) list = list.filter((r) => String(r.paused) === paused);
       const tags = q.get('tag_list') ?? q.get('tag_list[]');
       if (tags) {
-        const wanted = tags.split(',').map((s) => s.trim()).filter(Boolean);
+        const wanted = tags
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         list = list.filter((r) => wanted.every((tag) => r.tagList.includes(tag)));
       }
       list = [...list].sort((a, b) => a.id - b.id);
-      return paginate(list.map((r) => runnerSummary(r, sim, t)), url, sim);
+      return paginate(
+        list.map((r) => runnerSummary(r, sim, t)),
+        url,
+        sim,
+      );
     }
 
     const runnerMatch = /^\/runners\/(\d+)(\/managers|\/jobs)?$/.exec(path);
@@ -274,11 +319,13 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
       const id = Number(runnerMatch[1]);
       const sub = runnerMatch[2];
       const runner = sim.runners.find((r) => r.id === id);
-      if (sub === '/managers' && sim.version === 'old') return new HttpAnswer(404, { error: '404 Not Found' });
+      if (sub === '/managers' && sim.version === 'old')
+        return new HttpAnswer(404, { error: '404 Not Found' });
       if (!runner) return notFound('Runner');
       if (!visible(runner)) return forbidden;
       if (method === 'GET' && sub === undefined) {
-        if (sim.runnerGetNeedsManageRunner && !has('manage_runner', 'api')) return insufficient('manage_runner');
+        if (sim.runnerGetNeedsManageRunner && !has('manage_runner', 'api'))
+          return insufficient('manage_runner');
         return new HttpAnswer(200, runnerDetails(runner, sim, t));
       }
       if (method === 'GET' && sub === '/managers') {
@@ -309,7 +356,11 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
         // `sort` is honoured only with order_by=id; without it jobs come oldest first.
         const desc = q.get('order_by') === 'id' && q.get('sort') === 'desc';
         jobs = [...jobs].sort((a, b) => (desc ? b.id - a.id : a.id - b.id));
-        return paginate(jobs.map((j) => jobJson(j, t)), url, sim);
+        return paginate(
+          jobs.map((j) => jobJson(j, t)),
+          url,
+          sim,
+        );
       }
       if (method === 'DELETE' && sub === undefined) {
         if (!has('manage_runner', 'api')) return insufficient('manage_runner', 'api');
@@ -319,7 +370,13 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
       if (method === 'PUT' && sub === undefined) {
         if (!has('manage_runner', 'api')) return insufficient('manage_runner', 'api');
         const params = bodyParams(req);
-        const paused = params.paused ?? (params.active === undefined ? undefined : String(params.active) === 'false' ? 'true' : 'false');
+        const paused =
+          params.paused ??
+          (params.active === undefined
+            ? undefined
+            : String(params.active) === 'false'
+              ? 'true'
+              : 'false');
         if (paused !== undefined) runner.paused = String(paused) === 'true';
         if (typeof params.description === 'string') runner.description = params.description;
         return new HttpAnswer(200, runnerDetails(runner, sim, t));
@@ -329,7 +386,9 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
 
     const traceMatch = /^\/projects\/(\d+)\/jobs\/(\d+)\/trace$/.exec(path);
     if (method === 'GET' && traceMatch) {
-      const job = sim.jobs.find((j) => j.id === Number(traceMatch[2]) && j.projectId === Number(traceMatch[1]));
+      const job = sim.jobs.find(
+        (j) => j.id === Number(traceMatch[2]) && j.projectId === Number(traceMatch[1]),
+      );
       if (!job) return notFound('Job');
       if (job.trace === null || job.status === 'pending') return new HttpAnswer(200, '');
       const runner = sim.runners.find((r) => r.id === job.runnerId);
@@ -338,7 +397,11 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     return new HttpAnswer(404, { error: '404 Not Found' });
   }
 
-  function runnerSummary(runner: SimRunner, sim: SimInstanceState, t: number): Record<string, unknown> {
+  function runnerSummary(
+    runner: SimRunner,
+    sim: SimInstanceState,
+    t: number,
+  ): Record<string, unknown> {
     const status = runnerStatus(runner, t, sim.version);
     const body: Record<string, unknown> = {
       id: runner.id,
@@ -357,7 +420,11 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
     return body;
   }
 
-  function runnerDetails(runner: SimRunner, sim: SimInstanceState, t: number): Record<string, unknown> {
+  function runnerDetails(
+    runner: SimRunner,
+    sim: SimInstanceState,
+    t: number,
+  ): Record<string, unknown> {
     return {
       ...runnerSummary(runner, sim, t),
       contacted_at: iso(runner.contactedAt),
@@ -393,8 +460,18 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
       duration: job.startedAt === null ? null : (end - job.startedAt) / 1000,
       queued_duration: job.startedAt === null ? null : (job.startedAt - job.createdAt) / 1000,
       user: { id: 1, username: job.username, name: job.username },
-      commit: { id: `${job.pipelineId}`.padEnd(40, '0'), short_id: `${job.pipelineId}`.padEnd(8, '0'), title: `Change for ${job.name}` },
-      pipeline: { id: job.pipelineId, project_id: job.projectId, ref: job.ref, sha: ''.padEnd(40, 'a'), status: job.status },
+      commit: {
+        id: `${job.pipelineId}`.padEnd(40, '0'),
+        short_id: `${job.pipelineId}`.padEnd(8, '0'),
+        title: `Change for ${job.name}`,
+      },
+      pipeline: {
+        id: job.pipelineId,
+        project_id: job.projectId,
+        ref: job.ref,
+        sha: ''.padEnd(40, 'a'),
+        status: job.status,
+      },
       project: {
         id: job.projectId,
         name: job.projectPath.split('/').pop(),
@@ -420,7 +497,10 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
   let closed = false;
 
   function paginate(items: unknown[], url: URL, sim: SimInstanceState): HttpAnswer {
-    const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 20) || 20));
+    const perPage = Math.min(
+      100,
+      Math.max(1, Number(url.searchParams.get('per_page') ?? 20) || 20),
+    );
     const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
     const total = items.length;
     const totalPages = Math.max(1, Math.ceil(total / perPage));
@@ -493,7 +573,9 @@ function bodyParams(req: IncomingMessage): Record<string, unknown> {
   if (type.includes('application/json')) {
     try {
       const parsed: unknown = JSON.parse(text);
-      return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+      return typeof parsed === 'object' && parsed !== null
+        ? (parsed as Record<string, unknown>)
+        : {};
     } catch {
       return {};
     }

@@ -138,7 +138,14 @@ export function simInstance(partial: Partial<SimInstanceState> = {}): SimInstanc
     rateLimit: null,
     runnerGetNeedsManageRunner: false,
     ...partial,
-    faults: { down: false, downAfterRequests: null, errors: null, slowMs: 0, tooMany: null, ...partial.faults },
+    faults: {
+      down: false,
+      downAfterRequests: null,
+      errors: null,
+      slowMs: 0,
+      tooMany: null,
+      ...partial.faults,
+    },
   };
 }
 
@@ -162,7 +169,10 @@ export function runnerStatus(
 }
 
 /** Manager status by the same rule. */
-export function managerStatus(manager: SimManager, now: number): 'online' | 'offline' | 'stale' | 'never_contacted' {
+export function managerStatus(
+  manager: SimManager,
+  now: number,
+): 'online' | 'offline' | 'stale' | 'never_contacted' {
   if (manager.contactedAt === null) return 'never_contacted';
   const since = now - manager.contactedAt;
   if (since <= 2 * HOUR) return 'online';

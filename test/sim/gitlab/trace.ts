@@ -24,7 +24,9 @@ export function renderTrace(job: SimJob, runner: SimRunner | undefined, bodyLine
   const revision = runner?.revision ?? 'a1b2c3d4';
   const token8 = `t${String(job.runnerId).padStart(7, '0')}`;
   const executorTitle =
-    job.executor === 'shell' ? 'Preparing the "shell" executor' : `Preparing the "${job.executor}" executor`;
+    job.executor === 'shell'
+      ? 'Preparing the "shell" executor'
+      : `Preparing the "${job.executor}" executor`;
   let out = '';
   out += `${CLEAR}${BOLD_GREEN}Running with gitlab-runner ${version} (${revision})${RESET}\n`;
   out += `${CLEAR}${BOLD_GREEN}  on ${runner?.description ?? 'runner'} ${token8}, system ID: ${job.systemId ?? 's_000000000000'}${RESET}\n`;
@@ -51,7 +53,10 @@ export function renderTrace(job: SimJob, runner: SimRunner | undefined, bodyLine
   }
   if (job.status !== 'running' && job.status !== 'pending') {
     out += sectionEnd(at + 60_000, 'step_script');
-    out += job.status === 'success' ? `${CLEAR}${BOLD_GREEN}Job succeeded${RESET}\n` : `${CLEAR}${ESC}[31;1mERROR: Job failed${RESET}\n`;
+    out +=
+      job.status === 'success'
+        ? `${CLEAR}${BOLD_GREEN}Job succeeded${RESET}\n`
+        : `${CLEAR}${ESC}[31;1mERROR: Job failed${RESET}\n`;
   }
   return out;
 }

@@ -1,21 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { parseRateLimit, parseRetryAfter, slowDownMs } from '../../../electron/core/sources/gitlab/rate-limit';
+import {
+  parseRateLimit,
+  parseRetryAfter,
+  slowDownMs,
+} from '../../../electron/core/sources/gitlab/rate-limit';
 
 describe('rate-limit headers', () => {
   it('reads GitLab RateLimit-* headers (reset in unix seconds)', () => {
     expect(
-      parseRateLimit({ 'ratelimit-limit': '600', 'ratelimit-remaining': '12', 'ratelimit-reset': '1700000060', 'ratelimit-observed': '588' }),
+      parseRateLimit({
+        'ratelimit-limit': '600',
+        'ratelimit-remaining': '12',
+        'ratelimit-reset': '1700000060',
+        'ratelimit-observed': '588',
+      }),
     ).toEqual({ limit: 600, remaining: 12, resetAt: 1_700_000_060_000 });
   });
 
   it('returns null when the set is missing or unreadable', () => {
     expect(parseRateLimit({})).toBeNull();
-    expect(parseRateLimit({ 'ratelimit-limit': 'many', 'ratelimit-remaining': '1', 'ratelimit-reset': '1' })).toBeNull();
+    expect(
+      parseRateLimit({
+        'ratelimit-limit': 'many',
+        'ratelimit-remaining': '1',
+        'ratelimit-reset': '1',
+      }),
+    ).toBeNull();
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
     expect(parseRetryAfter('30', 0)).toBe(30_000);
-    expect(parseRetryAfter(new Date(1_700_000_010_000).toUTCString(), 1_700_000_000_000)).toBe(10_000);
+    expect(parseRetryAfter(new Date(1_700_000_010_000).toUTCString(), 1_700_000_000_000)).toBe(
+      10_000,
+    );
     expect(parseRetryAfter('soon', 0)).toBeNull();
     expect(parseRetryAfter(null, 0)).toBeNull();
   });

@@ -53,12 +53,16 @@ describe('trace head parsing', () => {
   });
 
   it('strips colours and section markers, and keeps the last rewrite of a line', () => {
-    const lines = cleanTrace('section_start:1:x\r\u001b[0K\u001b[32;1mhello\u001b[0;m\nprogress 10%\rprogress 100%\n');
+    const lines = cleanTrace(
+      'section_start:1:x\r\u001b[0K\u001b[32;1mhello\u001b[0;m\nprogress 10%\rprogress 100%\n',
+    );
     expect(lines).toEqual(['hello', 'progress 100%', '']);
   });
 
   it('returns null for a trace that has not reached the prepare step, or an empty one', () => {
-    expect(parseTraceHead('\u001b[0KRunning with gitlab-runner 17.5.0 (a1b2c3d4)\u001b[0;m\n')).toBeNull();
+    expect(
+      parseTraceHead('\u001b[0KRunning with gitlab-runner 17.5.0 (a1b2c3d4)\u001b[0;m\n'),
+    ).toBeNull();
     expect(parseTraceHead('')).toBeNull();
   });
 

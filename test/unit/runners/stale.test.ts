@@ -6,12 +6,16 @@ const now = 100 * DAY;
 
 describe('staleReason', () => {
   it('trusts GitLab when it says stale', () => {
-    expect(staleReason('stale', now - 9 * DAY, now, 30)).toBe('GitLab reports it stale (last contact 9 days ago)');
+    expect(staleReason('stale', now - 9 * DAY, now, 30)).toBe(
+      'GitLab reports it stale (last contact 9 days ago)',
+    );
     expect(staleReason('stale', null, now, 7)).toBe('GitLab reports it stale (never contacted)');
   });
 
   it('counts a runner stale after the configured days without contact', () => {
-    expect(staleReason('offline', now - 4 * DAY, now, 3)).toBe('no contact for 4 days (limit 3 days)');
+    expect(staleReason('offline', now - 4 * DAY, now, 3)).toBe(
+      'no contact for 4 days (limit 3 days)',
+    );
     expect(staleReason('offline', now - 2 * DAY, now, 3)).toBeNull();
   });
 

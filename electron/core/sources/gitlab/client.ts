@@ -72,7 +72,11 @@ export class GitLabClient {
     return callSignal.run(signal, async () => {
       let scopes: string[] | null = null;
       try {
-        const self = parseAs(TokenSelf, await this.tokens.show(), `${this.label}: GET /personal_access_tokens/self`);
+        const self = parseAs(
+          TokenSelf,
+          await this.tokens.show(),
+          `${this.label}: GET /personal_access_tokens/self`,
+        );
         scopes = self.scopes;
       } catch (error) {
         // 404 on versions without the endpoint, 403 for token kinds it does not describe.
@@ -81,7 +85,11 @@ export class GitLabClient {
       let isAdmin: boolean | null = null;
       let username: string | null = null;
       try {
-        const user = parseAs(CurrentUser, await this.users.showCurrentUser(), `${this.label}: GET /user`);
+        const user = parseAs(
+          CurrentUser,
+          await this.users.showCurrentUser(),
+          `${this.label}: GET /user`,
+        );
         isAdmin = user.is_admin === true;
         username = user.username;
       } catch (error) {
@@ -97,7 +105,11 @@ export class GitLabClient {
       const raw: unknown = admin
         ? await this.runners.all({ perPage: 100 })
         : await this.runners.all({ owned: true, perPage: 100 });
-      return parseAs(z.array(RunnerSummary), raw, `${this.label}: GET /runners${admin ? '/all' : ''}`);
+      return parseAs(
+        z.array(RunnerSummary),
+        raw,
+        `${this.label}: GET /runners${admin ? '/all' : ''}`,
+      );
     });
   }
 
@@ -114,10 +126,17 @@ export class GitLabClient {
       let page: number | null = 1;
       try {
         while (page !== null) {
-          const response: { body: unknown; headers: Record<string, string> } = await this.runners.requester.get(`runners/${id}/managers`, {
-            searchParams: { perPage: 100, page },
-          });
-          out.push(...parseAs(z.array(ManagerJson), response.body, `${this.label}: GET /runners/${id}/managers`));
+          const response: { body: unknown; headers: Record<string, string> } =
+            await this.runners.requester.get(`runners/${id}/managers`, {
+              searchParams: { perPage: 100, page },
+            });
+          out.push(
+            ...parseAs(
+              z.array(ManagerJson),
+              response.body,
+              `${this.label}: GET /runners/${id}/managers`,
+            ),
+          );
           page = Number(response.headers['x-next-page']) || null;
         }
       } catch (error) {
@@ -132,30 +151,49 @@ export class GitLabClient {
   async runningJobs(id: number, signal: AbortSignal): Promise<JobJson[]> {
     return callSignal.run(signal, async () => {
       const raw: unknown = await this.runners.allJobs(id, { status: 'running', perPage: 100 });
-      return parseAs(z.array(JobJson), raw, `${this.label}: GET /runners/${id}/jobs?status=running`);
+      return parseAs(
+        z.array(JobJson),
+        raw,
+        `${this.label}: GET /runners/${id}/jobs?status=running`,
+      );
     });
   }
 
   /** One page of the runner's jobs, newest first (`sort` needs `order_by=id`). */
-  async jobsPage(id: number, page: number, perPage: number, signal: AbortSignal): Promise<JobsPage> {
+  async jobsPage(
+    id: number,
+    page: number,
+    perPage: number,
+    signal: AbortSignal,
+  ): Promise<JobsPage> {
     return callSignal.run(signal, async () => {
       const response = await this.runners.requester.get(`runners/${id}/jobs`, {
         searchParams: { orderBy: 'id', sort: 'desc', perPage, page },
       });
-      const jobs = parseAs(z.array(JobJson), response.body, `${this.label}: GET /runners/${id}/jobs`);
+      const jobs = parseAs(
+        z.array(JobJson),
+        response.body,
+        `${this.label}: GET /runners/${id}/jobs`,
+      );
       return { jobs, nextPage: Number(response.headers['x-next-page']) || null };
     });
   }
 
   /** The first `maxBytes` of a job's trace; '' when the job has no trace yet. */
-  async traceHead(projectId: number, jobId: number, maxBytes: number, signal: AbortSignal): Promise<{ text: string; truncated: boolean }> {
+  async traceHead(
+    projectId: number,
+    jobId: number,
+    maxBytes: number,
+    signal: AbortSignal,
+  ): Promise<{ text: string; truncated: boolean }> {
     return callSignal.run(signal, async () => {
       // gitbeaker's get() honours asStream for every GET though showLog's type omits it:
       // streaming lets us stop after the head instead of downloading a long trace.
       const streamed = { asStream: true } as { showExpanded?: false };
       const body: unknown = await this.jobs.showLog(projectId, jobId, streamed);
       if (body === null || body === undefined) return { text: '', truncated: false };
-      if (typeof body === 'string') return { text: body.slice(0, maxBytes), truncated: body.length > maxBytes };
+      if (typeof body === 'string')
+        return { text: body.slice(0, maxBytes), truncated: body.length > maxBytes };
       if (!(body instanceof ReadableStream)) return { text: '', truncated: false };
       return readHead(body as ReadableStream<Uint8Array>, maxBytes);
     });

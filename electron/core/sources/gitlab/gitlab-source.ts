@@ -120,7 +120,9 @@ export class GitLabSource implements Source, RunnerAdmin {
       ...(options.random ? { random: options.random } : {}),
       ...(options.retries === undefined ? {} : { retries: options.retries }),
       ...(options.retryBaseMs === undefined ? {} : { retryBaseMs: options.retryBaseMs }),
-      ...(options.maxInlineWaitMs === undefined ? {} : { maxInlineWaitMs: options.maxInlineWaitMs }),
+      ...(options.maxInlineWaitMs === undefined
+        ? {}
+        : { maxInlineWaitMs: options.maxInlineWaitMs }),
     });
   }
 
@@ -136,13 +138,20 @@ export class GitLabSource implements Source, RunnerAdmin {
     }
   }
 
-  private async collectOnce(signal: AbortSignal, _context?: CollectContext): Promise<CollectResult> {
+  private async collectOnce(
+    signal: AbortSignal,
+    _context?: CollectContext,
+  ): Promise<CollectResult> {
     this.client.transport.takeCounts();
     const startTotal = this.client.transport.total;
     const token = await this.ensureToken();
     // A rejected token is not tried again until it changes or a while has passed: 401s in a
     // loop can lock the account, and the answer will not change by itself.
-    if (this.rejected && this.rejected.token === token && this.now() - this.rejected.at < REJECTED_RETRY_MS) {
+    if (
+      this.rejected &&
+      this.rejected.token === token &&
+      this.now() - this.rejected.at < REJECTED_RETRY_MS
+    ) {
       this.lastCycle = { requests: 0, byRoute: {}, busyRunners: 0, newJobs: 0 };
       throw this.rejected.error;
     }
@@ -164,7 +173,9 @@ export class GitLabSource implements Source, RunnerAdmin {
           const cached = this.details.get(summary.id);
           // Only an online runner's details move on their own (contact time, version after an
           // upgrade); any other runner changes status first when it comes back.
-          const aged = status === 'online' && now - (cached?.fetchedAt ?? 0) >= (this.options.detailsRefreshMs ?? 10 * MINUTE);
+          const aged =
+            status === 'online' &&
+            now - (cached?.fetchedAt ?? 0) >= (this.options.detailsRefreshMs ?? 10 * MINUTE);
           const due = !cached || cached.listedStatus !== status || aged;
           if (!due) return;
           await this.readDetails(summary.id, status, signal, warn);
@@ -186,7 +197,9 @@ export class GitLabSource implements Source, RunnerAdmin {
           } catch (error) {
             if (isScopeRefusal(error)) {
               jobsKnown = false;
-              warn(`token lacks the scope for runner jobs (${error.call}): running jobs and job→machine links are unknown`);
+              warn(
+                `token lacks the scope for runner jobs (${error.call}): running jobs and job→machine links are unknown`,
+              );
               return;
             }
             if (isGitLabError(error) && error.status === 404) return; // deleted since the list
@@ -198,7 +211,9 @@ export class GitLabSource implements Source, RunnerAdmin {
 
     // Trace heads of jobs not seen before link them to machines.
     let newJobs = 0;
-    const allRunning = [...running.entries()].flatMap(([runnerId, jobs]) => jobs.map((job) => ({ runnerId, job })));
+    const allRunning = [...running.entries()].flatMap(([runnerId, jobs]) =>
+      jobs.map((job) => ({ runnerId, job })),
+    );
     await Promise.all(
       allRunning.map(({ job }) =>
         this.limit(async () => {
@@ -222,7 +237,9 @@ export class GitLabSource implements Source, RunnerAdmin {
       jobsByMachine.set(link.machine, list);
     }
 
-    const runners = listed.map(({ summary, status }) => this.toRunner(summary, status, running.get(summary.id) ?? null, now));
+    const runners = listed.map(({ summary, status }) =>
+      this.toRunner(summary, status, running.get(summary.id) ?? null, now),
+    );
     const byRoute = Object.fromEntries(this.client.transport.takeCounts());
     this.lastCycle = {
       requests: this.client.transport.total - startTotal,
@@ -304,26 +321,37 @@ export class GitLabSource implements Source, RunnerAdmin {
     this.managersSupported = true;
     this.details.clear();
     if (info.scopes === null) {
-      warnings.push('could not read the token\'s scopes (GET /personal_access_tokens/self unavailable): calls the token may not make are reported as they fail');
+      warnings.push(
+        "could not read the token's scopes (GET /personal_access_tokens/self unavailable): calls the token may not make are reported as they fail",
+      );
     } else {
       const has = (scope: string) => info.scopes?.includes(scope) === true;
       if (!has('api') && !has('read_api')) {
-        warnings.push('token lacks read_api: runners and jobs cannot be read (add the read_api or api scope)');
+        warnings.push(
+          'token lacks read_api: runners and jobs cannot be read (add the read_api or api scope)',
+        );
       }
       if (!has('api') && !has('manage_runner')) {
         warnings.push('token lacks manage_runner: deleting and pausing runners is unavailable');
       }
     }
     if (info.isAdmin === false) {
-      warnings.push('token\'s user is not an administrator: only the runners this user can see are listed (GET /runners/all needs an admin)');
+      warnings.push(
+        "token's user is not an administrator: only the runners this user can see are listed (GET /runners/all needs an admin)",
+      );
     } else if (info.isAdmin === null) {
-      warnings.push('could not read the token\'s user (GET /user refused): listing only the runners this user can see');
+      warnings.push(
+        "could not read the token's user (GET /user refused): listing only the runners this user can see",
+      );
     }
     this.identityWarnings = warnings;
     this.identifiedToken = token;
   }
 
-  private async listRunners(signal: AbortSignal, warn: (m: string) => void): Promise<RunnerSummary[]> {
+  private async listRunners(
+    signal: AbortSignal,
+    warn: (m: string) => void,
+  ): Promise<RunnerSummary[]> {
     if (this.isAdmin === true) {
       try {
         return await this.client.listRunners(true, signal);
@@ -335,7 +363,12 @@ export class GitLabSource implements Source, RunnerAdmin {
     return this.client.listRunners(false, signal);
   }
 
-  private async readDetails(id: number, status: RunnerStatus, signal: AbortSignal, warn: (m: string) => void): Promise<void> {
+  private async readDetails(
+    id: number,
+    status: RunnerStatus,
+    signal: AbortSignal,
+    warn: (m: string) => void,
+  ): Promise<void> {
     let details: RunnerDetails | null = null;
     let managers: ManagerJson[] | null = null;
     const previous = this.details.get(id);
@@ -349,7 +382,9 @@ export class GitLabSource implements Source, RunnerAdmin {
       }
     }
     if (this.detailsRefused) {
-      warn('token lacks the scope for GET /runners/:id on this GitLab version (manage_runner): runner versions, tags and last contact are unknown');
+      warn(
+        'token lacks the scope for GET /runners/:id on this GitLab version (manage_runner): runner versions, tags and last contact are unknown',
+      );
     }
     if (this.managersSupported) {
       try {
@@ -368,7 +403,11 @@ export class GitLabSource implements Source, RunnerAdmin {
     });
   }
 
-  private async linkJob(job: JobJson, signal: AbortSignal, warn: (m: string) => void): Promise<boolean> {
+  private async linkJob(
+    job: JobJson,
+    signal: AbortSignal,
+    warn: (m: string) => void,
+  ): Promise<boolean> {
     const projectId = job.project?.id ?? job.pipeline?.project_id;
     if (projectId === undefined || projectId === null) {
       this.remember(job.id, UNLINKED);
@@ -438,12 +477,18 @@ export class GitLabSource implements Source, RunnerAdmin {
           // Jobs at or below `known` are settled; unfinished ones are read again until they finish.
           let known = this.timelineNewestId.get(summary.id) ?? 0;
           for (const job of this.timelineJobs.values()) {
-            if (job.runnerId === summary.id && job.finishedAt === null) known = Math.min(known, job.jobId - 1);
+            if (job.runnerId === summary.id && job.finishedAt === null)
+              known = Math.min(known, job.jobId - 1);
           }
           let newest = this.timelineNewestId.get(summary.id) ?? 0;
           try {
             for (let page = 1; page <= maxPages; page += 1) {
-              const { jobs, nextPage } = await this.client.jobsPage(summary.id, page, perPage, signal);
+              const { jobs, nextPage } = await this.client.jobsPage(
+                summary.id,
+                page,
+                perPage,
+                signal,
+              );
               let reachedKnown = false;
               for (const job of jobs) {
                 newest = Math.max(newest, job.id);
@@ -461,7 +506,9 @@ export class GitLabSource implements Source, RunnerAdmin {
             }
           } catch (error) {
             if (isScopeRefusal(error)) {
-              warn(`token lacks the scope for runner jobs (${error.call}): the timeline is incomplete`);
+              warn(
+                `token lacks the scope for runner jobs (${error.call}): the timeline is incomplete`,
+              );
               return;
             }
             if (isGitLabError(error) && error.status === 404) return;
@@ -475,7 +522,11 @@ export class GitLabSource implements Source, RunnerAdmin {
     // Link finished jobs to machines within a per-cycle budget; the cache makes it converge.
     for (const [id, job] of this.timelineJobs) {
       // Finished before the window, or left "running" by a runner that went away a day ago.
-      const end = job.finishedAt ?? (job.status === 'running' || job.status === 'pending' ? (job.createdAt ?? now) + 24 * 60 * MINUTE : now);
+      const end =
+        job.finishedAt ??
+        (job.status === 'running' || job.status === 'pending'
+          ? (job.createdAt ?? now) + 24 * 60 * MINUTE
+          : now);
       if (end < windowStart) {
         this.timelineJobs.delete(id);
         continue;
@@ -528,9 +579,21 @@ export class GitLabSource implements Source, RunnerAdmin {
     return entry.details?.contacted_at ?? fromManagers;
   }
 
-  private toRunner(summary: RunnerSummary, status: RunnerStatus, jobs: JobJson[] | null, now: number): Runner {
+  private toRunner(
+    summary: RunnerSummary,
+    status: RunnerStatus,
+    jobs: JobJson[] | null,
+    now: number,
+  ): Runner {
     const entry = this.details.get(summary.id);
-    return this.buildRunner(summary, status, entry?.details ?? null, entry?.managers ?? null, jobs, now);
+    return this.buildRunner(
+      summary,
+      status,
+      entry?.details ?? null,
+      entry?.managers ?? null,
+      jobs,
+      now,
+    );
   }
 
   private buildRunner(
@@ -551,7 +614,10 @@ export class GitLabSource implements Source, RunnerAdmin {
       contactedAt: m.contacted_at,
       status: m.status ?? 'unknown',
     }));
-    const managerContact = mgrs.reduce<number | null>((acc, m) => (m.contactedAt === null ? acc : Math.max(acc ?? 0, m.contactedAt)), null);
+    const managerContact = mgrs.reduce<number | null>(
+      (acc, m) => (m.contactedAt === null ? acc : Math.max(acc ?? 0, m.contactedAt)),
+      null,
+    );
     const contactedAt = details?.contacted_at ?? managerContact;
     const newestManager = [...mgrs].sort((a, b) => (b.contactedAt ?? 0) - (a.contactedAt ?? 0))[0];
     return {
@@ -560,7 +626,9 @@ export class GitLabSource implements Source, RunnerAdmin {
       id: summary.id,
       description: summary.description ?? details?.description ?? null,
       status,
-      paused: summary.paused ?? (summary.active === null || summary.active === undefined ? null : !summary.active),
+      paused:
+        summary.paused ??
+        (summary.active === null || summary.active === undefined ? null : !summary.active),
       runnerType: summary.runner_type ?? details?.runner_type ?? null,
       version: details?.version ?? newestManager?.version ?? null,
       tags: details?.tag_list ?? [],

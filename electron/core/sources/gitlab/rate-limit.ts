@@ -15,8 +15,10 @@ export function parseRateLimit(headers: Record<string, string>): RateLimitState 
   const limit = Number(headers['ratelimit-limit']);
   const remaining = Number(headers['ratelimit-remaining']);
   const reset = Number(headers['ratelimit-reset']);
-  if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset)) return null;
-  if (headers['ratelimit-limit'] === undefined || headers['ratelimit-remaining'] === undefined) return null;
+  if (!Number.isFinite(limit) || !Number.isFinite(remaining) || !Number.isFinite(reset))
+    return null;
+  if (headers['ratelimit-limit'] === undefined || headers['ratelimit-remaining'] === undefined)
+    return null;
   return { limit, remaining, resetAt: reset * 1000 };
 }
 
@@ -38,7 +40,11 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
  * while more than `reserve` of the window is left, else until the window resets. Keeping
  * a reserve leaves room for the user's own actions (a prune, a confirm dialog's re-check).
  */
-export function slowDownMs(state: RateLimitState | null, now: number, reserveFraction = 0.1): number {
+export function slowDownMs(
+  state: RateLimitState | null,
+  now: number,
+  reserveFraction = 0.1,
+): number {
   if (!state || state.limit <= 0) return 0;
   const reserve = Math.max(1, Math.floor(state.limit * reserveFraction));
   if (state.remaining > reserve) return 0;

@@ -82,8 +82,13 @@ export class GitLabTransport {
 
   /** The `requesterFn` gitbeaker resources accept. */
   readonly requesterFn = (resource: ResourceOptions): RequesterType => {
-    const call = (method: string) => (endpoint: string, options?: { searchParams?: Record<string, unknown>; body?: unknown; asStream?: boolean }) =>
-      this.request(resource, method, endpoint, options ?? {}) as never;
+    const call =
+      (method: string) =>
+      (
+        endpoint: string,
+        options?: { searchParams?: Record<string, unknown>; body?: unknown; asStream?: boolean },
+      ) =>
+        this.request(resource, method, endpoint, options ?? {}) as never;
     return {
       get: call('GET'),
       post: call('POST'),
@@ -106,7 +111,10 @@ export class GitLabTransport {
     const headers: Record<string, string> = { ...resource.headers };
     for (const [name, value] of Object.entries(resource.authHeaders)) headers[name] = await value();
     let body: string | undefined;
-    const payload = options.body && typeof options.body === 'object' ? dropUndefined(options.body as Record<string, unknown>) : undefined;
+    const payload =
+      options.body && typeof options.body === 'object'
+        ? dropUndefined(options.body as Record<string, unknown>)
+        : undefined;
     if (payload && Object.keys(payload).length > 0 && method !== 'GET') {
       body = JSON.stringify(decamelizeKeys(payload));
       headers['content-type'] = 'application/json';
@@ -124,26 +132,39 @@ export class GitLabTransport {
       this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
       let response: Response;
       try {
-        response = await this.fetchFn(url, { method, headers, ...(body === undefined ? {} : { body }), signal: combined });
+        response = await this.fetchFn(url, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body }),
+          signal: combined,
+        });
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (timeout.aborted) {
-          throw new GitLabError('timeout', `${this.options.label}: ${call} got no answer within ${this.options.timeoutMs} ms`, {
-            status: null,
-            call,
-            cause: error,
-          });
+          throw new GitLabError(
+            'timeout',
+            `${this.options.label}: ${call} got no answer within ${this.options.timeoutMs} ms`,
+            {
+              status: null,
+              call,
+              cause: error,
+            },
+          );
         }
         failures += 1;
         if (retryable && failures <= this.retries) {
           await this.sleep(this.jitter(failures), signal);
           continue;
         }
-        throw new GitLabError('unreachable', `${this.options.label}: cannot reach ${url.origin} for ${call} (${describeNetworkError(error)})`, {
-          status: null,
-          call,
-          cause: error,
-        });
+        throw new GitLabError(
+          'unreachable',
+          `${this.options.label}: cannot reach ${url.origin} for ${call} (${describeNetworkError(error)})`,
+          {
+            status: null,
+            call,
+            cause: error,
+          },
+        );
       }
       const lower = Object.fromEntries(response.headers.entries());
       const rate = parseRateLimit(lower);
@@ -151,17 +172,23 @@ export class GitLabTransport {
       if (response.ok) return await this.parse(response, lower, options.asStream === true, call);
       const text = await response.text().catch(() => '');
       if (response.status === 429) {
-        const wait = parseRetryAfter(response.headers.get('retry-after'), this.now()) ?? this.jitter(tooMany + 1) * 4;
+        const wait =
+          parseRetryAfter(response.headers.get('retry-after'), this.now()) ??
+          this.jitter(tooMany + 1) * 4;
         tooMany += 1;
         if (tooMany <= 2 && wait <= this.maxInlineWaitMs) {
           await this.sleep(wait, signal);
           continue;
         }
-        throw new GitLabError('rate_limited', `${this.options.label}: GitLab asked to slow down (429) on ${call}; next try in ${Math.ceil(wait / 1000)} s`, {
-          status: 429,
-          call,
-          retryAfterMs: wait,
-        });
+        throw new GitLabError(
+          'rate_limited',
+          `${this.options.label}: GitLab asked to slow down (429) on ${call}; next try in ${Math.ceil(wait / 1000)} s`,
+          {
+            status: 429,
+            call,
+            retryAfterMs: wait,
+          },
+        );
       }
       if (response.status >= 500) {
         failures += 1;
@@ -169,7 +196,11 @@ export class GitLabTransport {
           await this.sleep(this.jitter(failures), signal);
           continue;
         }
-        throw new GitLabError('remote_error', `${this.options.label}: GitLab failed on ${call} (HTTP ${response.status})`, { status: response.status, call });
+        throw new GitLabError(
+          'remote_error',
+          `${this.options.label}: GitLab failed on ${call} (HTTP ${response.status})`,
+          { status: response.status, call },
+        );
       }
       throw this.clientError(response.status, text, call);
     }
@@ -185,24 +216,50 @@ export class GitLabTransport {
       // Plain-text bodies (proxies, older versions) carry nothing we need.
     }
     if (status === 401) {
-      return new GitLabError('unauthorized', `${label}: GitLab rejected the token (401 Unauthorized). Check the token configured for this instance: it may be wrong, expired or revoked.`, {
-        status,
-        call,
-      });
+      return new GitLabError(
+        'unauthorized',
+        `${label}: GitLab rejected the token (401 Unauthorized). Check the token configured for this instance: it may be wrong, expired or revoked.`,
+        {
+          status,
+          call,
+        },
+      );
     }
     if (status === 403) {
       if (parsed.error === 'insufficient_scope') {
-        const needs = typeof parsed.scope === 'string' && parsed.scope !== '' ? ` (needs ${parsed.scope.split(' ').join(' or ')})` : '';
-        return new GitLabError('forbidden', `${label}: the token lacks the scope for ${call}${needs}`, { status, call, insufficientScope: true });
+        const needs =
+          typeof parsed.scope === 'string' && parsed.scope !== ''
+            ? ` (needs ${parsed.scope.split(' ').join(' or ')})`
+            : '';
+        return new GitLabError(
+          'forbidden',
+          `${label}: the token lacks the scope for ${call}${needs}`,
+          { status, call, insufficientScope: true },
+        );
       }
-      return new GitLabError('forbidden', `${label}: ${call} was refused (403 Forbidden): the token's user lacks the role or access for it`, { status, call });
+      return new GitLabError(
+        'forbidden',
+        `${label}: ${call} was refused (403 Forbidden): the token's user lacks the role or access for it`,
+        { status, call },
+      );
     }
-    if (status === 404) return new GitLabError('not_found', `${label}: ${call} not found (404)`, { status, call });
-    const detail = typeof parsed.message === 'string' ? parsed.message : typeof parsed.error === 'string' ? parsed.error : `HTTP ${status}`;
+    if (status === 404)
+      return new GitLabError('not_found', `${label}: ${call} not found (404)`, { status, call });
+    const detail =
+      typeof parsed.message === 'string'
+        ? parsed.message
+        : typeof parsed.error === 'string'
+          ? parsed.error
+          : `HTTP ${status}`;
     return new GitLabError('bad_response', `${label}: ${call} failed: ${detail}`, { status, call });
   }
 
-  private async parse(response: Response, headers: Record<string, string>, asStream: boolean, call: string): Promise<Formatted> {
+  private async parse(
+    response: Response,
+    headers: Record<string, string>,
+    asStream: boolean,
+    call: string,
+  ): Promise<Formatted> {
     const status = response.status;
     if (asStream) return { body: response.body, headers, status };
     if (status === 204) return { body: null, headers, status };
@@ -213,7 +270,11 @@ export class GitLabTransport {
       try {
         return { body: JSON.parse(text) as Body, headers, status };
       } catch (error) {
-        throw new GitLabError('bad_response', `${this.options.label}: ${call} answered invalid JSON`, { status, call, cause: error });
+        throw new GitLabError(
+          'bad_response',
+          `${this.options.label}: ${call} answered invalid JSON`,
+          { status, call, cause: error },
+        );
       }
     }
     return { body: text, headers, status };

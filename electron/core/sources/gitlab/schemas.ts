@@ -20,7 +20,9 @@ const status = z
   .string()
   .nullish()
   .transform((value) =>
-    value === 'online' || value === 'offline' || value === 'stale' || value === 'never_contacted' ? value : null,
+    value === 'online' || value === 'offline' || value === 'stale' || value === 'never_contacted'
+      ? value
+      : null,
   );
 
 /** `GET /personal_access_tokens/self`. */
@@ -45,7 +47,9 @@ export type CurrentUser = z.infer<typeof CurrentUser>;
 const runnerType = z
   .string()
   .nullish()
-  .transform((v) => (v === 'instance_type' || v === 'group_type' || v === 'project_type' ? v : null));
+  .transform((v) =>
+    v === 'instance_type' || v === 'group_type' || v === 'project_type' ? v : null,
+  );
 
 /** One runner of `GET /runners/all` or `GET /runners`. */
 export const RunnerSummary = z.object({
@@ -107,5 +111,8 @@ export function parseAs<T extends z.ZodType>(schema: T, value: unknown, what: st
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-  throw new RwError('bad_response', `${what}: unexpected answer (${issue?.message ?? 'invalid'}${where})`);
+  throw new RwError(
+    'bad_response',
+    `${what}: unexpected answer (${issue?.message ?? 'invalid'}${where})`,
+  );
 }

@@ -36,7 +36,9 @@ export function parseTraceHead(text: string): TraceLink | null {
     const first = match[1];
     const via = match[2];
     if (first === undefined) continue;
-    return via === undefined ? { machine: first, container: null } : { machine: via, container: first };
+    return via === undefined
+      ? { machine: first, container: null }
+      : { machine: via, container: first };
   }
   return null;
 }
@@ -45,7 +47,10 @@ export function parseTraceHead(text: string): TraceLink | null {
  * Reads at most `maxBytes` of a response body and cancels the rest: a trace can be
  * megabytes long and only its first lines say where the job runs.
  */
-export async function readHead(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<{ text: string; truncated: boolean }> {
+export async function readHead(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<{ text: string; truncated: boolean }> {
   if (!body) return { text: '', truncated: false };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
