@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ReaperAction, ReaperMode, ReaperRule } from '../../../shared/proposal';
 import { syncDir } from '../audit/audit-log';
+import { RwError } from '../errors/rw-error';
 
 /** An action that was started and has not been recorded as finished. */
 export const InFlightAction = z.object({
@@ -112,7 +113,14 @@ export class StateStore {
 
   /** Writes the state atomically; resolves once it is durable. */
   save(state: ReaperState): Promise<void> {
-    const text = `${JSON.stringify(ReaperState.parse(state), null, 1)}\n`;
+    const parsed = ReaperState.safeParse(state);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      return Promise.reject(
+        new RwError('internal', `reaper state invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`),
+      );
+    }
+    const text = `${JSON.stringify(parsed.data, null, 1)}\n`;
     const next = this.chain.then(() => this.write(text));
     this.chain = next.catch(() => undefined);
     return next;
