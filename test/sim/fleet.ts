@@ -5,13 +5,14 @@ import type { SettingsInput } from '../../shared/settings';
 import { redactor } from '../../electron/core/errors/redact';
 import { RealtimeClock, type SimClock } from './clock';
 import { HcloudSim } from './hcloud-sim';
+import { startWorldGitLab, type WorldGitLab } from './gitlab/from-world';
 import { FleetWorld, type ScenarioOptions, type SimVmInfo } from './scenario';
 import { SshSim } from './ssh-sim';
 
 /*
  * Starts the whole simulated fleet: the scenario world, the Hetzner API simulator kept in
  * sync with it, and one simulated SSH host per VM (127.0.1.<slot>) plus the runner manager
- * (127.0.0.2), all on loopback. Returns settings that point Runner Watch at them, the
+ * (127.0.0.2), and a GitLab instance fed by the world (test/sim/gitlab), all on loopback. Returns settings that point Runner Watch at them, the
  * token values for the settings' env references, and dispose() that stops everything.
  */
 
@@ -33,6 +34,11 @@ export interface SimulatedFleetOptions {
   deleteDelayMs?: number;
   /** Hetzner requests per hour; default 3600. */
   rateLimitPerHour?: number;
+  /**
+   * Also start a GitLab instance fed by the world (its runner, manager, jobs and traces)
+   * and add it to the settings; default true. False: Hetzner and SSH only.
+   */
+  gitlab?: boolean;
   /** Passed on to the scenario (idle count, builds per VM, job rate, projects…). */
   scenario?: Partial<
     Omit<ScenarioOptions, 'seed' | 'vms' | 'stuck' | 'warmupMs' | 'clock' | 'stateRoot'>
@@ -49,6 +55,8 @@ export interface SimulatedFleet {
   clock: SimClock;
   hcloud: HcloudSim;
   ssh: SshSim;
+  /** The world-fed GitLab simulator, or null with `gitlab: false`. */
+  gitlab: WorldGitLab | null;
   /** The runner manager host (docker-machine ls / rm over SSH). */
   manager: { address: string; port: number; stateDir: string };
   /** Temp directory holding host states, keys and known_hosts; removed by dispose(). */
@@ -83,11 +91,13 @@ export async function startSimulatedFleet(
   let hcloud: HcloudSim | undefined;
   let ssh: SshSim | undefined;
   let world: FleetWorld | undefined;
+  let gitlab: WorldGitLab | null = null;
 
   const dispose = async () => {
     world?.dispose();
     if (ownClock) clock.dispose();
     await Promise.allSettled([...pending]);
+    await gitlab?.dispose();
     await ssh?.dispose();
     await hcloud?.dispose();
     rmSync(root, { recursive: true, force: true });
@@ -186,6 +196,11 @@ export async function startSimulatedFleet(
       },
     });
     await Promise.all([...pending]);
+    // after world.start(): on every tick the world steps first, then GitLab copies it
+    if (options.gitlab ?? true) {
+      gitlab = await startWorldGitLab(w, clock, { intervalSec: 10 });
+      for (const value of Object.values(gitlab.env)) redactor.register(value);
+    }
 
     const settings: SettingsInput = {
       fleets: [
@@ -217,18 +232,19 @@ export async function startSimulatedFleet(
           intervalSec: 10,
         },
       ],
-      gitlab: [],
+      gitlab: gitlab ? [gitlab.settings] : [],
       sshHosts: [],
       probe: { intervalSec: 10, sshConfigFile: null },
       stateDir: join(root, 'runner-watch-state'),
     };
     return {
       settings,
-      env: { [SIM_HCLOUD_TOKEN_ENV]: token },
+      env: { [SIM_HCLOUD_TOKEN_ENV]: token, ...(gitlab?.env ?? {}) },
       world: w,
       clock,
       hcloud: h,
       ssh: s,
+      gitlab,
       manager: {
         address: w.runner.managerAddress,
         port: s.sharedPort,

@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('collectors against the simulated fleet', () => {
-  it('finds every VM through Hetzner and reads its disk and jobs over SSH', async () => {
+  it('finds every VM through Hetzner, reads its disk and jobs over SSH, links jobs from GitLab', async () => {
     await runtime.engine.runOnce();
     const snapshot = await runtime.engine.runOnce();
     const errors = snapshot.sources
@@ -47,6 +47,9 @@ describe('collectors against the simulated fleet', () => {
     const vms = fleet.world.vms();
     const byName = new Map(snapshot.machines.map((m) => [m.name, m]));
     expect([...byName.keys()].sort()).toEqual(vms.map((v) => v.name).sort());
+    const runner = snapshot.runners.find((r) => r.id === fleet.world.runner.id);
+    expect(runner).toMatchObject({ description: fleet.world.runner.description, status: 'online' });
+    expect(snapshot.runners.filter((r) => r.staleReason !== null).length).toBeGreaterThan(0);
     for (const vm of vms) {
       const machine = byName.get(vm.name)!;
       const root = machine.disks.value?.find((d) => d.mount === '/');

@@ -104,7 +104,17 @@ describe('startSimulatedFleet', () => {
     expect(readFileSync(access.knownHostsFile, 'utf8')).toContain(
       `[127.0.1.1]:${access.port} ssh-ed25519 `,
     );
-    expect(JSON.stringify(fleet.settings)).not.toContain(fleet.env[SIM_HCLOUD_TOKEN_ENV]!);
+    expect(settings.gitlab).toEqual([
+      expect.objectContaining({
+        url: fleet.gitlab!.sim.url,
+        token: { env: 'RW_SIM_GITLAB_TOKEN' },
+      }),
+    ]);
+    expect(Object.keys(fleet.env).sort()).toEqual(
+      [SIM_HCLOUD_TOKEN_ENV, 'RW_SIM_GITLAB_TOKEN'].sort(),
+    );
+    for (const secret of Object.values(fleet.env))
+      expect(JSON.stringify(fleet.settings)).not.toContain(secret);
   });
 
   it('lists exactly the world’s VMs through the label selector, across pages', async () => {
@@ -183,7 +193,13 @@ describe('startSimulatedFleet', () => {
   });
 
   it('stops everything on dispose', async () => {
-    const other = await startSimulatedFleet({ clock: new ManualClock(), vms: 1, warmupMs: 0 });
+    const other = await startSimulatedFleet({
+      clock: new ManualClock(),
+      vms: 1,
+      warmupMs: 0,
+      gitlab: false,
+    });
+    expect(Settings.parse(other.settings).gitlab).toEqual([]);
     const port = other.ssh.sharedPort;
     const hcloudUrl = other.hcloud.url;
     const root = other.root;
