@@ -44,7 +44,11 @@ export const invokeChannels = {
   /** GitLab runners across instances, as last collected. */
   'rw:runners:list': { kind: 'query', request: empty, response: z.array(Runner) },
   /** Stale runners that pruning would touch, and instances whose token cannot prune. */
-  'rw:runners:prune-preview': { kind: 'query', request: PrunePreviewRequest, response: PrunePreview },
+  'rw:runners:prune-preview': {
+    kind: 'query',
+    request: PrunePreviewRequest,
+    response: PrunePreview,
+  },
   /** Deletes (or pauses) the chosen stale runners in batches; each is re-checked first. */
   'rw:runners:prune': { kind: 'command', request: PruneRequest, response: PruneReport },
   /** The reaper's current proposals with evidence and every blocking reason. */

@@ -48,10 +48,14 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     'rw:fleet:snapshot': async () => context.engine.snapshot(),
     'rw:runners:list': async () => context.runners?.list() ?? context.engine.snapshot().runners,
     'rw:runners:prune-preview': async (request) =>
-      context.runners?.preview(request) ?? previewPrune(context.engine.snapshot().runners, [], request.instance),
+      context.runners?.preview(request) ??
+      previewPrune(context.engine.snapshot().runners, [], request.instance),
     'rw:runners:prune': async (request) => {
       if (!context.runners) {
-        throw new RwError('refused', 'runner pruning is not available in this host: no GitLab instance is set up for actions');
+        throw new RwError(
+          'refused',
+          'runner pruning is not available in this host: no GitLab instance is set up for actions',
+        );
       }
       return context.runners.prune(request);
     },
