@@ -32,7 +32,7 @@ export const scanCommand: CliCommand = {
       ]);
       if (snapshot === null) return 0;
       const failed = failingSources(snapshot);
-      if (snapshot.sources.length > 0 && failed.length === snapshot.sources.length) {
+      if (failed.length > 0 && answeringSources(snapshot) === 0) {
         context.err(`runner-watch: all sources failed: ${failed.join('; ')}`);
         return 2;
       }
@@ -48,6 +48,18 @@ export const scanCommand: CliCommand = {
     }
   },
 };
+
+/**
+ * Sources that answered with something. A probe (SSH, Prometheus) that succeeded with no
+ * machine to probe — because the inventory sources failed — answered nothing, so a failed
+ * Hetzner project plus an idle probe still counts as "every source failed".
+ */
+function answeringSources(snapshot: FleetSnapshot): number {
+  const probeKinds = new Set(['ssh', 'prometheus']);
+  return snapshot.sources.filter(
+    (s) => s.lastError === null && !(probeKinds.has(s.kind) && snapshot.machines.length === 0),
+  ).length;
+}
 
 /** `<source id>: <error>` for every source whose last run failed. */
 function failingSources(snapshot: FleetSnapshot): string[] {

@@ -188,7 +188,21 @@ describe.skipIf(!sourcesWired)('runner-watch scan with a failing source (child p
   let apiUrl: string;
   beforeAll(async () => {
     // A Hetzner API that refuses every token, like the real one with a revoked token.
-    server = createServer((_req, res) => {
+    server = createServer((req, res) => {
+      if (req.headers.authorization === 'Bearer hc-good-token-value') {
+        // A valid project without servers.
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        const pagination = {
+          page: 1,
+          per_page: 50,
+          previous_page: null,
+          next_page: null,
+          last_page: 1,
+          total_entries: 0,
+        };
+        res.end(JSON.stringify({ servers: [], meta: { pagination } }));
+        return;
+      }
       res.writeHead(401, { 'Content-Type': 'application/json' });
       res.end(
         JSON.stringify({ error: { code: 'unauthorized', message: 'unable to authenticate' } }),
@@ -213,5 +227,36 @@ describe.skipIf(!sourcesWired)('runner-watch scan with a failing source (child p
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/^runner-watch: all sources failed: hetzner:prod: .+\n$/);
     expect(run.stderr).not.toContain('hc-test-token-do-not-print');
+  });
+
+  it('exits 0 when one source answers, listing the failing one on stderr', async () => {
+    const settings = hetznerSettings(apiUrl, 'RW_TEST_HCLOUD');
+    const path = await config(
+      'one-good.json',
+      JSON.stringify({
+        ...settings,
+        hetzner: [
+          ...settings.hetzner,
+          {
+            id: 'staging',
+            fleet: 'ci',
+            token: { env: 'RW_TEST_HCLOUD_GOOD' },
+            apiUrl,
+            timeoutSec: 5,
+          },
+        ],
+      }),
+    );
+    const run = await runCli(['scan', '--config', path, '--json'], {
+      env: childEnv({
+        RW_TEST_HCLOUD: 'hc-bad-token-value',
+        RW_TEST_HCLOUD_GOOD: 'hc-good-token-value',
+      }),
+    });
+    expect(run.code).toBe(0);
+    const snapshot = FleetSnapshot.parse(JSON.parse(run.stdout));
+    expect(snapshot.sources.find((s) => s.id === 'hetzner:staging')?.state).toBe('ok');
+    expect(run.stderr).toMatch(/^warning: source hetzner:prod: .+$/m);
+    expect(run.stdout + run.stderr).not.toContain('hc-bad-token-value');
   });
 });
