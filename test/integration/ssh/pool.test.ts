@@ -212,6 +212,21 @@ done`,
     expect(pool.stats.connectionsOpened).toBe(2);
   });
 
+  it('closes connections idle past the idle timeout and reopens on demand', async () => {
+    let clock = 1_000_000;
+    const pool = newPool({ idleTimeoutMs: 60_000, now: () => clock });
+    await pool.exec(target(0), ['true']);
+    await pool.exec(target(1), ['true']);
+    clock += 30_000;
+    await pool.exec(target(1), ['true']);
+    expect(pool.stats).toEqual({ connectionsOpened: 2, open: 2 });
+    clock += 45_000; // host 0 idle for 75 s, host 1 for 45 s
+    await pool.exec(target(1), ['true']);
+    expect(pool.stats).toEqual({ connectionsOpened: 2, open: 1 });
+    await pool.exec(target(0), ['true']);
+    expect(pool.stats).toEqual({ connectionsOpened: 3, open: 2 });
+  });
+
   it('backs off after a failed connect and says when it retries', async () => {
     const pool = newPool({ backoff: { baseMs: 60_000, maxMs: 60_000, jitter: 0 } });
     const t = resolveTarget('127.0.2.1', cluster.access(), emptySshConfig, { port: 1 });

@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { SshAccess } from '../../../shared/settings';
+import { Settings, SshAccess } from '../../../shared/settings';
+import { createTargetDirectory } from '../../../electron/core/sources/ssh/targets';
 import { parseSshConfig, emptySshConfig } from '../../../electron/core/sources/ssh/ssh-config';
 import { parseJumpSpec, resolveTarget, targetKey } from '../../../electron/core/sources/ssh/target';
 import { shellJoin, shellQuote } from '../../../electron/core/sources/ssh/shell-quote';
@@ -81,5 +82,32 @@ describe('shell quoting', () => {
   it('refuses NUL bytes and empty commands', () => {
     expect(() => shellQuote('a\0b')).toThrow(/NUL/);
     expect(() => shellJoin([])).toThrow(/empty command/);
+  });
+});
+
+describe('target directory', () => {
+  const settings = Settings.parse({
+    fleets: [
+      { id: 'dm', ssh: { user: 'core', identityFiles: ['/keys/vm'] } },
+      { id: 'hz', ssh: { user: 'root', port: 2222 } },
+      { id: 'ops', kind: 'dedicated', ssh: { user: 'admin' } },
+    ],
+    sshHosts: [{ alias: 'manager', fleet: 'ops', host: '127.0.2.9', port: 2200 }],
+    dockerMachine: [{ id: 'm', fleet: 'dm', manager: 'manager', viaManager: true }],
+  });
+  const dir = createTargetDirectory(settings, emptySshConfig);
+
+  it('reaches docker-machine VMs through their manager and Hetzner VMs directly', () => {
+    const vm = dir.machine({ key: 'dm/vm-1', name: 'vm-1', fleet: 'dm', addresses: ['127.0.5.1'] });
+    expect(vm && targetKey(vm)).toBe('core@127.0.5.1:22+admin@127.0.2.9:2200');
+    const hz = dir.machine({ key: 'hz/s-1', name: 's-1', fleet: 'hz', addresses: ['127.0.6.1', '127.0.7.1'] });
+    expect(hz && targetKey(hz)).toBe('root@127.0.6.1:2222');
+    expect(dir.machine({ key: 'ops/manager', name: 'manager', fleet: 'ops', addresses: [] })).toMatchObject({ host: '127.0.2.9', port: 2200, user: 'admin' });
+  });
+
+  it('says when a machine cannot be reached or a host is not configured', () => {
+    expect(dir.machine({ key: 'hz/x', name: 'x', fleet: 'hz', addresses: [] })).toBeNull();
+    expect(dir.machine({ key: 'zz/x', name: 'x', fleet: 'zz', addresses: ['127.0.0.9'] })).toBeNull();
+    expect(() => dir.host('nope')).toThrow(/no SSH host or docker-machine manager named nope/);
   });
 });

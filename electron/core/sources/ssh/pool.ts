@@ -42,6 +42,8 @@ export interface SshPoolOptions {
   agentSocket?: string | null;
   /** SSH-level keep-alive; three unanswered ones drop the connection. */
   keepaliveIntervalMs?: number;
+  /** A connection unused this long is closed (VMs come and go; their connections must not pile up). */
+  idleTimeoutMs?: number;
   /** Delay between failed connection attempts to one host (jittered, exponential). */
   backoff?: Partial<BackoffOptions>;
   random?: () => number;
@@ -63,6 +65,9 @@ interface Connection {
   closed: boolean;
   /** Commands running on this connection, failed at once when it drops. */
   running: Set<(error: SshError) => void>;
+  lastUsed: number;
+  /** Pool key of the jump host's connection, kept alive while this one is used. */
+  jumpKey: string | null;
 }
 
 interface Failure {
@@ -90,6 +95,7 @@ export class SshPool implements Disposable {
   private readonly secrets: SecretLookup | null;
   private readonly agentSocket: string | null;
   private readonly keepaliveIntervalMs: number;
+  private readonly idleTimeoutMs: number;
   private readonly backoff: BackoffOptions;
   private readonly random: () => number;
   private readonly now: () => number;
@@ -100,6 +106,7 @@ export class SshPool implements Disposable {
     this.secrets = options.secrets ?? null;
     this.agentSocket = options.agentSocket === undefined ? (process.env.SSH_AUTH_SOCK ?? null) : options.agentSocket;
     this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? 15_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.backoff = { baseMs: 2_000, maxMs: 5 * 60_000, jitter: 0.2, ...options.backoff };
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
@@ -123,9 +130,36 @@ export class SshPool implements Disposable {
     const signal = options.signal;
     signal?.throwIfAborted();
     const deadline = options.timeoutMs ?? target.commandTimeoutMs;
+    this.sweep();
     const connection = await this.connection(target, signal);
     signal?.throwIfAborted();
-    return this.run(connection, target, command, deadline, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, signal);
+    this.touch(connection);
+    try {
+      return await this.run(connection, target, command, deadline, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, signal);
+    } finally {
+      this.touch(connection);
+    }
+  }
+
+  private touch(connection: Connection): void {
+    const now = this.now();
+    connection.lastUsed = now;
+    const jump = connection.jumpKey ? this.connections.get(connection.jumpKey) : undefined;
+    if (jump) jump.lastUsed = now;
+  }
+
+  /** Closes connections idle for longer than the idle timeout; forgets old failures. */
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, connection] of this.connections) {
+      if (connection.running.size === 0 && now - connection.lastUsed > this.idleTimeoutMs) {
+        this.connections.delete(key);
+        void this.close(connection);
+      }
+    }
+    for (const [key, failure] of this.failures) {
+      if (now - failure.notBefore > this.backoff.maxMs) this.failures.delete(key);
+    }
   }
 
   /** Closes every connection and refuses further calls. */
@@ -202,7 +236,15 @@ export class SshPool implements Disposable {
 
   private open(target: SshTarget, key: string, signal?: AbortSignal): Connection {
     const client = new SshClient();
-    const connection: Connection = { key, client, ready: Promise.resolve(client), closed: false, running: new Set() };
+    const connection: Connection = {
+      key,
+      client,
+      ready: Promise.resolve(client),
+      closed: false,
+      running: new Set(),
+      lastUsed: this.now(),
+      jumpKey: target.jump ? targetKey(target.jump) : null,
+    };
     const who = label(target);
     connection.ready = (async () => {
       const known = await readKnownHosts(target.knownHostsFile);

@@ -6,10 +6,10 @@ import type { CollectContext, CollectResult, MachineObservation, Source } from '
 import type { SecretLookup } from './auth';
 import { parseProbeOutput, type ProbeReport } from './probe-parse';
 import { probeCommand, type ProbeRequest } from './probe-script';
-import { resolveManager } from '../docker-machine/manager';
 import { SshPool } from './pool';
 import { emptySshConfig, loadSshConfig, type SshConfigLookup } from './ssh-config';
-import { resolveTarget, type SshTarget } from './target';
+import type { SshTarget } from './target';
+import { createTargetDirectory } from './targets';
 
 /** Construction options of the probe source. */
 export interface ProbeSourceOptions {
@@ -78,42 +78,26 @@ export function createProbeSource(options: ProbeSourceOptions): Source & { reado
   const plan = (config: SshConfigLookup, machines: readonly Machine[]): { jobs: ProbeJob[]; warnings: string[] } => {
     const jobs: ProbeJob[] = [];
     const warnings: string[] = [];
+    const directory = createTargetDirectory(settings, config);
     const dedicatedKeys = new Set<string>();
     for (const host of settings.sshHosts) {
       const fleet = fleets.get(host.fleet);
       dedicatedKeys.add(`${host.fleet}/${host.alias}`);
-      if (!fleet) {
-        warnings.push(`SSH host ${host.alias}: fleet ${host.fleet} is not configured`);
-        continue;
-      }
       try {
-        const target = resolveTarget(host.alias, fleet.ssh, config, { host: host.host, port: host.port, user: host.user });
-        jobs.push({ fleet, name: host.alias, target, dedicated: true });
+        if (!fleet) throw new Error(`fleet ${host.fleet} is not configured`);
+        jobs.push({ fleet, name: host.alias, target: directory.host(host.alias), dedicated: true });
       } catch (error) {
         warnings.push(`SSH host ${host.alias}: ${toApiError(error).message}`);
       }
     }
-    // docker+machine fleets probed through their manager as jump host.
-    const managerJump = new Map<string, SshTarget>();
-    for (const dm of settings.dockerMachine) {
-      if (!dm.viaManager) continue;
-      try {
-        managerJump.set(dm.fleet, resolveManager(settings, dm, config));
-      } catch (error) {
-        warnings.push(`docker-machine ${dm.id}: ${toApiError(error).message}`);
-      }
-    }
     for (const machine of machines) {
       if (dedicatedKeys.has(machine.key)) continue;
-      const address = machine.addresses[0];
-      if (!address) continue;
       if (machine.status.value !== null && NOT_PROBED.has(machine.status.value)) continue;
       const fleet = fleets.get(machine.fleet);
       if (!fleet) continue;
       try {
-        const jump = managerJump.get(fleet.id);
-        const target = resolveTarget(address, fleet.ssh, config, jump ? { jump } : {});
-        jobs.push({ fleet, name: machine.name, target, dedicated: false });
+        const target = directory.machine(machine);
+        if (target) jobs.push({ fleet, name: machine.name, target, dedicated: false });
       } catch (error) {
         warnings.push(`${machine.key}: ${toApiError(error).message}`);
       }
