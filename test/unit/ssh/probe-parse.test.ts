@@ -249,3 +249,48 @@ describe('probe pieces', () => {
     expect(argv.slice(3)).toEqual(['rw-probe', N, '0', '/']);
   });
 });
+
+describe('the probe script run by a real sh over the simulated host tools', () => {
+  it('prints a block the parser reads completely, with a missing mount reported absent', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { SHIMS_DIR, writeHostState, RUNNER_LABEL } = await import('../../sim/host-state');
+    const dir = mkdtempSync(join(tmpdir(), 'rw-probe-sh-'));
+    try {
+      writeHostState(dir, {
+        hostname: 'h',
+        now: 1_800_000_000,
+        mounts: [{ device: '/dev/vda1', fstype: 'ext4', mount: '/', sizeKiB: 1000, usedKiB: 601, availKiB: 399, inodes: { total: 100, used: 10, free: 90 } }],
+        containers: [
+          {
+            id: 'b'.repeat(64),
+            name: 'runner-x-project-1-concurrent-0-abc-build',
+            image: 'alpine',
+            created: 1_799_999_000,
+            state: 'running',
+            labels: { [RUNNER_LABEL.jobId]: '77', [RUNNER_LABEL.type]: 'build' },
+          },
+        ],
+      });
+      const mounts = ['/', '/var/lib/docker'];
+      const { argv, nonce } = probeCommand({ mounts, volumes: true });
+      const out = execFileSync(argv[0]!, argv.slice(1), {
+        env: { PATH: `${SHIMS_DIR}:/usr/bin:/bin`, RW_SIM_STATE: dir },
+      }).toString();
+      expect(argv[2]).not.toContain('\n');
+      const report = parseProbeOutput(out, nonce, { mounts, volumes: true });
+      expect(report.errors).toEqual([]);
+      expect(report.complete).toBe(true);
+      expect(report.absentMounts).toEqual(['/var/lib/docker']);
+      expect(report.disks).toEqual([
+        { mount: '/', sizeBytes: 1000 * 1024, usedBytes: 601 * 1024, availBytes: 399 * 1024, usedPct: 61, inodesTotal: 100, inodesUsed: 10, inodesUsedPct: 10 },
+      ]);
+      expect(report.jobs?.map((j) => [j.jobId, j.containerName])).toEqual([[77, 'runner-x-project-1-concurrent-0-abc-build']]);
+      expect(report.volumes).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

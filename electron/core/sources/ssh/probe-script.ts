@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * The probe: one POSIX sh script per host per cycle. Each section prints
+ * The probe: one POSIX sh script (on one line) per host per cycle. Each section prints
  *
  *   @@<nonce> begin <name>
  *   …the command's stdout…
@@ -14,26 +14,23 @@ import { randomBytes } from 'node:crypto';
  * `done` tells a cut-off answer from a complete one. The script gets its parameters as
  * positional arguments (`sh -c SCRIPT rw-probe NONCE VOLUMES MOUNT…`), never spliced in.
  */
-export const PROBE_SCRIPT = `n=$1; vol=$2; shift 2
-t=$(mktemp 2>/dev/null) || t=/tmp/rw-probe.$$
-trap 'rm -f "$t"' EXIT
-s() {
-  name=$1; shift
-  printf '@@%s begin %s\\n' "$n" "$name"
-  "$@" 2>"$t" </dev/null; rc=$?
-  printf '\\n@@%s stderr %s\\n' "$n" "$name"
-  cat "$t"
-  printf '\\n@@%s end %s %s\\n' "$n" "$name" "$rc"
-}
-for m in "$@"; do s "df-k:$m" df -Pk "$m"; done
-for m in "$@"; do s "df-i:$m" df -Pi "$m"; done
-s docker-ps docker ps --no-trunc --filter label=com.gitlab.gitlab-runner.job.id --format '{{json .}}'
-if [ "$vol" = 1 ]; then s volumes docker system df -v --format '{{json .}}'; fi
-s loadavg cat /proc/loadavg
-s meminfo cat /proc/meminfo
-s nproc nproc
-printf '@@%s done\\n' "$n"
-`;
+export const PROBE_SCRIPT = [
+  'n=$1; vol=$2; shift 2',
+  't=$(mktemp 2>/dev/null) || t=/tmp/rw-probe.$$',
+  `trap 'rm -f "$t"' EXIT`,
+  // s NAME CMD...: one section with the command's stdout, stderr and exit status.
+  `s() { name=$1; shift; printf '@@%s begin %s\\n' "$n" "$name"; "$@" 2>"$t" </dev/null; rc=$?; printf '\\n@@%s stderr %s\\n' "$n" "$name"; cat "$t"; printf '\\n@@%s end %s %s\\n' "$n" "$name" "$rc"; }`,
+  'for m in "$@"; do s "df-k:$m" df -Pk "$m"; done',
+  'for m in "$@"; do s "df-i:$m" df -Pi "$m"; done',
+  `s docker-ps docker ps --no-trunc --filter label=com.gitlab.gitlab-runner.job.id --format '{{json .}}'`,
+  `if [ "$vol" = 1 ]; then s volumes docker system df -v --format '{{json .}}'; fi`,
+  's loadavg cat /proc/loadavg',
+  's meminfo cat /proc/meminfo',
+  's nproc nproc',
+  `printf '@@%s done\\n' "$n"`,
+  // One line: the command passes through the user's login shell, and csh-family shells
+  // do not accept line breaks inside a quoted argument.
+].join('; ');
 
 /** What one probe asks for. */
 export interface ProbeRequest {
