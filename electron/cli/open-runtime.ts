@@ -3,7 +3,7 @@ import type { Settings } from '../../shared/settings';
 import { checkSecrets } from '../core/config/check-secrets';
 import { loadSettingsFile } from '../core/config/load-settings';
 import { createEnvFileSecretSource } from '../core/config/secrets';
-import { createRuntime, type Runtime } from '../core/runtime';
+import type { Runtime } from '../core/runtime';
 import type { CommandContext } from './command';
 
 /** Options of `openRuntimeFromConfig`. */
@@ -29,6 +29,7 @@ export async function openRuntimeFromConfig(
     warn: (message) => context.err(`warning: ${message}`),
   });
   await checkSecrets(settings, secrets);
+  const { createRuntime } = await loadRuntimeModule();
   const runtime = await createRuntime({
     settings,
     secrets,
@@ -37,4 +38,12 @@ export async function openRuntimeFromConfig(
     version: context.version,
   });
   return { runtime, settings, configPath };
+}
+
+/**
+ * The runtime pulls in every collector (gitbeaker, ssh2…), about a second of start-up;
+ * loading it only once the config is valid keeps `--help` and config errors quick.
+ */
+export function loadRuntimeModule(): Promise<typeof import('../core/runtime')> {
+  return import('../core/runtime');
 }

@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseSettings } from '../../core/config/load-settings';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
-import { createRuntime } from '../../core/runtime';
 import { startServeHost } from '../../serve/serve-host';
 import { ensureRendererBuilt } from '../build-renderer';
 import type { CliCommand } from '../command';
 import { findElectronBinary } from '../electron-binary';
 import { launchElectronDemo } from '../launch-electron';
 import { openInBrowser } from '../open-browser';
+import { loadRuntimeModule } from '../open-runtime';
 import { flag, intOption, stringOption } from '../option-values';
 import { defaultRendererDir } from '../project-paths';
 import { startSimulatedFleet } from '../simulated-fleet';
@@ -73,6 +73,7 @@ export const demoCommand: CliCommand = {
     const sim = await startSimulatedFleet({ vms, seed });
     try {
       const settings = parseSettings(sim.settings, 'of the simulated fleet');
+      const { createRuntime } = await loadRuntimeModule();
       const runtime = await createRuntime({
         settings,
         secrets: createEnvFileSecretSource({
