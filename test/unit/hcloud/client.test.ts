@@ -208,6 +208,26 @@ describe('Hetzner source', () => {
     expect(result.machines[0]?.identity).toMatchObject({ providerId: '7', serverType: 'cx22', kind: 'autoscaled', provider: 'hetzner' });
   });
 
+  it('asks the engine to space cycles when the rate budget runs low', async () => {
+    const now = 1_700_000_000_000;
+    const f = fakeFetch((url) =>
+      new Response(paged([server(1, 'runner-a-1')], url).body, {
+        status: 200,
+        // Empty bucket of 60 that is full again in 120 s: it refills one call every 2 s.
+        headers: { 'RateLimit-Limit': '60', 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(now / 1000 + 120) },
+      }),
+    );
+    const source = createHcloudSource({
+      settings: { id: 'p', fleet: 'ci', token: { env: 'X' }, apiUrl: 'http://127.0.0.1:1/v1', intervalSec: 1, timeoutSec: 15 },
+      secrets: { resolve: async () => TOKEN },
+      fetch: f,
+      now: () => now,
+    });
+    const result = await source.collect(new AbortController().signal, { now: () => now, machines: () => [] });
+    expect(result.retryAfterMs).toBe(2000);
+    expect(result.machines).toHaveLength(1);
+  });
+
   it('maps statuses', () => {
     expect(hcloudIdentity({ ...server(1, 'x'), created: 0, labels: {}, private_net: [], status: 'off' } as never).state).toBe('off');
   });

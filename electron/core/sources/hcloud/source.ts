@@ -2,7 +2,8 @@ import type { MachineState } from '../../../../shared/machine';
 import type { HetznerSettings, SecretRef } from '../../../../shared/settings';
 import { redactor } from '../../errors/redact';
 import type { CollectResult, MachineIdentity, MachineObservation, Source } from '../source';
-import { HcloudClient, type HcloudServer } from './client';
+import { HcloudClient, PER_PAGE, type HcloudServer } from './client';
+import { throttleDelayMs } from './rate-limit';
 
 /** Resolves a secret reference (the runtime's `SecretResolver` fits). */
 export interface SecretLookup {
@@ -113,7 +114,16 @@ export function createHcloudSource(options: HcloudSourceOptions): Source & { cli
         name: server.name,
         identity: hcloudIdentity(server),
       }));
-      return { machines, inventoryOf: [settings.fleet] };
+      // When the budget runs low, ask the engine to space the next cycle so that its
+      // pages fit the refill rate (one call per throttle interval) instead of hitting 429.
+      const pace = throttleDelayMs(api.rateLimit, (options.now ?? Date.now)());
+      const pages = Math.max(1, Math.ceil(servers.length / PER_PAGE));
+      const wait = pace * pages;
+      return {
+        machines,
+        inventoryOf: [settings.fleet],
+        ...(wait > settings.intervalSec * 1000 ? { retryAfterMs: wait } : {}),
+      };
     },
   };
 }
