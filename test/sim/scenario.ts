@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, rmdirSync } from 'node:fs';
+import { mkdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimClock } from './clock';
 import {
@@ -308,6 +308,10 @@ export class FleetWorld {
   private nextPipelineId = 9_001;
   private writing = false;
   private unsubscribe: (() => void) | null = null;
+  /** What the last write of each VM held, to tell a shim's removal from a new item. */
+  private readonly lastWritten = new Map<string, { volumes: Set<string>; images: Set<string> }>();
+  /** Machines the manager's last write listed. */
+  private lastListed = new Set<string>();
   /** Machines `docker-machine ls` lists in Error state after their server vanished. */
   private readonly ghosts: Vm[] = [];
 
@@ -472,6 +476,8 @@ export class FleetWorld {
     if (!vm) throw new ScenarioError(`no VM named ${name}`);
     if (!(pct >= STUCK_PCT && pct <= 99))
       throw new ScenarioError(`fill-up target must be ${STUCK_PCT}–99 %, got ${pct}`);
+    // what shims removed since the last write counts before filling up
+    if (this.writing) this.withLock(vm.stateDir, () => this.adoptVm(vm));
     this.makeStuck(vm, pct);
     if (this.writing) this.writeVm(vm);
   }
@@ -481,8 +487,7 @@ export class FleetWorld {
   private catchUp(): void {
     const target = this.options.clock.now();
     if (target - this.time < STEP_MS) return;
-    // Nobody can look between the steps of one catch-up: read back and write once.
-    this.readBack();
+    // Nobody can look between the steps of one catch-up: write (and read back) once.
     while (target - this.time >= STEP_MS) this.step(true);
     if (this.writing) {
       this.writeAll();
@@ -502,47 +507,66 @@ export class FleetWorld {
     this.forget();
   }
 
-  /** Adopts what shims changed: removed volumes and images, `docker-machine rm`. */
-  private readBack(): void {
-    if (!this.writing) return;
-    const machines = changedSinceWritten(this.managerStateDir, ['machines.tsv'])
-      ? this.readState(this.managerStateDir)
-      : null;
-    if (machines?.machines) {
-      const listed = new Set(machines.machines.map((m) => m.name));
-      for (const vm of this.sortedVms()) {
-        if (!listed.has(vm.name)) this.removeVm(vm, 'docker-machine-rm');
-      }
-      for (let i = this.ghosts.length - 1; i >= 0; i--)
-        if (!listed.has(this.ghosts[i]!.name)) this.ghosts.splice(i, 1);
-    }
-    for (const vm of this.vmsById.values()) {
-      if (!changedSinceWritten(vm.stateDir, ['volumes.tsv', 'images.tsv'])) continue;
-      const state = this.readState(vm.stateDir);
-      if (!state) continue;
-      const volumes = new Set(state.volumes.map((v) => v.name));
-      const images = new Set(state.images.map((i) => i.id));
-      vm.volumes = vm.volumes.filter((v) => volumes.has(v.name));
-      vm.images = vm.images.filter((i) => images.has(i.id));
-    }
-  }
-
-  /** Reads a host's state under the shims' lock; null when unreadable (a test wrote garbage) or locked. */
-  private readState(dir: string): ReturnType<typeof readHostState> | null {
-    if (!existsSync(join(dir, 'now'))) return null;
+  /**
+   * Runs `fn` holding the host's state lock, the one the mutating shims take, so a shim's
+   * change and the world's read-back-and-write never interleave. A host whose lock is held
+   * is skipped (written next tick); a lock left by a killed shim is broken after 30 s.
+   */
+  private withLock(dir: string, fn: () => void): void {
+    mkdirSync(dir, { recursive: true });
     const lock = join(dir, '.lock');
     try {
       mkdirSync(lock);
     } catch {
-      return null;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs < 30_000) return;
+        rmdirSync(lock);
+        mkdirSync(lock);
+      } catch {
+        return;
+      }
     }
+    try {
+      fn();
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+
+  /** Reads a host's state back; null when unreadable (a test wrote garbage). */
+  private readState(dir: string): ReturnType<typeof readHostState> | null {
     try {
       return readHostState(dir);
     } catch {
       return null;
-    } finally {
-      rmdirSync(lock);
     }
+  }
+
+  /** `docker-machine rm` on the manager: machines listed at the last write and missing now are gone. */
+  private adoptManager(): void {
+    if (!changedSinceWritten(this.managerStateDir, ['machines.tsv'])) return;
+    const listed = this.readState(this.managerStateDir)?.machines;
+    if (!listed) return;
+    const names = new Set(listed.map((m) => m.name));
+    for (const name of this.lastListed) {
+      if (names.has(name)) continue;
+      const vm = this.vmsById.get(name);
+      if (vm) this.removeVm(vm, 'docker-machine-rm');
+      const ghost = this.ghosts.findIndex((g) => g.name === name);
+      if (ghost >= 0) this.ghosts.splice(ghost, 1);
+    }
+  }
+
+  /** `docker volume rm`, `docker image prune`: what was written last time and is missing now is gone. */
+  private adoptVm(vm: Vm): void {
+    const last = this.lastWritten.get(vm.name);
+    if (!last || !changedSinceWritten(vm.stateDir, ['volumes.tsv', 'images.tsv'])) return;
+    const state = this.readState(vm.stateDir);
+    if (!state) return;
+    const volumes = new Set(state.volumes.map((v) => v.name));
+    const images = new Set(state.images.map((i) => i.id));
+    vm.volumes = vm.volumes.filter((v) => !last.volumes.has(v.name) || volumes.has(v.name));
+    vm.images = vm.images.filter((i) => !last.images.has(i.id) || images.has(i.id));
   }
 
   private lifecycle(live: boolean): void {
@@ -790,6 +814,10 @@ export class FleetWorld {
     }
     vm.state = 'gone';
     this.vmsById.delete(vm.name);
+    this.lastWritten.delete(vm.name);
+    this.dueAt.forEach((_, id) => {
+      if (!this.jobs.some((j) => j.id === id && j.status === 'running')) this.dueAt.delete(id);
+    });
     if (this.writing) {
       this.hooks.vmRemoved?.(this.info(vm), reason);
       rmSync(vm.stateDir, { recursive: true, force: true });
@@ -868,8 +896,9 @@ export class FleetWorld {
   // ----- host state -----
 
   private writeAll(): void {
-    for (const vm of this.vmsById.values()) this.writeVm(vm);
+    // the manager first: a `docker-machine rm` removes a VM before it would be written
     this.writeManager();
+    for (const vm of this.sortedVms()) this.writeVm(vm);
   }
 
   private vmState(vm: Vm): HostState {
@@ -949,10 +978,25 @@ export class FleetWorld {
   }
 
   private writeVm(vm: Vm): void {
-    writeHostState(vm.stateDir, this.vmState(vm));
+    this.withLock(vm.stateDir, () => {
+      this.adoptVm(vm);
+      if (!this.vmsById.has(vm.name)) return;
+      writeHostState(vm.stateDir, this.vmState(vm));
+      this.lastWritten.set(vm.name, {
+        volumes: new Set(vm.volumes.map((v) => v.name)),
+        images: new Set(vm.images.map((i) => i.id)),
+      });
+    });
   }
 
   private writeManager(): void {
+    this.withLock(this.managerStateDir, () => {
+      this.adoptManager();
+      this.writeManagerState();
+    });
+  }
+
+  private writeManagerState(): void {
     const listed = [
       ...this.sortedVms().map((vm) => ({
         name: vm.name,
@@ -986,6 +1030,7 @@ export class FleetWorld {
         memAvailableKiB: 6_120_448,
       },
     });
+    this.lastListed = new Set(listed.map((m) => m.name));
   }
 
   // ----- helpers -----

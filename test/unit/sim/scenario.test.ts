@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -183,6 +183,40 @@ describe('scenario world', () => {
     clock.tick(5_000);
     expect(w.vms().map((v) => v.name)).not.toContain(stuck.name);
     expect(removed).toContain(`docker-machine-rm:${stuck.name}`);
+  });
+
+  it('fills up after a shim’s removal: the removal sticks and the target is reached', () => {
+    const { world: w } = world({ vms: 3, seed: 14, stuck: 0 });
+    w.start();
+    const vm = w.vms().find((v) => v.runningJobId === null) ?? w.vms()[0]!;
+    const state = readHostState(vm.stateDir);
+    const inUse = new Set(state.containers.flatMap((c) => c.volumes));
+    const victim = state.volumes.find((v) => !inUse.has(v.name));
+    if (!victim) throw new Error('scenario has no unused volume on that VM');
+    expect(sh(vm.stateDir, 'docker', 'volume', 'rm', victim.name).status).toBe(0);
+    // the world adds volumes and images and writes at once: the removal must stick, the additions too
+    w.fillUp(vm.name, 90);
+    const after = readHostState(vm.stateDir);
+    expect(after.volumes.map((v) => v.name)).not.toContain(victim.name);
+    expect(after.volumes.length + after.images.length).toBeGreaterThan(
+      state.volumes.length + state.images.length - 1,
+    );
+    expect(w.vms().find((v) => v.name === vm.name)!.diskUsedPct).toBeGreaterThanOrEqual(90);
+  });
+
+  it('does not write a host whose state a shim has locked, and breaks a stale lock', () => {
+    const { world: w, clock } = world({ vms: 2, seed: 15 });
+    w.start();
+    const dir = w.vms()[0]!.stateDir;
+    const before = readHostState(dir).now;
+    mkdirSync(join(dir, '.lock'));
+    clock.tick(10_000);
+    expect(readHostState(dir).now).toBe(before);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(join(dir, '.lock'), old, old);
+    clock.tick(10_000);
+    expect(readHostState(dir).now).toBe(before + 20);
+    expect(existsSync(join(dir, '.lock'))).toBe(false);
   });
 
   it('removes a VM whose server was deleted, and lists it in Error for a while', () => {
