@@ -11,6 +11,8 @@ export interface LaunchElectronOptions {
   seed: number;
   signal: AbortSignal;
   log: (line: string) => void;
+  /** The app's main bundle; `dist/electron/main.cjs` unless a test says otherwise. */
+  mainBundle?: string;
 }
 
 /**
@@ -19,20 +21,21 @@ export interface LaunchElectronOptions {
  * SIGTERM to us is passed on to it.
  */
 export async function launchElectronDemo(options: LaunchElectronOptions): Promise<number> {
-  if (!existsSync(electronMainBundle)) {
+  const mainBundle = options.mainBundle ?? electronMainBundle;
+  if (!existsSync(mainBundle)) {
     options.log('building the Electron main bundle (npm run build:electron)…');
     const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
     const built = spawnSync(npm, ['run', 'build:electron', '--silent'], {
       cwd: projectRoot,
       stdio: 'inherit',
     });
-    if (built.status !== 0 || !existsSync(electronMainBundle)) {
+    if (built.status !== 0 || !existsSync(mainBundle)) {
       throw new UsageError(
         'building the Electron app failed: run npm run build:electron to see why',
       );
     }
   }
-  const child = spawn(options.binary, [electronMainBundle], {
+  const child = spawn(options.binary, [mainBundle], {
     cwd: projectRoot,
     stdio: 'inherit',
     env: {
