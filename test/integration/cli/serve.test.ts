@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppInfo } from '../../../shared/api';
-import { childEnv, startCli, type RunningCli } from './run-cli';
+import { childEnv, runCli, startCli, type RunningCli } from './run-cli';
 
 let dir: string;
 let rendererDir: string;
@@ -120,5 +120,41 @@ describe('runner-watch serve (child process)', () => {
       headers: { Authorization: `Bearer ${cli.token}` },
     });
     expect(res.status).toBe(200);
+  });
+
+  it('exits 2 with one line when the port is taken', async () => {
+    const first = await startCli([
+      'serve',
+      '--config',
+      configPath,
+      '--port',
+      '0',
+      '--renderer-dir',
+      rendererDir,
+    ]);
+    running.push(first);
+    const port = first.url.port;
+    const run = await runCli([
+      'serve',
+      '--config',
+      configPath,
+      '--port',
+      port,
+      '--renderer-dir',
+      rendererDir,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `runner-watch serve: port ${port} on 127.0.0.1 is already in use; pick another with --port\n`,
+    );
+  });
+
+  it('refuses a bad port number', async () => {
+    const run = await runCli(['serve', '--config', configPath, '--port', '70000']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      'runner-watch serve: --port must be between 0 and 65535, got 70000 (see runner-watch serve --help)\n',
+    );
   });
 });
