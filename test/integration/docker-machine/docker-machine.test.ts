@@ -45,7 +45,7 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
     sim = await HcloudSim.start({ projects: [{ name: 'prod' }] });
     sim.addServer('prod', { name: vm(1), labels: { 'ci-runner': 'x1y2z3w4' }, publicIp: vm1.address, serverType: 'cx32' });
     sim.addServer('prod', { name: vm(2), labels: { 'ci-runner': 'x1y2z3w4' }, publicIp: vm2.address });
-    const ssh = cluster.access({ connectTimeoutSec: 3, commandTimeoutSec: 5 });
+    const ssh = cluster.access({ connectTimeoutSec: 5, commandTimeoutSec: 10 });
     const settings = Settings.parse({
       fleets: [
         { id: 'dm', ssh },
