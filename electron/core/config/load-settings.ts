@@ -28,7 +28,7 @@ export function parseSettingsText(text: string, origin: string): Settings {
   try {
     data = JSON.parse(body);
   } catch (error) {
-    const problem = findJsonSyntaxError(text);
+    const problem = findJsonSyntaxError(body);
     const detail = problem
       ? `line ${problem.line}, column ${problem.column}: ${problem.reason}`
       : 'not valid JSON';

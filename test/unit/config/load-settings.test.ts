@@ -183,6 +183,15 @@ describe('loadSettingsFile', () => {
     expect(await messageOf(path)).toBe(expected(path));
   });
 
+  it('counts columns after a byte-order mark as the editor shows them', async () => {
+    const path = await write('bom.json', '\ufeff{"fleets": }');
+    expect(await messageOf(path)).toBe(
+      `config file ${path} is not valid JSON at line 1, column 12: unexpected '}'`,
+    );
+    await writeFile(path, '\ufeff{"fleets": []}');
+    expect((await loadSettingsFile(path)).fleets).toEqual([]);
+  });
+
   it('names a missing file', async () => {
     const path = join(dir, 'nope', 'y.json');
     expect(await messageOf(path)).toBe(`config file ${path} not found`);
