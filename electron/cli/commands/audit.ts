@@ -9,10 +9,19 @@ import { flag, intOption, requiredString, stringOption } from '../option-values'
 
 /** One audit record as a text line. */
 export function formatAuditLine(r: AuditRecord): string {
-  const what = [r.fleet && r.machineName ? `${r.fleet}/${r.machineName}` : (r.machineKey ?? r.fleet ?? ''), r.rule, r.action]
+  const what = [
+    r.fleet && r.machineName ? `${r.fleet}/${r.machineName}` : (r.machineKey ?? r.fleet ?? ''),
+    r.rule,
+    r.action,
+  ]
     .filter(Boolean)
     .join(' ');
-  const tail = [r.outcome, r.who ? `by ${r.who}` : null, r.modeFrom ? `${r.modeFrom} → ${r.modeTo}` : null, r.detail]
+  const tail = [
+    r.outcome,
+    r.who ? `by ${r.who}` : null,
+    r.modeFrom ? `${r.modeFrom} → ${r.modeTo}` : null,
+    r.detail,
+  ]
     .filter(Boolean)
     .join('  ');
   const reasons = r.reasons.length > 0 ? `  [${r.reasons.join('; ')}]` : '';
@@ -44,17 +53,24 @@ export const auditCommand: CliCommand = {
   },
   async run(context, args) {
     const config = requiredString(args, 'config', 'FILE');
-    if (flag(args, 'json') && flag(args, 'csv')) throw new UsageError('give at most one of --json and --csv');
+    if (flag(args, 'json') && flag(args, 'csv'))
+      throw new UsageError('give at most one of --json and --csv');
     const parsed = AuditFilter.safeParse({
       fleet: stringOption(args, 'fleet'),
       machine: stringOption(args, 'machine'),
       type: stringOption(args, 'type'),
     });
-    if (!parsed.success) throw new UsageError(`--type must be one of ${AuditType.options.join(', ')}`);
+    if (!parsed.success)
+      throw new UsageError(`--type must be one of ${AuditType.options.join(', ')}`);
     const settings = await loadSettingsFile(resolve(context.cwd, config));
     const limit = intOption(args, 'limit', 1, 1_000_000, 200);
-    const { records, skipped } = await readAudit({ dir: expandHome(settings.stateDir), limit, filter: parsed.data });
-    if (skipped > 0) context.err(`warning: ${skipped} unreadable line(s) skipped (e.g. torn by a crash)`);
+    const { records, skipped } = await readAudit({
+      dir: expandHome(settings.stateDir),
+      limit,
+      filter: parsed.data,
+    });
+    if (skipped > 0)
+      context.err(`warning: ${skipped} unreadable line(s) skipped (e.g. torn by a crash)`);
     if (flag(args, 'json')) context.out(JSON.stringify(records, null, 2));
     else if (flag(args, 'csv')) context.out(auditToCsv(records).replace(/\r\n$/, ''));
     else if (records.length === 0) context.out('no audit records');

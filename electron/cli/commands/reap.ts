@@ -29,8 +29,11 @@ export function formatProposals(proposals: readonly Proposal[]): string[] {
   if (proposals.length === 0) return ['no proposals: no rule fires on any machine'];
   const lines: string[] = [];
   for (const p of proposals) {
-    const verdict = p.blocked.length === 0 ? (p.state === 'dry-run' ? 'WOULD RUN' : 'READY') : 'BLOCKED';
-    lines.push(`${verdict.padEnd(9)} ${p.fleet}/${p.machineName}  ${p.rule} → ${p.action}  ${p.summary}  [${p.id}]`);
+    const verdict =
+      p.blocked.length === 0 ? (p.state === 'dry-run' ? 'WOULD RUN' : 'READY') : 'BLOCKED';
+    lines.push(
+      `${verdict.padEnd(9)} ${p.fleet}/${p.machineName}  ${p.rule} → ${p.action}  ${p.summary}  [${p.id}]`,
+    );
     for (const reason of p.blocked) lines.push(`          - ${reason}`);
   }
   return lines;
@@ -70,13 +73,21 @@ export const reapCommand: CliCommand = {
     const config = requiredString(args, 'config', 'FILE');
     const dryRun = flag(args, 'dry-run');
     const target = stringOption(args, 'confirm');
-    if (dryRun === (target !== undefined)) throw new UsageError('give exactly one of --dry-run and --confirm MACHINE');
+    if (dryRun === (target !== undefined))
+      throw new UsageError('give exactly one of --dry-run and --confirm MACHINE');
     if (target === '') throw new UsageError('--confirm needs a machine name');
     const intervalMs = intOption(args, 'interval', 0, 3600, 10) * 1000;
-    const { runtime, settings, configPath } = await openRuntimeFromConfig(context, { configPath: config, host: 'cli' });
+    const { runtime, settings, configPath } = await openRuntimeFromConfig(context, {
+      configPath: config,
+      host: 'cli',
+    });
     const maxSamples = Math.max(1, ...settings.fleets.map((f) => f.reaper.samples));
     const cycles = intOption(args, 'cycles', 1, 1000, maxSamples);
-    const secrets = createEnvFileSecretSource({ env: context.env, baseDir: dirname(resolve(context.cwd, configPath)), warn: () => undefined });
+    const secrets = createEnvFileSecretSource({
+      env: context.env,
+      baseDir: dirname(resolve(context.cwd, configPath)),
+      warn: () => undefined,
+    });
     let reaper: Reaper | null = null;
     try {
       reaper = await createReaper({
@@ -88,6 +99,10 @@ export const reapCommand: CliCommand = {
           ? { modeOverride: () => 'dry-run' as const, memoryState: true }
           : { modeOverride: (mode) => (mode === 'auto' ? 'notify' : mode) }),
       });
+      // SIGINT/SIGTERM: no new action starts; one running gets the grace period, then is
+      // recorded as interrupted (and checked against the provider on the next start).
+      const active = reaper;
+      context.signal.addEventListener('abort', () => void active.dispose(), { once: true });
       for (let i = 0; i < cycles; i++) {
         if (i > 0 && !(await pause(intervalMs, context.signal))) return 0;
         await runtime.engine.runOnce();
@@ -109,10 +124,18 @@ export const reapCommand: CliCommand = {
   },
 };
 
-async function confirmOne(context: CommandContext, reaper: Reaper, target: string): Promise<number> {
-  const proposal = reaper.proposals().find((p) => p.machineName === target || p.machineKey === target);
+async function confirmOne(
+  context: CommandContext,
+  reaper: Reaper,
+  target: string,
+): Promise<number> {
+  const proposal = reaper
+    .proposals()
+    .find((p) => p.machineName === target || p.machineKey === target);
   if (!proposal) {
-    context.err(`runner-watch reap: no proposal for ${target}: no rule fires on it now (or it is not in any fleet)`);
+    context.err(
+      `runner-watch reap: no proposal for ${target}: no rule fires on it now (or it is not in any fleet)`,
+    );
     return 1;
   }
   const result = await reaper.confirm(proposal.id, currentUser());

@@ -8,7 +8,8 @@ import { RwError } from '../errors/rw-error';
 import type { Disposable } from '../lifecycle';
 
 /** What callers give; id, time and empty fields are filled in. */
-export type AuditInput = Partial<Omit<AuditRecord, 'id' | 'at' | 'type'>> & Pick<AuditRecord, 'type'>;
+export type AuditInput = Partial<Omit<AuditRecord, 'id' | 'at' | 'type'>> &
+  Pick<AuditRecord, 'type'>;
 
 /** Where records go. The reaper writes through this; tests may pass a memory sink. */
 export interface AuditSink {
@@ -112,7 +113,10 @@ export class AuditLog implements AuditSink, Disposable {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return Promise.reject(
-        new RwError('bad_input', `audit record invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`),
+        new RwError(
+          'bad_input',
+          `audit record invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+        ),
       );
     }
     const record = parsed.data;
@@ -135,7 +139,10 @@ export class AuditLog implements AuditSink, Disposable {
     this.ready ??= fs.mkdir(this.dir, { recursive: true, mode: 0o700 }).then(() => undefined);
     await this.ready;
     const bytes = Buffer.byteLength(line);
-    const size = await fs.stat(this.file).then((s) => s.size, () => 0);
+    const size = await fs.stat(this.file).then(
+      (s) => s.size,
+      () => 0,
+    );
     if (size > 0 && size + bytes > this.maxBytes) await this.rotate();
     const handle = await fs.open(this.file, 'a', 0o600);
     try {
@@ -152,11 +159,14 @@ export class AuditLog implements AuditSink, Disposable {
     } else {
       await fs.rm(rotatedPath(this.dir, this.fileName, this.keep), { force: true });
       for (let n = this.keep - 1; n >= 0; n--) {
-        await fs.rename(rotatedPath(this.dir, this.fileName, n), rotatedPath(this.dir, this.fileName, n + 1)).catch(
-          (error: NodeJS.ErrnoException) => {
+        await fs
+          .rename(
+            rotatedPath(this.dir, this.fileName, n),
+            rotatedPath(this.dir, this.fileName, n + 1),
+          )
+          .catch((error: NodeJS.ErrnoException) => {
             if (error.code !== 'ENOENT') throw error;
-          },
-        );
+          });
       }
     }
     await syncDir(this.dir);
@@ -197,7 +207,11 @@ export interface AuditReadResult {
 function matches(record: AuditRecord, filter: AuditFilter | undefined): boolean {
   if (!filter) return true;
   if (filter.fleet !== undefined && record.fleet !== filter.fleet) return false;
-  if (filter.machine !== undefined && record.machineKey !== filter.machine && record.machineName !== filter.machine) {
+  if (
+    filter.machine !== undefined &&
+    record.machineKey !== filter.machine &&
+    record.machineName !== filter.machine
+  ) {
     return false;
   }
   if (filter.type !== undefined && record.type !== filter.type) return false;

@@ -6,7 +6,11 @@ import type { SecretResolver } from '../runtime';
 import { HcloudClient } from '../sources/hcloud/client';
 import type { ActionRunner } from './actions/action';
 import { CleanupAction } from './actions/cleanup';
-import { fetchServerStatus, HcloudDeleteAction, type HcloudDeleteApi } from './actions/hcloud-delete';
+import {
+  fetchServerStatus,
+  HcloudDeleteAction,
+  type HcloudDeleteApi,
+} from './actions/hcloud-delete';
 import { MachineRmAction } from './actions/machine-rm';
 import { createEngineRecheck, type RecheckEngine } from './engine-recheck';
 import { Reaper, type ReaperEngine, type ReaperOptions } from './reaper';
@@ -21,7 +25,11 @@ export interface CreateReaperOptions {
   /** Commands on hosts (docker-machine rm on managers, dedicated-host cleanup); without it those actions are off. */
   remote?: RemoteExec;
   /** Runner manager (SSH alias) of a docker-machine VM; without it `machine-rm` is off. */
-  managerFor?: (machine: { name: string; fleet: string; labels: Record<string, string> }) => string | null;
+  managerFor?: (machine: {
+    name: string;
+    fleet: string;
+    labels: Record<string, string>;
+  }) => string | null;
   fetch?: typeof fetch;
   now?: () => number;
   log?: (line: string) => void;
@@ -38,11 +46,22 @@ export interface CreateReaperOptions {
  * The Hetzner API per inventory source id (`hetzner:<project>`), each with its project's
  * token, resolved on first use and registered with the redactor.
  */
-export function hcloudApis(settings: Settings, secrets: SecretResolver, fetchFn?: typeof fetch): (source: string | null) => HcloudDeleteApi {
-  const cache = new Map<string, Promise<{ client: HcloudClient; getServer: HcloudDeleteApi['getServer'] }>>();
+export function hcloudApis(
+  settings: Settings,
+  secrets: SecretResolver,
+  fetchFn?: typeof fetch,
+): (source: string | null) => HcloudDeleteApi {
+  const cache = new Map<
+    string,
+    Promise<{ client: HcloudClient; getServer: HcloudDeleteApi['getServer'] }>
+  >();
   return (source) => {
     const project = settings.hetzner.find((h) => `hetzner:${h.id}` === source);
-    if (!project) throw new RwError('bad_input', `no Hetzner project configured for source ${source ?? '(none)'}`);
+    if (!project)
+      throw new RwError(
+        'bad_input',
+        `no Hetzner project configured for source ${source ?? '(none)'}`,
+      );
     const get = () => {
       let entry = cache.get(project.id);
       if (!entry) {
@@ -50,7 +69,11 @@ export function hcloudApis(settings: Settings, secrets: SecretResolver, fetchFn?
           redactor.register(token);
           const base = { apiUrl: project.apiUrl, token, ...(fetchFn ? { fetch: fetchFn } : {}) };
           return {
-            client: new HcloudClient({ ...base, project: project.id, timeoutMs: project.timeoutSec * 1000 }),
+            client: new HcloudClient({
+              ...base,
+              project: project.id,
+              timeoutMs: project.timeoutSec * 1000,
+            }),
             getServer: fetchServerStatus(base),
           };
         });
@@ -71,12 +94,21 @@ export function hcloudApis(settings: Settings, secrets: SecretResolver, fetchFn?
 export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
   const { settings } = options;
   const actions: Partial<Record<ReaperAction, ActionRunner>> = {
-    'hcloud-delete': new HcloudDeleteAction({ api: hcloudApis(settings, options.secrets, options.fetch), ...options.hcloud }),
+    'hcloud-delete': new HcloudDeleteAction({
+      api: hcloudApis(settings, options.secrets, options.fetch),
+      ...options.hcloud,
+    }),
   };
   if (options.remote) {
-    const pruneHours = new Map(settings.fleets.map((f) => [f.id, f.reaper.pruneImagesOlderThanHours]));
-    actions.cleanup = new CleanupAction({ exec: options.remote, pruneHoursFor: (fleet) => pruneHours.get(fleet) ?? 72 });
-    if (options.managerFor) actions['machine-rm'] = new MachineRmAction(options.remote, options.managerFor);
+    const pruneHours = new Map(
+      settings.fleets.map((f) => [f.id, f.reaper.pruneImagesOlderThanHours]),
+    );
+    actions.cleanup = new CleanupAction({
+      exec: options.remote,
+      pruneHoursFor: (fleet) => pruneHours.get(fleet) ?? 72,
+    });
+    if (options.managerFor)
+      actions['machine-rm'] = new MachineRmAction(options.remote, options.managerFor);
   }
   const reaperOptions: ReaperOptions = {
     engine: options.engine,

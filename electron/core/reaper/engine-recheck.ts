@@ -11,7 +11,11 @@ export interface RecheckEngine {
 }
 
 /** Inventory first (is the server still there, which id), then the probes, then GitLab. */
-const PHASES: readonly (readonly SourceKind[])[] = [['hetzner', 'docker-machine'], ['ssh', 'prometheus'], ['gitlab']];
+const PHASES: readonly (readonly SourceKind[])[] = [
+  ['hetzner', 'docker-machine'],
+  ['ssh', 'prometheus'],
+  ['gitlab'],
+];
 
 /**
  * The executor's `recheck` on the engine: refreshes every source that reported the machine
@@ -19,15 +23,20 @@ const PHASES: readonly (readonly SourceKind[])[] = [['hetzner', 'docker-machine'
  * order, and returns the machine as the model now has it. A collection that was already
  * running when the re-check began is run once more, so the reading really is new.
  */
-export function createEngineRecheck(engine: RecheckEngine): (machineKey: string, signal: AbortSignal) => Promise<Machine> {
+export function createEngineRecheck(
+  engine: RecheckEngine,
+): (machineKey: string, signal: AbortSignal) => Promise<Machine> {
   return async (machineKey, signal) => {
     const before = engine.snapshot();
     const startedAt = before.generatedAt;
     const machine = before.machines.find((m) => m.key === machineKey);
-    if (!machine) throw new RwError('not_found', `machine ${machineKey} is not in the fleet any more`);
+    if (!machine)
+      throw new RwError('not_found', `machine ${machineKey} is not in the fleet any more`);
     for (const kinds of PHASES) {
       const ids = before.sources
-        .filter((s) => kinds.includes(s.kind) && (s.kind === 'gitlab' || machine.seenBy.includes(s.id)))
+        .filter(
+          (s) => kinds.includes(s.kind) && (s.kind === 'gitlab' || machine.seenBy.includes(s.id)),
+        )
         .map((s) => s.id);
       await Promise.all(
         ids.map(async (id) => {
@@ -38,16 +47,24 @@ export function createEngineRecheck(engine: RecheckEngine): (machineKey: string,
       );
       if (signal.aborted) throw signal.reason;
       // A source that failed now leaves its old reading in place: that is no re-check.
-      const failed = engine.snapshot().sources.filter((s) => ids.includes(s.id) && s.lastError !== null);
+      const failed = engine
+        .snapshot()
+        .sources.filter((s) => ids.includes(s.id) && s.lastError !== null);
       if (failed.length > 0) {
         throw new RwError(
           'unreachable',
-          failed.map((s) => `${s.label || s.id} failed during the re-check: ${s.lastError?.message ?? 'unknown error'}`).join('; '),
+          failed
+            .map(
+              (s) =>
+                `${s.label || s.id} failed during the re-check: ${s.lastError?.message ?? 'unknown error'}`,
+            )
+            .join('; '),
         );
       }
     }
     const after = engine.machines().find((m) => m.key === machineKey);
-    if (!after) throw new RwError('not_found', `machine ${machineKey} disappeared during the re-check`);
+    if (!after)
+      throw new RwError('not_found', `machine ${machineKey} disappeared during the re-check`);
     return after;
   };
 }

@@ -63,7 +63,10 @@ export class Executor {
 
   /** Machines with an action in flight (also those left over from before a restart). */
   busyMachines(): Set<string> {
-    return new Set([...this.running.keys(), ...this.options.state.inFlight.map((a) => a.machineKey)]);
+    return new Set([
+      ...this.running.keys(),
+      ...this.options.state.inFlight.map((a) => a.machineKey),
+    ]);
   }
 
   /** True when actions from before a restart still wait for their provider check. */
@@ -92,7 +95,10 @@ export class Executor {
       action: proposal.action,
       who,
     };
-    const refuse = async (reasons: string[], evidence = proposal.evidence): Promise<ExecutionResult> => {
+    const refuse = async (
+      reasons: string[],
+      evidence = proposal.evidence,
+    ): Promise<ExecutionResult> => {
       await audit.append({ ...base, type: 'refusal', outcome: 'refused', reasons, evidence });
       // Remembered so auto mode does not retry the same proposal every cycle; a person may.
       if (this.options.state.proposals[proposal.id]?.state !== 'done') {
@@ -103,7 +109,12 @@ export class Executor {
     if (this.stopping) return refuse(['the reaper is shutting down; no new action starts']);
     const previous = this.options.state.proposals[proposal.id];
     if (previous?.state === 'done') {
-      return { proposalId: proposal.id, outcome: 'ok', reasons: [], detail: `already done: ${previous.lastResult ?? ''}`.trim() };
+      return {
+        proposalId: proposal.id,
+        outcome: 'ok',
+        reasons: [],
+        detail: `already done: ${previous.lastResult ?? ''}`.trim(),
+      };
     }
     if (this.busyMachines().has(proposal.machineKey)) {
       return refuse(['another action is running on this machine']);
@@ -117,7 +128,12 @@ export class Executor {
       settle(result);
       return result;
     } catch (error) {
-      const result: ExecutionResult = { proposalId: proposal.id, outcome: 'failed', reasons: [], detail: messageOf(error) };
+      const result: ExecutionResult = {
+        proposalId: proposal.id,
+        outcome: 'failed',
+        reasons: [],
+        detail: messageOf(error),
+      };
       settle(result);
       return result;
     } finally {
@@ -137,7 +153,12 @@ export class Executor {
     const fleet = context.fleets.find((f) => f.id === proposal.fleet);
     if (!fleet) return refuse([`fleet ${proposal.fleet} is not configured`]);
     const mode = modeOf(fleet, context.modes ?? new Map(Object.entries(state.modes)));
-    await audit.append({ ...base, type: 'confirm', evidence: proposal.evidence, detail: `mode ${mode}` });
+    await audit.append({
+      ...base,
+      type: 'confirm',
+      evidence: proposal.evidence,
+      detail: `mode ${mode}`,
+    });
     if (mode === 'off') return refuse([`reaper mode is off for fleet ${fleet.id}`]);
 
     // Re-check: a new reading of this machine, then every guard again on it.
@@ -153,7 +174,8 @@ export class Executor {
     }
     const reasons = this.recheckReasons(proposal, fresh, fleet, context, checkStartedAt);
     const freshProposal = reasons.proposal;
-    if (reasons.list.length > 0) return refuse(reasons.list, freshProposal?.evidence ?? proposal.evidence);
+    if (reasons.list.length > 0)
+      return refuse(reasons.list, freshProposal?.evidence ?? proposal.evidence);
 
     if (mode === 'dry-run') {
       await audit.append({
@@ -164,7 +186,12 @@ export class Executor {
         detail: `would run ${proposal.action} on ${proposal.machineName}${fresh.providerId ? ` (server ${fresh.providerId})` : ''}; re-check passed`,
       });
       await this.markProposal(proposal.id, 'dry-run', 're-check passed; dry run');
-      return { proposalId: proposal.id, outcome: 'dry-run', reasons: [], detail: 're-check passed; nothing done (dry run)' };
+      return {
+        proposalId: proposal.id,
+        outcome: 'dry-run',
+        reasons: [],
+        detail: 're-check passed; nothing done (dry run)',
+      };
     }
     if (this.stopping) return refuse(['the reaper is shutting down; no new action starts']);
     const runner = this.options.actions[proposal.action];
@@ -234,14 +261,17 @@ export class Executor {
     checkStartedAt: number,
   ): { list: string[]; proposal: Proposal | null } {
     const list: string[] = [];
-    if (fresh.key !== proposal.machineKey) list.push(`re-check returned another machine (${fresh.key})`);
+    if (fresh.key !== proposal.machineKey)
+      list.push(`re-check returned another machine (${fresh.key})`);
     for (const [name, field] of [
       ['job containers', fresh.jobs],
       ['GitLab jobs', fresh.gitlabJobs],
       ['disk', fresh.disks],
     ] as const) {
       if (field.observedAt === null || field.observedAt < checkStartedAt) {
-        list.push(`re-check brought no new reading of ${name}${field.error ? ` (${field.error})` : ''}`);
+        list.push(
+          `re-check brought no new reading of ${name}${field.error ? ` (${field.error})` : ''}`,
+        );
       }
     }
     if (proposal.rule === 'disk') {
@@ -263,6 +293,7 @@ export class Executor {
       history,
       fleets: [fleet],
       killsInLastHour: this.options.ledger.inLastHour(now),
+      recent: this.options.ledger.machinesInLastHour(now),
       now,
       modes: context.modes ?? new Map(Object.entries(this.options.state.modes)),
       busy,
@@ -270,29 +301,45 @@ export class Executor {
     // Only this machine's proposal matters; others' urgency must not take its budget.
     const mine = evaluated.find((p) => p.machineKey === proposal.machineKey) ?? null;
     if (!mine) {
-      list.push(`the ${proposal.rule} rule no longer fires: ${this.whatChanged(proposal, fresh, fleet)}`);
+      list.push(
+        `the ${proposal.rule} rule no longer fires: ${this.whatChanged(proposal, fresh, fleet)}`,
+      );
       return { list: [...new Set(list)], proposal: null };
     }
-    if (mine.rule !== proposal.rule) list.push(`now the ${mine.rule} rule fires instead of ${proposal.rule}; confirm the new proposal`);
-    else if (mine.id !== proposal.id) list.push(`the ${proposal.rule} condition restarted since the proposal (something ran in between)`);
-    if (mine.action !== proposal.action) list.push(`the action would now be ${mine.action}, not ${proposal.action}`);
-    const ownBlocks = mine.blocked.filter((reason) => !reason.includes('taken by more urgent') && !reason.includes('broken by more urgent'));
+    if (mine.rule !== proposal.rule)
+      list.push(
+        `now the ${mine.rule} rule fires instead of ${proposal.rule}; confirm the new proposal`,
+      );
+    else if (mine.id !== proposal.id)
+      list.push(
+        `the ${proposal.rule} condition restarted since the proposal (something ran in between)`,
+      );
+    if (mine.action !== proposal.action)
+      list.push(`the action would now be ${mine.action}, not ${proposal.action}`);
+    const ownBlocks = mine.blocked.filter(
+      (reason) =>
+        !reason.includes('taken by more urgent') && !reason.includes('broken by more urgent'),
+    );
     list.push(...ownBlocks);
     const before = proposal.evidence.runningJobIds.join(',');
     const after = mine.evidence.runningJobIds.join(',');
-    if (before !== after) list.push(`running jobs changed since the proposal: [${before}] → [${after}]`);
+    if (before !== after)
+      list.push(`running jobs changed since the proposal: [${before}] → [${after}]`);
     return { list: [...new Set(list)], proposal: mine };
   }
 
   private whatChanged(proposal: Proposal, fresh: Machine, fleet: FleetSettings): string {
-    if (fresh.status.value === 'gone' || fresh.status.value === 'deleting') return `the machine is ${fresh.status.value}`;
+    if (fresh.status.value === 'gone' || fresh.status.value === 'deleting')
+      return `the machine is ${fresh.status.value}`;
     if (proposal.rule === 'disk') {
       const { pct } = maxWatchedUse(fresh, fleet.watchedMounts);
       if (pct === null) return 'disk use unknown';
       return `disk at ${pct} % (was ${proposal.evidence.diskPct ?? '?'} %, threshold ${fleet.reaper.diskThresholdPct} %)`;
     }
     if (proposal.rule === 'idle') {
-      const jobs = [...(fresh.jobs.value ?? []), ...(fresh.gitlabJobs.value ?? [])].map((j) => `#${j.jobId}`);
+      const jobs = [...(fresh.jobs.value ?? []), ...(fresh.gitlabJobs.value ?? [])].map(
+        (j) => `#${j.jobId}`,
+      );
       if (jobs.length > 0) return `job ${[...new Set(jobs)].join(', ')} started`;
       return 'job state unknown or not idle long enough';
     }
@@ -306,9 +353,17 @@ export class Executor {
     if (index >= 0) list.splice(index, 1);
   }
 
-  private async markProposal(id: string, state: ReaperState['proposals'][string]['state'], lastResult: string): Promise<void> {
+  private async markProposal(
+    id: string,
+    state: ReaperState['proposals'][string]['state'],
+    lastResult: string,
+  ): Promise<void> {
     const entry = this.options.state.proposals[id];
-    this.options.state.proposals[id] = { firstSeenAt: entry?.firstSeenAt ?? this.now(), state, lastResult };
+    this.options.state.proposals[id] = {
+      firstSeenAt: entry?.firstSeenAt ?? this.now(),
+      state,
+      lastResult,
+    };
     await this.save();
   }
 
@@ -349,7 +404,11 @@ export class Executor {
       try {
         const outcome = await runner.recover(inFlight, new AbortController().signal, stepTimeoutMs);
         this.removeInFlight(inFlight.proposalId);
-        await this.markProposal(inFlight.proposalId, outcome.completed ? 'done' : 'failed', outcome.detail);
+        await this.markProposal(
+          inFlight.proposalId,
+          outcome.completed ? 'done' : 'failed',
+          outcome.detail,
+        );
         await audit.append({
           ...base,
           type: 'recovery',
@@ -384,7 +443,8 @@ export class Executor {
       const first = await Promise.race([all, graceOver]);
       clearTimeout(timer);
       if (first === 'timeout') {
-        for (const r of this.running.values()) r.abort.abort(new RwError('timeout', 'interrupted by shutdown'));
+        for (const r of this.running.values())
+          r.abort.abort(new RwError('timeout', 'interrupted by shutdown'));
         await Promise.allSettled([...this.running.values()].map((r) => r.promise));
       }
     }
@@ -392,4 +452,3 @@ export class Executor {
     await this.options.store?.flush();
   }
 }
-

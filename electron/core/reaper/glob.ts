@@ -51,6 +51,8 @@ export function isExpendable(job: RunningJob, patterns: readonly ExpendablePatte
       [pattern.ref, job.ref],
     ];
     if (parts.every(([glob]) => glob === undefined)) return false;
-    return parts.every(([glob, value]) => glob === undefined || (value !== null && globMatch(glob, value)));
+    return parts.every(
+      ([glob, value]) => glob === undefined || (value !== null && globMatch(glob, value)),
+    );
   });
 }

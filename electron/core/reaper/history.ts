@@ -167,7 +167,9 @@ export class History implements HistoryView {
     this.push(entry.jobs, { at, known, ids });
     if (known && ids.length === 0) {
       const continues =
-        entry.idleSince !== null && entry.idleLastAt !== null && at - entry.idleLastAt <= this.maxGapMs;
+        entry.idleSince !== null &&
+        entry.idleLastAt !== null &&
+        at - entry.idleLastAt <= this.maxGapMs;
       entry.idleSince = continues ? entry.idleSince : at;
       entry.idleLastAt = at;
     } else {
@@ -212,7 +214,8 @@ export function maxWatchedUse(
   let best: { pct: number | null; mount: string | null } = { pct: null, mount: null };
   for (const disk of disks) {
     if (!watchedMounts.includes(disk.mount)) continue;
-    if (best.pct === null || disk.usedPct > best.pct) best = { pct: disk.usedPct, mount: disk.mount };
+    if (best.pct === null || disk.usedPct > best.pct)
+      best = { pct: disk.usedPct, mount: disk.mount };
   }
   return best;
 }

@@ -41,6 +41,16 @@ export class KillLedger {
     return out;
   }
 
+  /** Machines with an action started within the last hour (by either clock). */
+  machinesInLastHour(now: number): Set<string> {
+    const mono = this.monotonic();
+    return new Set(
+      this.entries
+        .filter((entry) => this.counts(entry, now, mono))
+        .map((entry) => entry.machineKey),
+    );
+  }
+
   /** Drops entries no clock counts any more, so the state file stays small. */
   prune(now: number): void {
     const mono = this.monotonic();

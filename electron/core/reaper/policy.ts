@@ -23,6 +23,11 @@ export interface PolicyInput {
   modes?: ReadonlyMap<string, ReaperMode>;
   /** Machines with an action in flight: not counted as fleet capacity, not proposed again. */
   busy?: ReadonlySet<string>;
+  /**
+   * Machines acted on in the last hour. The inventory may still list a deleted machine as
+   * running for a while; it must not count towards the minimum fleet size meanwhile.
+   */
+  recent?: ReadonlySet<string>;
 }
 
 const MINUTE = 60_000;
@@ -52,7 +57,8 @@ export function matchesSelector(machine: Machine, fleet: FleetSettings): boolean
   if (machine.fleet !== fleet.id) return false;
   const selector = fleet.reaper.selector;
   if (!selector) return true;
-  if (selector.namePrefix !== undefined && !machine.name.startsWith(selector.namePrefix)) return false;
+  if (selector.namePrefix !== undefined && !machine.name.startsWith(selector.namePrefix))
+    return false;
   return Object.entries(selector.labels).every(([key, value]) => machine.labels[key] === value);
 }
 
@@ -90,17 +96,25 @@ export function readingBlockers(machine: Machine, now: number): string[] {
   if (jobs.value === null) {
     reasons.push(`job containers on the machine unknown${jobs.error ? ` (${jobs.error})` : ''}`);
   } else if (jobs.stale) {
-    reasons.push(`job container reading is stale (${jobs.observedAt === null ? 'never read' : ago(now - jobs.observedAt)})`);
+    reasons.push(
+      `job container reading is stale (${jobs.observedAt === null ? 'never read' : ago(now - jobs.observedAt)})`,
+    );
   }
   if (gitlabJobs.value === null) {
-    reasons.push(`GitLab job state unknown${gitlabJobs.error ? ` (${gitlabJobs.error})` : ' (no fresh GitLab reading)'}`);
+    reasons.push(
+      `GitLab job state unknown${gitlabJobs.error ? ` (${gitlabJobs.error})` : ' (no fresh GitLab reading)'}`,
+    );
   } else if (gitlabJobs.stale) {
-    reasons.push(`GitLab job reading is stale (${gitlabJobs.observedAt === null ? 'never read' : ago(now - gitlabJobs.observedAt)})`);
+    reasons.push(
+      `GitLab job reading is stale (${gitlabJobs.observedAt === null ? 'never read' : ago(now - gitlabJobs.observedAt)})`,
+    );
   }
   if (disks.value === null) {
     reasons.push(`disk use unknown${disks.error ? ` (${disks.error})` : ''}`);
   } else if (disks.stale) {
-    reasons.push(`disk reading is stale (${disks.observedAt === null ? 'never read' : ago(now - disks.observedAt)})`);
+    reasons.push(
+      `disk reading is stale (${disks.observedAt === null ? 'never read' : ago(now - disks.observedAt)})`,
+    );
   }
   return reasons;
 }
@@ -113,20 +127,33 @@ interface Candidate {
 }
 
 /** Which rules fire on the machine now, most urgent first, with each one's episode start. */
-function firingRules(machine: Machine, fleet: FleetSettings, history: MachineHistory | undefined, now: number): Candidate[] {
+function firingRules(
+  machine: Machine,
+  fleet: FleetSettings,
+  history: MachineHistory | undefined,
+  now: number,
+): Candidate[] {
   const settings = fleet.reaper;
   const action = actionFor(machine);
   const out: Candidate[] = [];
   const push = (rule: ReaperRule, episode: number) => out.push({ machine, rule, episode, action });
-  if (history?.diskOver && history.diskOver.count >= settings.samples) push('disk', history.diskOver.since);
+  if (history?.diskOver && history.diskOver.count >= settings.samples)
+    push('disk', history.diskOver.since);
   // Dedicated hosts (and machines we only reach by SSH) get cleanups; only a full disk calls for one.
   if (action !== 'cleanup') {
     if (settings.unreachableMinutes !== null && history?.unreachableSince != null) {
-      if (now - history.unreachableSince >= settings.unreachableMinutes * MINUTE && machine.status.value === 'running') {
+      if (
+        now - history.unreachableSince >= settings.unreachableMinutes * MINUTE &&
+        machine.status.value === 'running'
+      ) {
         push('unreachable', history.unreachableSince);
       }
     }
-    if (settings.maxAgeHours !== null && machine.createdAt !== null && now - machine.createdAt >= settings.maxAgeHours * HOUR) {
+    if (
+      settings.maxAgeHours !== null &&
+      machine.createdAt !== null &&
+      now - machine.createdAt >= settings.maxAgeHours * HOUR
+    ) {
       push('max-age', machine.createdAt);
     }
     if (history?.idleSince != null && now - history.idleSince >= settings.idleMinutes * MINUTE) {
@@ -142,21 +169,26 @@ function machineBlockers(candidate: Candidate, fleet: FleetSettings, input: Poli
   const reasons: string[] = [];
   const mode = modeOf(fleet, input.modes);
   if (mode === 'off') reasons.push(`reaper mode is off for fleet ${fleet.id}`);
-  if (!matchesSelector(machine, fleet)) reasons.push(`not matched by the selector of fleet ${fleet.id}`);
+  if (!matchesSelector(machine, fleet))
+    reasons.push(`not matched by the selector of fleet ${fleet.id}`);
   if (input.busy?.has(machine.key)) reasons.push('an action is already running on this machine');
   reasons.push(...readingBlockers(machine, input.now));
   if (action !== 'cleanup') {
     const expendable = fleet.reaper.expendable;
     for (const job of runningJobs(machine)) {
-      if (!isExpendable(job, expendable)) reasons.push(`non-expendable job #${job.jobId}${describeJob(job)} is running`);
+      if (!isExpendable(job, expendable))
+        reasons.push(`non-expendable job #${job.jobId}${describeJob(job)} is running`);
     }
     if (machine.kind === 'dedicated') reasons.push('dedicated host: cleanup instead of delete');
     if (machine.status.value !== 'running') {
-      reasons.push(`provider status is ${machine.providerStatus ?? machine.status.value ?? 'unknown'}, not running`);
+      reasons.push(
+        `provider status is ${machine.providerStatus ?? machine.status.value ?? 'unknown'}, not running`,
+      );
     } else if (machine.status.stale) {
       reasons.push('provider status reading is stale');
     }
-    if (action === 'hcloud-delete' && machine.providerId === null) reasons.push('no Hetzner server id known');
+    if (action === 'hcloud-delete' && machine.providerId === null)
+      reasons.push('no Hetzner server id known');
   }
   return reasons;
 }
@@ -166,10 +198,17 @@ function describeJob(job: RunningJob): string {
   return parts.length > 0 ? ` (${parts.join(': ')})` : '';
 }
 
-function evidenceOf(machine: Machine, fleet: FleetSettings, history: MachineHistory | undefined, now: number): Evidence {
+function evidenceOf(
+  machine: Machine,
+  fleet: FleetSettings,
+  history: MachineHistory | undefined,
+  now: number,
+): Evidence {
   const { pct, mount } = maxWatchedUse(machine, fleet.watchedMounts);
   const jobs = runningJobs(machine);
-  const observed = [machine.disks.observedAt, machine.jobs.observedAt].filter((at): at is number => at !== null);
+  const observed = [machine.disks.observedAt, machine.jobs.observedAt].filter(
+    (at): at is number => at !== null,
+  );
   return {
     diskPct: pct,
     diskMount: mount,
@@ -180,7 +219,9 @@ function evidenceOf(machine: Machine, fleet: FleetSettings, history: MachineHist
     ageMs: machine.createdAt === null ? null : Math.max(0, now - machine.createdAt),
     observedAt: observed.length > 0 ? Math.max(...observed) : null,
     thresholdPct: fleet.reaper.diskThresholdPct,
-    expendableJobIds: jobs.filter((job) => isExpendable(job, fleet.reaper.expendable)).map((job) => job.jobId),
+    expendableJobIds: jobs
+      .filter((job) => isExpendable(job, fleet.reaper.expendable))
+      .map((job) => job.jobId),
     unreachableSince: history?.unreachableSince ?? null,
     providerStatus: machine.providerStatus,
   };
@@ -189,9 +230,14 @@ function evidenceOf(machine: Machine, fleet: FleetSettings, history: MachineHist
 function summaryOf(candidate: Candidate, evidence: Evidence): string {
   const verb = candidate.action === 'cleanup' ? 'Clean up' : 'Kill';
   const facts: string[] = [];
-  if (evidence.diskPct !== null) facts.push(`disk ${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}`);
-  if (evidence.idleSinceMs !== null) facts.push(`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min`);
-  if (candidate.rule === 'max-age' && evidence.ageMs !== null) facts.push(`age ${Math.floor(evidence.ageMs / HOUR)} h`);
+  if (evidence.diskPct !== null)
+    facts.push(
+      `disk ${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}`,
+    );
+  if (evidence.idleSinceMs !== null)
+    facts.push(`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min`);
+  if (candidate.rule === 'max-age' && evidence.ageMs !== null)
+    facts.push(`age ${Math.floor(evidence.ageMs / HOUR)} h`);
   if (candidate.rule === 'unreachable') facts.push('unreachable');
   return `${verb} ${candidate.machine.name} (${facts.join(', ') || candidate.rule})`;
 }
@@ -249,7 +295,11 @@ function applyFleetGuards(
   const spent = input.killsInLastHour.get(fleet.id) ?? 0;
   let budget = maxKillsPerHour - spent;
   const running = members.filter(
-    (machine) => machine.status.value === 'running' && !input.busy?.has(machine.key) && machine.kind !== 'dedicated',
+    (machine) =>
+      machine.status.value === 'running' &&
+      !input.busy?.has(machine.key) &&
+      !input.recent?.has(machine.key) &&
+      machine.kind !== 'dedicated',
   ).length;
   let spare = running - minFleetSize;
   const ordered = [...entries].sort(

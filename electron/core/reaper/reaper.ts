@@ -69,6 +69,7 @@ export class Reaper implements Disposable {
   private work: Promise<void> = Promise.resolve();
   private readonly autoRuns = new Set<Promise<unknown>>();
   private disposed = false;
+  private disposing: Promise<void> | null = null;
   private recovering = false;
 
   private constructor(
@@ -83,7 +84,11 @@ export class Reaper implements Disposable {
     this.ledger = new KillLedger(state.ledger, options.monotonic);
     this.executor = new Executor({
       recheck: options.recheck,
-      context: () => ({ machines: options.engine.machines(), fleets: this.fleets, modes: this.modes() }),
+      context: () => ({
+        machines: options.engine.machines(),
+        fleets: this.fleets,
+        modes: this.modes(),
+      }),
       history: this.history,
       ledger: this.ledger,
       actions: options.actions,
@@ -100,7 +105,9 @@ export class Reaper implements Disposable {
    */
   static async start(options: ReaperOptions): Promise<Reaper> {
     const store = options.store === undefined ? new StateStore(options.stateDir) : options.store;
-    const audit = options.audit ?? new AuditLog({ dir: options.stateDir, ...(options.now ? { now: options.now } : {}) });
+    const audit =
+      options.audit ??
+      new AuditLog({ dir: options.stateDir, ...(options.now ? { now: options.now } : {}) });
     let state: ReaperState = { version: 1, modes: {}, proposals: {}, inFlight: [], ledger: [] };
     if (store) {
       const loaded = await store.load();
@@ -129,7 +136,9 @@ export class Reaper implements Disposable {
   /** Audit records, newest first (the `rw:audit:list` channel). */
   async audit(request: AuditListRequest): Promise<AuditRecord[]> {
     await this.sink.flush?.();
-    return (await readAudit({ dir: this.options.stateDir, limit: request.limit, filter: request.filter })).records;
+    return (
+      await readAudit({ dir: this.options.stateDir, limit: request.limit, filter: request.filter })
+    ).records;
   }
 
   /** Who confirms from this host. */
@@ -168,8 +177,17 @@ export class Reaper implements Disposable {
     const proposal = this.current.find((p) => p.id === proposalId);
     if (!proposal) {
       const known = this.state.proposals[proposalId];
-      if (known?.state === 'done') return { proposalId, outcome: 'ok', reasons: [], detail: `already done: ${known.lastResult ?? ''}`.trim() };
-      throw new RwError('not_found', `no current proposal ${proposalId}; it may have expired — refresh and confirm again`);
+      if (known?.state === 'done')
+        return {
+          proposalId,
+          outcome: 'ok',
+          reasons: [],
+          detail: `already done: ${known.lastResult ?? ''}`.trim(),
+        };
+      throw new RwError(
+        'not_found',
+        `no current proposal ${proposalId}; it may have expired — refresh and confirm again`,
+      );
     }
     const result = await this.executor.execute(proposal, who);
     this.scheduleCycle();
@@ -184,7 +202,10 @@ export class Reaper implements Disposable {
     if (!proposal) throw new RwError('not_found', `no current proposal ${proposalId}`);
     const fleet = this.fleet(proposal.fleet);
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(new RwError('timeout', 're-check timed out')), fleet.reaper.stepTimeoutSec * 1000);
+    const timer = setTimeout(
+      () => abort.abort(new RwError('timeout', 're-check timed out')),
+      fleet.reaper.stepTimeoutSec * 1000,
+    );
     let machine: Machine;
     try {
       machine = await this.options.recheck(proposal.machineKey, abort.signal);
@@ -195,7 +216,11 @@ export class Reaper implements Disposable {
     this.scheduleCycle();
     await this.settled();
     const fresh = this.current.find((p) => p.machineKey === proposal.machineKey) ?? null;
-    return { machine, proposal: fresh, executable: fresh !== null && fresh.id === proposalId && fresh.blocked.length === 0 };
+    return {
+      machine,
+      proposal: fresh,
+      executable: fresh !== null && fresh.id === proposalId && fresh.blocked.length === 0,
+    };
   }
 
   /** Switches a fleet's mode (audited with who switched and from what). */
@@ -204,7 +229,14 @@ export class Reaper implements Disposable {
     const from = modeOf(settings, this.modes());
     this.state.modes[fleet] = mode;
     await this.store?.save(this.state);
-    await this.sink.append({ type: 'mode-switch', fleet, who, modeFrom: from, modeTo: mode, detail: `${from} → ${mode}` });
+    await this.sink.append({
+      type: 'mode-switch',
+      fleet,
+      who,
+      modeFrom: from,
+      modeTo: mode,
+      detail: `${from} → ${mode}`,
+    });
     this.scheduleCycle();
     await this.settled();
   }
@@ -213,8 +245,13 @@ export class Reaper implements Disposable {
    * Stops evaluating, lets running actions finish up to the grace period (the rest are
    * recorded as interrupted and stay in flight for the next start), then flushes.
    */
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
+  dispose(): Promise<void> {
+    // Every caller (signal handler, host shutdown, finally blocks) waits for the same shutdown.
+    this.disposing ??= this.shutdown();
+    return this.disposing;
+  }
+
+  private async shutdown(): Promise<void> {
     this.disposed = true;
     await this.subscription?.dispose();
     await this.work.catch(() => undefined);
@@ -233,7 +270,8 @@ export class Reaper implements Disposable {
   private modes(): Map<string, ReaperMode> {
     const modes = new Map<string, ReaperMode>();
     const override = this.options.modeOverride ?? ((mode: ReaperMode) => mode);
-    for (const fleet of this.fleets) modes.set(fleet.id, override(this.state.modes[fleet.id] ?? fleet.reaper.mode));
+    for (const fleet of this.fleets)
+      modes.set(fleet.id, override(this.state.modes[fleet.id] ?? fleet.reaper.mode));
     return modes;
   }
 
@@ -252,7 +290,9 @@ export class Reaper implements Disposable {
         await this.cycle();
       })
       .catch((error: unknown) => {
-        this.options.log?.(`reaper cycle failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.log?.(
+          `reaper cycle failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       });
   }
 
@@ -276,6 +316,7 @@ export class Reaper implements Disposable {
       history: this.history,
       fleets: this.fleets,
       killsInLastHour: this.ledger.inLastHour(now),
+      recent: this.ledger.machinesInLastHour(now),
       now,
       modes: this.modes(),
       busy: this.executor.busyMachines(),
@@ -284,14 +325,21 @@ export class Reaper implements Disposable {
     let dirty = false;
     for (const proposal of evaluated) {
       const known = this.state.proposals[proposal.id];
-      if (busy.has(proposal.machineKey) && this.state.inFlight.some((a) => a.proposalId === proposal.id)) {
+      if (
+        busy.has(proposal.machineKey) &&
+        this.state.inFlight.some((a) => a.proposalId === proposal.id)
+      ) {
         proposal.state = 'executing';
       } else if (known && known.state !== 'pending' && known.state !== 'dry-run') {
         proposal.state = known.state === 'done' ? 'done' : known.state;
       }
       if (known) proposal.lastResult = known.lastResult;
       if (!known) {
-        this.state.proposals[proposal.id] = { firstSeenAt: now, state: 'pending', lastResult: null };
+        this.state.proposals[proposal.id] = {
+          firstSeenAt: now,
+          state: 'pending',
+          lastResult: null,
+        };
         dirty = true;
         await this.sink.append({
           type: 'proposal',
@@ -338,7 +386,8 @@ export class Reaper implements Disposable {
       this.publishing = false;
     }
     for (const proposal of evaluated) {
-      if (proposal.mode !== 'auto' || proposal.blocked.length > 0 || proposal.state !== 'pending') continue;
+      if (proposal.mode !== 'auto' || proposal.blocked.length > 0 || proposal.state !== 'pending')
+        continue;
       if (this.executor.isStopping || this.disposed) break;
       const run = this.executor.execute(proposal, 'auto').finally(() => {
         this.autoRuns.delete(run);

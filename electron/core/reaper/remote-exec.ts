@@ -14,7 +14,11 @@ export interface ExecResult {
  * machine or volume name with odd characters can never become shell syntax.
  */
 export interface RemoteExec {
-  exec(host: string, argv: readonly string[], options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<ExecResult>;
+  exec(
+    host: string,
+    argv: readonly string[],
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<ExecResult>;
 }
 
 /**
@@ -49,7 +53,10 @@ export class LocalShellExec implements RemoteExec {
   ): Promise<ExecResult> {
     const line = shellQuote(argv);
     return new Promise((resolve, reject) => {
-      const child = spawn('/bin/sh', ['-c', line], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('/bin/sh', ['-c', line], {
+        env: this.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -59,7 +66,12 @@ export class LocalShellExec implements RemoteExec {
           ? null
           : setTimeout(() => {
               child.kill('SIGKILL');
-              reject(new RwError('timeout', `${argv[0] ?? 'command'}: no answer within ${options.timeoutMs} ms`));
+              reject(
+                new RwError(
+                  'timeout',
+                  `${argv[0] ?? 'command'}: no answer within ${options.timeoutMs} ms`,
+                ),
+              );
             }, options.timeoutMs);
       const onAbort = () => {
         child.kill('SIGKILL');
@@ -89,7 +101,10 @@ export interface SshExecutor<Target> {
  * `RemoteExec` over the SSH pool: `host` is an alias resolved to the pool's target by
  * `targetFor`. A command killed by a signal (no exit status) reads as exit code -1.
  */
-export function sshRemoteExec<Target>(pool: SshExecutor<Target>, targetFor: (host: string) => Target): RemoteExec {
+export function sshRemoteExec<Target>(
+  pool: SshExecutor<Target>,
+  targetFor: (host: string) => Target,
+): RemoteExec {
   return {
     async exec(host, argv, options = {}) {
       const result = await pool.exec(targetFor(host), argv, options);

@@ -82,7 +82,10 @@ export class StateStore {
   private chain: Promise<unknown> = Promise.resolve();
   private counter = 0;
 
-  constructor(readonly dir: string, fileName = STATE_FILE) {
+  constructor(
+    readonly dir: string,
+    fileName = STATE_FILE,
+  ) {
     this.file = path.join(dir, fileName);
   }
 
@@ -95,7 +98,8 @@ export class StateStore {
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(), corrupt: null };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { state: emptyState(), corrupt: null };
       throw error;
     }
     let reason: string;
@@ -117,7 +121,10 @@ export class StateStore {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return Promise.reject(
-        new RwError('internal', `reaper state invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`),
+        new RwError(
+          'internal',
+          `reaper state invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+        ),
       );
     }
     const text = `${JSON.stringify(parsed.data, null, 1)}\n`;

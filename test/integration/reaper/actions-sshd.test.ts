@@ -34,7 +34,14 @@ describe.skipIf(skip !== null)('reaper actions over real sshd', () => {
 
   const exec = () => {
     const host = cluster.hosts[0]!;
-    return sshRemoteExec(pool, (alias) => resolveTarget(alias === 'build-01' || alias === 'manager-1' ? host.address : alias, cluster.access(), emptySshConfig, { port: host.port }));
+    return sshRemoteExec(pool, (alias) =>
+      resolveTarget(
+        alias === 'build-01' || alias === 'manager-1' ? host.address : alias,
+        cluster.access(),
+        emptySshConfig,
+        { port: host.port },
+      ),
+    );
   };
 
   function context(name: string, fleet: string): ActionContext {
@@ -53,7 +60,10 @@ describe.skipIf(skip !== null)('reaper actions over real sshd', () => {
       step: 'starting',
     };
     return {
-      machine: machine({ name, fleet, kind: 'dedicated', provider: 'ssh', providerId: null }, Date.now()),
+      machine: machine(
+        { name, fleet, kind: 'dedicated', provider: 'ssh', providerId: null },
+        Date.now(),
+      ),
       inFlight,
       signal: new AbortController().signal,
       stepTimeoutMs: 15_000,
@@ -66,18 +76,45 @@ describe.skipIf(skip !== null)('reaper actions over real sshd', () => {
     writeHostState(dir, {
       hostname: 'build-01',
       now: NOW,
-      mounts: [{ device: '/dev/sda1', fstype: 'ext4', mount: '/', sizeKiB: 100, usedKiB: 90, availKiB: 10, inodes: null }],
-      containers: [{ id: hex(1), name: 'job', image: 'alpine', created: NOW - 10, state: 'running', volumes: ['runner-aaaa-cache-1'] }],
+      mounts: [
+        {
+          device: '/dev/sda1',
+          fstype: 'ext4',
+          mount: '/',
+          sizeKiB: 100,
+          usedKiB: 90,
+          availKiB: 10,
+          inodes: null,
+        },
+      ],
+      containers: [
+        {
+          id: hex(1),
+          name: 'job',
+          image: 'alpine',
+          created: NOW - 10,
+          state: 'running',
+          volumes: ['runner-aaaa-cache-1'],
+        },
+      ],
       volumes: [
         { name: 'runner-aaaa-cache-1', sizeBytes: 1 },
         { name: 'runner-aaaa-cache-2', sizeBytes: 1 },
         { name: 'grafana-data', sizeBytes: 1 },
       ],
     });
-    const detail = await new CleanupAction({ exec: exec(), pruneHoursFor: () => 48 }).run(context('build-01', 'hosts'));
+    const detail = await new CleanupAction({ exec: exec(), pruneHoursFor: () => 48 }).run(
+      context('build-01', 'hosts'),
+    );
     expect(detail).toMatch(/removed 1 unused runner volume \(runner-aaaa-cache-2\)/);
-    expect(readHostState(dir).volumes.map((v) => v.name).sort()).toEqual(['grafana-data', 'runner-aaaa-cache-1']);
-    expect(readCalls(dir).calls.map((c) => [c.tool, ...c.args].join(' '))).toContain('docker image prune -a -f --filter until=48h');
+    expect(
+      readHostState(dir)
+        .volumes.map((v) => v.name)
+        .sort(),
+    ).toEqual(['grafana-data', 'runner-aaaa-cache-1']);
+    expect(readCalls(dir).calls.map((c) => [c.tool, ...c.args].join(' '))).toContain(
+      'docker image prune -a -f --filter until=48h',
+    );
   });
 
   it('docker-machine rm with a hostile name: one literal argument on the manager, nothing injected', async () => {
@@ -86,7 +123,17 @@ describe.skipIf(skip !== null)('reaper actions over real sshd', () => {
     writeHostState(dir, {
       hostname: 'manager-1',
       now: NOW,
-      mounts: [{ device: '/dev/sda1', fstype: 'ext4', mount: '/', sizeKiB: 100, usedKiB: 10, availKiB: 90, inodes: null }],
+      mounts: [
+        {
+          device: '/dev/sda1',
+          fstype: 'ext4',
+          mount: '/',
+          sizeKiB: 100,
+          usedKiB: 10,
+          availKiB: 90,
+          inodes: null,
+        },
+      ],
       machines: [{ name: odd, state: 'Running' }],
     });
     const result = await new MachineRmAction(exec(), () => 'manager-1').run(context(odd, 'ci'));

@@ -2,7 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HcloudClient } from '../../../electron/core/sources/hcloud/client';
 import { redactor } from '../../../electron/core/errors/redact';
 import type { ActionContext } from '../../../electron/core/reaper/actions/action';
-import { fetchServerStatus, HcloudDeleteAction, type HcloudDeleteApi } from '../../../electron/core/reaper/actions/hcloud-delete';
+import {
+  fetchServerStatus,
+  HcloudDeleteAction,
+  type HcloudDeleteApi,
+} from '../../../electron/core/reaper/actions/hcloud-delete';
 import type { InFlightAction } from '../../../electron/core/reaper/state-store';
 import { HcloudSim } from '../../sim/hcloud-sim';
 import { machine } from '../../unit/reaper/fixtures';
@@ -20,7 +24,12 @@ afterEach(async () => {
 });
 
 function api(withToken = token): HcloudDeleteApi {
-  const client = new HcloudClient({ apiUrl: sim.url, token: withToken, project: 'default', timeoutMs: 5_000 });
+  const client = new HcloudClient({
+    apiUrl: sim.url,
+    token: withToken,
+    project: 'default',
+    timeoutMs: 5_000,
+  });
   return {
     deleteServer: (id, signal) => client.deleteServer(id, signal),
     getAction: (id, signal) => client.getAction(id, signal),
@@ -88,7 +97,9 @@ describe('hcloud-delete against the Hetzner simulator', () => {
     expect(detail).toMatch(new RegExp(`server ${server.id} deleted \\(action \\d+\\)`));
     expect(sim.list().map((s) => s.id)).not.toContain(server.id);
     expect(ctx.inFlight.hcloudActionId).toBeGreaterThan(0);
-    expect(sim.requests.some((r) => r.method === 'GET' && r.path.startsWith('/v1/actions/'))).toBe(true);
+    expect(sim.requests.some((r) => r.method === 'GET' && r.path.startsWith('/v1/actions/'))).toBe(
+      true,
+    );
   });
 
   it('treats 404 (already gone) as success without retrying', async () => {
@@ -100,9 +111,13 @@ describe('hcloud-delete against the Hetzner simulator', () => {
   it('waits while the server is locked (423) and succeeds once it is free', async () => {
     const server = sim.addServer('default', { name: 'runner-b', publicIp: '127.0.10.2' });
     sim.lockServer(server.id);
-    const detail = await action({ onSleep: (n) => n === 2 && sim.unlockServer(server.id) }).run(context(server.id));
+    const detail = await action({ onSleep: (n) => n === 2 && sim.unlockServer(server.id) }).run(
+      context(server.id),
+    );
     expect(detail).toMatch(/deleted/);
-    expect(sim.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([423, 423, 200]);
+    expect(sim.requests.filter((r) => r.method === 'DELETE').map((r) => r.status)).toEqual([
+      423, 423, 200,
+    ]);
   });
 
   it('gives up on a lock that lasts, and says so', async () => {
@@ -116,7 +131,9 @@ describe('hcloud-delete against the Hetzner simulator', () => {
   it('retries 500 with backoff, then reports the failure', async () => {
     const server = sim.addServer('default', { name: 'runner-d', publicIp: '127.0.10.4' });
     sim.failNext(10, 500);
-    const error = await action().run(context(server.id)).catch((e: unknown) => e);
+    const error = await action()
+      .run(context(server.id))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'remote_error' });
     expect(String((error as Error).message)).toMatch(/failed after 4 attempts/);
     expect(deletes()).toBe(4);
@@ -133,7 +150,9 @@ describe('hcloud-delete against the Hetzner simulator', () => {
     const server = sim.addServer('default', { name: 'runner-f', publicIp: '127.0.10.6' });
     const readOnly = sim.tokensOf().readOnlyToken;
     redactor.register(readOnly);
-    const error = await action({ api: api(readOnly) }).run(context(server.id)).catch((e: unknown) => e);
+    const error = await action({ api: api(readOnly) })
+      .run(context(server.id))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'forbidden' });
     expect(deletes()).toBe(1);
     expect(String((error as Error).message)).not.toContain(readOnly);
@@ -149,7 +168,11 @@ describe('hcloud-delete against the Hetzner simulator', () => {
 
   describe('recovery after a restart', () => {
     it('server gone: completed, no new DELETE', async () => {
-      const outcome = await action().recover(inFlightFor(424_242), new AbortController().signal, 5_000);
+      const outcome = await action().recover(
+        inFlightFor(424_242),
+        new AbortController().signal,
+        5_000,
+      );
       expect(outcome).toEqual({ completed: true, detail: 'server 424242 is gone' });
       expect(deletes()).toBe(0);
     });
@@ -158,14 +181,22 @@ describe('hcloud-delete against the Hetzner simulator', () => {
       const server = sim.addServer('default', { name: 'runner-g', publicIp: '127.0.10.7' });
       const started = await api().deleteServer(server.id);
       const before = deletes();
-      const outcome = await action().recover(inFlightFor(server.id, started.id), new AbortController().signal, 5_000);
+      const outcome = await action().recover(
+        inFlightFor(server.id, started.id),
+        new AbortController().signal,
+        5_000,
+      );
       expect(outcome.completed).toBe(true);
       expect(deletes()).toBe(before);
     });
 
     it('server still running: reported, not repeated', async () => {
       const server = sim.addServer('default', { name: 'runner-h', publicIp: '127.0.10.8' });
-      const outcome = await action().recover(inFlightFor(server.id), new AbortController().signal, 5_000);
+      const outcome = await action().recover(
+        inFlightFor(server.id),
+        new AbortController().signal,
+        5_000,
+      );
       expect(outcome.completed).toBe(false);
       expect(outcome.detail).toMatch(/still exists \(status running\)/);
       expect(deletes()).toBe(0);

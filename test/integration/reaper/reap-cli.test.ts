@@ -28,7 +28,12 @@ beforeAll(async () => {
       fleets: [
         {
           id: 'ci',
-          ssh: { identityFiles: [], useAgent: false, knownHostsFile: join(dir, 'known_hosts'), connectTimeoutSec: 2 },
+          ssh: {
+            identityFiles: [],
+            useAgent: false,
+            knownHostsFile: join(dir, 'known_hosts'),
+            connectTimeoutSec: 2,
+          },
           reaper: { unreachableMinutes: 0.001, minFleetSize: 0 },
         },
       ],
@@ -45,7 +50,10 @@ afterAll(async () => {
 
 describe('runner-watch reap', () => {
   it('--dry-run --json prints proposals with evidence and every blocked reason, and acts on nothing', async () => {
-    const run = await runCli(['reap', '--config', configPath, '--dry-run', '--json', '--cycles', '2', '--interval', '1'], { env });
+    const run = await runCli(
+      ['reap', '--config', configPath, '--dry-run', '--json', '--cycles', '2', '--interval', '1'],
+      { env },
+    );
     expect(run.stderr).toMatch(/cycle 2 of 2/);
     expect(run.code).toBe(0);
     const proposals = Proposal.array().parse(JSON.parse(run.stdout));
@@ -61,7 +69,10 @@ describe('runner-watch reap', () => {
   });
 
   it('--confirm on a blocked machine is refused with the reasons, exit 1, nothing deleted', async () => {
-    const run = await runCli(['reap', '--config', configPath, '--confirm', 'runner-a', '--cycles', '2', '--interval', '1'], { env });
+    const run = await runCli(
+      ['reap', '--config', configPath, '--confirm', 'runner-a', '--cycles', '2', '--interval', '1'],
+      { env },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^refused: runner-a$/m);
     expect(run.stderr).toMatch(/re-check failed|unknown/);
@@ -69,18 +80,26 @@ describe('runner-watch reap', () => {
   });
 
   it('--confirm on a machine without a proposal says so, exit 1', async () => {
-    const run = await runCli(['reap', '--config', configPath, '--confirm', 'no-such-vm', '--cycles', '1'], { env });
+    const run = await runCli(
+      ['reap', '--config', configPath, '--confirm', 'no-such-vm', '--cycles', '1'],
+      { env },
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no proposal for no-such-vm/);
   });
 
   it('needs exactly one of --dry-run and --confirm', async () => {
-    const both = await runCli(['reap', '--config', configPath, '--dry-run', '--confirm', 'x'], { env });
+    const both = await runCli(['reap', '--config', configPath, '--dry-run', '--confirm', 'x'], {
+      env,
+    });
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/give exactly one of --dry-run and --confirm MACHINE/);
     const none = await runCli(['reap', '--config', configPath], { env });
     expect(none.code).toBe(2);
-    const badCycles = await runCli(['reap', '--config', configPath, '--dry-run', '--cycles', 'many'], { env });
+    const badCycles = await runCli(
+      ['reap', '--config', configPath, '--dry-run', '--cycles', 'many'],
+      { env },
+    );
     expect(badCycles.code).toBe(2);
     expect(badCycles.stderr).toMatch(/--cycles expects a whole number/);
   });
@@ -98,7 +117,9 @@ describe('runner-watch audit', () => {
   });
 
   it('--csv prints a header and rows; --type filters', async () => {
-    const run = await runCli(['audit', '--config', configPath, '--csv', '--type', 'refusal'], { env });
+    const run = await runCli(['audit', '--config', configPath, '--csv', '--type', 'refusal'], {
+      env,
+    });
     expect(run.code).toBe(0);
     const lines = run.stdout.trim().split('\r\n');
     expect(lines[0]).toMatch(/^time,type,fleet,machine,/);

@@ -33,12 +33,19 @@ function makeSettings(reaperSettings: Record<string, unknown> = {}): Settings {
   });
 }
 
-async function boot(reaperSettings: Record<string, unknown> = {}, hcloud: Record<string, unknown> = {}): Promise<void> {
+async function boot(
+  reaperSettings: Record<string, unknown> = {},
+  hcloud: Record<string, unknown> = {},
+): Promise<void> {
   settings = makeSettings(reaperSettings);
   const token = sim.tokensOf().token;
   const secrets = { resolve: async () => token };
   engine = new Engine({
-    sources: [createHcloudSource({ settings: settings.hetzner[0] as Settings['hetzner'][number], secrets }), world.probe(), world.gitlab()],
+    sources: [
+      createHcloudSource({ settings: settings.hetzner[0] as Settings['hetzner'][number], secrets }),
+      world.probe(),
+      world.gitlab(),
+    ],
     now: () => clock,
   });
   reaper = await createReaper({
@@ -46,7 +53,12 @@ async function boot(reaperSettings: Record<string, unknown> = {}, hcloud: Record
     engine,
     secrets,
     now: () => clock,
-    hcloud: { pollIntervalMs: 10, lockedDelayMs: 10, backoff: { baseMs: 5, maxMs: 10, jitter: 0 }, ...hcloud },
+    hcloud: {
+      pollIntervalMs: 10,
+      lockedDelayMs: 10,
+      backoff: { baseMs: 5, maxMs: 10, jitter: 0 },
+      ...hcloud,
+    },
     shutdownGraceMs: 50,
   });
 }
@@ -60,13 +72,21 @@ async function cycles(n: number): Promise<void> {
 }
 
 function addVm(name: string, disk: number, jobs: number[] = []): void {
-  const server = sim.addServer('default', { name, publicIp: `127.0.20.${ids.size + 1}`, labels: { role: 'ci' } });
+  const server = sim.addServer('default', {
+    name,
+    publicIp: `127.0.20.${ids.size + 1}`,
+    labels: { role: 'ci' },
+  });
   ids.set(name, server.id);
   world.set(name, { disk, jobs: jobs.map((id) => worldJob(id)) });
 }
 
 const proposalOf = (name: string) => reaper?.proposals().find((p) => p.machineName === name);
-const alive = () => sim.list().map((s) => s.name).sort();
+const alive = () =>
+  sim
+    .list()
+    .map((s) => s.name)
+    .sort();
 
 beforeEach(async () => {
   sim = await HcloudSim.start({ deleteDelayMs: 0 });
@@ -95,7 +115,12 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     const full = proposalOf('vm-full');
     expect(full?.blocked).toEqual([]);
     expect(proposalOf('vm-busy')?.blocked.join()).toMatch(/non-expendable job #41/);
-    expect(engine.snapshot().proposals.map((p) => p.machineName).sort()).toEqual(['vm-busy', 'vm-full']);
+    expect(
+      engine
+        .snapshot()
+        .proposals.map((p) => p.machineName)
+        .sort(),
+    ).toEqual(['vm-busy', 'vm-full']);
 
     const result = await reaper?.confirm(full?.id ?? '', 'alice@ws1');
     expect(result).toMatchObject({ outcome: 'ok' });
@@ -108,9 +133,20 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     await reaper?.dispose();
     const { records } = await readAudit({ dir });
     const types = records.map((r) => r.type).reverse();
-    expect(types).toEqual(['proposal', 'proposal', 'confirm', 'action-start', 'result', 'confirm', 'refusal']);
+    expect(types).toEqual([
+      'proposal',
+      'proposal',
+      'confirm',
+      'action-start',
+      'result',
+      'confirm',
+      'refusal',
+    ]);
     expect(records.find((r) => r.type === 'confirm')?.who).toBe('alice@ws1');
-    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as { inFlight: unknown[]; ledger: unknown[] };
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as {
+      inFlight: unknown[];
+      ledger: unknown[];
+    };
     expect(state.inFlight).toEqual([]);
     expect(state.ledger).toHaveLength(1);
   });
@@ -167,10 +203,23 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     settings = makeSettings({ mode: 'dry-run' });
     const token = sim.tokensOf().token;
     engine = new Engine({
-      sources: [createHcloudSource({ settings: settings.hetzner[0] as Settings['hetzner'][number], secrets: { resolve: async () => token } }), world.probe(), world.gitlab()],
+      sources: [
+        createHcloudSource({
+          settings: settings.hetzner[0] as Settings['hetzner'][number],
+          secrets: { resolve: async () => token },
+        }),
+        world.probe(),
+        world.gitlab(),
+      ],
       now: () => clock,
     });
-    reaper = await createReaper({ settings, engine, secrets: { resolve: async () => token }, now: () => clock, log: (l) => lines.push(l) });
+    reaper = await createReaper({
+      settings,
+      engine,
+      secrets: { resolve: async () => token },
+      now: () => clock,
+      log: (l) => lines.push(l),
+    });
     await cycles(4);
     expect(alive()).toContain('vm-full');
     expect(lines.join('\n')).toMatch(/dry-run: would hcloud-delete vm-full/);
@@ -185,7 +234,18 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     addVm('vm-other', 20, [1]);
     await boot();
     await cycles(3);
-    const handlers = createApiHandlers({ engine, info: { name: 'Runner Watch', version: 't', host: 'serve', demo: false, startedAt: 0, warnings: [] }, reaper: reaper as Reaper });
+    const handlers = createApiHandlers({
+      engine,
+      info: {
+        name: 'Runner Watch',
+        version: 't',
+        host: 'serve',
+        demo: false,
+        startedAt: 0,
+        warnings: [],
+      },
+      reaper: reaper as Reaper,
+    });
     const proposals = await dispatch(handlers, 'rw:reaper:proposals', {});
     expect(proposals.ok && (proposals.value as unknown[]).length).toBe(1);
     const bad = await dispatch(handlers, 'rw:reaper:confirm', { proposalId: 42 });
@@ -200,7 +260,10 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     const done = await dispatch(handlers, 'rw:reaper:confirm', { proposalId: id });
     expect(done).toMatchObject({ ok: true, value: { outcome: 'ok' } });
     const audit = await dispatch(handlers, 'rw:audit:list', { limit: 2 });
-    expect(audit.ok && (audit.value as { type: string }[]).map((r) => r.type)).toEqual(['result', 'action-start']);
+    expect(audit.ok && (audit.value as { type: string }[]).map((r) => r.type)).toEqual([
+      'result',
+      'action-start',
+    ]);
   });
 
   it('restart while a delete was in flight: checked against Hetzner, completed, never repeated', async () => {
@@ -224,7 +287,16 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     });
     writeFileSync(
       join(dir, STATE_FILE),
-      JSON.stringify({ version: 1, modes: {}, proposals: {}, inFlight: [inFlight('vm-gone', gone), inFlight('vm-running', ids.get('vm-running') as number)], ledger: [] }),
+      JSON.stringify({
+        version: 1,
+        modes: {},
+        proposals: {},
+        inFlight: [
+          inFlight('vm-gone', gone),
+          inFlight('vm-running', ids.get('vm-running') as number),
+        ],
+        ledger: [],
+      }),
     );
     await boot();
     expect(sim.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
@@ -253,10 +325,13 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     await cycles(3);
     sim.lockServer(ids.get('vm-full') as number);
     const pending = reaper?.confirm(proposalOf('vm-full')?.id ?? '', 'alice@ws1');
-    while (!sim.requests.some((r) => r.method === 'DELETE')) await new Promise((r) => setTimeout(r, 10));
+    while (!sim.requests.some((r) => r.method === 'DELETE'))
+      await new Promise((r) => setTimeout(r, 10));
     await (reaper as Reaper).dispose();
     expect((await pending)?.outcome).toBe('interrupted');
-    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as { inFlight: { machineName: string }[] };
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')) as {
+      inFlight: { machineName: string }[];
+    };
     expect(state.inFlight.map((a) => a.machineName)).toEqual(['vm-full']);
     await engine.dispose();
     await boot();

@@ -7,7 +7,13 @@ import { CleanupAction } from '../../../electron/core/reaper/actions/cleanup';
 import { MachineRmAction } from '../../../electron/core/reaper/actions/machine-rm';
 import { LocalShellExec } from '../../../electron/core/reaper/remote-exec';
 import type { InFlightAction } from '../../../electron/core/reaper/state-store';
-import { readCalls, readHostState, SHIMS_DIR, writeHostState, type HostState } from '../../sim/host-state';
+import {
+  readCalls,
+  readHostState,
+  SHIMS_DIR,
+  writeHostState,
+  type HostState,
+} from '../../sim/host-state';
 import { machine } from '../../unit/reaper/fixtures';
 
 // The actions run through a real /bin/sh with the simulator's docker and docker-machine
@@ -30,10 +36,34 @@ function host(extra: Partial<HostState> = {}): void {
   writeHostState(dir, {
     hostname: 'build-01',
     now: NOW,
-    mounts: [{ device: '/dev/sda1', fstype: 'ext4', mount: '/', sizeKiB: 100_000_000, usedKiB: 90_000_000, availKiB: 10_000_000, inodes: null }],
+    mounts: [
+      {
+        device: '/dev/sda1',
+        fstype: 'ext4',
+        mount: '/',
+        sizeKiB: 100_000_000,
+        usedKiB: 90_000_000,
+        availKiB: 10_000_000,
+        inodes: null,
+      },
+    ],
     containers: [
-      { id: hex(1), name: 'runner-job-1', image: 'node:22', created: NOW - 60, state: 'running', volumes: [vol('in-use')] },
-      { id: hex(2), name: 'runner-job-0', image: 'node:22', created: NOW - 7200, state: 'exited', volumes: [vol('stopped-user')] },
+      {
+        id: hex(1),
+        name: 'runner-job-1',
+        image: 'node:22',
+        created: NOW - 60,
+        state: 'running',
+        volumes: [vol('in-use')],
+      },
+      {
+        id: hex(2),
+        name: 'runner-job-0',
+        image: 'node:22',
+        created: NOW - 7200,
+        state: 'exited',
+        volumes: [vol('stopped-user')],
+      },
     ],
     volumes: [
       { name: vol('in-use'), sizeBytes: 1_000 },
@@ -44,8 +74,20 @@ function host(extra: Partial<HostState> = {}): void {
       { name: 'my-runner-notes', sizeBytes: 1_000 },
     ],
     images: [
-      { id: `sha256:${hex(10)}`, repository: 'node', tag: '18', created: NOW - 30 * 86_400, sizeBytes: 900_000_000 },
-      { id: `sha256:${hex(11)}`, repository: 'node', tag: '22', created: NOW - 3600, sizeBytes: 900_000_000 },
+      {
+        id: `sha256:${hex(10)}`,
+        repository: 'node',
+        tag: '18',
+        created: NOW - 30 * 86_400,
+        sizeBytes: 900_000_000,
+      },
+      {
+        id: `sha256:${hex(11)}`,
+        repository: 'node',
+        tag: '22',
+        created: NOW - 3600,
+        sizeBytes: 900_000_000,
+      },
     ],
     ...extra,
   });
@@ -67,7 +109,10 @@ function context(name: string, fleet = 'hosts'): ActionContext {
     step: 'starting',
   };
   return {
-    machine: machine({ name, fleet, kind: 'dedicated', provider: 'ssh', providerId: null }, Date.now()),
+    machine: machine(
+      { name, fleet, kind: 'dedicated', provider: 'ssh', providerId: null },
+      Date.now(),
+    ),
     inFlight,
     signal: new AbortController().signal,
     stepTimeoutMs: 10_000,
@@ -78,7 +123,9 @@ function context(name: string, fleet = 'hosts'): ActionContext {
 describe('dedicated-host cleanup', () => {
   it('removes only unused runner volumes, keeps volumes any container uses, prunes old images', async () => {
     host();
-    const detail = await new CleanupAction({ exec, pruneHoursFor: () => 72 }).run(context('build-01'));
+    const detail = await new CleanupAction({ exec, pruneHoursFor: () => 72 }).run(
+      context('build-01'),
+    );
     const after = readHostState(dir);
     expect(after.volumes.map((v) => v.name).sort()).toEqual(
       [vol('in-use'), vol('stopped-user'), 'postgres-data', 'my-runner-notes'].sort(),
@@ -97,15 +144,17 @@ describe('dedicated-host cleanup', () => {
 
   it('with the Docker daemon down: fails with the daemon message and removes nothing', async () => {
     host({ dockerDown: true });
-    await expect(new CleanupAction({ exec, pruneHoursFor: () => 72 }).run(context('build-01'))).rejects.toThrow(
-      /Cannot connect to the Docker daemon/,
-    );
+    await expect(
+      new CleanupAction({ exec, pruneHoursFor: () => 72 }).run(context('build-01')),
+    ).rejects.toThrow(/Cannot connect to the Docker daemon/);
     expect(readHostState(dir).volumes).toHaveLength(6);
   });
 
   it('recovery never repeats a cleanup', async () => {
     host();
-    const outcome = await new CleanupAction({ exec, pruneHoursFor: () => 72 }).recover(context('build-01').inFlight);
+    const outcome = await new CleanupAction({ exec, pruneHoursFor: () => 72 }).recover(
+      context('build-01').inFlight,
+    );
     expect(outcome.completed).toBe(false);
     expect(readCalls(dir).calls).toEqual([]);
   });
@@ -115,9 +164,16 @@ describe('docker-machine rm on the runner manager', () => {
   const odd = `runner-odd $(touch ${'${RW_SIM_STATE}'}/pwned); echo 'x'`;
 
   it('removes the machine, and a name full of shell syntax stays one literal argument', async () => {
-    host({ machines: [{ name: 'runner-x1y2z3w4-auto-scale-1-aa', state: 'Running' }, { name: odd, state: 'Running' }] });
+    host({
+      machines: [
+        { name: 'runner-x1y2z3w4-auto-scale-1-aa', state: 'Running' },
+        { name: odd, state: 'Running' },
+      ],
+    });
     const action = new MachineRmAction(exec, () => 'manager-1');
-    await expect(action.run(context('runner-x1y2z3w4-auto-scale-1-aa', 'ci'))).resolves.toMatch(/removed by manager-1/);
+    await expect(action.run(context('runner-x1y2z3w4-auto-scale-1-aa', 'ci'))).resolves.toMatch(
+      /removed by manager-1/,
+    );
     await expect(action.run(context(odd, 'ci'))).resolves.toMatch(/removed/);
     expect(readHostState(dir).machines).toEqual([]);
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
@@ -130,28 +186,44 @@ describe('docker-machine rm on the runner manager', () => {
 
   it('a machine that is already gone counts as removed (idempotent)', async () => {
     host({ machines: [] });
-    await expect(new MachineRmAction(exec, () => 'manager-1').run(context('runner-gone', 'ci'))).resolves.toMatch(/already gone/);
+    await expect(
+      new MachineRmAction(exec, () => 'manager-1').run(context('runner-gone', 'ci')),
+    ).resolves.toMatch(/already gone/);
   });
 
   it('refuses a name that would read as an option', async () => {
     host({ machines: [] });
-    await expect(new MachineRmAction(exec, () => 'manager-1').run(context('-rf', 'ci'))).rejects.toThrow(/starts with "-"/);
+    await expect(
+      new MachineRmAction(exec, () => 'manager-1').run(context('-rf', 'ci')),
+    ).rejects.toThrow(/starts with "-"/);
     expect(readCalls(dir).calls).toEqual([]);
   });
 
   it('refuses when no manager is known for the machine', async () => {
     host({ machines: [] });
-    await expect(new MachineRmAction(exec, () => null).run(context('runner-a', 'ci'))).rejects.toThrow(/no runner manager known/);
+    await expect(
+      new MachineRmAction(exec, () => null).run(context('runner-a', 'ci')),
+    ).rejects.toThrow(/no runner manager known/);
   });
 
   it('recovery: gone → completed; still listed → reported, not repeated', async () => {
     host({ machines: [{ name: 'runner-still', state: 'Running' }] });
     const action = new MachineRmAction(exec, () => 'manager-1');
     const signal = new AbortController().signal;
-    await expect(action.recover({ ...context('runner-gone', 'ci').inFlight, action: 'machine-rm' }, signal, 10_000)).resolves.toMatchObject({
+    await expect(
+      action.recover(
+        { ...context('runner-gone', 'ci').inFlight, action: 'machine-rm' },
+        signal,
+        10_000,
+      ),
+    ).resolves.toMatchObject({
       completed: true,
     });
-    const still = await action.recover({ ...context('runner-still', 'ci').inFlight, action: 'machine-rm' }, signal, 10_000);
+    const still = await action.recover(
+      { ...context('runner-still', 'ci').inFlight, action: 'machine-rm' },
+      signal,
+      10_000,
+    );
     expect(still.completed).toBe(false);
     expect(readCalls(dir).calls.filter((c) => c.args[0] === 'rm')).toEqual([]);
   });

@@ -37,13 +37,28 @@ export class World {
           .map((m) => {
             const w = this.machines.get(m.name) as WorldMachine;
             if (w.disk === null || w.jobs === null) {
-              return { fleet: this.fleet, name: m.name, disks: null, jobs: null, error: 'ssh: connect ECONNREFUSED' };
+              return {
+                fleet: this.fleet,
+                name: m.name,
+                disks: null,
+                jobs: null,
+                error: 'ssh: connect ECONNREFUSED',
+              };
             }
             return {
               fleet: this.fleet,
               name: m.name,
               disks: [
-                { mount: '/', sizeBytes: 100, usedBytes: w.disk, availBytes: 100 - w.disk, usedPct: w.disk, inodesTotal: null, inodesUsed: null, inodesUsedPct: null },
+                {
+                  mount: '/',
+                  sizeBytes: 100,
+                  usedBytes: w.disk,
+                  availBytes: 100 - w.disk,
+                  usedPct: w.disk,
+                  inodesTotal: null,
+                  inodesUsed: null,
+                  inodesUsedPct: null,
+                },
               ],
               jobs: w.jobs,
             };

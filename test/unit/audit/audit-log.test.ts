@@ -30,7 +30,16 @@ const evidence = {
 describe('audit log', () => {
   it('appends one JSON line per record, each valid against the shared schema', async () => {
     const log = new AuditLog({ dir, now: () => 1_700_000_000_000 });
-    await log.append({ type: 'proposal', fleet: 'ci', machineKey: 'ci/vm', machineName: 'vm', proposalId: 'p-1', rule: 'disk', action: 'hcloud-delete', evidence });
+    await log.append({
+      type: 'proposal',
+      fleet: 'ci',
+      machineKey: 'ci/vm',
+      machineName: 'vm',
+      proposalId: 'p-1',
+      rule: 'disk',
+      action: 'hcloud-delete',
+      evidence,
+    });
     await log.append({ type: 'confirm', fleet: 'ci', proposalId: 'p-1', who: currentUser() });
     const lines = readFileSync(log.file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -48,16 +57,30 @@ describe('audit log', () => {
       process.stdout.write('written\\n');
       process.kill(process.pid, 'SIGKILL');
     `;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
     expect(child.signal).toBe('SIGKILL');
     expect(child.stdout).toContain('written');
     const lines = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n');
-    expect(lines.map((l) => AuditRecord.parse(JSON.parse(l)).detail)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4']);
+    expect(lines.map((l) => AuditRecord.parse(JSON.parse(l)).detail)).toEqual([
+      'n0',
+      'n1',
+      'n2',
+      'n3',
+      'n4',
+    ]);
   });
 
   it('concurrent appends never interleave', async () => {
     const log = new AuditLog({ dir });
-    await Promise.all(Array.from({ length: 50 }, (_, i) => log.append({ type: 'result', detail: `r${i}`.repeat(50) })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        log.append({ type: 'result', detail: `r${i}`.repeat(50) }),
+      ),
+    );
     const lines = readFileSync(log.file, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(50);
     for (const line of lines) AuditRecord.parse(JSON.parse(line));
@@ -65,7 +88,8 @@ describe('audit log', () => {
 
   it('rotates by size and keeps K files', async () => {
     const log = new AuditLog({ dir, maxBytes: 2_000, keep: 2 });
-    for (let i = 0; i < 40; i++) await log.append({ type: 'result', detail: `record ${i} ${'x'.repeat(200)}` });
+    for (let i = 0; i < 40; i++)
+      await log.append({ type: 'result', detail: `record ${i} ${'x'.repeat(200)}` });
     const files = readdirSync(dir).sort();
     expect(files).toEqual(['audit.1.jsonl', 'audit.2.jsonl', 'audit.jsonl']);
     for (const file of files) expect(statSync(join(dir, file)).size).toBeLessThanOrEqual(2_000);
@@ -78,20 +102,38 @@ describe('audit log', () => {
   });
 
   it('reads newest first with limit and filter, and skips a line torn by a crash', async () => {
-    const log = new AuditLog({ dir, now: (() => { let t = 1000; return () => t++; })() });
+    const log = new AuditLog({
+      dir,
+      now: (() => {
+        let t = 1000;
+        return () => t++;
+      })(),
+    });
     await log.append({ type: 'proposal', fleet: 'a', machineKey: 'a/vm1', proposalId: 'p-1' });
     await log.append({ type: 'proposal', fleet: 'b', machineKey: 'b/vm2', proposalId: 'p-2' });
-    await log.append({ type: 'refusal', fleet: 'a', machineKey: 'a/vm1', proposalId: 'p-1', reasons: ['job started'] });
+    await log.append({
+      type: 'refusal',
+      fleet: 'a',
+      machineKey: 'a/vm1',
+      proposalId: 'p-1',
+      reasons: ['job started'],
+    });
     appendFileSync(log.file, '{"id":"torn","at":');
     const all = await readAudit({ dir });
     expect(all.skipped).toBe(1);
     expect(all.records.map((r) => r.type)).toEqual(['refusal', 'proposal', 'proposal']);
     expect((await readAudit({ dir, filter: { fleet: 'a' } })).records).toHaveLength(2);
-    expect((await readAudit({ dir, filter: { type: 'refusal' } })).records[0]?.reasons).toEqual(['job started']);
+    expect((await readAudit({ dir, filter: { type: 'refusal' } })).records[0]?.reasons).toEqual([
+      'job started',
+    ]);
     expect((await readAudit({ dir, filter: { machine: 'vm2' } })).records).toHaveLength(0);
     expect((await readAudit({ dir, filter: { machine: 'b/vm2' } })).records).toHaveLength(1);
     expect((await readAudit({ dir, limit: 1 })).records).toHaveLength(1);
-    expect((await readAudit({ dir, filter: { since: 1001, until: 1001 } })).records.map((r) => r.proposalId)).toEqual(['p-2']);
+    expect(
+      (await readAudit({ dir, filter: { since: 1001, until: 1001 } })).records.map(
+        (r) => r.proposalId,
+      ),
+    ).toEqual(['p-2']);
   });
 
   it('reading a missing log gives no records', async () => {
@@ -101,14 +143,22 @@ describe('audit log', () => {
   it('rejects a record that does not fit the schema, with the field named', async () => {
     const log = new AuditLog({ dir });
     await expect(log.append({ type: 'nonsense' as never })).rejects.toThrow(/type/);
-    await expect(log.append({ type: 'result', outcome: 'maybe' as never })).rejects.toThrow(/outcome/);
+    await expect(log.append({ type: 'result', outcome: 'maybe' as never })).rejects.toThrow(
+      /outcome/,
+    );
   });
 
   it('never writes a registered secret, wherever it hides', async () => {
     const secret = 'hcloud-token-5ecr3t-value-42';
     redactor.register(secret);
     const log = new AuditLog({ dir });
-    await log.append({ type: 'result', outcome: 'failed', detail: `HTTP 401 for token ${secret}`, reasons: [`bad ${secret}`], who: secret });
+    await log.append({
+      type: 'result',
+      outcome: 'failed',
+      detail: `HTTP 401 for token ${secret}`,
+      reasons: [`bad ${secret}`],
+      who: secret,
+    });
     const text = readFileSync(log.file, 'utf8');
     expect(text).not.toContain(secret);
     expect(text).toContain('[redacted]');
@@ -130,7 +180,13 @@ describe('CSV export', () => {
 
   it('writes a header and one row per record that a CSV parser reads back', async () => {
     const log = new AuditLog({ dir, now: () => Date.UTC(2026, 0, 2, 3, 4, 5) });
-    await log.append({ type: 'refusal', fleet: 'ci', machineName: 'vm, "odd"', reasons: ['job #1 started', 'disk, dropped'], evidence: { ...evidence, runningJobIds: [1, 2] } });
+    await log.append({
+      type: 'refusal',
+      fleet: 'ci',
+      machineName: 'vm, "odd"',
+      reasons: ['job #1 started', 'disk, dropped'],
+      evidence: { ...evidence, runningJobIds: [1, 2] },
+    });
     const csv = auditToCsv((await readAudit({ dir })).records);
     const rows = parseCsv(csv);
     expect(rows[0]?.slice(0, 4)).toEqual(['time', 'type', 'fleet', 'machine']);

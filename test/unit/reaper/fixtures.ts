@@ -11,7 +11,10 @@ export function fleetSettings(
 }
 
 /** A job as GitLab and docker ps would report it. */
-export function job(jobId: number, parts: { project?: string; name?: string; ref?: string } = {}): RunningJob {
+export function job(
+  jobId: number,
+  parts: { project?: string; name?: string; ref?: string } = {},
+): RunningJob {
   return {
     jobId,
     projectId: 1,
@@ -98,10 +101,28 @@ export function machine(spec: MachineSpec, at: number): Machine {
     createdAt: spec.createdAt === undefined ? at - 3_600_000 : spec.createdAt,
     labels: spec.labels ?? { role: 'ci' },
     addresses: ['127.0.0.1'],
-    status: { value: status, observedAt: at, stale: spec.statusStale ?? false, error: null, source: 'hetzner:p' },
+    status: {
+      value: status,
+      observedAt: at,
+      stale: spec.statusStale ?? false,
+      error: null,
+      source: 'hetzner:p',
+    },
     providerStatus: spec.providerStatus === undefined ? status : spec.providerStatus,
-    disks: { value: disks, observedAt: at, stale: spec.diskStale ?? false, error: disks === null ? error : null, source: 'ssh:ci' },
-    jobs: { value: jobs, observedAt: at, stale: spec.jobsStale ?? false, error: jobs === null ? error : null, source: 'ssh:ci' },
+    disks: {
+      value: disks,
+      observedAt: at,
+      stale: spec.diskStale ?? false,
+      error: disks === null ? error : null,
+      source: 'ssh:ci',
+    },
+    jobs: {
+      value: jobs,
+      observedAt: at,
+      stale: spec.jobsStale ?? false,
+      error: jobs === null ? error : null,
+      source: 'ssh:ci',
+    },
     gitlabJobs: {
       value: gitlab,
       observedAt: gitlab === null ? null : at,

@@ -4,7 +4,10 @@ import type { Proposal, ReaperMode } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
 import type { AuditInput, AuditSink } from '../../../electron/core/audit/audit-log';
 import type { ActionRunner } from '../../../electron/core/reaper/actions/action';
-import type { HcloudActionState, HcloudDeleteApi } from '../../../electron/core/reaper/actions/hcloud-delete';
+import type {
+  HcloudActionState,
+  HcloudDeleteApi,
+} from '../../../electron/core/reaper/actions/hcloud-delete';
 import { HcloudDeleteAction } from '../../../electron/core/reaper/actions/hcloud-delete';
 import { Executor, type ExecutionResult } from '../../../electron/core/reaper/executor';
 import { History } from '../../../electron/core/reaper/history';
@@ -63,7 +66,13 @@ export function runPolicy(scenario: Scenario): {
     modes: new Map(Object.entries(scenario.modes ?? {})),
     busy: new Set(scenario.busy ?? []),
   });
-  return { proposals, byName: new Map(proposals.map((p) => [p.machineName, p])), history, now, machines };
+  return {
+    proposals,
+    byName: new Map(proposals.map((p) => [p.machineName, p])),
+    history,
+    now,
+    machines,
+  };
 }
 
 /** An audit sink in memory that validates every record against the shared schema. */
@@ -115,13 +124,17 @@ export class FakeHcloud implements HcloudDeleteApi {
   ) {}
 
   private fail(status: number, code: string): never {
-    throw Object.assign(new Error(`HTTP ${status} ${code}`), { status, code: status === 404 ? 'not_found' : 'remote_error' });
+    throw Object.assign(new Error(`HTTP ${status} ${code}`), {
+      status,
+      code: status === 404 ? 'not_found' : 'remote_error',
+    });
   }
 
   async deleteServer(id: number): Promise<HcloudActionState> {
     this.deleteCalls.push(id);
     const reply = this.script.shift() ?? 'ok';
-    if (reply === '404' || (this.servers.has(id) === false && this.deleted.has(id))) this.fail(404, 'not_found');
+    if (reply === '404' || (this.servers.has(id) === false && this.deleted.has(id)))
+      this.fail(404, 'not_found');
     if (reply === '423') this.fail(423, 'locked');
     if (reply === '500') this.fail(500, 'server_error');
     if (reply === '401') this.fail(401, 'unauthorized');
@@ -175,11 +188,13 @@ export function executorFor(
   let now = run.now;
   const clock = options.now ?? (() => now);
   const executor = new Executor({
-    recheck: options.recheck ?? (async (key) => {
-      const found = run.machines.find((m) => m.key === key);
-      if (!found) throw new Error('no such machine');
-      return found;
-    }),
+    recheck:
+      options.recheck ??
+      (async (key) => {
+        const found = run.machines.find((m) => m.key === key);
+        if (!found) throw new Error('no such machine');
+        return found;
+      }),
     context: () => ({ machines: run.machines, fleets: scenario.fleets }),
     history: run.history,
     ledger,

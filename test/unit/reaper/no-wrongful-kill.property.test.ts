@@ -33,17 +33,40 @@ type Event =
 
 const event: fc.Arbitrary<Event> = fc.oneof(
   { weight: 5, arbitrary: fc.constant({ kind: 'cycle' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('job-start' as const), m: fc.nat(5), expendable: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('job-start' as const),
+      m: fc.nat(5),
+      expendable: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('job-end' as const), m: fc.nat(5) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('disk' as const), m: fc.nat(5), pct: fc.integer({ min: 10, max: 100 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('probe' as const), m: fc.nat(5), ok: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('disk' as const),
+      m: fc.nat(5),
+      pct: fc.integer({ min: 10, max: 100 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('probe' as const), m: fc.nat(5), ok: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('gitlab' as const), up: fc.boolean() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('confirm' as const), pick: fc.nat(10) }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'auto' as const }) },
 );
 
 const world = fc.record({
-  machines: fc.array(fc.record({ disk: fc.integer({ min: 10, max: 100 }), jobs: fc.array(fc.boolean(), { maxLength: 2 }) }), { minLength: 1, maxLength: 6 }),
+  machines: fc.array(
+    fc.record({
+      disk: fc.integer({ min: 10, max: 100 }),
+      jobs: fc.array(fc.boolean(), { maxLength: 2 }),
+    }),
+    { minLength: 1, maxLength: 6 },
+  ),
   samples: fc.integer({ min: 1, max: 3 }),
   threshold: fc.integer({ min: 50, max: 90 }),
   idleMinutes: fc.integer({ min: 0, max: 2 }),
@@ -76,7 +99,9 @@ describe('property: no kill of a machine running a non-expendable job', () => {
         let gitlabUp = true;
         let clock = T0;
         const spec = (r: Real): MachineSpec => {
-          const jobs = [...r.jobs].map(([id, expendable]) => job(id, { project: expendable ? 'group/docs-site' : 'group/api' }));
+          const jobs = [...r.jobs].map(([id, expendable]) =>
+            job(id, { project: expendable ? 'group/docs-site' : 'group/api' }),
+          );
           return {
             name: r.name,
             disk: r.probeOk ? r.disk : null,
@@ -93,11 +118,17 @@ describe('property: no kill of a machine running a non-expendable job', () => {
         const hcloud = new FakeHcloud([], 1, (id) => {
           const r = real.find((x) => x.name === byServer.get(id));
           if (!r) return;
-          const important = [...r.jobs].filter(([, expendable]) => !expendable).map(([jobId]) => jobId);
-          if (important.length > 0) violations.push(`${r.name} killed while running non-expendable job(s) ${important.join(',')}`);
+          const important = [...r.jobs]
+            .filter(([, expendable]) => !expendable)
+            .map(([jobId]) => jobId);
+          if (important.length > 0)
+            violations.push(
+              `${r.name} killed while running non-expendable job(s) ${important.join(',')}`,
+            );
           kills.push(r.name);
           const runningAfter = real.filter((x) => !x.gone && x !== r).length;
-          if (runningAfter < w.minFleetSize) violations.push(`fleet below minimum: ${runningAfter} < ${w.minFleetSize}`);
+          if (runningAfter < w.minFleetSize)
+            violations.push(`fleet below minimum: ${runningAfter} < ${w.minFleetSize}`);
           r.gone = true;
         });
         const history = new History();
@@ -128,7 +159,15 @@ describe('property: no kill of a machine running a non-expendable job', () => {
               clock += 30_000;
               current = observe(clock);
               history.ingest(current, [fleet]);
-              proposals = evaluate({ machines: current, history, fleets: [fleet], killsInLastHour: ledger.inLastHour(clock), now: clock, busy: executor.busyMachines() });
+              proposals = evaluate({
+                machines: current,
+                history,
+                fleets: [fleet],
+                killsInLastHour: ledger.inLastHour(clock),
+                recent: ledger.machinesInLastHour(clock),
+                now: clock,
+                busy: executor.busyMachines(),
+              });
               break;
             case 'job-start':
               r?.jobs.set(nextJob++, e.expendable);
@@ -152,7 +191,11 @@ describe('property: no kill of a machine running a non-expendable job', () => {
               break;
             }
             case 'auto':
-              await Promise.all(proposals.filter((p) => p.blocked.length === 0).map((p) => executor.execute(p, 'auto')));
+              await Promise.all(
+                proposals
+                  .filter((p) => p.blocked.length === 0)
+                  .map((p) => executor.execute(p, 'auto')),
+              );
               break;
           }
         }

@@ -35,20 +35,38 @@ const cases: PolicyCase[] = [
       const p = byName.get('vm-full');
       expect(p?.rule).toBe('disk');
       expect(p?.action).toBe('hcloud-delete');
-      expect(p?.evidence).toMatchObject({ diskPct: 78, diskMount: '/', samplesOver: 3, runningJobIds: [], runningContainers: 0 });
+      expect(p?.evidence).toMatchObject({
+        diskPct: 78,
+        diskMount: '/',
+        samplesOver: 3,
+        runningJobIds: [],
+        runningContainers: 0,
+      });
       expect(p?.summary).toMatch(/Kill vm-full \(disk 78 % on \//);
     },
   },
   {
     name: 'busy VM over threshold is never killed',
-    scenario: { fleets: [fleet()], ticks: repeat(5, [{ name: 'vm-busy', disk: 95, jobs: [job(41, { project: 'group/api' })] }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(5, [
+        { name: 'vm-busy', disk: 95, jobs: [job(41, { project: 'group/api' })] },
+        ...busy(2),
+      ]),
+    },
     kill: [],
     spare: ['vm-busy'],
     reasons: { 'vm-busy': [/non-expendable job #41 \(group\/api: build\) is running/] },
   },
   {
     name: 'idle VM just over the threshold for fewer than N samples is not proposed',
-    scenario: { fleets: [fleet()], ticks: [...repeat(3, [{ name: 'vm', disk: 30 }, ...busy(2)]), ...repeat(2, [{ name: 'vm', disk: 61 }, ...busy(2)])] },
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 30 }, ...busy(2)]),
+        ...repeat(2, [{ name: 'vm', disk: 61 }, ...busy(2)]),
+      ],
+    },
     kill: [],
     spare: ['vm'],
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
@@ -68,7 +86,13 @@ const cases: PolicyCase[] = [
   },
   {
     name: 'stale disk reading blocks the kill',
-    scenario: { fleets: [fleet()], ticks: [...repeat(3, [{ name: 'vm', disk: 80 }, ...busy(2)]), [{ name: 'vm', disk: 80, diskStale: true }, ...busy(2)]] },
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 80 }, ...busy(2)]),
+        [{ name: 'vm', disk: 80, diskStale: true }, ...busy(2)],
+      ],
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/disk reading is stale/] },
@@ -92,7 +116,10 @@ const cases: PolicyCase[] = [
     name: 'disk unknown now, after a long idle: never killed',
     scenario: {
       fleets: [fleet()],
-      ticks: [...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 30 }, ...busy(2)]), [{ name: 'vm', disk: null, error: 'df: timeout' }, ...busy(2)]],
+      ticks: [
+        ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 30 }, ...busy(2)]),
+        [{ name: 'vm', disk: null, error: 'df: timeout' }, ...busy(2)],
+      ],
     },
     kill: [],
     spare: ['vm'],
@@ -102,35 +129,56 @@ const cases: PolicyCase[] = [
     name: 'SSH unreachable: job containers and disk unknown, never killed',
     scenario: {
       fleets: [fleet()],
-      ticks: [...repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), [{ name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: connect ECONNREFUSED' }, ...busy(2)]],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+        [
+          { name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: connect ECONNREFUSED' },
+          ...busy(2),
+        ],
+      ],
     },
     kill: [],
     spare: ['vm'],
   },
   {
     name: 'stale job container reading blocks the kill',
-    scenario: { fleets: [fleet()], ticks: [...repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), [{ name: 'vm', disk: 90, jobsStale: true }, ...busy(2)]] },
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+        [{ name: 'vm', disk: 90, jobsStale: true }, ...busy(2)],
+      ],
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/job container reading is stale/] },
   },
   {
     name: 'GitLab down: a job GitLab would link cannot be ruled out, never killed',
-    scenario: { fleets: [fleet()], ticks: repeat(4, [{ name: 'vm', disk: 90, gitlab: null }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(4, [{ name: 'vm', disk: 90, gitlab: null }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/GitLab job state unknown/] },
   },
   {
     name: 'GitLab reading stale blocks the kill',
-    scenario: { fleets: [fleet()], ticks: repeat(4, [{ name: 'vm', disk: 90, gitlab: [], gitlabStale: true }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(4, [{ name: 'vm', disk: 90, gitlab: [], gitlabStale: true }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/GitLab job reading is stale/] },
   },
   {
     name: 'GitLab links a running job the machine does not show: blocks',
-    scenario: { fleets: [fleet()], ticks: repeat(4, [{ name: 'vm', disk: 90, jobs: [], gitlab: [job(77)] }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(4, [{ name: 'vm', disk: 90, jobs: [], gitlab: [job(77)] }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/non-expendable job #77/] },
@@ -139,7 +187,10 @@ const cases: PolicyCase[] = [
     name: 'job on an expendable project pattern does not block',
     scenario: {
       fleets: [fleet('ci', { expendable: [{ project: 'group/docs-*' }] })],
-      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(5, { project: 'group/docs-site' })] }, ...busy(2)]),
+      ticks: repeat(3, [
+        { name: 'vm', disk: 90, jobs: [job(5, { project: 'group/docs-site' })] },
+        ...busy(2),
+      ]),
     },
     kill: ['vm'],
     spare: [],
@@ -149,7 +200,10 @@ const cases: PolicyCase[] = [
     name: 'job matching expendable job-name and ref globs does not block',
     scenario: {
       fleets: [fleet('ci', { expendable: [{ job: 'lint:*', ref: 'feature/**' }] })],
-      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(6, { name: 'lint:eslint', ref: 'feature/a/b' })] }, ...busy(2)]),
+      ticks: repeat(3, [
+        { name: 'vm', disk: 90, jobs: [job(6, { name: 'lint:eslint', ref: 'feature/a/b' })] },
+        ...busy(2),
+      ]),
     },
     kill: ['vm'],
     spare: [],
@@ -158,7 +212,10 @@ const cases: PolicyCase[] = [
     name: 'pattern matching only part of a job (ref differs) blocks',
     scenario: {
       fleets: [fleet('ci', { expendable: [{ job: 'lint:*', ref: 'feature/**' }] })],
-      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(7, { name: 'lint:eslint', ref: 'main' })] }, ...busy(2)]),
+      ticks: repeat(3, [
+        { name: 'vm', disk: 90, jobs: [job(7, { name: 'lint:eslint', ref: 'main' })] },
+        ...busy(2),
+      ]),
     },
     kill: [],
     spare: ['vm'],
@@ -168,7 +225,10 @@ const cases: PolicyCase[] = [
     name: 'job GitLab has not linked yet (project unknown) is not expendable',
     scenario: {
       fleets: [fleet('ci', { expendable: [{ project: '**' }] })],
-      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [{ ...job(8), projectPath: null, name: null }], gitlab: [] }, ...busy(2)]),
+      ticks: repeat(3, [
+        { name: 'vm', disk: 90, jobs: [{ ...job(8), projectPath: null, name: null }], gitlab: [] },
+        ...busy(2),
+      ]),
     },
     kill: [],
     spare: ['vm'],
@@ -176,7 +236,10 @@ const cases: PolicyCase[] = [
   },
   {
     name: 'an empty expendable pattern matches nothing',
-    scenario: { fleets: [fleet('ci', { expendable: [{}] })], ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(9)] }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet('ci', { expendable: [{}] })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(9)] }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
   },
@@ -184,7 +247,14 @@ const cases: PolicyCase[] = [
     name: 'one expendable and one important job: blocked by the important one only',
     scenario: {
       fleets: [fleet('ci', { expendable: [{ project: 'group/docs' }] })],
-      ticks: repeat(3, [{ name: 'vm', disk: 90, jobs: [job(10, { project: 'group/docs' }), job(11, { project: 'group/api' })] }, ...busy(2)]),
+      ticks: repeat(3, [
+        {
+          name: 'vm',
+          disk: 90,
+          jobs: [job(10, { project: 'group/docs' }), job(11, { project: 'group/api' })],
+        },
+        ...busy(2),
+      ]),
     },
     kill: [],
     spare: ['vm'],
@@ -196,21 +266,31 @@ const cases: PolicyCase[] = [
   },
   {
     name: 'minimum fleet size reached: the only spare VM is kept',
-    scenario: { fleets: [fleet('ci', { minFleetSize: 2 })], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(1)]) },
+    scenario: {
+      fleets: [fleet('ci', { minFleetSize: 2 })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(1)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/minimum fleet size reached \(2 running, minimum 2\)/] },
   },
   {
     name: 'minimum fleet size leaves room for one of two: the fuller disk goes',
-    scenario: { fleets: [fleet('ci', { minFleetSize: 2 })], ticks: repeat(3, [{ name: 'vm-a', disk: 70 }, { name: 'vm-b', disk: 95 }, ...busy(1)]) },
+    scenario: {
+      fleets: [fleet('ci', { minFleetSize: 2 })],
+      ticks: repeat(3, [{ name: 'vm-a', disk: 70 }, { name: 'vm-b', disk: 95 }, ...busy(1)]),
+    },
     kill: ['vm-b'],
     spare: ['vm-a'],
     reasons: { 'vm-a': [/minimum fleet size \(2\) would be broken/] },
   },
   {
     name: 'hourly budget spent: nothing more this hour',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(3)]), killsInLastHour: { ci: 4 } },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(3)]),
+      killsInLastHour: { ci: 4 },
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/hourly budget spent \(4 of 4/] },
@@ -228,27 +308,41 @@ const cases: PolicyCase[] = [
   },
   {
     name: "another fleet's spent budget does not block this fleet",
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), killsInLastHour: { other: 4 } },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+      killsInLastHour: { other: 4 },
+    },
     kill: ['vm'],
     spare: [],
   },
   {
     name: 'mode off: proposed but blocked',
-    scenario: { fleets: [fleet('ci', { mode: 'off' })], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet('ci', { mode: 'off' })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/reaper mode is off/] },
   },
   {
     name: 'mode switched off at run time overrides the settings',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), modes: { ci: 'off' } },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+      modes: { ci: 'off' },
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/mode is off/] },
   },
   {
     name: 'dry-run mode: proposal marked dry-run',
-    scenario: { fleets: [fleet('ci', { mode: 'dry-run' })], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet('ci', { mode: 'dry-run' })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+    },
     kill: ['vm'],
     spare: [],
     check: ({ byName }) => expect(byName.get('vm')?.state).toBe('dry-run'),
@@ -257,7 +351,11 @@ const cases: PolicyCase[] = [
     name: "machine outside the fleet's label selector is never touched",
     scenario: {
       fleets: [fleet('ci', { selector: { labels: { role: 'ci' } } })],
-      ticks: repeat(3, [{ name: 'vm', disk: 90, labels: { role: 'db' } }, { name: 'vm-ok', disk: 90 }, ...busy(3)]),
+      ticks: repeat(3, [
+        { name: 'vm', disk: 90, labels: { role: 'db' } },
+        { name: 'vm-ok', disk: 90 },
+        ...busy(3),
+      ]),
     },
     kill: ['vm-ok'],
     spare: ['vm'],
@@ -277,7 +375,17 @@ const cases: PolicyCase[] = [
     name: 'dedicated host full: cleanup proposed, never deletion',
     scenario: {
       fleets: [fleet('hosts', {}, { kind: 'dedicated' })],
-      ticks: repeat(3, [{ name: 'build-01', fleet: 'hosts', disk: 88, kind: 'dedicated', provider: 'ssh', providerId: null, jobs: [job(3)] }]),
+      ticks: repeat(3, [
+        {
+          name: 'build-01',
+          fleet: 'hosts',
+          disk: 88,
+          kind: 'dedicated',
+          provider: 'ssh',
+          providerId: null,
+          jobs: [job(3)],
+        },
+      ]),
     },
     kill: ['build-01'],
     spare: [],
@@ -290,7 +398,17 @@ const cases: PolicyCase[] = [
     name: 'dedicated host idle for an hour: no proposal at all',
     scenario: {
       fleets: [fleet('hosts', { maxAgeHours: 1 }, { kind: 'dedicated' })],
-      ticks: repeat(IDLE_CYCLES + 2, [{ name: 'build-02', fleet: 'hosts', disk: 20, kind: 'dedicated', provider: 'ssh', providerId: null, createdAt: T0 - 48 * 3_600_000 }]),
+      ticks: repeat(IDLE_CYCLES + 2, [
+        {
+          name: 'build-02',
+          fleet: 'hosts',
+          disk: 20,
+          kind: 'dedicated',
+          provider: 'ssh',
+          providerId: null,
+          createdAt: T0 - 48 * 3_600_000,
+        },
+      ]),
     },
     kill: [],
     spare: ['build-02'],
@@ -298,42 +416,63 @@ const cases: PolicyCase[] = [
   },
   {
     name: 'provider says off: not killed',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'off' }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'off' }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/provider status is off, not running/] },
   },
   {
     name: 'provider says initializing: not killed',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'starting', providerStatus: 'initializing' }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [
+        { name: 'vm', disk: 90, status: 'starting', providerStatus: 'initializing' },
+        ...busy(2),
+      ]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/provider status is initializing/] },
   },
   {
     name: 'provider status reading stale: not killed',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, statusStale: true }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, statusStale: true }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/provider status reading is stale/] },
   },
   {
     name: 'machine already gone: no proposal',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'gone' }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'gone' }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
   },
   {
     name: 'machine being deleted: no proposal',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'deleting' }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, status: 'deleting' }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
   },
   {
     name: 'idle for more than M minutes: killed by the idle rule',
-    scenario: { fleets: [fleet()], ticks: repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+    },
     kill: ['vm'],
     spare: [],
     check: ({ byName }) => {
@@ -343,7 +482,10 @@ const cases: PolicyCase[] = [
   },
   {
     name: 'idle for less than M minutes: no proposal',
-    scenario: { fleets: [fleet()], ticks: repeat(IDLE_CYCLES - 2, [{ name: 'vm', disk: 10 }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(IDLE_CYCLES - 2, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
@@ -403,7 +545,11 @@ const cases: PolicyCase[] = [
   },
   {
     name: 'policy evaluated with a clock behind the samples: idle time is never negative, no kill',
-    scenario: { fleets: [fleet('ci', { idleMinutes: 0 })], ticks: repeat(2, [{ name: 'vm', disk: 10 }, ...busy(2)]), evalAt: T0 - 10 * MIN },
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 0 })],
+      ticks: repeat(2, [{ name: 'vm', disk: 10 }, ...busy(2)]),
+      evalAt: T0 - 10 * MIN,
+    },
     kill: [],
     spare: ['vm'],
   },
@@ -421,7 +567,10 @@ const cases: PolicyCase[] = [
     name: 'older than max age but running a job: kept',
     scenario: {
       fleets: [fleet('ci', { maxAgeHours: 24 })],
-      ticks: repeat(2, [{ name: 'vm', disk: 10, createdAt: T0 - 30 * 3_600_000, jobs: [job(13)] }, ...busy(2)]),
+      ticks: repeat(2, [
+        { name: 'vm', disk: 10, createdAt: T0 - 30 * 3_600_000, jobs: [job(13)] },
+        ...busy(2),
+      ]),
     },
     kill: [],
     spare: ['vm'],
@@ -431,33 +580,48 @@ const cases: PolicyCase[] = [
     name: 'unreachable while the provider says running: proposed, but never executable (job state unknown)',
     scenario: {
       fleets: [fleet('ci', { unreachableMinutes: 10 })],
-      ticks: repeat(25, [{ name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: timeout' }, ...busy(2)]),
+      ticks: repeat(25, [
+        { name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: timeout' },
+        ...busy(2),
+      ]),
     },
     kill: [],
     spare: ['vm'],
     check: ({ byName }) => {
       const p = byName.get('vm');
       expect(p?.rule).toBe('unreachable');
-      expect(p?.blocked.join('\n')).toMatch(/job containers on the machine unknown \(ssh: timeout\)/);
+      expect(p?.blocked.join('\n')).toMatch(
+        /job containers on the machine unknown \(ssh: timeout\)/,
+      );
     },
   },
   {
     name: 'Hetzner VM without a server id cannot be deleted',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, providerId: null }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, providerId: null }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/no Hetzner server id/] },
   },
   {
     name: 'docker-machine VM gets docker-machine rm',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90, provider: 'docker-machine' }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, provider: 'docker-machine' }, ...busy(2)]),
+    },
     kill: ['vm'],
     spare: [],
     check: ({ byName }) => expect(byName.get('vm')?.action).toBe('machine-rm'),
   },
   {
     name: 'machine with an action already running is not proposed again',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]), busy: ['ci/vm'] },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+      busy: ['ci/vm'],
+    },
     kill: [],
     spare: ['vm'],
     reasons: { vm: [/already running/] },
@@ -466,7 +630,16 @@ const cases: PolicyCase[] = [
     name: 'only /var/lib/docker full: killed, the mount is named',
     scenario: {
       fleets: [fleet()],
-      ticks: repeat(3, [{ name: 'vm', mounts: [{ mount: '/', pct: 20 }, { mount: '/var/lib/docker', pct: 85 }] }, ...busy(2)]),
+      ticks: repeat(3, [
+        {
+          name: 'vm',
+          mounts: [
+            { mount: '/', pct: 20 },
+            { mount: '/var/lib/docker', pct: 85 },
+          ],
+        },
+        ...busy(2),
+      ]),
     },
     kill: ['vm'],
     spare: [],
@@ -474,14 +647,29 @@ const cases: PolicyCase[] = [
   },
   {
     name: 'an unwatched mount full does not count',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', mounts: [{ mount: '/', pct: 20 }, { mount: '/boot', pct: 99 }] }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [
+        {
+          name: 'vm',
+          mounts: [
+            { mount: '/', pct: 20 },
+            { mount: '/boot', pct: 99 },
+          ],
+        },
+        ...busy(2),
+      ]),
+    },
     kill: [],
     spare: ['vm'],
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
   },
   {
     name: 'a machine of a fleet without settings is ignored',
-    scenario: { fleets: [fleet()], ticks: repeat(3, [{ name: 'vm', fleet: 'unknown', disk: 99 }, ...busy(2)]) },
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm', fleet: 'unknown', disk: 99 }, ...busy(2)]),
+    },
     kill: [],
     spare: ['vm'],
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
@@ -495,7 +683,16 @@ const cases: PolicyCase[] = [
     },
     kill: [],
     spare: ['vm'],
-    reasons: { vm: [/mode is off/, /GitLab job reading is stale/, /#20/, /#21/, /hourly budget spent/, /minimum fleet size reached/] },
+    reasons: {
+      vm: [
+        /mode is off/,
+        /GitLab job reading is stale/,
+        /#20/,
+        /#21/,
+        /hourly budget spent/,
+        /minimum fleet size reached/,
+      ],
+    },
   },
 ];
 
@@ -553,25 +750,38 @@ const lastTick = T0 + 2 * INTERVAL;
 
 describe('executor scenarios', () => {
   it('job starts between proposal and kill: refused, nothing deleted', async () => {
-    const x = executorFor(fullVm(), { recheck: async () => at({ name: 'vm', disk: 90, jobs: [job(55, { project: 'group/api' })] }, lastTick) });
+    const x = executorFor(fullVm(), {
+      recheck: async () =>
+        at({ name: 'vm', disk: 90, jobs: [job(55, { project: 'group/api' })] }, lastTick),
+    });
     const result = await x.confirm('vm');
     expect(result.outcome).toBe('refused');
     expect(result.reasons.join('\n')).toMatch(/non-expendable job #55/);
-    expect(result.reasons.join('\n')).toMatch(/running jobs changed since the proposal: \[\] → \[55\]/);
+    expect(result.reasons.join('\n')).toMatch(
+      /running jobs changed since the proposal: \[\] → \[55\]/,
+    );
     expect(x.hcloud.deleteCalls).toEqual([]);
     expect(x.audit.types()).toEqual(['confirm', 'refusal']);
   });
 
   it('an expendable job starting in between still refuses: anything that changed refuses', async () => {
-    const scenario: Scenario = { fleets: [fleet('ci', { expendable: [{ project: 'group/docs' }] })], ticks: fullVm().ticks };
-    const x = executorFor(scenario, { recheck: async () => at({ name: 'vm', disk: 90, jobs: [job(56, { project: 'group/docs' })] }, lastTick) });
+    const scenario: Scenario = {
+      fleets: [fleet('ci', { expendable: [{ project: 'group/docs' }] })],
+      ticks: fullVm().ticks,
+    };
+    const x = executorFor(scenario, {
+      recheck: async () =>
+        at({ name: 'vm', disk: 90, jobs: [job(56, { project: 'group/docs' })] }, lastTick),
+    });
     const result = await x.confirm('vm');
     expect(result.outcome).toBe('refused');
     expect(x.hcloud.deleteCalls).toEqual([]);
   });
 
   it('disk dropped below the threshold at the re-check: refused with the figure', async () => {
-    const x = executorFor(fullVm(), { recheck: async () => at({ name: 'vm', disk: 35 }, lastTick) });
+    const x = executorFor(fullVm(), {
+      recheck: async () => at({ name: 'vm', disk: 35 }, lastTick),
+    });
     const result = await x.confirm('vm');
     expect(result.outcome).toBe('refused');
     expect(result.reasons.join('\n')).toMatch(/disk at 35 % \(was 90 %, threshold 60 %\)/);
@@ -580,7 +790,8 @@ describe('executor scenarios', () => {
 
   it('reading unknown at the re-check (probe failed): refused', async () => {
     const x = executorFor(fullVm(), {
-      recheck: async () => at({ name: 'vm', disk: null, jobs: null, error: 'ssh: connection reset' }, lastTick),
+      recheck: async () =>
+        at({ name: 'vm', disk: null, jobs: null, error: 'ssh: connection reset' }, lastTick),
     });
     const result = await x.confirm('vm');
     expect(result.outcome).toBe('refused');
@@ -588,7 +799,9 @@ describe('executor scenarios', () => {
   });
 
   it('re-check that brings no new reading: refused', async () => {
-    const x = executorFor(fullVm(), { recheck: async () => at({ name: 'vm', disk: 90 }, lastTick - 60_000) });
+    const x = executorFor(fullVm(), {
+      recheck: async () => at({ name: 'vm', disk: 90 }, lastTick - 60_000),
+    });
     x.advance(1000);
     const result = await x.confirm('vm');
     expect(result.outcome).toBe('refused');
@@ -603,7 +816,10 @@ describe('executor scenarios', () => {
       },
     });
     const result = await x.confirm('vm');
-    expect(result).toMatchObject({ outcome: 'refused', reasons: ['re-check failed: GitLab: 502 Bad Gateway'] });
+    expect(result).toMatchObject({
+      outcome: 'refused',
+      reasons: ['re-check failed: GitLab: 502 Bad Gateway'],
+    });
     expect(x.hcloud.deleteCalls).toEqual([]);
   });
 
@@ -678,7 +894,9 @@ describe('executor scenarios', () => {
     const x = executorFor(fullVm());
     const [a, b] = await Promise.all([x.confirm('vm'), x.confirm('vm', 'bob@ws2')]);
     expect([a.outcome, b.outcome].sort()).toEqual(['ok', 'refused']);
-    expect([...a.reasons, ...b.reasons].join()).toMatch(/another action is running on this machine/);
+    expect([...a.reasons, ...b.reasons].join()).toMatch(
+      /another action is running on this machine/,
+    );
     expect(x.hcloud.deleteCalls).toHaveLength(1);
   });
 
@@ -690,6 +908,31 @@ describe('executor scenarios', () => {
     expect(result.outcome).toBe('refused');
     expect(result.reasons.join('\n')).toMatch(/hourly budget spent/);
     expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('a machine deleted moments ago but still listed as running does not count toward the minimum size', async () => {
+    const scenario: Scenario = {
+      fleets: [fleet('ci', { minFleetSize: 2, idleMinutes: 0 })],
+      ticks: repeat(2, [
+        { name: 'vm-a', disk: 10 },
+        { name: 'vm-b', disk: 10 },
+        { name: 'vm-c', disk: 10 },
+      ]),
+    };
+    const x = executorFor(scenario);
+    const free = x.proposals.filter((p) => p.blocked.length === 0);
+    expect(free).toHaveLength(1);
+    expect((await x.executor.execute(free[0] as (typeof free)[number], 'alice@ws1')).outcome).toBe(
+      'ok',
+    );
+    // The inventory has not caught up: the deleted VM still reads as running.
+    const other = x.proposals.find((p) => p.blocked.length > 0) as (typeof free)[number];
+    const result = await x.executor.execute(other, 'bob@ws2');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(
+      /minimum fleet size reached \(2 running, minimum 2\)/,
+    );
+    expect(x.hcloud.deleteCalls).toHaveLength(1);
   });
 
   it('clock jumps forward 2 h: the budget is not refilled (monotonic clock still counts)', async () => {
@@ -733,7 +976,16 @@ describe('executor scenarios', () => {
     };
     const scenario: Scenario = {
       fleets: [fleet('hosts', {}, { kind: 'dedicated' })],
-      ticks: repeat(3, [{ name: 'build-01', fleet: 'hosts', disk: 88, kind: 'dedicated', provider: 'ssh', providerId: null }]),
+      ticks: repeat(3, [
+        {
+          name: 'build-01',
+          fleet: 'hosts',
+          disk: 88,
+          kind: 'dedicated',
+          provider: 'ssh',
+          providerId: null,
+        },
+      ]),
     };
     const x = executorFor(scenario, { actions: { cleanup } });
     const result = await x.confirm('build-01');
@@ -743,7 +995,9 @@ describe('executor scenarios', () => {
   });
 
   it('a delete proposal for a host that turned out dedicated is refused', async () => {
-    const x = executorFor(fullVm(), { recheck: async () => ({ ...at({ name: 'vm', disk: 90 }, lastTick), kind: 'dedicated' }) });
+    const x = executorFor(fullVm(), {
+      recheck: async () => ({ ...at({ name: 'vm', disk: 90 }, lastTick), kind: 'dedicated' }),
+    });
     const result = await x.confirm('vm');
     expect(result.outcome).toBe('refused');
     expect(x.hcloud.deleteCalls).toEqual([]);
@@ -785,7 +1039,9 @@ describe('executor scenarios', () => {
       await x.executor.recover();
       expect(hcloud.deleteCalls).toEqual([]);
       expect(x.state.proposals['p-1']?.state).toBe('failed');
-      expect(x.audit.records[0]?.detail).toMatch(/still exists \(status running\); the delete was not repeated/);
+      expect(x.audit.records[0]?.detail).toMatch(
+        /still exists \(status running\); the delete was not repeated/,
+      );
     });
 
     it('server still deleting: followed until gone', async () => {

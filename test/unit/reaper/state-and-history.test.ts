@@ -26,7 +26,10 @@ describe('state store', () => {
     state.modes.ci = 'auto';
     state.ledger.push({ fleet: 'ci', machineKey: 'ci/vm', at: 5 });
     await Promise.all([store.save(state), store.save(state), store.save(state)]);
-    expect((await new StateStore(dir).load()).state).toMatchObject({ modes: { ci: 'auto' }, ledger: [{ at: 5 }] });
+    expect((await new StateStore(dir).load()).state).toMatchObject({
+      modes: { ci: 'auto' },
+      ledger: [{ at: 5 }],
+    });
     expect(readdirSync(dir)).toEqual([STATE_FILE]);
   });
 
@@ -40,11 +43,25 @@ describe('state store', () => {
 
   it('refuses to save an invalid state', async () => {
     const state = { ...emptyState(), modes: { ci: 'yolo' } } as never;
-    await expect(new StateStore(dir).save(state)).rejects.toThrow(/reaper state invalid at modes.ci/);
+    await expect(new StateStore(dir).save(state)).rejects.toThrow(
+      /reaper state invalid at modes.ci/,
+    );
   });
 
   it('reads a state file written before providerSource existed', async () => {
-    const inFlight = { proposalId: 'p', machineKey: 'ci/vm', machineName: 'vm', fleet: 'ci', rule: 'disk', action: 'hcloud-delete', providerId: '1', startedAt: 1, who: 'auto', hcloudActionId: null, step: 'x' };
+    const inFlight = {
+      proposalId: 'p',
+      machineKey: 'ci/vm',
+      machineName: 'vm',
+      fleet: 'ci',
+      rule: 'disk',
+      action: 'hcloud-delete',
+      providerId: '1',
+      startedAt: 1,
+      who: 'auto',
+      hcloudActionId: null,
+      step: 'x',
+    };
     writeFileSync(join(dir, STATE_FILE), JSON.stringify({ ...emptyState(), inFlight: [inFlight] }));
     expect((await new StateStore(dir).load()).state.inFlight[0]?.providerSource).toBeNull();
   });
@@ -99,8 +116,14 @@ describe('glob and expendable patterns', () => {
   });
 
   it('all given parts must match; unknown parts never match', () => {
-    expect(isExpendable(job(1, { project: 'g/docs', ref: 'main' }), [{ project: 'g/docs', ref: 'main' }])).toBe(true);
-    expect(isExpendable(job(1, { project: 'g/docs', ref: 'dev' }), [{ project: 'g/docs', ref: 'main' }])).toBe(false);
+    expect(
+      isExpendable(job(1, { project: 'g/docs', ref: 'main' }), [
+        { project: 'g/docs', ref: 'main' },
+      ]),
+    ).toBe(true);
+    expect(
+      isExpendable(job(1, { project: 'g/docs', ref: 'dev' }), [{ project: 'g/docs', ref: 'main' }]),
+    ).toBe(false);
     expect(isExpendable({ ...job(1), name: null }, [{ job: '*' }])).toBe(false);
     expect(isExpendable(job(1), [{}])).toBe(false);
   });

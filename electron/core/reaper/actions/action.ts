@@ -28,7 +28,11 @@ export interface RecoveryOutcome {
  */
 export interface ActionRunner {
   run(context: ActionContext): Promise<string>;
-  recover(inFlight: InFlightAction, signal: AbortSignal, stepTimeoutMs: number): Promise<RecoveryOutcome>;
+  recover(
+    inFlight: InFlightAction,
+    signal: AbortSignal,
+    stepTimeoutMs: number,
+  ): Promise<RecoveryOutcome>;
 }
 
 /** Sleeps, waking early (with a rejection) when the signal aborts. */
@@ -64,7 +68,8 @@ export async function step<T>(
   const controller = new AbortController();
   const timeoutError = new RwError('timeout', `${label}: no answer within ${timeoutMs} ms`);
   const timer = setTimeout(() => controller.abort(timeoutError), timeoutMs);
-  const onParent = () => controller.abort(parent?.reason ?? new RwError('timeout', `${label}: aborted`));
+  const onParent = () =>
+    controller.abort(parent?.reason ?? new RwError('timeout', `${label}: aborted`));
   if (parent?.aborted) onParent();
   else parent?.addEventListener('abort', onParent, { once: true });
   try {
@@ -73,7 +78,9 @@ export async function step<T>(
         reject(controller.signal.reason);
         return;
       }
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), {
+        once: true,
+      });
       fn(controller.signal).then(resolve, reject);
     });
   } finally {

@@ -36,13 +36,19 @@ export class CleanupAction implements ActionRunner {
     await context.progress({ step: 'listing volumes' });
     const listed = await exec(['docker', 'volume', 'ls', '-q', '--filter', 'name=runner-']);
     if (listed.code !== 0) {
-      throw new RwError('remote_error', `docker volume ls on ${host} exited ${listed.code}: ${listed.stderr.trim()}`);
+      throw new RwError(
+        'remote_error',
+        `docker volume ls on ${host} exited ${listed.code}: ${listed.stderr.trim()}`,
+      );
     }
     const removed: string[] = [];
     const inUse: string[] = [];
     const failed: string[] = [];
     // The name filter matches substrings; keep only names that really are runner volumes.
-    const volumes = listed.stdout.split('\n').map((line) => line.trim()).filter((name) => RUNNER_VOLUME.test(name));
+    const volumes = listed.stdout
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((name) => RUNNER_VOLUME.test(name));
     for (const volume of volumes) {
       await context.progress({ step: `checking volume ${volume}` });
       const users = await exec(['docker', 'ps', '-a', '-q', '--filter', `volume=${volume}`]);
@@ -60,7 +66,15 @@ export class CleanupAction implements ActionRunner {
     }
     const hours = this.options.pruneHoursFor(machine.fleet);
     await context.progress({ step: 'pruning images' });
-    const prune = await exec(['docker', 'image', 'prune', '-a', '-f', '--filter', `until=${hours}h`]);
+    const prune = await exec([
+      'docker',
+      'image',
+      'prune',
+      '-a',
+      '-f',
+      '--filter',
+      `until=${hours}h`,
+    ]);
     const reclaimed = /Total reclaimed space:\s*(.+)/.exec(prune.stdout)?.[1]?.trim();
     const parts = [
       `removed ${removed.length} unused runner volume${removed.length === 1 ? '' : 's'}${removed.length ? ` (${removed.join(', ')})` : ''}`,
@@ -72,7 +86,8 @@ export class CleanupAction implements ActionRunner {
         ? `pruned images older than ${hours} h${reclaimed ? `, reclaimed ${reclaimed}` : ''}`
         : `image prune exited ${prune.code}: ${prune.stderr.trim().slice(0, 200)}`,
     );
-    if (prune.code !== 0 && removed.length === 0) throw new RwError('remote_error', parts.join('; '));
+    if (prune.code !== 0 && removed.length === 0)
+      throw new RwError('remote_error', parts.join('; '));
     return parts.join('; ');
   }
 

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { backoffDelay, type BackoffOptions } from '../../backoff';
 import { RwError } from '../../errors/rw-error';
 import type { InFlightAction } from '../state-store';
-import { messageOf, sleep as defaultSleep, step, type ActionContext, type ActionRunner, type RecoveryOutcome } from './action';
+import {
+  messageOf,
+  sleep as defaultSleep,
+  step,
+  type ActionContext,
+  type ActionRunner,
+  type RecoveryOutcome,
+} from './action';
 
 /** A Hetzner action as the reaper needs it (the shape `HcloudClient` returns). */
 export interface HcloudActionState {
@@ -105,8 +112,11 @@ export class HcloudDeleteAction implements ActionRunner {
     let action: HcloudActionState;
     for (;;) {
       try {
-        action = await step(`DELETE /servers/${id}`, context.stepTimeoutMs, context.signal, (signal) =>
-          api.deleteServer(id, signal),
+        action = await step(
+          `DELETE /servers/${id}`,
+          context.stepTimeoutMs,
+          context.signal,
+          (signal) => api.deleteServer(id, signal),
         );
         break;
       } catch (error) {
@@ -119,21 +129,37 @@ export class HcloudDeleteAction implements ActionRunner {
           continue;
         }
         if (status === 423) {
-          throw new RwError('conflict', `server ${id} still locked after ${locked} retries; delete not done`);
+          throw new RwError(
+            'conflict',
+            `server ${id} still locked after ${locked} retries; delete not done`,
+          );
         }
-        if (status !== null && (status >= 500 || status === 429) && failures < this.serverErrorRetries) {
+        if (
+          status !== null &&
+          (status >= 500 || status === 429) &&
+          failures < this.serverErrorRetries
+        ) {
           failures++;
           const hint = (error as { retryAfterMs?: unknown }).retryAfterMs;
-          await context.progress({ step: `HTTP ${status}, retry ${failures} of ${this.serverErrorRetries}` });
+          await context.progress({
+            step: `HTTP ${status}, retry ${failures} of ${this.serverErrorRetries}`,
+          });
           await this.sleep(
-            backoffDelay(failures, this.backoff, this.random, typeof hint === 'number' ? hint : undefined),
+            backoffDelay(
+              failures,
+              this.backoff,
+              this.random,
+              typeof hint === 'number' ? hint : undefined,
+            ),
             context.signal,
           );
           continue;
         }
         const attempts = locked + failures + 1;
         throw new RwError(
-          status !== null && status >= 500 ? 'remote_error' : ((error as { code?: RwError['code'] }).code ?? 'remote_error'),
+          status !== null && status >= 500
+            ? 'remote_error'
+            : ((error as { code?: RwError['code'] }).code ?? 'remote_error'),
           `delete of server ${id} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${messageOf(error)}`,
         );
       }
@@ -141,13 +167,21 @@ export class HcloudDeleteAction implements ActionRunner {
     await context.progress({ hcloudActionId: action.id, step: 'deleting' });
     const final = await this.follow(api, action, context.signal, context.stepTimeoutMs);
     if (final.status === 'error') {
-      throw new RwError('remote_error', `delete action ${action.id} of server ${id} failed: ${final.error?.message ?? 'unknown error'}`);
+      throw new RwError(
+        'remote_error',
+        `delete action ${action.id} of server ${id} failed: ${final.error?.message ?? 'unknown error'}`,
+      );
     }
     return `server ${id} deleted (action ${action.id})`;
   }
 
   /** Polls an action until it ends, within one step bound; 5xx while polling is retried. */
-  private async follow(api: HcloudDeleteApi, action: HcloudActionState, parent: AbortSignal, timeoutMs: number): Promise<HcloudActionState> {
+  private async follow(
+    api: HcloudDeleteApi,
+    action: HcloudActionState,
+    parent: AbortSignal,
+    timeoutMs: number,
+  ): Promise<HcloudActionState> {
     return step(`action ${action.id}`, timeoutMs, parent, async (signal) => {
       let current = action;
       while (current.status === 'running') {
@@ -163,7 +197,11 @@ export class HcloudDeleteAction implements ActionRunner {
     });
   }
 
-  async recover(inFlight: InFlightAction, signal: AbortSignal, stepTimeoutMs: number): Promise<RecoveryOutcome> {
+  async recover(
+    inFlight: InFlightAction,
+    signal: AbortSignal,
+    stepTimeoutMs: number,
+  ): Promise<RecoveryOutcome> {
     const id = serverIdOf(inFlight.providerId);
     const api = this.apiFor(inFlight.providerSource);
     if (inFlight.hcloudActionId !== null) {
@@ -172,12 +210,18 @@ export class HcloudDeleteAction implements ActionRunner {
           api.getAction(inFlight.hcloudActionId as number, s),
         );
         const final = await this.follow(api, action, signal, stepTimeoutMs);
-        if (final.status === 'success') return { completed: true, detail: `delete action ${action.id} of server ${id} succeeded` };
+        if (final.status === 'success')
+          return {
+            completed: true,
+            detail: `delete action ${action.id} of server ${id} succeeded`,
+          };
       } catch {
         // Fall through to the server itself: it is the truth that matters.
       }
     }
-    const server = await step(`GET /servers/${id}`, stepTimeoutMs, signal, (s) => api.getServer(id, s));
+    const server = await step(`GET /servers/${id}`, stepTimeoutMs, signal, (s) =>
+      api.getServer(id, s),
+    );
     if (server === null) return { completed: true, detail: `server ${id} is gone` };
     if (server.status === 'deleting') {
       try {
@@ -189,7 +233,10 @@ export class HcloudDeleteAction implements ActionRunner {
         });
         return { completed: true, detail: `server ${id} finished deleting` };
       } catch {
-        return { completed: false, detail: `server ${id} is still deleting; check it in the Hetzner console` };
+        return {
+          completed: false,
+          detail: `server ${id} is still deleting; check it in the Hetzner console`,
+        };
       }
     }
     return {
@@ -219,7 +266,10 @@ export function fetchServerStatus(options: {
     });
     if (response.status === 404) return null;
     if (!response.ok) {
-      const error = new RwError(response.status >= 500 ? 'remote_error' : 'bad_response', `GET /servers/${id}: HTTP ${response.status}`);
+      const error = new RwError(
+        response.status >= 500 ? 'remote_error' : 'bad_response',
+        `GET /servers/${id}: HTTP ${response.status}`,
+      );
       Object.assign(error, { status: response.status });
       throw error;
     }
