@@ -122,7 +122,6 @@ export function findJsonSyntaxError(text: string): JsonSyntaxProblem | null {
     fail(ch === undefined ? 'unexpected end of input' : `unexpected ${describe(pos)}`);
   };
   try {
-    if (text.charCodeAt(0) === 0xfeff) pos = 1; // a BOM is harmless; JSON.parse is fed the stripped text
     value(0);
     skipWs();
     if (pos < text.length) fail(`unexpected ${describe(pos)} after the end of the JSON value`);
