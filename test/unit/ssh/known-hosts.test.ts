@@ -29,6 +29,14 @@ describe.skipIf(!hasKeygen)('known_hosts', () => {
   const a = hasKeygen ? genKey('a') : { line: '', blob: Buffer.alloc(0), fp: '' };
   const b = hasKeygen ? genKey('b') : { line: '', blob: Buffer.alloc(0), fp: '' };
 
+  const hashedFile = () => {
+    const file = join(dir, 'hashed-tofu');
+    writeFileSync(file, `127.0.2.70 ${a.line}\n`);
+    execFileSync('ssh-keygen', ['-q', '-H', '-f', file]);
+    rmSync(`${file}.old`, { force: true });
+    return file;
+  };
+
   it('computes the same SHA256 fingerprint as ssh-keygen', () => {
     expect(fingerprint(a.blob)).toBe(a.fp);
   });
@@ -78,6 +86,16 @@ describe.skipIf(!hasKeygen)('known_hosts', () => {
     const { entries } = parseKnownHosts(`@revoked * ${a.line}\n@cert-authority h ${b.line}\n`);
     expect(checkHostKey(entries, 'h', 22, a.blob)).toEqual({ status: 'revoked', line: 1 });
     expect(checkHostKey(entries, 'h', 22, b.blob)).toEqual({ status: 'unknown' });
+  });
+
+  it('hashes a trusted key’s name when the file is hashed, and ssh-keygen finds it', async () => {
+    const file = hashedFile();
+    await appendKnownHost(file, '127.0.2.77', 2201, b.blob);
+    const text = readFileSync(file, 'utf8');
+    expect(text).not.toContain('127.0.2.77');
+    expect(text.trim().split('\n').every((l) => l.startsWith('|1|'))).toBe(true);
+    expect(checkHostKey(parseKnownHosts(text).entries, '127.0.2.77', 2201, b.blob)).toEqual({ status: 'ok' });
+    expect(execFileSync('ssh-keygen', ['-F', '[127.0.2.77]:2201', '-f', file]).toString()).toContain(b.line);
   });
 
   it('appends a trusted key in the [host]:port form, 0600, and finds it afterwards', async () => {

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -154,11 +154,20 @@ export function algorithmsForKeyTypes(types: readonly string[]): string[] {
   return [...new Set(out)];
 }
 
-/** The known_hosts line recording a key: `[host]:port keytype base64`. */
-export function knownHostsLine(host: string, port: number, key: Buffer): string {
+/**
+ * The known_hosts line recording a key: `[host]:port keytype base64`, or with the name
+ * hashed as `ssh-keygen -H` writes it (`|1|salt|HMAC-SHA1(salt, name)`).
+ */
+export function knownHostsLine(host: string, port: number, key: Buffer, hashed = false): string {
   const type = keyTypeOf(key);
   if (!type) throw new Error('not an SSH public key blob');
-  return `${knownHostsName(host, port)} ${type} ${key.toString('base64')}`;
+  const name = knownHostsName(host, port);
+  const field = hashed ? hashName(name, randomBytes(20)) : name;
+  return `${field} ${type} ${key.toString('base64')}`;
+}
+
+function hashName(name: string, salt: Buffer): string {
+  return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`;
 }
 
 /** Reads a known_hosts file; a missing file is an empty one. */
@@ -171,15 +180,22 @@ export async function readKnownHosts(file: string): Promise<ReturnType<typeof pa
   }
 }
 
-/** Appends a trusted-on-first-use key, creating the file (0600) and its folder (0700). */
+/**
+ * Appends a trusted-on-first-use key, creating the file (0600) and its folder (0700). In a
+ * file whose entries are all hashed (HashKnownHosts) the new name is hashed too, so the
+ * file keeps not revealing which hosts were visited.
+ */
 export async function appendKnownHost(file: string, host: string, port: number, key: Buffer): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   let prefix = '';
+  let hashed = false;
   try {
     const current = await readFile(file, 'utf8');
     if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
+    const { entries } = parseKnownHosts(current);
+    hashed = entries.length > 0 && entries.every((e) => e.hosts.startsWith('|1|'));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-  await appendFile(file, `${prefix}${knownHostsLine(host, port, key)}\n`, { mode: 0o600 });
+  await appendFile(file, `${prefix}${knownHostsLine(host, port, key, hashed)}\n`, { mode: 0o600 });
 }
