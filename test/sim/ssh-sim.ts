@@ -350,9 +350,9 @@ export class SshSim {
             if (dropped) return;
             channel.write(chunk);
             if (host.fault === 'drop') {
-              // the first output arrives, then the connection dies under the command
+              // the first output arrives (give it a moment to leave), then the connection dies under the command
               dropped = true;
-              setImmediate(drop);
+              setTimeout(drop, 20);
             }
           });
           child.stderr.on('data', (chunk: Buffer) => {
