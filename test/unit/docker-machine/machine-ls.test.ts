@@ -50,3 +50,21 @@ describe('docker-machine ls', () => {
     expect(() => resolveManager(settings, settings.dockerMachine[2]!, emptySshConfig)).toThrow(/fleet nope is not configured/);
   });
 });
+
+describe('createMachineSources', () => {
+  it('builds the docker-machine sources and the probe on one pool, nothing without fleets', async () => {
+    const { createMachineSources } = await import('../../../electron/core/sources/ssh/machine-sources');
+    expect(createMachineSources(Settings.parse({}), null)).toEqual([]);
+    const settings = Settings.parse({
+      fleets: [{ id: 'dm' }],
+      dockerMachine: [{ id: 'a', fleet: 'dm', manager: 'm1' }, { id: 'b', fleet: 'dm', manager: 'm2', intervalSec: 60 }],
+    });
+    const sources = createMachineSources(settings, null);
+    expect(sources.map((s) => [s.id, s.kind, s.phase, s.intervalMs])).toEqual([
+      ['docker-machine:a', 'docker-machine', 'inventory', 30_000],
+      ['docker-machine:b', 'docker-machine', 'inventory', 60_000],
+      ['ssh:probe', 'ssh', 'probe', 30_000],
+    ]);
+    await Promise.all(sources.map((s) => s.dispose?.()));
+  });
+});
