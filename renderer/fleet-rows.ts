@@ -94,13 +94,14 @@ function toRow(machine: Machine, intervals: ReadonlyMap<string, number>, now: nu
 
 /**
  * Containers seen on the machine plus jobs GitLab links to it that no container shows.
- * Unknown only when neither side has a reading: GitLab's list alone is a lower bound.
+ * When the machine's containers are unknown, GitLab's list is only a lower bound: its jobs
+ * are shown, but an empty list stays unknown — never "idle".
  */
 function mergeJobs(
   onMachine: RunningJob[] | null,
   fromGitlab: RunningJob[] | null,
 ): RunningJob[] | null {
-  if (onMachine === null && fromGitlab === null) return null;
+  if (onMachine === null && (fromGitlab === null || fromGitlab.length === 0)) return null;
   const out = [...(onMachine ?? [])];
   const ids = new Set(out.map((job) => job.jobId));
   for (const job of fromGitlab ?? []) if (!ids.has(job.jobId)) out.push(job);

@@ -14,8 +14,11 @@ export function jobLabel(job: RunningJob): string {
     .join(' ');
 }
 
-/** Running jobs of a machine; `null` says "unknown" (never "idle"). */
-export function JobsCell(props: { jobs: RunningJob[] | null; stale: boolean }) {
+/**
+ * Running jobs of a machine; `null` says "unknown" (never "idle"). `partial`: the machine's
+ * containers could not be read, so the list is what GitLab links to it, a lower bound.
+ */
+export function JobsCell(props: { jobs: RunningJob[] | null; stale: boolean; partial?: boolean }) {
   if (props.jobs === null)
     return (
       <span className="muted" title="No source could read this machine's jobs">
@@ -29,7 +32,12 @@ export function JobsCell(props: { jobs: RunningJob[] | null; stale: boolean }) {
   return (
     <ul
       className={`jobs${props.stale ? ' is-stale' : ''}`}
-      title={props.jobs.map(jobLabel).join('\n')}
+      title={[
+        ...props.jobs.map(jobLabel),
+        ...(props.partial
+          ? ['Containers on the machine unknown: these are the jobs GitLab links to it']
+          : []),
+      ].join('\n')}
     >
       {props.jobs.slice(0, shown).map((job) => (
         <li key={job.jobId} className="job" data-testid="job">

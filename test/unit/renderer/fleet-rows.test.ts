@@ -22,6 +22,13 @@ describe('toRows', () => {
     expect(both?.jobs?.map((j) => j.jobId)).toEqual([1, 2]);
     expect(gitlabOnly?.jobs?.map((j) => j.jobId)).toEqual([3]);
     expect(unknown?.jobs).toBeNull();
+    // Containers unknown and GitLab links nothing: unknown, not idle.
+    const [notProbed] = toRows(
+      [machine('d', { jobs: seen(null), gitlabJobs: seen([]) })],
+      sources,
+      NOW,
+    );
+    expect(notProbed?.jobs).toBeNull();
     expect(unknown?.maxDiskPct).toBeNull();
   });
 

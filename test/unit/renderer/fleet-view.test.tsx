@@ -275,6 +275,23 @@ describe('FleetView rows', () => {
     expect(document.activeElement).toBe(rows()[1]);
   });
 
+  it('renders only a window of a large fleet, and End still reaches and focuses the last machine', async () => {
+    const many = Array.from({ length: 300 }, (_, i) => machine(`runner-${i + 1}`));
+    renderApp(async () => snapshot(many));
+    await waitFor(() =>
+      expect(screen.getByTestId('machine-count').textContent).toBe('300 machines'),
+    );
+    expect(rows().length).toBeGreaterThan(0);
+    expect(rows().length).toBeLessThan(100);
+    act(() => rows()[0]!.focus());
+    fireEvent.keyDown(rows()[0]!, { key: 'End' });
+    const selected = document.activeElement as HTMLElement;
+    expect(selected.getAttribute('aria-rowindex')).toBe('301');
+    expect(selected.textContent).toContain('runner-300');
+    fireEvent.keyDown(selected, { key: 'Home' });
+    expect((document.activeElement as HTMLElement).textContent).toContain('runner-1');
+  });
+
   it('filters by name, fleet or job, and says when nothing matches', async () => {
     renderApp(async () => snapshot([busy, idle, unknownDisk]));
     await waitFor(() => expect(rows()).toHaveLength(3));
