@@ -1,17 +1,12 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppInfo } from '../../../shared/api';
 import { FleetSnapshot } from '../../../shared/fleet';
 import { Settings } from '../../../shared/settings';
-import { startSimulatedFleet, type SimulatedFleet } from '../../../electron/cli/simulated-fleet';
+import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
 import { childEnv, runCli, startCli, type RunningCli } from './run-cli';
-
-// The simulated fleet is written by another developer; until it exists there is nothing to run.
-const simExists = existsSync(fileURLToPath(new URL('../../sim/fleet.ts', import.meta.url)));
 
 /** Server names the simulated Hetzner API lists for an entry, asked the way the source asks. */
 async function hetznerNames(
@@ -38,7 +33,7 @@ async function hetznerNames(
   }
 }
 
-describe.skipIf(!simExists)('runner-watch against the simulated fleet (child process)', () => {
+describe('runner-watch against the simulated fleet (child process)', () => {
   let dir: string;
   let sim: SimulatedFleet;
   let settings: Settings;
@@ -52,6 +47,7 @@ describe.skipIf(!simExists)('runner-watch against the simulated fleet (child pro
       '<!doctype html><title>demo test page</title>',
     );
     sim = await startSimulatedFleet({ vms: 4, seed: 7 });
+    await sim.settled();
     settings = Settings.parse(sim.settings);
   });
   afterEach(async () => {
@@ -128,19 +124,5 @@ describe.skipIf(!simExists)('runner-watch against the simulated fleet (child pro
     const result = await cli.stop('SIGTERM');
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual([`Runner Watch: ${cli.url.href}`]);
-  });
-});
-
-describe('runner-watch demo without the simulated fleet', () => {
-  it.skipIf(simExists)('says the simulator is missing in one line', async () => {
-    const run = await runCli([
-      'demo',
-      '--no-open',
-      '--browser',
-      '--renderer-dir',
-      join(tmpdir(), 'rw-no-such-dir'),
-    ]);
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('cannot load the simulated fleet');
   });
 });
