@@ -238,6 +238,29 @@ describe('FleetView rows', () => {
     await waitFor(() => expect(names()).toEqual(['runner-a', 'runner-b']));
   });
 
+  it('keeps the rows when the stream breaks, says so, and clears the notice once live again', async () => {
+    const { transport } = renderApp(async () =>
+      snapshot([machine('runner-a')], { generatedAt: NOW - 20_000 }),
+    );
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    const down = new TransportError('unreachable', 'event stream: the host closed the connection');
+    act(() => transport.status({ state: 'down', error: down }));
+    expect(screen.getByTestId('down-banner').textContent).toBe(
+      'Cannot reach Runner Watch: event stream: the host closed the connection. Showing the fleet as of 20 s ago; reconnecting on its own.',
+    );
+    expect(screen.getByTestId('stream').textContent).toBe('reconnecting…');
+    expect(rows()).toHaveLength(1);
+    act(() => transport.status({ state: 'live' }));
+    expect(screen.queryByTestId('down-banner')).toBeNull();
+    act(() =>
+      transport.status({
+        state: 'down',
+        error: new TransportError('unauthenticated', OPEN_WITH_TOKEN_MESSAGE, 401),
+      }),
+    );
+    expect(screen.getByTestId('auth-banner').textContent).toContain(OPEN_WITH_TOKEN_MESSAGE);
+  });
+
   it('replaces everything on a snapshot event', async () => {
     const { transport } = renderApp(async () => snapshot([idle]));
     await waitFor(() => expect(rows()).toHaveLength(1));
