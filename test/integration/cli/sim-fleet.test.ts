@@ -80,7 +80,11 @@ describe('runner-watch against the simulated fleet (child process)', () => {
     for (const host of settings.sshHosts) expect(names).toContain(host.alias);
     for (const machine of snapshot.machines) {
       expect(settings.fleets.map((f) => f.id)).toContain(machine.fleet);
+      // Unknown is never silent: a disk reading is there, or the reason it is not.
+      expect(machine.disks.value !== null || machine.disks.error !== null, machine.name).toBe(true);
     }
+    // The SSH probe reached the simulated VMs through the CLI's own settings and secrets.
+    expect(snapshot.machines.some((m) => m.disks.value?.some((d) => d.mount === '/'))).toBe(true);
   });
 
   it('demo falls back to the serve host without Electron, serves the simulated fleet and exits 0 on SIGTERM', async () => {
