@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../electron/core/engine';
 import { createDockerMachineSource } from '../../../electron/core/sources/docker-machine/source';
@@ -25,6 +26,8 @@ function hostState(name: string, dockerUsedGiB: number, machines?: SimMachine[])
   };
 }
 
+let vmKnownHosts = '';
+
 describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against real sshd', () => {
   let cluster: SshdCluster;
   let sim: HcloudSim;
@@ -45,10 +48,12 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
     sim = await HcloudSim.start({ projects: [{ name: 'prod' }] });
     sim.addServer('prod', { name: vm(1), labels: { 'ci-runner': 'x1y2z3w4' }, publicIp: vm1.address, serverType: 'cx32' });
     sim.addServer('prod', { name: vm(2), labels: { 'ci-runner': 'x1y2z3w4' }, publicIp: vm2.address });
+    vmKnownHosts = join(cluster.dir, 'known_hosts_vms');
     const ssh = cluster.access({ connectTimeoutSec: 5, commandTimeoutSec: 10 });
     const settings = Settings.parse({
       fleets: [
-        { id: 'dm', ssh },
+        // Autoscaled VMs: trust on first use, keys filed under the machine name (IPs are recycled).
+        { id: 'dm', ssh: { ...ssh, trustOnFirstUse: true, knownHostsFile: vmKnownHosts } },
         { id: 'ops', kind: 'dedicated', ssh },
       ],
       hetzner: [{ id: 'prod', fleet: 'dm', token: { env: 'HC' }, apiUrl: sim.url, labelSelector: 'ci-runner=x1y2z3w4' }],

@@ -172,6 +172,27 @@ Host *
     }
   });
 
+  it('files keys under a HostKeyAlias: a new VM on a recycled IP is a new host, the old name still refuses', async () => {
+    const host = cluster.hosts[2]!;
+    const file = join(cluster.dir, 'kh-alias');
+    writeFileSync(file, '');
+    const access = cluster.access({ knownHostsFile: file, trustOnFirstUse: true });
+    const as = (alias: string) => resolveTarget(host.address, access, emptySshConfig, { port: host.port, hostKeyAlias: alias });
+    await expect(newPool().exec(as('runner-vm-old'), ['true'])).resolves.toMatchObject({ code: 0 });
+    expect(readFileSync(file, 'utf8')).toBe(`runner-vm-old ssh-ed25519 ${host.hostKey().toString('base64')}\n`);
+    await host.rotateHostKey(); // the IP now belongs to another VM
+    try {
+      await expect(newPool().exec(as('runner-vm-old'), ['true'])).rejects.toMatchObject({
+        code: 'host_key',
+        message: expect.stringContaining(`HOST KEY CHANGED: runner-vm-old offered ${fingerprint(host.hostKey())}`),
+      });
+      await expect(newPool().exec(as('runner-vm-new'), ['true'])).resolves.toMatchObject({ code: 0 });
+      expect(readFileSync(file, 'utf8')).toContain(`runner-vm-new ssh-ed25519 ${host.hostKey().toString('base64')}`);
+    } finally {
+      cluster.writeKnownHosts(cluster.knownHostsFile);
+    }
+  });
+
   it('times out a host that hangs without holding up another host', async () => {
     const pool = newPool();
     cluster.hosts[0]!.pause();

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../../electron/core/engine';
 import { createHcloudSource } from '../../../electron/core/sources/hcloud/source';
@@ -44,6 +46,8 @@ const byName = (machines: Machine[], name: string): Machine => {
   return m;
 };
 
+let vmKnownHosts = '';
+
 describe.skipIf(skip !== null)('probe source against real sshd, merged with Hetzner', () => {
   let cluster: SshdCluster;
   let sim: HcloudSim;
@@ -61,10 +65,12 @@ describe.skipIf(skip !== null)('probe source against real sshd, merged with Hetz
     });
     writeHostState(cluster.hosts[3]!.stateDir, state('build-host', 5, 50, [9001]));
     // Generous for a loaded 2-core machine (a probe runs ~10 shim processes); hangs still time out.
+    vmKnownHosts = join(cluster.dir, 'known_hosts_vms');
     const ssh = cluster.access({ connectTimeoutSec: 5, commandTimeoutSec: 8 });
     const settings = Settings.parse({
       fleets: [
-        { id: 'ci', ssh },
+        // Autoscaled VMs: trust on first use, keys filed under the machine name (IPs are recycled).
+        { id: 'ci', ssh: { ...ssh, trustOnFirstUse: true, knownHostsFile: vmKnownHosts } },
         { id: 'ded', kind: 'dedicated', ssh },
       ],
       hetzner: [{ id: 'prod', fleet: 'ci', token: { env: 'HC' }, apiUrl: sim.url, labelSelector: 'role=ci' }],
@@ -95,6 +101,9 @@ describe.skipIf(skip !== null)('probe source against real sshd, merged with Hetz
     expect(ded).toMatchObject({ kind: 'dedicated', provider: 'ssh', addresses: [cluster.hosts[3]!.address], status: { value: 'running' } });
     expect(ded.jobs.value?.map((j) => [j.jobId, j.projectId, j.pipelineId, j.seenIn])).toEqual([[9001, 42, 777, ['machine']]]);
     expect(snap.sources.map((s) => [s.id, s.state])).toEqual([['hetzner:prod', 'ok'], ['ssh:probe', 'ok']]);
+    // Each VM's key was recorded under its machine name, not its (recyclable) address.
+    const recorded = readFileSync(vmKnownHosts, 'utf8').trim().split('\n').map((l) => l.split(' ')[0]).sort();
+    expect(recorded).toEqual([...names].sort());
   });
 
   it('sees a disk grow and a job container appear on the next cycle', async () => {

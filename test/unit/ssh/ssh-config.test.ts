@@ -23,6 +23,7 @@ Host bastion
 Host direct
     HostName 127.0.2.3
     ProxyJump none
+    HostKeyAlias direct-key
 
 Host *
     User fallback
@@ -40,9 +41,10 @@ describe('ssh config', () => {
       port: 2222,
       identityFiles: [`${homedir()}/.ssh/ci_ci`, `${homedir()}/.ssh/id_ed25519`],
       proxyJump: 'bastion',
+      hostKeyAlias: null,
     });
     expect(config.lookup('build-9')).toMatchObject({ hostName: null, user: 'fallback', port: null, proxyJump: null });
-    expect(config.lookup('direct')).toMatchObject({ hostName: '127.0.2.3', proxyJump: null });
+    expect(config.lookup('direct')).toMatchObject({ hostName: '127.0.2.3', proxyJump: null, hostKeyAlias: 'direct-key' });
   });
 
   it('refuses a bad port and several hops with a clear message', () => {
@@ -100,9 +102,10 @@ describe('target directory', () => {
   it('reaches docker-machine VMs through their manager and Hetzner VMs directly', () => {
     const vm = dir.machine({ key: 'dm/vm-1', name: 'vm-1', fleet: 'dm', addresses: ['127.0.5.1'] });
     expect(vm && targetKey(vm)).toBe('core@127.0.5.1:22+admin@127.0.2.9:2200');
+    expect(vm?.hostKeyAlias).toBe('vm-1');
     const hz = dir.machine({ key: 'hz/s-1', name: 's-1', fleet: 'hz', addresses: ['127.0.6.1', '127.0.7.1'] });
     expect(hz && targetKey(hz)).toBe('root@127.0.6.1:2222');
-    expect(dir.machine({ key: 'ops/manager', name: 'manager', fleet: 'ops', addresses: [] })).toMatchObject({ host: '127.0.2.9', port: 2200, user: 'admin' });
+    expect(dir.machine({ key: 'ops/manager', name: 'manager', fleet: 'ops', addresses: [] })).toMatchObject({ host: '127.0.2.9', port: 2200, user: 'admin', hostKeyAlias: null });
   });
 
   it('says when a machine cannot be reached or a host is not configured', () => {

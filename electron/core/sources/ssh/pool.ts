@@ -251,7 +251,7 @@ export class SshPool implements Disposable {
       const knownTypes = [
         ...new Set(
           known.entries
-            .filter((e) => e.marker === null && entryMatchesHost(e, target.host, target.port))
+            .filter((e) => e.marker === null && entryMatchesHost(e, ...hostKeyName(target)))
             .map((e) => e.keyType),
         ),
       ];
@@ -346,8 +346,9 @@ export class SshPool implements Disposable {
   private async verifyHostKey(target: SshTarget, key: Buffer): Promise<void> {
     const who = label(target);
     const known = await readKnownHosts(target.knownHostsFile);
-    const result = checkHostKey(known.entries, target.host, target.port, key);
-    const name = knownHostsName(target.host, target.port);
+    const [keyHost, keyPort] = hostKeyName(target);
+    const result = checkHostKey(known.entries, keyHost, keyPort, key);
+    const name = knownHostsName(keyHost, keyPort);
     switch (result.status) {
       case 'ok':
         return;
@@ -371,7 +372,7 @@ export class SshPool implements Disposable {
             `unknown host key ${fingerprint(key)} for ${name}: not in ${target.knownHostsFile} and trust-on-first-use is off; verify the fingerprint and add it, or enable trust-on-first-use for this fleet`,
           );
         }
-        await appendKnownHost(target.knownHostsFile, target.host, target.port, key);
+        await appendKnownHost(target.knownHostsFile, keyHost, keyPort, key);
         return;
     }
   }
@@ -465,6 +466,14 @@ export class SshPool implements Disposable {
     connection.closed = true;
     connection.client.destroy();
   }
+}
+
+/**
+ * The name the host key is filed under in known_hosts: the HostKeyAlias when set (as
+ * OpenSSH does, without a port), else host and port.
+ */
+function hostKeyName(target: SshTarget): [string, number] {
+  return target.hostKeyAlias ? [target.hostKeyAlias, 22] : [target.host, target.port];
 }
 
 function label(target: SshTarget): string {

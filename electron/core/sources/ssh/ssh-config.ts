@@ -11,6 +11,8 @@ export interface SshConfigHost {
   identityFiles: string[];
   /** The first hop of `ProxyJump`, null for none (or `ProxyJump none`). */
   proxyJump: string | null;
+  /** `HostKeyAlias`: the name known_hosts files this host's key under. */
+  hostKeyAlias: string | null;
 }
 
 /** Looks hosts up in a parsed ssh config. */
@@ -20,11 +22,12 @@ export interface SshConfigLookup {
 
 /** An ssh config that says nothing: every host resolves to itself. */
 export const emptySshConfig: SshConfigLookup = {
-  lookup: () => ({ hostName: null, user: null, port: null, identityFiles: [], proxyJump: null }),
+  lookup: () => ({ hostName: null, user: null, port: null, identityFiles: [], proxyJump: null, hostKeyAlias: null }),
 };
 
 /**
- * Parses ssh config text with the `ssh-config` package and answers lookups the way
+ * Parses ssh config text with the `ssh-config` package and answers lookups (`HostName`,
+ * `User`, `Port`, `IdentityFile`, `ProxyJump`, `HostKeyAlias`) the way
  * OpenSSH does for `Host` blocks: the first value of each option wins, `Host` patterns
  * with `*`, `?` and `!`. `Match exec` is never run (config text must not run commands).
  * `%h` and `%%` are expanded in `HostName`; `~` and `%h %r %p %u %d %%` in `IdentityFile`.
@@ -75,7 +78,7 @@ export function parseSshConfig(text: string): SshConfigLookup {
         d: homedir(),
       };
       const identityFiles = all('identityfile').map((file) => expandHome(expandTokens(file, tokens)));
-      return { hostName, user, port, identityFiles, proxyJump };
+      return { hostName, user, port, identityFiles, proxyJump, hostKeyAlias: first('hostkeyalias') };
     },
   };
 }

@@ -14,6 +14,12 @@ export interface SshTarget {
   passphrase: SecretRef | null;
   useAgent: boolean;
   knownHostsFile: string;
+  /**
+   * Name the host key is filed under in known_hosts instead of host:port (OpenSSH's
+   * HostKeyAlias). Autoscaled VMs use their machine name: cloud IPs are recycled, and a
+   * new VM on an old IP would otherwise look like a changed host key.
+   */
+  hostKeyAlias: string | null;
   trustOnFirstUse: boolean;
   /** The single jump host, reached directly. */
   jump: SshTarget | null;
@@ -39,6 +45,7 @@ export interface TargetOverrides {
   user?: string | undefined;
   /** A jump host resolved elsewhere (e.g. a docker-machine manager); wins over every other. */
   jump?: SshTarget | undefined;
+  hostKeyAlias?: string | undefined;
 }
 
 /**
@@ -63,6 +70,7 @@ export function resolveTarget(
     passphrase: access.passphrase ?? null,
     useAgent: access.useAgent,
     knownHostsFile: expandHome(access.knownHostsFile),
+    hostKeyAlias: overrides.hostKeyAlias ?? fromConfig.hostKeyAlias ?? null,
     trustOnFirstUse: access.trustOnFirstUse,
     connectTimeoutMs: access.connectTimeoutSec * 1000,
     commandTimeoutMs: access.commandTimeoutSec * 1000,

@@ -16,7 +16,8 @@ export interface TargetDirectory {
   /**
    * A machine of the fleet model: a dedicated host by its alias, any other by its first
    * address with its fleet's access (through the manager for `viaManager` docker-machine
-   * fleets). Null when it has no address or its fleet is not configured.
+   * fleets), its host key filed under the machine name. Null when it has no address or its
+   * fleet is not configured.
    */
   machine(machine: Pick<Machine, 'key' | 'name' | 'fleet' | 'addresses'>): SshTarget | null;
 }
@@ -54,7 +55,8 @@ export function createTargetDirectory(settings: Settings, config: SshConfigLooku
       const fleet = fleets.get(machine.fleet);
       if (!address || !fleet) return null;
       const jump = jumpFor(fleet.id);
-      return resolveTarget(address, fleet.ssh, config, jump ? { jump } : {});
+      // Host keys of VMs are filed under the machine name: their IPs are recycled.
+      return resolveTarget(address, fleet.ssh, config, { hostKeyAlias: machine.name, ...(jump ? { jump } : {}) });
     },
   };
 }
