@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SettingsInput } from '../../shared/settings';
@@ -177,6 +177,8 @@ export async function startSimulatedFleet(
           serverType: w.serverType,
         });
         serverIds.set(vm.name, server.id);
+        // clients that file VM host keys under the machine name (HostKeyAlias) find it too
+        appendFileSync(knownHosts, s.knownHostsLineAs(vm.name, vm.address) + '\n');
       },
       vmRunning: (vm) => {
         const id = serverIds.get(vm.name);

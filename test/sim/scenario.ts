@@ -374,8 +374,13 @@ export class FleetWorld {
       const vm = this.createVm(this.time - this.int(10, 120) * MIN, true);
       vm.builds = this.int(0, 6);
     }
-    // History: jobs come and go on the fixed fleet (no scaling before the start).
+    // History: jobs come and go, the autoscaler recycles VMs, as it will after the start.
     while (this.time + STEP_MS <= start) this.step(false);
+    // The start shows the fleet at its size: VMs the autoscaler let go are back, idle.
+    while (this.vmsById.size < vms) {
+      const vm = this.createVm(this.time - this.int(1, 5) * MIN, true);
+      vm.idleSince = this.time;
+    }
     // Stuck VMs: full of leftovers and idle. Chosen among idle ones, then any.
     const order = [...this.vmsById.values()].sort(
       (a, b) => Number(a.job !== null) - Number(b.job !== null) || a.slot - b.slot,
@@ -502,7 +507,7 @@ export class FleetWorld {
     this.runJobs();
     this.arrivals();
     this.assign();
-    if (live) this.autoscale();
+    this.autoscale();
     this.markStuck();
     this.forget();
   }

@@ -229,6 +229,20 @@ export class SshSim {
     });
   }
 
+  /**
+   * A known_hosts line filing an address's host key under another name, e.g. the VM's
+   * machine name (clients that use it as HostKeyAlias, because VM IPs are recycled):
+   * `runner-…-auto-scale-… ssh-ed25519 AAAA…`.
+   */
+  knownHostsLineAs(name: string, address: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(name))
+      throw new Error(
+        `a known_hosts name must be letters, digits, ".", "_" or "-": ${JSON.stringify(name)}`,
+      );
+    const key = this.hostKeyFor(address);
+    return `${name} ${key.publicKey}`;
+  }
+
   /** Writes known_hosts lines to a file. */
   writeKnownHosts(path: string): void {
     writeFileSync(path, this.knownHostsLines().join('\n') + '\n', { mode: 0o600 });

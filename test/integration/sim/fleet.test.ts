@@ -190,6 +190,12 @@ describe('startSimulatedFleet', () => {
       );
     }
     expect(fleet.errors).toEqual([]);
+    // VMs created since the start are in known_hosts under their machine name too
+    const known = readFileSync(settings.fleets[0]!.ssh.knownHostsFile, 'utf8');
+    for (const vm of fleet.world.vms()) {
+      const line = known.split('\n').find((l) => l.startsWith(`${vm.name} `));
+      expect(line, vm.name).toBe(`${vm.name} ${fleet.ssh.hostPublicKey(vm.address)}`);
+    }
   });
 
   it('stops everything on dispose', async () => {

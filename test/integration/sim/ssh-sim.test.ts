@@ -135,6 +135,10 @@ describe('SSH host simulator', () => {
         new RegExp(`^\\[127\\.0\\.1\\.[123]\\]:${sim.sharedPort} ssh-ed25519 AAAA[0-9A-Za-z+/=]+$`),
       );
     expect(new Set(lines.map((l) => l.split(' ')[2])).size).toBe(3);
+    expect(sim.knownHostsLineAs('vm-one', '127.0.1.1')).toBe(
+      `vm-one ${sim.hostPublicKey('127.0.1.1')}`,
+    );
+    expect(() => sim.knownHostsLineAs('bad name', '127.0.1.1')).toThrow(/known_hosts name/);
     const key = readFileSync(sim.clientKeyFile, 'utf8');
     expect(key).toContain('BEGIN OPENSSH PRIVATE KEY');
   });

@@ -35,6 +35,16 @@ function comparable(w: FleetWorld) {
 
 const NAME = /^runner-[a-z0-9]{8}-auto-scale-\d{10}-[0-9a-f]{8}$/;
 
+/** Ticks the clock in 30 s steps until `find` returns something (at most two hours). */
+function until<T>(clock: ManualClock, find: () => T | undefined): T {
+  for (let i = 0; i < 240; i++) {
+    const found = find();
+    if (found !== undefined) return found;
+    clock.tick(30_000);
+  }
+  throw new Error('the scenario never got there within two hours');
+}
+
 function sh(dir: string, ...argv: string[]) {
   return spawnSync(argv[0]!, argv.slice(1), {
     env: { PATH: `${SHIMS_DIR}:/usr/bin:/bin`, RW_SIM_STATE: dir },
@@ -101,10 +111,9 @@ describe('scenario world', () => {
   });
 
   it('writes each VM’s state: df shows its disk, docker ps its job with GitLab Runner labels', () => {
-    const { world: w } = world({ vms: 6, seed: 9 });
+    const { world: w, clock } = world({ vms: 6, seed: 9 });
     w.start();
-    const busy = w.vms().find((v) => v.runningJobId !== null);
-    expect(busy).toBeDefined();
+    const busy = until(clock, () => w.vms().find((v) => v.runningJobId !== null));
     const df = sh(busy!.stateDir, 'df', '-Pk', '/').stdout.trim().split('\n')[1]!.split(/\s+/);
     expect(df[4]).toBe(`${busy!.diskUsedPct}%`);
     const ps = sh(
@@ -138,12 +147,7 @@ describe('scenario world', () => {
   it('grows a VM’s disk while a job runs', () => {
     const { world: w, clock } = world({ vms: 3, seed: 11, stuck: 0 });
     w.start();
-    let busy = w.vms().find((v) => v.runningJobId !== null);
-    for (let i = 0; i < 120 && !busy; i++) {
-      clock.tick(30_000);
-      busy = w.vms().find((v) => v.runningJobId !== null);
-    }
-    if (!busy) throw new Error('no job started within an hour');
+    const busy = until(clock, () => w.vms().find((v) => v.runningJobId !== null));
     const before = readHostState(busy.stateDir).mounts[0]!.usedKiB;
     clock.tick(5_000);
     const still = w.vms().find((v) => v.name === busy.name)!;
@@ -186,13 +190,16 @@ describe('scenario world', () => {
   });
 
   it('fills up after a shim’s removal: the removal sticks and the target is reached', () => {
-    const { world: w } = world({ vms: 3, seed: 14, stuck: 0 });
+    const { world: w, clock } = world({ vms: 3, seed: 14, stuck: 0 });
     w.start();
-    const vm = w.vms().find((v) => v.runningJobId === null) ?? w.vms()[0]!;
+    const unusedVolume = (dir: string) => {
+      const st = readHostState(dir);
+      const inUse = new Set(st.containers.flatMap((c) => c.volumes));
+      return st.volumes.find((v) => !inUse.has(v.name));
+    };
+    const vm = until(clock, () => w.vms().find((v) => unusedVolume(v.stateDir) !== undefined));
     const state = readHostState(vm.stateDir);
-    const inUse = new Set(state.containers.flatMap((c) => c.volumes));
-    const victim = state.volumes.find((v) => !inUse.has(v.name));
-    if (!victim) throw new Error('scenario has no unused volume on that VM');
+    const victim = unusedVolume(vm.stateDir)!;
     expect(sh(vm.stateDir, 'docker', 'volume', 'rm', victim.name).status).toBe(0);
     // the world adds volumes and images and writes at once: the removal must stick, the additions too
     w.fillUp(vm.name, 90);
