@@ -2,6 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './project-paths';
 
+/** The part of vite's JS API the CLI uses. */
+export interface ViteBuildApi {
+  build(config: { configFile: string; logLevel?: 'warn' | 'error' }): Promise<unknown>;
+}
+
+/** Where to find the renderer's vite config and vite itself; tests pass their own. */
+export interface EnsureRendererOptions {
+  configFile?: string;
+  loadVite?: () => Promise<ViteBuildApi>;
+}
+
 /**
  * Makes sure the built renderer exists, building it with vite's JS API when it does not.
  * Returns null when it is there (or was built), else a message saying what the user can do.
@@ -9,23 +20,17 @@ import { projectRoot } from './project-paths';
 export async function ensureRendererBuilt(
   rendererDir: string,
   log: (line: string) => void,
+  options: EnsureRendererOptions = {},
 ): Promise<string | null> {
-  if (existsSync(join(rendererDir, 'index.html'))) return null;
-  const configFile = join(projectRoot, 'renderer', 'vite.config.ts');
+  const index = join(rendererDir, 'index.html');
+  if (existsSync(index)) return null;
+  const configFile = options.configFile ?? join(projectRoot, 'renderer', 'vite.config.ts');
   if (!existsSync(configFile)) {
-    return `the renderer is not built (${join(rendererDir, 'index.html')} is missing) and renderer/vite.config.ts is absent`;
+    return `the renderer is not built (${index} is missing) and ${configFile} is absent`;
   }
-  let vite: {
-    build(config: {
-      configFile: string;
-      root?: string;
-      logLevel?: 'warn' | 'error';
-    }): Promise<unknown>;
-  };
+  let vite: ViteBuildApi;
   try {
-    // A variable specifier keeps vite (a dev dependency) out of the CLI's static imports.
-    const name = 'vite';
-    vite = (await import(name)) as typeof vite;
+    vite = await (options.loadVite ?? loadVite)();
   } catch {
     return 'the renderer is not built and vite is not installed here: run npm run build:renderer in a checkout';
   }
@@ -33,9 +38,16 @@ export async function ensureRendererBuilt(
   try {
     await vite.build({ configFile, logLevel: 'warn' });
   } catch (error) {
-    return `building the renderer failed (${error instanceof Error ? error.message.split('\n')[0] : String(error)}): run npm run build:renderer to see why`;
+    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+    return `building the renderer failed (${reason}): run npm run build:renderer to see why`;
   }
-  return existsSync(join(rendererDir, 'index.html'))
+  return existsSync(index)
     ? null
-    : `the renderer build did not produce ${join(rendererDir, 'index.html')}: run npm run build:renderer`;
+    : `the renderer build did not produce ${index}: run npm run build:renderer`;
+}
+
+async function loadVite(): Promise<ViteBuildApi> {
+  // A variable specifier keeps vite (a dev dependency) out of the CLI's static imports.
+  const name = 'vite';
+  return (await import(name)) as ViteBuildApi;
 }
