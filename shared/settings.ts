@@ -137,6 +137,8 @@ export const SshHostSettings = z.strictObject({
   host: z.string().min(1).optional(),
   port: z.number().int().min(1).max(65_535).optional(),
   user: z.string().min(1).optional(),
+  /** Accept and record this host's key on first contact (overrides the fleet's choice). */
+  trustOnFirstUse: z.boolean().optional(),
 });
 /** A dedicated runner host. */
 export type SshHostSettings = z.infer<typeof SshHostSettings>;

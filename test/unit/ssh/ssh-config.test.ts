@@ -94,7 +94,10 @@ describe('target directory', () => {
       { id: 'hz', ssh: { user: 'root', port: 2222 } },
       { id: 'ops', kind: 'dedicated', ssh: { user: 'admin' } },
     ],
-    sshHosts: [{ alias: 'manager', fleet: 'ops', host: '127.0.2.9', port: 2200 }],
+    sshHosts: [
+      { alias: 'manager', fleet: 'ops', host: '127.0.2.9', port: 2200 },
+      { alias: 'new-box', fleet: 'ops', host: '127.0.2.10', trustOnFirstUse: true },
+    ],
     dockerMachine: [{ id: 'm', fleet: 'dm', manager: 'manager', viaManager: true }],
   });
   const dir = createTargetDirectory(settings, emptySshConfig);
@@ -106,6 +109,11 @@ describe('target directory', () => {
     const hz = dir.machine({ key: 'hz/s-1', name: 's-1', fleet: 'hz', addresses: ['127.0.6.1', '127.0.7.1'] });
     expect(hz && targetKey(hz)).toBe('root@127.0.6.1:2222');
     expect(dir.machine({ key: 'ops/manager', name: 'manager', fleet: 'ops', addresses: [] })).toMatchObject({ host: '127.0.2.9', port: 2200, user: 'admin', hostKeyAlias: null });
+  });
+
+  it('lets one dedicated host trust on first use while its fleet does not', () => {
+    expect(dir.host('new-box').trustOnFirstUse).toBe(true);
+    expect(dir.host('manager').trustOnFirstUse).toBe(false);
   });
 
   it('says when a machine cannot be reached or a host is not configured', () => {

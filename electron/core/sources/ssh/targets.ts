@@ -41,7 +41,8 @@ export function createTargetDirectory(settings: Settings, config: SshConfigLooku
     if (entry) {
       const fleet = fleets.get(entry.fleet);
       if (!fleet) throw new ConfigError(`SSH host ${alias}: fleet ${entry.fleet} is not configured`);
-      return resolveTarget(alias, fleet.ssh, config, { host: entry.host, port: entry.port, user: entry.user });
+      const access = entry.trustOnFirstUse === undefined ? fleet.ssh : { ...fleet.ssh, trustOnFirstUse: entry.trustOnFirstUse };
+      return resolveTarget(alias, access, config, { host: entry.host, port: entry.port, user: entry.user });
     }
     const dm = settings.dockerMachine.find((d) => d.manager === alias);
     if (dm) return resolveManager(settings, dm, config);
