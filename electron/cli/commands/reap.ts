@@ -146,5 +146,11 @@ async function confirmOne(
   context.err(`${result.outcome}: ${proposal.machineName}`);
   for (const reason of result.reasons) context.err(`  - ${reason}`);
   if (result.detail) context.err(`  ${result.detail}`);
+  // Stopped by SIGINT/SIGTERM: the action finished or was recorded (audit, state file);
+  // a clean shutdown exits 0 like every other command.
+  if (context.signal.aborted) {
+    context.err('stopped by signal: the action was finished or recorded; the next start checks it');
+    return 0;
+  }
   return 1;
 }
