@@ -190,7 +190,7 @@ async function startHost(
       `AllowUsers ${TEST_USER}`,
       'AllowTcpForwarding yes',
       'MaxStartups 200:30:400',
-      'MaxSessions 50',
+      // MaxSessions stays at OpenSSH's default (10), as on real hosts.
       // DEBUG1 logs forwarded channels (direct-tcpip), which jump-host tests look for.
       'LogLevel DEBUG1',
       `SetEnv PATH=${overrideDir}:${shimDir}:/usr/bin:/bin RW_SIM_STATE=${stateDir}`,

@@ -45,7 +45,9 @@ describe.skipIf(skip !== null)('SshPool against real sshd', () => {
     const odd = `runner-a'b; $(id) \`x\` "q" \\ * ~ \n&|`;
     const result = await pool.exec(target(0), ['printf', '%s', odd]);
     expect(result).toEqual({ stdout: odd, stderr: '', code: 0, signal: null });
-    await Promise.all([1, 2, 3, 4].map(() => pool.exec(target(0), ['true'])));
+    // More commands at once than sshd's MaxSessions allows on one connection: they queue.
+    const many = await Promise.all(Array.from({ length: 30 }, (_, i) => pool.exec(target(0), ['echo', String(i)])));
+    expect(many.map((r) => r.stdout)).toEqual(Array.from({ length: 30 }, (_, i) => `${i}\n`));
     expect(pool.stats.connectionsOpened).toBe(1);
     const failed = await pool.exec(target(0), ['sh', '-c', 'echo oops >&2; exit 3']);
     expect(failed).toMatchObject({ code: 3, stderr: 'oops\n' });

@@ -1,3 +1,4 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import ssh2, { type Client, type ClientChannel, type ParsedKey } from 'ssh2';
 import type { Duplex } from 'node:stream';
 import { backoffDelay, type BackoffOptions } from '../../backoff';
@@ -66,6 +67,8 @@ interface Connection {
   /** Commands running on this connection, failed at once when it drops. */
   running: Set<(error: SshError) => void>;
   lastUsed: number;
+  /** Commands at once on this connection: sshd refuses sessions past MaxSessions (10). */
+  channels: LimitFunction;
   /** Pool key of the jump host's connection, kept alive while this one is used. */
   jumpKey: string | null;
 }
@@ -80,6 +83,8 @@ interface Failure {
 const { Client: SshClient } = ssh2;
 
 const DEFAULT_MAX_OUTPUT = 8 * 1024 * 1024;
+/** Below OpenSSH's default MaxSessions (10), leaving room for forwarded jump channels. */
+const CHANNELS_PER_CONNECTION = 8;
 
 /**
  * A pool of SSH connections on `ssh2`: one per `user@host:port` (+ jump host), opened on
@@ -135,7 +140,19 @@ export class SshPool implements Disposable {
     signal?.throwIfAborted();
     this.touch(connection);
     try {
-      return await this.run(connection, target, command, deadline, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, signal);
+      return await connection.channels(async () => {
+        // sshd frees a session slot a moment after the channel closed: a refused channel
+        // is retried a few times before it counts as a failure.
+        for (let attempt = 1; ; attempt++) {
+          signal?.throwIfAborted();
+          try {
+            return await this.run(connection, target, command, deadline, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, signal);
+          } catch (error) {
+            if (!(error instanceof ChannelRefused) || attempt >= 5 || connection.closed) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+          }
+        }
+      });
     } finally {
       this.touch(connection);
     }
@@ -243,6 +260,7 @@ export class SshPool implements Disposable {
       closed: false,
       running: new Set(),
       lastUsed: this.now(),
+      channels: pLimit(CHANNELS_PER_CONNECTION),
       jumpKey: target.jump ? targetKey(target.jump) : null,
     };
     const who = label(target);
@@ -434,7 +452,8 @@ export class SshPool implements Disposable {
       try {
         connection.client.exec(command, (error, stream) => {
           if (error) {
-            finish(new SshError('unreachable', who, `cannot start the command: ${error.message}`), true);
+            // A refused channel does not mean the connection is bad; a dead one closes itself.
+            finish(new ChannelRefused('unreachable', who, `cannot start the command: ${error.message}`), false);
             return;
           }
           channel = stream;
@@ -467,6 +486,9 @@ export class SshPool implements Disposable {
     connection.client.destroy();
   }
 }
+
+/** sshd refused to open a session channel (too many at once); worth a retry. */
+class ChannelRefused extends SshError {}
 
 /**
  * The name the host key is filed under in known_hosts: the HostKeyAlias when set (as
