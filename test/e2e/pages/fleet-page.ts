@@ -14,6 +14,7 @@ export class FleetPage {
   readonly emptyState: Locator;
   readonly sources: Locator;
   readonly stream: Locator;
+  readonly downBanner: Locator;
 
   constructor(readonly page: Page) {
     this.rows = page.getByTestId('machine-row');
@@ -25,6 +26,7 @@ export class FleetPage {
     this.emptyState = page.getByTestId('state-empty');
     this.sources = page.getByTestId('source');
     this.stream = page.getByTestId('stream');
+    this.downBanner = page.getByTestId('down-banner');
   }
 
   async open(url: string): Promise<void> {
