@@ -39,6 +39,12 @@ export interface SimulatedFleetOptions {
    * and add it to the settings; default true. False: Hetzner and SSH only.
    */
   gitlab?: boolean;
+  /**
+   * Also watch the runner manager: a dedicated fleet with the manager as SSH host and a
+   * docker-machine source on it. `direct`: VMs are probed by their address;
+   * `via-manager`: through the manager as jump host. Default: off.
+   */
+  dockerMachine?: 'direct' | 'via-manager';
   /** Passed on to the scenario (idle count, builds per VM, job rate, projects…). */
   scenario?: Partial<
     Omit<ScenarioOptions, 'seed' | 'vms' | 'stuck' | 'warmupMs' | 'clock' | 'stateRoot'>
@@ -74,6 +80,10 @@ export const SIM_FLEET_ID = 'sim-hetzner';
 export const SIM_HCLOUD_ID = 'sim-hcloud';
 /** The env variable the settings name for the Hetzner token. */
 export const SIM_HCLOUD_TOKEN_ENV = 'RW_SIM_HCLOUD_TOKEN';
+/** Fleet id of the runner manager (with `dockerMachine`). */
+export const SIM_MANAGER_FLEET_ID = 'sim-managers';
+/** SSH alias of the runner manager (with `dockerMachine`). */
+export const SIM_MANAGER_ALIAS = 'runner-manager-1';
 /** Label every autoscaled server carries (docker-machine's `hetzner-server-label`). */
 export const SIM_LABEL_SELECTOR = 'role=ci-runner';
 
@@ -204,6 +214,18 @@ export async function startSimulatedFleet(
       for (const value of Object.values(gitlab.env)) redactor.register(value);
     }
 
+    const access = {
+      user: s.user,
+      port: s.sharedPort,
+      identityFiles: [s.clientKeyFile],
+      useAgent: false,
+      knownHostsFile: knownHosts,
+      trustOnFirstUse: false,
+      connectTimeoutSec: 5,
+      commandTimeoutSec: 10,
+    };
+    const namePrefix = `runner-${w.runner.tokenPrefix}-auto-scale-`;
+    const dm = options.dockerMachine;
     const settings: SettingsInput = {
       fleets: [
         {
@@ -211,17 +233,19 @@ export async function startSimulatedFleet(
           name: 'Simulated Hetzner fleet (docker+machine)',
           kind: 'autoscaled',
           watchedMounts: ['/', '/var/lib/docker'],
-          ssh: {
-            user: s.user,
-            port: s.sharedPort,
-            identityFiles: [s.clientKeyFile],
-            useAgent: false,
-            knownHostsFile: knownHosts,
-            trustOnFirstUse: false,
-            connectTimeoutSec: 5,
-            commandTimeoutSec: 10,
-          },
+          ssh: access,
         },
+        ...(dm
+          ? [
+              {
+                id: SIM_MANAGER_FLEET_ID,
+                name: 'Runner managers (simulated)',
+                kind: 'dedicated' as const,
+                watchedMounts: ['/'],
+                ssh: access,
+              },
+            ]
+          : []),
       ],
       hetzner: [
         {
@@ -230,12 +254,26 @@ export async function startSimulatedFleet(
           token: { env: SIM_HCLOUD_TOKEN_ENV },
           apiUrl: h.url,
           labelSelector: SIM_LABEL_SELECTOR,
-          namePrefix: `runner-${w.runner.tokenPrefix}-auto-scale-`,
+          namePrefix,
           intervalSec: 10,
         },
       ],
       gitlab: gitlab ? [gitlab.settings] : [],
-      sshHosts: [],
+      sshHosts: dm
+        ? [{ alias: SIM_MANAGER_ALIAS, fleet: SIM_MANAGER_FLEET_ID, host: w.runner.managerAddress }]
+        : [],
+      dockerMachine: dm
+        ? [
+            {
+              id: 'sim-docker-machine',
+              fleet: SIM_FLEET_ID,
+              manager: SIM_MANAGER_ALIAS,
+              namePrefix,
+              viaManager: dm === 'via-manager',
+              intervalSec: 10,
+            },
+          ]
+        : [],
       probe: { intervalSec: 10, sshConfigFile: null },
       stateDir: join(root, 'runner-watch-state'),
     };

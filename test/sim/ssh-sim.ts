@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { createConnection, createServer, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2, { type Connection, type ParsedKey } from 'ssh2';
@@ -12,8 +12,9 @@ import { SHIMS_DIR } from './host-state';
  * and one shared port, each host with its own ed25519 host key. Only the client key given
  * (or generated) may log in. Commands run through `/bin/sh -c` with the shims first on
  * PATH and RW_SIM_STATE pointing at that host's state, so `df -Pk /` answers with the
- * host's numbers. Faults per host: refuse connections, hang (no SSH banner), drop the
- * connection mid-command, or never finish a command.
+ * host's numbers. Forwarding to other loopback hosts works (ProxyJump through the manager).
+ * Faults per host: refuse connections, hang (no SSH banner), drop the connection
+ * mid-command, or never finish a command.
  */
 
 const { Server: SshServer, utils } = ssh2;
@@ -92,6 +93,8 @@ export class SshSim {
   readonly user: string;
   /** Every command run, in order. */
   readonly execs: SshExecLogEntry[] = [];
+  /** Every forwarded connection (ProxyJump): through which host, to which address:port. */
+  readonly forwards: { via: string; to: string }[] = [];
 
   private readonly hosts = new Map<string, Host>();
   /** Host keys by address, kept when a host goes away so a recreated VM keeps its key. */
@@ -327,6 +330,27 @@ export class SshSim {
       ctx.accept();
     });
     client.on('ready', () => {
+      // `ssh -J` / ProxyJump through this host: forward to another loopback host, like sshd
+      client.on('tcpip', (accept, reject, info) => {
+        if (host.fault === 'hang-exec' || !isLoopback(info.destIP)) return reject();
+        this.forwards.push({ via: host.init.address, to: `${info.destIP}:${info.destPort}` });
+        const upstream = createConnection({ host: info.destIP, port: info.destPort });
+        const refuse = () => reject();
+        upstream.once('error', refuse);
+        upstream.once('connect', () => {
+          upstream.off('error', refuse);
+          const channel = accept();
+          host.sockets.add(upstream);
+          upstream.on('error', () => channel.close());
+          upstream.on('close', () => {
+            host.sockets.delete(upstream);
+            channel.close();
+          });
+          channel.on('error', () => upstream.destroy());
+          channel.on('close', () => upstream.destroy());
+          channel.pipe(upstream).pipe(channel);
+        });
+      });
       client.on('session', (acceptSession) => {
         const session = acceptSession();
         session.on('env', (accept) => accept?.());

@@ -238,6 +238,52 @@ describe('SSH host simulator', () => {
     conn.client.end();
   });
 
+  it('forwards a connection to another loopback host (ProxyJump), and refuses other addresses', async () => {
+    const jump = await connect('127.0.1.1');
+    try {
+      const stream = await new Promise<import('ssh2').ClientChannel>((resolve, reject) =>
+        jump.client.forwardOut('127.0.0.1', 0, '127.0.1.3', sim.sharedPort, (err, ch) =>
+          err ? reject(err) : resolve(ch),
+        ),
+      );
+      const expected = sim
+        .knownHostsLines()
+        .find((l) => l.startsWith('[127.0.1.3]:'))!
+        .split(' ')[2];
+      const inner = await new Promise<InstanceType<typeof Client>>((resolve, reject) => {
+        const c = new Client();
+        c.on('error', reject);
+        c.on('ready', () => resolve(c));
+        c.connect({
+          sock: stream,
+          username: sim.user,
+          privateKey: readFileSync(sim.clientKeyFile, 'utf8'),
+          hostVerifier: (key: Buffer) => key.toString('base64') === expected,
+        });
+      });
+      const out = await new Promise<string>((resolve, reject) =>
+        inner.exec('df -Pk /', (err, ch) => {
+          if (err) return reject(err);
+          let text = '';
+          ch.on('data', (d: Buffer) => (text += d.toString()));
+          ch.on('close', () => resolve(text));
+        }),
+      );
+      expect(out.trim().split('\n')[1]!.split(/\s+/)[2]).toBe('3000000');
+      inner.end();
+      expect(sim.forwards).toContainEqual({ via: '127.0.1.1', to: `127.0.1.3:${sim.sharedPort}` });
+      await expect(
+        new Promise((resolve, reject) =>
+          jump.client.forwardOut('127.0.0.1', 0, '10.1.2.3', 22, (err, ch) =>
+            err ? reject(err) : resolve(ch),
+          ),
+        ),
+      ).rejects.toThrow();
+    } finally {
+      jump.client.end();
+    }
+  });
+
   it('adds and removes hosts at run time on the shared port', async () => {
     const dir = join(root, 'vm-9');
     writeHostState(dir, stateFor(9));
