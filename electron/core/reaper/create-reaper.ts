@@ -14,7 +14,11 @@ import {
 import { MachineRmAction } from './actions/machine-rm';
 import { createEngineRecheck, type RecheckEngine } from './engine-recheck';
 import { Reaper, type ReaperEngine, type ReaperOptions } from './reaper';
-import type { RemoteExec } from './remote-exec';
+import { sshRemoteExec, type RemoteExec } from './remote-exec';
+import type { Disposable } from '../lifecycle';
+import { SshPool } from '../sources/ssh/pool';
+import { emptySshConfig, loadSshConfig } from '../sources/ssh/ssh-config';
+import { createTargetDirectory } from '../sources/ssh/targets';
 import type { ReaperAction } from '../../../shared/proposal';
 
 /** What a host passes to run the reaper on its engine. */
@@ -22,9 +26,13 @@ export interface CreateReaperOptions {
   settings: Settings;
   engine: ReaperEngine & RecheckEngine;
   secrets: SecretResolver;
-  /** Commands on hosts (docker-machine rm on managers, dedicated-host cleanup); without it those actions are off. */
+  /**
+   * Commands on hosts (docker-machine rm on managers, dedicated-host cleanup). Default:
+   * over SSH with a pool of the reaper's own (closed on dispose), hosts resolved through
+   * the same target directory as the probe.
+   */
   remote?: RemoteExec;
-  /** Runner manager (SSH alias) of a docker-machine VM; without it `machine-rm` is off. */
+  /** Runner manager (SSH alias) of a docker-machine VM; default: the fleet's `dockerMachine` entry. */
   managerFor?: (machine: {
     name: string;
     fleet: string;
@@ -36,6 +44,8 @@ export interface CreateReaperOptions {
   shutdownGraceMs?: number;
   /** See `ReaperOptions.modeOverride`. */
   modeOverride?: ReaperOptions['modeOverride'];
+  /** A shared audit log (the runtime's, also used by runner pruning); defaults to one in stateDir. */
+  audit?: ReaperOptions['audit'];
   /** Keep state in memory only (the CLI's dry run must not change what the app resumes). */
   memoryState?: boolean;
   /** Overrides for tests (e.g. fast retries). */
@@ -99,17 +109,24 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
       ...options.hcloud,
     }),
   };
-  if (options.remote) {
-    const pruneHours = new Map(
-      settings.fleets.map((f) => [f.id, f.reaper.pruneImagesOlderThanHours]),
-    );
-    actions.cleanup = new CleanupAction({
-      exec: options.remote,
-      pruneHoursFor: (fleet) => pruneHours.get(fleet) ?? 72,
-    });
-    if (options.managerFor)
-      actions['machine-rm'] = new MachineRmAction(options.remote, options.managerFor);
+  const disposables: Disposable[] = [];
+  let remote = options.remote;
+  if (!remote) {
+    const pool = new SshPool({ secrets: options.secrets });
+    disposables.push(pool);
+    remote = sshHostsExec(settings, pool);
   }
+  const pruneHours = new Map(
+    settings.fleets.map((f) => [f.id, f.reaper.pruneImagesOlderThanHours]),
+  );
+  actions.cleanup = new CleanupAction({
+    exec: remote,
+    pruneHoursFor: (fleet) => pruneHours.get(fleet) ?? 72,
+  });
+  actions['machine-rm'] = new MachineRmAction(
+    remote,
+    options.managerFor ?? ((machine) => managerOf(settings, machine)),
+  );
   const reaperOptions: ReaperOptions = {
     engine: options.engine,
     fleets: settings.fleets,
@@ -120,7 +137,39 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
     ...(options.log ? { log: options.log } : {}),
     ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
     ...(options.modeOverride ? { modeOverride: options.modeOverride } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
     ...(options.memoryState ? { store: null } : {}),
+    disposables,
   };
   return Reaper.start(reaperOptions);
+}
+
+/** The docker+machine manager that owns a VM: the fleet's entry whose name prefix fits. */
+export function managerOf(
+  settings: Settings,
+  machine: { name: string; fleet: string },
+): string | null {
+  const entry = settings.dockerMachine.find(
+    (d) =>
+      d.fleet === machine.fleet &&
+      (d.namePrefix === undefined || machine.name.startsWith(d.namePrefix)),
+  );
+  return entry?.manager ?? null;
+}
+
+/**
+ * `RemoteExec` over SSH for the hosts of the settings (`sshHosts` aliases, docker-machine
+ * managers), resolved through the probe's target directory, `~/.ssh/config` included
+ * (read on each call, as the probe reads it each cycle).
+ */
+export function sshHostsExec(settings: Settings, pool: SshPool): RemoteExec {
+  return {
+    async exec(host, argv, options) {
+      const config = settings.probe.sshConfigFile
+        ? await loadSshConfig(settings.probe.sshConfigFile)
+        : emptySshConfig;
+      const directory = createTargetDirectory(settings, config);
+      return sshRemoteExec(pool, (alias) => directory.host(alias)).exec(host, argv, options);
+    },
+  };
 }
