@@ -45,6 +45,8 @@ export interface ReaperOptions {
    * `reap --confirm` turns `auto` into `notify` so one command does one kill.
    */
   modeOverride?: (mode: ReaperMode) => ReaperMode;
+  /** Resources the reaper owns (e.g. its SSH pool), disposed after it has shut down. */
+  disposables?: Disposable[];
 }
 
 /** Drop remembered proposals this long after they were first seen (the audit keeps them). */
@@ -259,6 +261,7 @@ export class Reaper implements Disposable {
     await Promise.allSettled([...this.autoRuns]);
     await this.store?.flush();
     await this.sink.flush?.();
+    for (const item of this.options.disposables ?? []) await item.dispose();
   }
 
   private fleet(id: string): FleetSettings {
