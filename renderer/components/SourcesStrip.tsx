@@ -19,7 +19,7 @@ export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
             className={`source source-${source.state}`}
             data-testid="source"
             data-source-id={source.id}
-            title={sourceTitle(source)}
+            title={sourceTitle(source, props.now)}
           >
             <span className={`dot dot-${source.state}`} aria-hidden="true" />
             <span className="source-label">{source.label || source.id}</span>
@@ -41,23 +41,27 @@ export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
   );
 }
 
+/**
+ * The state in a few characters; the strip gives it a fixed width so a ticking
+ * "12 s ago" never moves the sources after it. Longer facts go in the tooltip.
+ */
 function sourceLine(source: SourceHealth, now: number): string {
   switch (source.state) {
     case 'pending':
-      return 'waiting for first run';
+      return 'waiting';
     case 'ok':
     case 'degraded':
       return source.lastOkAt !== null ? `ok ${formatAgo(source.lastOkAt, now)}` : 'ok';
     case 'failing':
-      return `failing${source.consecutiveFailures > 1 ? ` ×${source.consecutiveFailures}` : ''}${
-        source.lastOkAt !== null ? `, last ok ${formatAgo(source.lastOkAt, now)}` : ', never ok'
-      }`;
+      return `failing${source.consecutiveFailures > 1 ? ` ×${source.consecutiveFailures}` : ''}`;
   }
 }
 
-function sourceTitle(source: SourceHealth): string {
+function sourceTitle(source: SourceHealth, now: number): string {
   return [
     `${source.kind} · ${source.id}`,
+    source.state === 'pending' ? 'waiting for its first run' : null,
+    source.lastOkAt !== null ? `last ok ${formatAgo(source.lastOkAt, now)}` : 'never ok',
     `every ${formatSpan(source.intervalMs)}`,
     source.lastDurationMs !== null ? `last run took ${source.lastDurationMs} ms` : null,
     source.lastError ? `last error (${source.lastError.code}): ${source.lastError.message}` : null,

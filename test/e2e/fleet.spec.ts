@@ -52,7 +52,9 @@ test('shows the simulated machines from the demo, without console or CSP errors'
   expect(errors).toEqual([]);
 });
 
-test('disk % values change over time without a reload', async ({ page }) => {
+test('disk % values change over time without a reload and without layout shifts', async ({
+  page,
+}) => {
   test.setTimeout(200_000);
   const fleet = new FleetPage(page);
   let navigations = 0;
@@ -61,7 +63,9 @@ test('disk % values change over time without a reload', async ({ page }) => {
   });
   await fleet.open(running().url);
   await fleet.waitForRows();
+  await fleet.waitForDiskReadings();
   const loads = navigations;
+  await fleet.recordLayoutShifts();
   const before = await fleet.diskPercents();
   expect(before.size).toBeGreaterThan(0);
   await expect
@@ -76,6 +80,8 @@ test('disk % values change over time without a reload', async ({ page }) => {
     )
     .toBe(true);
   expect(navigations).toBe(loads);
+  // Pushed updates (and the ticking "12 s ago") must not move anything on the page.
+  expect(await fleet.layoutShifts()).toEqual([]);
 });
 
 test('arrow keys move the selection and Enter opens the details', async ({ page }) => {

@@ -43,6 +43,36 @@ export class FleetPage {
     await expect(this.page.getByTestId('disk-pct').first()).toBeVisible();
   }
 
+  /** Starts recording layout shifts (the Layout Instability API) from now on. */
+  async recordLayoutShifts(): Promise<void> {
+    await this.page.evaluate(() => {
+      const shifts: string[] = [];
+      Object.assign(window, { rwLayoutShifts: shifts });
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          const shift = entry as PerformanceEntry & {
+            value: number;
+            sources?: { node?: Node | null }[];
+          };
+          const nodes = (shift.sources ?? []).map((source) => {
+            const node = source.node;
+            return node instanceof Element
+              ? `${node.tagName.toLowerCase()}.${node.className}`
+              : String(node?.nodeName);
+          });
+          shifts.push(`${shift.value.toFixed(4)} ${nodes.join(', ')}`);
+        }
+      }).observe({ type: 'layout-shift' });
+    });
+  }
+
+  /** Layout shifts since recordLayoutShifts, each as "score nodes". */
+  async layoutShifts(): Promise<string[]> {
+    return this.page.evaluate(
+      () => (window as unknown as { rwLayoutShifts?: string[] }).rwLayoutShifts ?? [],
+    );
+  }
+
   async machineNames(): Promise<string[]> {
     return this.names.allTextContents();
   }
