@@ -33,8 +33,24 @@ try {
       hostname: `bench-${i + 1}`,
       now: Math.floor(Date.now() / 1000),
       mounts: [
-        { device: '/dev/sda1', fstype: 'ext4', mount: '/', sizeKiB: 40 * GiB, usedKiB: 10 * GiB, availKiB: 28 * GiB, inodes: { total: 2_600_000, used: 200_000, free: 2_400_000 } },
-        { device: '/dev/sdb', fstype: 'ext4', mount: '/var/lib/docker', sizeKiB: 100 * GiB, usedKiB: (20 + i) * GiB, availKiB: (80 - i) * GiB, inodes: null },
+        {
+          device: '/dev/sda1',
+          fstype: 'ext4',
+          mount: '/',
+          sizeKiB: 40 * GiB,
+          usedKiB: 10 * GiB,
+          availKiB: 28 * GiB,
+          inodes: { total: 2_600_000, used: 200_000, free: 2_400_000 },
+        },
+        {
+          device: '/dev/sdb',
+          fstype: 'ext4',
+          mount: '/var/lib/docker',
+          sizeKiB: 100 * GiB,
+          usedKiB: (20 + i) * GiB,
+          availKiB: (80 - i) * GiB,
+          inodes: null,
+        },
       ],
       containers: [],
     }),
@@ -42,7 +58,11 @@ try {
   for (const concurrency of [16, 4]) {
     const settings = Settings.parse({
       fleets: [{ id: 'bench', kind: 'dedicated', ssh: cluster.access() }],
-      sshHosts: cluster.hosts.map((h, i) => ({ alias: `bench-${i + 1}`, fleet: 'bench', host: h.address })),
+      sshHosts: cluster.hosts.map((h, i) => ({
+        alias: `bench-${i + 1}`,
+        fleet: 'bench',
+        host: h.address,
+      })),
       probe: { sshConfigFile: null, concurrency },
     });
     const source = createProbeSource({ settings, secrets: null });
@@ -52,14 +72,20 @@ try {
       const result = await source.collect(new AbortController().signal, context);
       const ms = performance.now() - started;
       const probed = result.machines.filter((m) => m.disks !== null).length;
-      return { ms: Math.round(ms * 10) / 10, probed, connectionsOpened: source.pool.stats.connectionsOpened };
+      return {
+        ms: Math.round(ms * 10) / 10,
+        probed,
+        connectionsOpened: source.pool.stats.connectionsOpened,
+      };
     };
     const cold = await cycle();
     const warm = [];
     for (let i = 0; i < WARM_CYCLES; i++) warm.push(await cycle());
     // The SSH share of a cycle: one `true` per host over the same pooled connections
     // (the rest of a probe cycle is the df/docker shims and /proc reads on the hosts).
-    const targets = settings.sshHosts.map((h) => resolveTarget(h.alias, settings.fleets[0]!.ssh, emptySshConfig, { host: h.host }));
+    const targets = settings.sshHosts.map((h) =>
+      resolveTarget(h.alias, settings.fleets[0]!.ssh, emptySshConfig, { host: h.host }),
+    );
     const rtStarted = performance.now();
     await Promise.all(targets.map((t) => source.pool.exec(t, ['true'])));
     const roundTripMs = Math.round((performance.now() - rtStarted) * 10) / 10;

@@ -1,5 +1,7 @@
 /** The error a promise rejects with; fails the test when it resolves instead. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { code?: string; retryAfterMs?: number }> {
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<Error & { code?: string; retryAfterMs?: number }> {
   try {
     await promise;
   } catch (error) {

@@ -1,5 +1,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +104,10 @@ export async function startSshdCluster(options: {
   keygen(clientKey, '');
   keygen(encryptedClientKey, KEY_PASSPHRASE);
   const authorized = join(dir, 'authorized_keys');
-  writeFileSync(authorized, readFileSync(`${clientKey}.pub`, 'utf8') + readFileSync(`${encryptedClientKey}.pub`, 'utf8'));
+  writeFileSync(
+    authorized,
+    readFileSync(`${clientKey}.pub`, 'utf8') + readFileSync(`${encryptedClientKey}.pub`, 'utf8'),
+  );
   chmodSync(authorized, 0o644);
 
   const hosts: SshdHost[] = [];
@@ -211,7 +222,8 @@ async function startHost(
     stateDir,
     overrideDir,
     log: () => (existsSync(log) ? readFileSync(log, 'utf8') : ''),
-    hostKey: () => Buffer.from(readFileSync(`${hostKeyFile}.pub`, 'utf8').split(' ')[1] ?? '', 'base64'),
+    hostKey: () =>
+      Buffer.from(readFileSync(`${hostKeyFile}.pub`, 'utf8').split(' ')[1] ?? '', 'base64'),
     override(tool, body) {
       const file = join(overrideDir, tool);
       writeFileSync(file, `#!/bin/sh\n${body}\n`);
@@ -241,7 +253,9 @@ async function startHost(
 }
 
 function keygen(file: string, passphrase: string): void {
-  execFileSync(KEYGEN, ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'rw-test', '-f', file], { stdio: 'ignore' });
+  execFileSync(KEYGEN, ['-q', '-t', 'ed25519', '-N', passphrase, '-C', 'rw-test', '-f', file], {
+    stdio: 'ignore',
+  });
   chmodSync(file, 0o600);
 }
 
@@ -256,7 +270,9 @@ function ensureTestUser(): void {
   };
   if (!exists()) {
     try {
-      execFileSync('useradd', ['-M', '-d', TEST_HOME, '-s', '/bin/sh', TEST_USER], { stdio: 'ignore' });
+      execFileSync('useradd', ['-M', '-d', TEST_HOME, '-s', '/bin/sh', TEST_USER], {
+        stdio: 'ignore',
+      });
     } catch (error) {
       // Another test file may have created it at the same moment.
       if (!exists()) throw error;
@@ -302,7 +318,12 @@ async function commonFreePort(addresses: string[]): Promise<number> {
   throw new Error(`no port free on all of ${addresses.join(', ')}`);
 }
 
-async function waitForBanner(address: string, port: number, child: ChildProcess, log: string): Promise<void> {
+async function waitForBanner(
+  address: string,
+  port: number,
+  child: ChildProcess,
+  log: string,
+): Promise<void> {
   const deadline = Date.now() + 10_000;
   let exited = false;
   child.once('exit', () => {

@@ -26,9 +26,15 @@ const Autoscaler = z.looseObject({
   plugin: z.string().optional(),
   capacity_per_instance: z.number().optional(),
   max_instances: z.number().optional(),
-  plugin_config: z.looseObject({ name: z.string().optional(), token: z.string().optional() }).optional(),
+  plugin_config: z
+    .looseObject({ name: z.string().optional(), token: z.string().optional() })
+    .optional(),
   connector_config: z
-    .looseObject({ username: z.string().optional(), key_path: z.string().optional(), use_external_addr: z.boolean().optional() })
+    .looseObject({
+      username: z.string().optional(),
+      key_path: z.string().optional(),
+      use_external_addr: z.boolean().optional(),
+    })
     .optional(),
 });
 const Runner = z.looseObject({
@@ -90,12 +96,16 @@ export function shortenRunnerToken(token: string): string {
   if (token.length < 8) return token;
   if (token.startsWith('glrt-')) return token.slice(5, 14);
   if (token.startsWith('glrtr-') || token.startsWith('glcbt-')) return token.slice(6, 15);
-  if (token.startsWith('GR') && token.length >= 17 && /^[0-9a-fA-F]{7}$/.test(token.slice(2, 9))) return token.slice(0, 17);
+  if (token.startsWith('GR') && token.length >= 17 && /^[0-9a-fA-F]{7}$/.test(token.slice(2, 9)))
+    return token.slice(0, 17);
   return token.slice(0, 8);
 }
 
 /** Reads config.toml text and proposes settings (see the module comment for secrets). */
-export async function proposeFromRunnerToml(text: string, options: RunnerTomlOptions = {}): Promise<RunnerTomlProposal> {
+export async function proposeFromRunnerToml(
+  text: string,
+  options: RunnerTomlOptions = {},
+): Promise<RunnerTomlProposal> {
   const origin = options.origin ?? 'config.toml';
   const config = parseRunnerConfig(text, origin);
   const notes: string[] = [];
@@ -130,7 +140,13 @@ export async function proposeFromRunnerToml(text: string, options: RunnerTomlOpt
         `GitLab ${instance.origin}: config.toml holds runner tokens only, which cannot read the API; set ${env} to a personal access token with read_api (manage_runner to remove stale runners)`,
       );
     }
-    const imported: ImportedRunner = { name, url: instance.origin, executor: runner.executor, fleet: null, hetzner: null };
+    const imported: ImportedRunner = {
+      name,
+      url: instance.origin,
+      executor: runner.executor,
+      fleet: null,
+      hetzner: null,
+    };
     runners.push(imported);
 
     const machine = runner.machine;
@@ -143,9 +159,15 @@ export async function proposeFromRunnerToml(text: string, options: RunnerTomlOpt
       const labels = options_.getAll('hetzner-server-label');
       const labelSelector = labels.length ? labels.join(',') : null;
       const pattern = machine.MachineName ?? null;
-      const staticPart = pattern?.includes('%s') ? pattern.slice(0, pattern.indexOf('%s')) : pattern;
-      const namePrefix = runner.token && staticPart !== null ? `runner-${shortenRunnerToken(runner.token)}-${staticPart}` : null;
-      if (!runner.token) notes.push(`${name}: no runner token in the file, so the machine name prefix is unknown`);
+      const staticPart = pattern?.includes('%s')
+        ? pattern.slice(0, pattern.indexOf('%s'))
+        : pattern;
+      const namePrefix =
+        runner.token && staticPart !== null
+          ? `runner-${shortenRunnerToken(runner.token)}-${staticPart}`
+          : null;
+      if (!runner.token)
+        notes.push(`${name}: no runner token in the file, so the machine name prefix is unknown`);
       if ((machine.MachineDriver ?? '').toLowerCase() === 'hetzner') {
         imported.hetzner = { labelSelector, namePrefix };
         const apiToken = options_.get('hetzner-api-token');
@@ -158,7 +180,9 @@ export async function proposeFromRunnerToml(text: string, options: RunnerTomlOpt
           ...(namePrefix ? { namePrefix } : {}),
         });
       } else {
-        notes.push(`${name}: docker+machine driver ${machine.MachineDriver ?? '(none)'} is not a Hetzner one; only docker-machine ls will list its VMs`);
+        notes.push(
+          `${name}: docker+machine driver ${machine.MachineDriver ?? '(none)'} is not a Hetzner one; only docker-machine ls will list its VMs`,
+        );
       }
       if (options.managerAlias) {
         dockerMachine.push({
@@ -168,7 +192,9 @@ export async function proposeFromRunnerToml(text: string, options: RunnerTomlOpt
           ...(namePrefix ? { namePrefix } : {}),
         });
       } else {
-        notes.push(`${name}: give the SSH alias of this runner manager to watch its docker-machine list too`);
+        notes.push(
+          `${name}: give the SSH alias of this runner manager to watch its docker-machine list too`,
+        );
       }
     } else if (runner.executor === 'docker-autoscaler' && autoscaler) {
       const fleet = uniqueId(name);
@@ -177,16 +203,31 @@ export async function proposeFromRunnerToml(text: string, options: RunnerTomlOpt
         id: fleet,
         name,
         kind: 'autoscaled',
-        ...(autoscaler.connector_config?.username ? { ssh: { user: autoscaler.connector_config.username } } : {}),
+        ...(autoscaler.connector_config?.username
+          ? { ssh: { user: autoscaler.connector_config.username } }
+          : {}),
       });
       if (/fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')) {
         const namePrefix = autoscaler.plugin_config?.name ?? null;
         imported.hetzner = { labelSelector: null, namePrefix };
-        if (!namePrefix) notes.push(`${name}: the fleeting plugin has no instance group name; every server of the project will be watched`);
-        const token = await keepToken(autoscaler.plugin_config?.token, name, fleet, options, write, tokensFound, notes);
+        if (!namePrefix)
+          notes.push(
+            `${name}: the fleeting plugin has no instance group name; every server of the project will be watched`,
+          );
+        const token = await keepToken(
+          autoscaler.plugin_config?.token,
+          name,
+          fleet,
+          options,
+          write,
+          tokensFound,
+          notes,
+        );
         hetzner.push({ id: fleet, fleet, token, ...(namePrefix ? { namePrefix } : {}) });
       } else {
-        notes.push(`${name}: fleeting plugin ${autoscaler.plugin ?? '(none)'} is not the Hetzner one; its instances are not listed`);
+        notes.push(
+          `${name}: fleeting plugin ${autoscaler.plugin ?? '(none)'} is not the Hetzner one; its instances are not listed`,
+        );
       }
     } else if (runner.executor === 'docker') {
       // A dedicated host: the host this config.toml lives on.
@@ -199,7 +240,9 @@ export async function proposeFromRunnerToml(text: string, options: RunnerTomlOpt
       if (options.managerAlias && !sshHosts.some((h) => h.alias === options.managerAlias)) {
         sshHosts.push({ alias: options.managerAlias, fleet });
       } else if (!options.managerAlias) {
-        notes.push(`${name}: a docker executor on this host; add the host under sshHosts to watch its disks`);
+        notes.push(
+          `${name}: a docker executor on this host; add the host under sshHosts to watch its disks`,
+        );
       }
     } else {
       notes.push(`${name}: executor ${runner.executor} runs no machines Runner Watch can watch`);
@@ -225,14 +268,18 @@ async function keepToken(
 ): Promise<SecretRef> {
   const env = `RW_HCLOUD_TOKEN_${project.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
   if (!value) {
-    notes.push(`${runner}: no Hetzner token in the file; set ${env} to a read/write API token of the project`);
+    notes.push(
+      `${runner}: no Hetzner token in the file; set ${env} to a read/write API token of the project`,
+    );
     return { env };
   }
   redactor.register(value);
   tokensFound.push({ runner, kind: 'hetzner' });
   const file = options.keepHetznerToken?.({ runner, project }) ?? null;
   if (!file) {
-    notes.push(`${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again and choose a file for it`);
+    notes.push(
+      `${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again and choose a file for it`,
+    );
     return { env };
   }
   await write(file, value);
@@ -254,15 +301,23 @@ function parseRunnerConfig(text: string, origin: string): z.infer<typeof RunnerC
   } catch (error) {
     // smol-toml quotes the offending line, which may hold a token: report the place only.
     if (error instanceof TomlError) {
-      const what = error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'syntax error';
-      throw new ConfigError(`${origin}: not valid TOML at line ${error.line}, column ${error.column}: ${what}`);
+      const what =
+        error.message.split('\n')[0]?.replace(/^Invalid TOML document: /, '') ?? 'syntax error';
+      throw new ConfigError(
+        `${origin}: not valid TOML at line ${error.line}, column ${error.column}: ${what}`,
+      );
     }
     throw new ConfigError(`${origin}: not valid TOML`);
   }
   const parsed = RunnerConfig.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+    const where = issue?.path.length
+      ? issue.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '')
+      : '(top level)';
     throw new ConfigError(`${origin}: ${where}: ${issue?.message ?? 'invalid'}`);
   }
   if (parsed.data.runners.length === 0) throw new ConfigError(`${origin}: no [[runners]] section`);
@@ -285,10 +340,15 @@ function instanceOf(url: string, where: string): { origin: string; host: string 
 }
 
 /** `hetzner-api-token=…` style MachineOptions; a key may repeat (labels). */
-function machineOptions(list: readonly string[]): { get(key: string): string | null; getAll(key: string): string[] } {
+function machineOptions(list: readonly string[]): {
+  get(key: string): string | null;
+  getAll(key: string): string[];
+} {
   const pairs = list.map((item) => {
     const eq = item.indexOf('=');
-    return eq < 0 ? { key: item.trim(), value: '' } : { key: item.slice(0, eq).trim(), value: item.slice(eq + 1).trim() };
+    return eq < 0
+      ? { key: item.trim(), value: '' }
+      : { key: item.slice(0, eq).trim(), value: item.slice(eq + 1).trim() };
   });
   return {
     get: (key) => pairs.find((p) => p.key === key)?.value ?? null,

@@ -19,8 +19,24 @@ function hostState(name: string, dockerUsedGiB: number, machines?: SimMachine[])
     hostname: name,
     now: Math.floor(Date.now() / 1000),
     mounts: [
-      { device: '/dev/sda1', fstype: 'ext4', mount: '/', sizeKiB: 40 * GiB, usedKiB: 8 * GiB, availKiB: 30 * GiB, inodes: null },
-      { device: '/dev/sdb', fstype: 'ext4', mount: '/var/lib/docker', sizeKiB: 100 * GiB, usedKiB: dockerUsedGiB * GiB, availKiB: (100 - dockerUsedGiB) * GiB, inodes: null },
+      {
+        device: '/dev/sda1',
+        fstype: 'ext4',
+        mount: '/',
+        sizeKiB: 40 * GiB,
+        usedKiB: 8 * GiB,
+        availKiB: 30 * GiB,
+        inodes: null,
+      },
+      {
+        device: '/dev/sdb',
+        fstype: 'ext4',
+        mount: '/var/lib/docker',
+        sizeKiB: 100 * GiB,
+        usedKiB: dockerUsedGiB * GiB,
+        availKiB: (100 - dockerUsedGiB) * GiB,
+        inodes: null,
+      },
     ],
     ...(machines ? { machines } : {}),
   };
@@ -36,18 +52,37 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
   const vm = (i: number) => `runner-x1y2z3w4-auto-scale-170000000${i}-1a2b3c4${i}`;
 
   beforeAll(async () => {
-    cluster = await startSshdCluster({ addresses: ['127.0.2.31', '127.0.2.32', '127.0.2.33'], shimDir: SHIMS_DIR });
-    const [manager, vm1, vm2] = cluster.hosts as [typeof cluster.hosts[0], typeof cluster.hosts[0], typeof cluster.hosts[0]];
-    writeHostState(manager.stateDir, hostState('manager', 5, [
-      { name: vm(1), state: 'Running', url: `tcp://${vm1.address}:2376` },
-      { name: vm(2), state: 'Running', url: `tcp://${vm2.address}:2376` },
-      { name: vm(3), state: 'Stopped', url: '' },
-    ]));
+    cluster = await startSshdCluster({
+      addresses: ['127.0.2.31', '127.0.2.32', '127.0.2.33'],
+      shimDir: SHIMS_DIR,
+    });
+    const [manager, vm1, vm2] = cluster.hosts as [
+      (typeof cluster.hosts)[0],
+      (typeof cluster.hosts)[0],
+      (typeof cluster.hosts)[0],
+    ];
+    writeHostState(
+      manager.stateDir,
+      hostState('manager', 5, [
+        { name: vm(1), state: 'Running', url: `tcp://${vm1.address}:2376` },
+        { name: vm(2), state: 'Running', url: `tcp://${vm2.address}:2376` },
+        { name: vm(3), state: 'Stopped', url: '' },
+      ]),
+    );
     writeHostState(vm1.stateDir, hostState(vm(1), 61));
     writeHostState(vm2.stateDir, hostState(vm(2), 12));
     sim = await HcloudSim.start({ projects: [{ name: 'prod' }] });
-    sim.addServer('prod', { name: vm(1), labels: { 'ci-runner': 'x1y2z3w4' }, publicIp: vm1.address, serverType: 'cx32' });
-    sim.addServer('prod', { name: vm(2), labels: { 'ci-runner': 'x1y2z3w4' }, publicIp: vm2.address });
+    sim.addServer('prod', {
+      name: vm(1),
+      labels: { 'ci-runner': 'x1y2z3w4' },
+      publicIp: vm1.address,
+      serverType: 'cx32',
+    });
+    sim.addServer('prod', {
+      name: vm(2),
+      labels: { 'ci-runner': 'x1y2z3w4' },
+      publicIp: vm2.address,
+    });
     vmKnownHosts = join(cluster.dir, 'known_hosts_vms');
     const ssh = cluster.access({ connectTimeoutSec: 5, commandTimeoutSec: 10 });
     const settings = Settings.parse({
@@ -56,7 +91,15 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
         { id: 'dm', ssh: { ...ssh, trustOnFirstUse: true, knownHostsFile: vmKnownHosts } },
         { id: 'ops', kind: 'dedicated', ssh },
       ],
-      hetzner: [{ id: 'prod', fleet: 'dm', token: { env: 'HC' }, apiUrl: sim.url, labelSelector: 'ci-runner=x1y2z3w4' }],
+      hetzner: [
+        {
+          id: 'prod',
+          fleet: 'dm',
+          token: { env: 'HC' },
+          apiUrl: sim.url,
+          labelSelector: 'ci-runner=x1y2z3w4',
+        },
+      ],
       sshHosts: [{ alias: 'manager', fleet: 'ops', host: manager.address }],
       dockerMachine: [{ id: 'mgr', fleet: 'dm', manager: 'manager', viaManager: true }],
       probe: { sshConfigFile: null },
@@ -64,8 +107,16 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
     pool = new SshPool({ agentSocket: null });
     engine = new Engine({
       sources: [
-        createHcloudSource({ settings: settings.hetzner[0]!, secrets: { resolve: async () => sim.tokensOf('prod').token } }),
-        createDockerMachineSource({ settings, dm: settings.dockerMachine[0]!, secrets: null, pool }),
+        createHcloudSource({
+          settings: settings.hetzner[0]!,
+          secrets: { resolve: async () => sim.tokensOf('prod').token },
+        }),
+        createDockerMachineSource({
+          settings,
+          dm: settings.dockerMachine[0]!,
+          secrets: null,
+          pool,
+        }),
         createProbeSource({ settings, secrets: null, pool }),
       ],
     });
@@ -84,20 +135,37 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
       ['docker-machine:mgr', 'ok', null],
       ['ssh:probe', 'ok', null],
     ]);
-    expect(snap.machines.map((m) => m.key)).toEqual([`dm/${vm(1)}`, `dm/${vm(2)}`, `dm/${vm(3)}`, 'ops/manager']);
+    expect(snap.machines.map((m) => m.key)).toEqual([
+      `dm/${vm(1)}`,
+      `dm/${vm(2)}`,
+      `dm/${vm(3)}`,
+      'ops/manager',
+    ]);
     const m1 = snap.machines[0]!;
     expect(m1.seenBy).toEqual(['docker-machine:mgr', 'hetzner:prod', 'ssh:probe']);
     // Hetzner's richer identity is kept; docker-machine does not erase its id and type.
-    expect(m1).toMatchObject({ provider: 'hetzner', serverType: 'cx32', addresses: [cluster.hosts[1]!.address], labels: { 'ci-runner': 'x1y2z3w4' } });
+    expect(m1).toMatchObject({
+      provider: 'hetzner',
+      serverType: 'cx32',
+      addresses: [cluster.hosts[1]!.address],
+      labels: { 'ci-runner': 'x1y2z3w4' },
+    });
     expect(m1.providerId).not.toBeNull();
     expect(m1.disks.value?.find((d) => d.mount === '/var/lib/docker')?.usedPct).toBe(61);
     expect(m1.disks.source).toBe('ssh:probe');
     const m3 = snap.machines[2]!;
-    expect(m3).toMatchObject({ provider: 'docker-machine', status: { value: 'off' }, providerStatus: 'Stopped', addresses: [] });
+    expect(m3).toMatchObject({
+      provider: 'docker-machine',
+      status: { value: 'off' },
+      providerStatus: 'Stopped',
+      addresses: [],
+    });
     expect(m3.disks.value).toBeNull();
     // The VM's probe went through the manager: its sshd opened a forwarded channel to the VM.
     const vmAddress = cluster.hosts[1]!.address.replace(/\./g, '\\.');
-    expect(cluster.hosts[0]!.log()).toMatch(new RegExp(`channel \\d+: connected to ${vmAddress} port ${cluster.port}`));
+    expect(cluster.hosts[0]!.log()).toMatch(
+      new RegExp(`channel \\d+: connected to ${vmAddress} port ${cluster.port}`),
+    );
   });
 
   it('keeps one identity when the sources run again (no flip between providers)', async () => {
@@ -109,7 +177,12 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
 
   it('marks a machine gone once the manager no longer lists it and the provider deleted it', async () => {
     const [manager] = cluster.hosts;
-    writeHostState(manager!.stateDir, hostState('manager', 5, [{ name: vm(1), state: 'Running', url: `tcp://${cluster.hosts[1]!.address}:2376` }]));
+    writeHostState(
+      manager!.stateDir,
+      hostState('manager', 5, [
+        { name: vm(1), state: 'Running', url: `tcp://${cluster.hosts[1]!.address}:2376` },
+      ]),
+    );
     const id = sim.list('prod').find((s) => s.name === vm(2))!.id;
     sim.removeServer(id);
     const snap = await engine.runOnce();
@@ -126,7 +199,10 @@ describe.skipIf(skip !== null)('docker-machine source + Hetzner + probe against 
       const snap = await engine.runOnce();
       expect(snap.sources.find((s) => s.id === 'docker-machine:mgr')).toMatchObject({
         state: 'failing',
-        lastError: { code: 'bad_response', message: expect.stringContaining('expected name, state and URL') },
+        lastError: {
+          code: 'bad_response',
+          message: expect.stringContaining('expected name, state and URL'),
+        },
       });
       expect(snap.machines.find((m) => m.key === `dm/${vm(1)}`)?.status.value).toBe('running');
     } finally {

@@ -8,7 +8,12 @@ import { SshPool } from '../../../electron/core/sources/ssh/pool';
 import { emptySshConfig, parseSshConfig } from '../../../electron/core/sources/ssh/ssh-config';
 import { resolveTarget } from '../../../electron/core/sources/ssh/target';
 import { SHIMS_DIR } from '../../sim/host-state';
-import { KEY_PASSPHRASE, sshdSkipReason, startSshdCluster, type SshdCluster } from '../../support/sshd';
+import {
+  KEY_PASSPHRASE,
+  sshdSkipReason,
+  startSshdCluster,
+  type SshdCluster,
+} from '../../support/sshd';
 
 const skip = sshdSkipReason();
 if (skip) console.warn(`skipping real-sshd pool tests: ${skip}`);
@@ -17,7 +22,11 @@ describe.skipIf(skip !== null)('SshPool against real sshd', () => {
   let cluster: SshdCluster;
   const pools: SshPool[] = [];
   const newPool = (options: ConstructorParameters<typeof SshPool>[0] = {}) => {
-    const pool = new SshPool({ agentSocket: null, backoff: { baseMs: 50, maxMs: 200 }, ...options });
+    const pool = new SshPool({
+      agentSocket: null,
+      backoff: { baseMs: 50, maxMs: 200 },
+      ...options,
+    });
     pools.push(pool);
     return pool;
   };
@@ -27,7 +36,10 @@ describe.skipIf(skip !== null)('SshPool against real sshd', () => {
   };
 
   beforeAll(async () => {
-    cluster = await startSshdCluster({ addresses: ['127.0.2.1', '127.0.2.2', '127.0.2.3'], shimDir: SHIMS_DIR });
+    cluster = await startSshdCluster({
+      addresses: ['127.0.2.1', '127.0.2.2', '127.0.2.3'],
+      shimDir: SHIMS_DIR,
+    });
   });
   afterEach(async () => {
     await Promise.all(pools.splice(0).map((p) => p.dispose()));
@@ -46,7 +58,9 @@ describe.skipIf(skip !== null)('SshPool against real sshd', () => {
     const result = await pool.exec(target(0), ['printf', '%s', odd]);
     expect(result).toEqual({ stdout: odd, stderr: '', code: 0, signal: null });
     // More commands at once than sshd's MaxSessions allows on one connection: they queue.
-    const many = await Promise.all(Array.from({ length: 30 }, (_, i) => pool.exec(target(0), ['echo', String(i)])));
+    const many = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => pool.exec(target(0), ['echo', String(i)])),
+    );
     expect(many.map((r) => r.stdout)).toEqual(Array.from({ length: 30 }, (_, i) => `${i}\n`));
     expect(pool.stats.connectionsOpened).toBe(1);
     const failed = await pool.exec(target(0), ['sh', '-c', 'echo oops >&2; exit 3']);
@@ -68,9 +82,13 @@ describe.skipIf(skip !== null)('SshPool against real sshd', () => {
     const tofu = target(1, cluster.access({ knownHostsFile: file, trustOnFirstUse: true }));
     // A fresh pool: the refused host is in backoff in the first one.
     await expect(newPool().exec(tofu, ['true'])).resolves.toMatchObject({ code: 0 });
-    expect(readFileSync(file, 'utf8')).toBe(`[${host.address}]:${host.port} ssh-ed25519 ${host.hostKey().toString('base64')}\n`);
+    expect(readFileSync(file, 'utf8')).toBe(
+      `[${host.address}]:${host.port} ssh-ed25519 ${host.hostKey().toString('base64')}\n`,
+    );
     // ssh-keygen finds what we recorded: the file stays usable by OpenSSH itself.
-    expect(execFileSync('ssh-keygen', ['-F', `[${host.address}]:${host.port}`, '-f', file]).toString()).toContain('ssh-ed25519');
+    expect(
+      execFileSync('ssh-keygen', ['-F', `[${host.address}]:${host.port}`, '-f', file]).toString(),
+    ).toContain('ssh-ed25519');
   });
 
   it('accepts hosts listed in a hashed known_hosts file', async () => {
@@ -89,9 +107,19 @@ describe.skipIf(skip !== null)('SshPool against real sshd', () => {
     // sshd on host 3 sees the connection coming from the jump host's forward.
     expect(result.stdout.split(' ')[2]).toBe(cluster.hosts[2]!.address);
     expect(pool.stats.connectionsOpened).toBe(2);
-    const file = cluster.writeKnownHosts(join(cluster.dir, 'kh-nojump'), { hosts: [cluster.hosts[2]!] });
+    const file = cluster.writeKnownHosts(join(cluster.dir, 'kh-nojump'), {
+      hosts: [cluster.hosts[2]!],
+    });
     const pool2 = newPool();
-    await expect(pool2.exec(target(2, cluster.access({ jumpHost: `${jump.address}:${jump.port}`, knownHostsFile: file })), ['true'])).rejects.toMatchObject({
+    await expect(
+      pool2.exec(
+        target(
+          2,
+          cluster.access({ jumpHost: `${jump.address}:${jump.port}`, knownHostsFile: file }),
+        ),
+        ['true'],
+      ),
+    ).rejects.toMatchObject({
       code: 'host_key',
       message: expect.stringContaining(jump.address),
     });
@@ -116,36 +144,57 @@ Host *
 `);
     const access = cluster.access({ identityFiles: [], user: 'root' });
     const t = resolveTarget('build-7', access, config);
-    expect(t).toMatchObject({ host: dest.address, port: dest.port, user: cluster.user, jump: { host: jump.address, port: jump.port, user: cluster.user } });
+    expect(t).toMatchObject({
+      host: dest.address,
+      port: dest.port,
+      user: cluster.user,
+      jump: { host: jump.address, port: jump.port, user: cluster.user },
+    });
     const pool = newPool();
     const result = await pool.exec(t, ['whoami']);
     expect(result.stdout).toBe(`${cluster.user}\n`);
   });
 
   it('decrypts an encrypted key with the passphrase from the secret store, never leaking it', async () => {
-    const access = cluster.access({ identityFiles: [cluster.encryptedClientKey], passphrase: { env: 'RW_TEST_PASS' } });
+    const access = cluster.access({
+      identityFiles: [cluster.encryptedClientKey],
+      passphrase: { env: 'RW_TEST_PASS' },
+    });
     const noSecrets = newPool();
     const error = await rejectionOf(noSecrets.exec(target(0, access), ['true']));
     expect(error).toMatchObject({ code: 'unauthorized' });
     expect(error.message).toContain('is encrypted and no secret store is available');
     const wrong = newPool({ secrets: { resolve: async () => 'not the passphrase' } });
     const wrongError = await rejectionOf(wrong.exec(target(0, access), ['true']));
-    expect(wrongError).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('does not decrypt it') });
+    expect(wrongError).toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringContaining('does not decrypt it'),
+    });
     expect(wrongError.message).not.toContain('not the passphrase');
     const right = newPool({ secrets: { resolve: async () => KEY_PASSPHRASE } });
-    await expect(right.exec(target(0, access), ['echo', 'ok'])).resolves.toMatchObject({ stdout: 'ok\n' });
+    await expect(right.exec(target(0, access), ['echo', 'ok'])).resolves.toMatchObject({
+      stdout: 'ok\n',
+    });
   });
 
   it('authenticates through ssh-agent (SSH_AUTH_SOCK) with no key file', async () => {
     const socket = join(cluster.dir, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
     try {
-      for (let i = 0; i < 50 && !existsSync(socket); i++) await new Promise((r) => setTimeout(r, 50));
-      execFileSync('ssh-add', ['-q', cluster.clientKey], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: 'ignore' });
+      for (let i = 0; i < 50 && !existsSync(socket); i++)
+        await new Promise((r) => setTimeout(r, 50));
+      execFileSync('ssh-add', ['-q', cluster.clientKey], {
+        env: { ...process.env, SSH_AUTH_SOCK: socket },
+        stdio: 'ignore',
+      });
       const access = cluster.access({ identityFiles: [], useAgent: true });
-      await expect(newPool({ agentSocket: socket }).exec(target(0, access), ['echo', 'agent'])).resolves.toMatchObject({ stdout: 'agent\n' });
+      await expect(
+        newPool({ agentSocket: socket }).exec(target(0, access), ['echo', 'agent']),
+      ).resolves.toMatchObject({ stdout: 'agent\n' });
       // Without an agent and without key files there is nothing to offer, and the error says so.
-      await expect(newPool({ agentSocket: null }).exec(target(0, access), ['true'])).rejects.toMatchObject({
+      await expect(
+        newPool({ agentSocket: null }).exec(target(0, access), ['true']),
+      ).rejects.toMatchObject({
         code: 'unauthorized',
         message: expect.stringContaining('no ssh-agent and no identity files configured'),
       });
@@ -162,9 +211,11 @@ Host *
     try {
       expect(host.hostKey().equals(oldKey)).toBe(false);
       const pool = newPool();
-      const error = await rejectionOf(pool
-        .exec(target(2, cluster.access({ knownHostsFile: file, trustOnFirstUse: true })), ['true'])
-        );
+      const error = await rejectionOf(
+        pool.exec(target(2, cluster.access({ knownHostsFile: file, trustOnFirstUse: true })), [
+          'true',
+        ]),
+      );
       expect(error).toMatchObject({ code: 'host_key' });
       expect(error.message).toContain('HOST KEY CHANGED');
       expect(error.message).toContain(fingerprint(host.hostKey()));
@@ -179,17 +230,26 @@ Host *
     const file = join(cluster.dir, 'kh-alias');
     writeFileSync(file, '');
     const access = cluster.access({ knownHostsFile: file, trustOnFirstUse: true });
-    const as = (alias: string) => resolveTarget(host.address, access, emptySshConfig, { port: host.port, hostKeyAlias: alias });
+    const as = (alias: string) =>
+      resolveTarget(host.address, access, emptySshConfig, { port: host.port, hostKeyAlias: alias });
     await expect(newPool().exec(as('runner-vm-old'), ['true'])).resolves.toMatchObject({ code: 0 });
-    expect(readFileSync(file, 'utf8')).toBe(`runner-vm-old ssh-ed25519 ${host.hostKey().toString('base64')}\n`);
+    expect(readFileSync(file, 'utf8')).toBe(
+      `runner-vm-old ssh-ed25519 ${host.hostKey().toString('base64')}\n`,
+    );
     await host.rotateHostKey(); // the IP now belongs to another VM
     try {
       await expect(newPool().exec(as('runner-vm-old'), ['true'])).rejects.toMatchObject({
         code: 'host_key',
-        message: expect.stringContaining(`HOST KEY CHANGED: runner-vm-old offered ${fingerprint(host.hostKey())}`),
+        message: expect.stringContaining(
+          `HOST KEY CHANGED: runner-vm-old offered ${fingerprint(host.hostKey())}`,
+        ),
       });
-      await expect(newPool().exec(as('runner-vm-new'), ['true'])).resolves.toMatchObject({ code: 0 });
-      expect(readFileSync(file, 'utf8')).toContain(`runner-vm-new ssh-ed25519 ${host.hostKey().toString('base64')}`);
+      await expect(newPool().exec(as('runner-vm-new'), ['true'])).resolves.toMatchObject({
+        code: 0,
+      });
+      expect(readFileSync(file, 'utf8')).toContain(
+        `runner-vm-new ssh-ed25519 ${host.hostKey().toString('base64')}`,
+      );
     } finally {
       cluster.writeKnownHosts(cluster.knownHostsFile);
     }
@@ -215,7 +275,9 @@ Host *
       message: expect.stringContaining('did not finish within 4000 ms'),
     });
     cluster.hosts[1]!.clearOverrides();
-    await expect(pool.exec(target(1, access), ['echo', 'back'])).resolves.toMatchObject({ stdout: 'back\n' });
+    await expect(pool.exec(target(1, access), ['echo', 'back'])).resolves.toMatchObject({
+      stdout: 'back\n',
+    });
   });
 
   it('reports a connection dropped mid-command and reconnects on the next call', async () => {
@@ -230,9 +292,13 @@ while [ "$p" -gt 1 ]; do
   p=$(cut -d' ' -f4 /proc/$p/stat)
 done`,
     );
-    await expect(pool.exec(target(1), ['docker', 'ps'])).rejects.toMatchObject({ code: 'unreachable' });
+    await expect(pool.exec(target(1), ['docker', 'ps'])).rejects.toMatchObject({
+      code: 'unreachable',
+    });
     host.clearOverrides();
-    await expect(pool.exec(target(1), ['echo', 'again'])).resolves.toMatchObject({ stdout: 'again\n' });
+    await expect(pool.exec(target(1), ['echo', 'again'])).resolves.toMatchObject({
+      stdout: 'again\n',
+    });
     expect(pool.stats.connectionsOpened).toBe(2);
   });
 
@@ -254,8 +320,13 @@ done`,
   it('backs off after a failed connect and says when it retries', async () => {
     const pool = newPool({ backoff: { baseMs: 60_000, maxMs: 60_000, jitter: 0 } });
     const t = resolveTarget('127.0.2.1', cluster.access(), emptySshConfig, { port: 1 });
-    await expect(pool.exec(t, ['true'])).rejects.toMatchObject({ code: 'unreachable', message: expect.stringContaining('ECONNREFUSED') });
-    await expect(pool.exec(t, ['true'])).rejects.toMatchObject({ message: expect.stringMatching(/not retried for another \d+ s/) });
+    await expect(pool.exec(t, ['true'])).rejects.toMatchObject({
+      code: 'unreachable',
+      message: expect.stringContaining('ECONNREFUSED'),
+    });
+    await expect(pool.exec(t, ['true'])).rejects.toMatchObject({
+      message: expect.stringMatching(/not retried for another \d+ s/),
+    });
     expect(pool.stats.connectionsOpened).toBe(1);
   });
 });

@@ -7,20 +7,47 @@ import { createProbeSource } from '../../../electron/core/sources/ssh/probe-sour
 import type { Machine } from '../../../shared/machine';
 import { Settings } from '../../../shared/settings';
 import { HcloudSim } from '../../sim/hcloud-sim';
-import { readCalls, RUNNER_LABEL, SHIMS_DIR, writeHostState, type HostState } from '../../sim/host-state';
+import {
+  readCalls,
+  RUNNER_LABEL,
+  SHIMS_DIR,
+  writeHostState,
+  type HostState,
+} from '../../sim/host-state';
 import { sshdSkipReason, startSshdCluster, type SshdCluster } from '../../support/sshd';
 
 const skip = sshdSkipReason();
 if (skip) console.warn(`skipping real-sshd probe tests: ${skip}`);
 
 const GiB = 1024 * 1024;
-function state(name: string, rootUsedGiB: number, dockerUsedGiB: number, jobs: number[] = []): HostState {
+function state(
+  name: string,
+  rootUsedGiB: number,
+  dockerUsedGiB: number,
+  jobs: number[] = [],
+): HostState {
   return {
     hostname: name,
     now: Math.floor(Date.now() / 1000),
     mounts: [
-      { device: '/dev/sda1', fstype: 'ext4', mount: '/', sizeKiB: 40 * GiB, usedKiB: rootUsedGiB * GiB, availKiB: (38 - rootUsedGiB) * GiB, inodes: { total: 2_600_000, used: 200_000, free: 2_400_000 } },
-      { device: '/dev/sdb', fstype: 'xfs', mount: '/var/lib/docker', sizeKiB: 100 * GiB, usedKiB: dockerUsedGiB * GiB, availKiB: (100 - dockerUsedGiB) * GiB, inodes: null },
+      {
+        device: '/dev/sda1',
+        fstype: 'ext4',
+        mount: '/',
+        sizeKiB: 40 * GiB,
+        usedKiB: rootUsedGiB * GiB,
+        availKiB: (38 - rootUsedGiB) * GiB,
+        inodes: { total: 2_600_000, used: 200_000, free: 2_400_000 },
+      },
+      {
+        device: '/dev/sdb',
+        fstype: 'xfs',
+        mount: '/var/lib/docker',
+        sizeKiB: 100 * GiB,
+        usedKiB: dockerUsedGiB * GiB,
+        availKiB: (100 - dockerUsedGiB) * GiB,
+        inodes: null,
+      },
     ],
     containers: jobs.map((jobId, i) => ({
       id: jobId.toString(16).padStart(64, '0'),
@@ -54,13 +81,23 @@ describe.skipIf(skip !== null)('probe source against real sshd, merged with Hetz
   let engine: Engine;
   let probe: ReturnType<typeof createProbeSource>;
   const serverIds: number[] = [];
-  const names = ['runner-x1y2z3w4-auto-scale-1', 'runner-x1y2z3w4-auto-scale-2', 'runner-x1y2z3w4-auto-scale-3'];
+  const names = [
+    'runner-x1y2z3w4-auto-scale-1',
+    'runner-x1y2z3w4-auto-scale-2',
+    'runner-x1y2z3w4-auto-scale-3',
+  ];
 
   beforeAll(async () => {
-    cluster = await startSshdCluster({ addresses: ['127.0.2.21', '127.0.2.22', '127.0.2.23', '127.0.2.24'], shimDir: SHIMS_DIR });
+    cluster = await startSshdCluster({
+      addresses: ['127.0.2.21', '127.0.2.22', '127.0.2.23', '127.0.2.24'],
+      shimDir: SHIMS_DIR,
+    });
     sim = await HcloudSim.start({ projects: [{ name: 'prod' }] });
     names.forEach((name, i) => {
-      serverIds.push(sim.addServer('prod', { name, labels: { role: 'ci' }, publicIp: cluster.hosts[i]!.address }).id);
+      serverIds.push(
+        sim.addServer('prod', { name, labels: { role: 'ci' }, publicIp: cluster.hosts[i]!.address })
+          .id,
+      );
       writeHostState(cluster.hosts[i]!.stateDir, state(name, 10, 20));
     });
     writeHostState(cluster.hosts[3]!.stateDir, state('build-host', 5, 50, [9001]));
@@ -73,11 +110,22 @@ describe.skipIf(skip !== null)('probe source against real sshd, merged with Hetz
         { id: 'ci', ssh: { ...ssh, trustOnFirstUse: true, knownHostsFile: vmKnownHosts } },
         { id: 'ded', kind: 'dedicated', ssh },
       ],
-      hetzner: [{ id: 'prod', fleet: 'ci', token: { env: 'HC' }, apiUrl: sim.url, labelSelector: 'role=ci' }],
+      hetzner: [
+        {
+          id: 'prod',
+          fleet: 'ci',
+          token: { env: 'HC' },
+          apiUrl: sim.url,
+          labelSelector: 'role=ci',
+        },
+      ],
       sshHosts: [{ alias: 'build-host', fleet: 'ded', host: cluster.hosts[3]!.address }],
       probe: { sshConfigFile: null, concurrency: 4 },
     });
-    const hcloud = createHcloudSource({ settings: settings.hetzner[0]!, secrets: { resolve: async () => sim.tokensOf('prod').token } });
+    const hcloud = createHcloudSource({
+      settings: settings.hetzner[0]!,
+      secrets: { resolve: async () => sim.tokensOf('prod').token },
+    });
     probe = createProbeSource({ settings, secrets: null });
     engine = new Engine({ sources: [hcloud, probe] });
   });
@@ -89,20 +137,44 @@ describe.skipIf(skip !== null)('probe source against real sshd, merged with Hetz
 
   it('merges Hetzner identity and probed disks/jobs into one machine per server', async () => {
     const snap = await engine.runOnce();
-    expect(snap.machines.map((m) => m.key)).toEqual([...names.map((n) => `ci/${n}`), 'ded/build-host'].sort());
+    expect(snap.machines.map((m) => m.key)).toEqual(
+      [...names.map((n) => `ci/${n}`), 'ded/build-host'].sort(),
+    );
     const m = byName(snap.machines, names[0]!);
-    expect(m).toMatchObject({ provider: 'hetzner', providerId: String(serverIds[0]), addresses: [cluster.hosts[0]!.address], seenBy: ['hetzner:prod', 'ssh:probe'] });
+    expect(m).toMatchObject({
+      provider: 'hetzner',
+      providerId: String(serverIds[0]),
+      addresses: [cluster.hosts[0]!.address],
+      seenBy: ['hetzner:prod', 'ssh:probe'],
+    });
     expect(m.status).toMatchObject({ value: 'running', source: 'hetzner:prod', stale: false });
     expect(m.disks).toMatchObject({ source: 'ssh:probe', error: null, stale: false });
-    expect(m.disks.value?.map((d) => [d.mount, d.usedPct])).toEqual([['/', 27], ['/var/lib/docker', 20]]);
+    expect(m.disks.value?.map((d) => [d.mount, d.usedPct])).toEqual([
+      ['/', 27],
+      ['/var/lib/docker', 20],
+    ]);
     expect(m.jobs.value).toEqual([]);
     expect(m.load.value?.cpus).toBeGreaterThan(0);
     const ded = byName(snap.machines, 'build-host');
-    expect(ded).toMatchObject({ kind: 'dedicated', provider: 'ssh', addresses: [cluster.hosts[3]!.address], status: { value: 'running' } });
-    expect(ded.jobs.value?.map((j) => [j.jobId, j.projectId, j.pipelineId, j.seenIn])).toEqual([[9001, 42, 777, ['machine']]]);
-    expect(snap.sources.map((s) => [s.id, s.state])).toEqual([['hetzner:prod', 'ok'], ['ssh:probe', 'ok']]);
+    expect(ded).toMatchObject({
+      kind: 'dedicated',
+      provider: 'ssh',
+      addresses: [cluster.hosts[3]!.address],
+      status: { value: 'running' },
+    });
+    expect(ded.jobs.value?.map((j) => [j.jobId, j.projectId, j.pipelineId, j.seenIn])).toEqual([
+      [9001, 42, 777, ['machine']],
+    ]);
+    expect(snap.sources.map((s) => [s.id, s.state])).toEqual([
+      ['hetzner:prod', 'ok'],
+      ['ssh:probe', 'ok'],
+    ]);
     // Each VM's key was recorded under its machine name, not its (recyclable) address.
-    const recorded = readFileSync(vmKnownHosts, 'utf8').trim().split('\n').map((l) => l.split(' ')[0]).sort();
+    const recorded = readFileSync(vmKnownHosts, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .sort();
     expect(recorded).toEqual([...names].sort());
   });
 
@@ -115,7 +187,9 @@ describe.skipIf(skip !== null)('probe source against real sshd, merged with Hetz
     expect(m.disks.value?.find((d) => d.mount === '/var/lib/docker')?.usedPct).toBe(71);
     expect(m.disks.observedAt).toBeGreaterThan(before.disks.observedAt ?? 0);
     expect(m.jobs.value?.map((j) => j.jobId)).toEqual([4242, 4243]);
-    expect(m.jobs.value?.[0]?.containerName).toBe('runner-x1y2z3w4-project-42-concurrent-0-4242-build');
+    expect(m.jobs.value?.[0]?.containerName).toBe(
+      'runner-x1y2z3w4-project-42-concurrent-0-4242-build',
+    );
   });
 
   it('marks a host that drops the connection mid-probe unknown, keeps the others, reconnects after', async () => {
@@ -135,7 +209,10 @@ done`,
       expect(dropped.jobs.value).toBeNull();
       expect(dropped.jobs.error).toMatch(/connection|ended without an exit status/);
       expect(byName(snap.machines, names[0]!).disks.value).not.toBeNull();
-      expect(snap.sources.find((s) => s.id === 'ssh:probe')).toMatchObject({ state: 'degraded', warnings: [expect.stringContaining(names[2]!)] });
+      expect(snap.sources.find((s) => s.id === 'ssh:probe')).toMatchObject({
+        state: 'degraded',
+        warnings: [expect.stringContaining(names[2]!)],
+      });
     } finally {
       host.clearOverrides();
     }

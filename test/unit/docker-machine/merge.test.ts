@@ -28,10 +28,23 @@ const dm: MachineIdentity = {
 describe('merging Hetzner, docker-machine and probe observations', () => {
   it('makes one machine with each field’s source and time, Hetzner’s identity kept', () => {
     const model = new FleetModel();
-    for (const id of ['hetzner:p', 'docker-machine:m', 'ssh:probe']) model.registerSource(id, 30_000);
-    model.apply('hetzner:p', { machines: [{ fleet: 'f', name: 'vm', identity: hetzner }], inventoryOf: ['f'] }, 10_000);
-    model.apply('docker-machine:m', { machines: [{ fleet: 'f', name: 'vm', identity: dm }], inventoryOf: ['f'] }, 11_000);
-    model.apply('ssh:probe', { machines: [{ fleet: 'f', name: 'vm', disks: [], jobs: [], load: null, error: 'x' }] }, 12_000);
+    for (const id of ['hetzner:p', 'docker-machine:m', 'ssh:probe'])
+      model.registerSource(id, 30_000);
+    model.apply(
+      'hetzner:p',
+      { machines: [{ fleet: 'f', name: 'vm', identity: hetzner }], inventoryOf: ['f'] },
+      10_000,
+    );
+    model.apply(
+      'docker-machine:m',
+      { machines: [{ fleet: 'f', name: 'vm', identity: dm }], inventoryOf: ['f'] },
+      11_000,
+    );
+    model.apply(
+      'ssh:probe',
+      { machines: [{ fleet: 'f', name: 'vm', disks: [], jobs: [], load: null, error: 'x' }] },
+      12_000,
+    );
     const [m] = model.machines(13_000);
     expect(model.machines(13_000)).toHaveLength(1);
     expect(m).toMatchObject({
@@ -47,12 +60,34 @@ describe('merging Hetzner, docker-machine and probe observations', () => {
     const model = new FleetModel();
     model.registerSource('hetzner:p', 30_000);
     model.registerSource('docker-machine:m', 30_000);
-    model.apply('hetzner:p', { machines: [{ fleet: 'f', name: 'vm', identity: hetzner }], inventoryOf: ['f'] }, 1);
-    model.apply('docker-machine:m', { machines: [{ fleet: 'f', name: 'vm', identity: dm }], inventoryOf: ['f'] }, 2);
+    model.apply(
+      'hetzner:p',
+      { machines: [{ fleet: 'f', name: 'vm', identity: hetzner }], inventoryOf: ['f'] },
+      1,
+    );
+    model.apply(
+      'docker-machine:m',
+      { machines: [{ fleet: 'f', name: 'vm', identity: dm }], inventoryOf: ['f'] },
+      2,
+    );
     model.apply('hetzner:p', { machines: [], inventoryOf: ['f'] }, 3);
     expect(model.machines(4)[0]?.status.value).toBe('running');
-    model.apply('docker-machine:m', { machines: [{ fleet: 'f', name: 'vm', identity: { ...dm, state: 'off', providerStatus: 'Stopped' } }], inventoryOf: ['f'] }, 5);
-    expect(model.machines(6)[0]).toMatchObject({ provider: 'docker-machine', providerId: '4711', serverType: 'cx32', status: { value: 'off', source: 'docker-machine:m' } });
+    model.apply(
+      'docker-machine:m',
+      {
+        machines: [
+          { fleet: 'f', name: 'vm', identity: { ...dm, state: 'off', providerStatus: 'Stopped' } },
+        ],
+        inventoryOf: ['f'],
+      },
+      5,
+    );
+    expect(model.machines(6)[0]).toMatchObject({
+      provider: 'docker-machine',
+      providerId: '4711',
+      serverType: 'cx32',
+      status: { value: 'off', source: 'docker-machine:m' },
+    });
     model.apply('docker-machine:m', { machines: [], inventoryOf: ['f'] }, 7);
     expect(model.machines(8)[0]?.status.value).toBe('gone');
   });

@@ -25,7 +25,9 @@ type Handler = (url: URL, init: RequestInit) => Response;
 function fakeFetch(handler: Handler): typeof fetch & { calls: URL[] } {
   const calls: URL[] = [];
   const fn = (async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const url = new URL(
+      typeof input === 'string' ? input : input instanceof URL ? input.href : input.url,
+    );
     calls.push(url);
     const auth = new Headers(init?.headers).get('authorization');
     if (auth !== `Bearer ${TOKEN}`) {
@@ -38,7 +40,10 @@ function fakeFetch(handler: Handler): typeof fetch & { calls: URL[] } {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 }
 
 function paged(all: unknown[], url: URL): Response {
@@ -61,13 +66,25 @@ function paged(all: unknown[], url: URL): Response {
 }
 
 const client = (fetchFn: typeof fetch, token = TOKEN, now = () => 1_000_000) =>
-  new HcloudClient({ apiUrl: 'http://127.0.0.1:1/v1', token, project: 'prod', fetch: fetchFn, now, sleep: async () => {} });
+  new HcloudClient({
+    apiUrl: 'http://127.0.0.1:1/v1',
+    token,
+    project: 'prod',
+    fetch: fetchFn,
+    now,
+    sleep: async () => {},
+  });
 
 describe('HcloudClient', () => {
   it('follows every page with per_page 50 and filters by name prefix', async () => {
-    const all = Array.from({ length: 123 }, (_, i) => server(i + 1, i % 2 ? `runner-a-${i}` : `other-${i}`));
+    const all = Array.from({ length: 123 }, (_, i) =>
+      server(i + 1, i % 2 ? `runner-a-${i}` : `other-${i}`),
+    );
     const f = fakeFetch((url) => paged(all, url));
-    const servers = await client(f).listServers({ labelSelector: 'role=ci', namePrefix: 'runner-a-' });
+    const servers = await client(f).listServers({
+      labelSelector: 'role=ci',
+      namePrefix: 'runner-a-',
+    });
     expect(f.calls.map((u) => u.searchParams.get('page'))).toEqual(['1', '2', '3']);
     expect(f.calls.every((u) => u.searchParams.get('per_page') === '50')).toBe(true);
     expect(f.calls[0]?.searchParams.get('label_selector')).toBe('role=ci');
@@ -79,7 +96,16 @@ describe('HcloudClient', () => {
     const f = fakeFetch(() =>
       json(200, {
         servers: [],
-        meta: { pagination: { page: 2, per_page: 50, previous_page: 1, next_page: 1, last_page: 3, total_entries: 0 } },
+        meta: {
+          pagination: {
+            page: 2,
+            per_page: 50,
+            previous_page: 1,
+            next_page: 1,
+            last_page: 3,
+            total_entries: 0,
+          },
+        },
       }),
     );
     await expect(client(f).listServers()).rejects.toMatchObject({ code: 'bad_response' });
@@ -87,7 +113,9 @@ describe('HcloudClient', () => {
 
   it('maps a rejected token to unauthorized naming the project, never the token', async () => {
     const f = fakeFetch(() => json(200, {}));
-    const error = await client(f, 'wrong-token-abcdef').listServers().catch((e: unknown) => e);
+    const error = await client(f, 'wrong-token-abcdef')
+      .listServers()
+      .catch((e: unknown) => e);
     expect(isHcloudError(error)).toBe(true);
     expect(error).toMatchObject({ code: 'unauthorized', status: 401 });
     expect(String((error as Error).message)).toContain('prod');
@@ -107,11 +135,15 @@ describe('HcloudClient', () => {
   it('maps 429 to rate_limited with retryAfterMs from RateLimit-Reset', async () => {
     const now = 1_700_000_000_000;
     const f = fakeFetch(() =>
-      json(429, { error: { code: 'rate_limit_exceeded', message: 'limit' } }, {
-        'RateLimit-Limit': '3600',
-        'RateLimit-Remaining': '0',
-        'RateLimit-Reset': String(now / 1000 + 30),
-      }),
+      json(
+        429,
+        { error: { code: 'rate_limit_exceeded', message: 'limit' } },
+        {
+          'RateLimit-Limit': '3600',
+          'RateLimit-Remaining': '0',
+          'RateLimit-Reset': String(now / 1000 + 30),
+        },
+      ),
     );
     await expect(client(f, TOKEN, () => now).listServers()).rejects.toMatchObject({
       code: 'rate_limited',
@@ -126,12 +158,19 @@ describe('HcloudClient', () => {
       calls += 1;
       return new Response(paged([server(1, 'a')], url).body, {
         status: 200,
-        headers: { 'RateLimit-Limit': '10', 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(now / 1000 + 600) },
+        headers: {
+          'RateLimit-Limit': '10',
+          'RateLimit-Remaining': '0',
+          'RateLimit-Reset': String(now / 1000 + 600),
+        },
       });
     });
     const c = client(f, TOKEN, () => now);
     await c.listServers();
-    await expect(c.listServers()).rejects.toMatchObject({ code: 'rate_limited', retryAfterMs: 60_000 });
+    await expect(c.listServers()).rejects.toMatchObject({
+      code: 'rate_limited',
+      retryAfterMs: 60_000,
+    });
     expect(calls).toBe(1);
   });
 
@@ -154,7 +193,13 @@ describe('HcloudClient', () => {
       new Promise((_resolve, reject) => {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
       })) as unknown as typeof fetch;
-    const c = new HcloudClient({ apiUrl: 'http://127.0.0.1:1/v1', token: TOKEN, project: 'p', fetch: f, timeoutMs: 50 });
+    const c = new HcloudClient({
+      apiUrl: 'http://127.0.0.1:1/v1',
+      token: TOKEN,
+      project: 'p',
+      fetch: f,
+      timeoutMs: 50,
+    });
     await expect(c.listServers()).rejects.toMatchObject({ code: 'timeout' });
   });
 
@@ -168,13 +213,19 @@ describe('HcloudClient', () => {
 describe('throttleDelayMs', () => {
   const now = 1_000_000;
   it('does not wait while plenty is left', () => {
-    expect(throttleDelayMs({ limit: 3600, remaining: 3000, resetAt: now + 3_600_000 }, now)).toBe(0);
+    expect(throttleDelayMs({ limit: 3600, remaining: 3000, resetAt: now + 3_600_000 }, now)).toBe(
+      0,
+    );
     expect(throttleDelayMs(null, now)).toBe(0);
   });
   it('paces at the refill rate when low or empty', () => {
     // 3600/hour: the bucket refills one call per second.
-    expect(throttleDelayMs({ limit: 3600, remaining: 9, resetAt: now + 3_591_000 }, now)).toBe(1000);
-    expect(throttleDelayMs({ limit: 3600, remaining: 0, resetAt: now + 3_600_000 }, now)).toBe(1000);
+    expect(throttleDelayMs({ limit: 3600, remaining: 9, resetAt: now + 3_591_000 }, now)).toBe(
+      1000,
+    );
+    expect(throttleDelayMs({ limit: 3600, remaining: 0, resetAt: now + 3_600_000 }, now)).toBe(
+      1000,
+    );
   });
   it('does not wait once the reset passed', () => {
     expect(throttleDelayMs({ limit: 3600, remaining: 0, resetAt: now - 1 }, now)).toBe(0);
@@ -184,7 +235,13 @@ describe('throttleDelayMs', () => {
 describe('Hetzner source', () => {
   it('reports identities with public IPv4 first and the fleet as complete inventory', async () => {
     const f = fakeFetch((url) =>
-      paged([server(7, 'runner-a-1'), server(8, 'runner-a-2', { public_net: { ipv4: null }, status: 'initializing' })], url),
+      paged(
+        [
+          server(7, 'runner-a-1'),
+          server(8, 'runner-a-2', { public_net: { ipv4: null }, status: 'initializing' }),
+        ],
+        url,
+      ),
     );
     const source = createHcloudSource({
       settings: {
@@ -199,36 +256,67 @@ describe('Hetzner source', () => {
       secrets: { resolve: async () => TOKEN },
       fetch: f,
     });
-    const result = await source.collect(new AbortController().signal, { now: Date.now, machines: () => [] });
+    const result = await source.collect(new AbortController().signal, {
+      now: Date.now,
+      machines: () => [],
+    });
     expect(result.inventoryOf).toEqual(['ci']);
     expect(result.machines.map((m) => [m.name, m.identity?.addresses, m.identity?.state])).toEqual([
       ['runner-a-1', ['127.0.3.7', '127.0.4.7'], 'running'],
       ['runner-a-2', ['127.0.4.8'], 'starting'],
     ]);
-    expect(result.machines[0]?.identity).toMatchObject({ providerId: '7', serverType: 'cx22', kind: 'autoscaled', provider: 'hetzner' });
+    expect(result.machines[0]?.identity).toMatchObject({
+      providerId: '7',
+      serverType: 'cx22',
+      kind: 'autoscaled',
+      provider: 'hetzner',
+    });
   });
 
   it('asks the engine to space cycles when the rate budget runs low', async () => {
     const now = 1_700_000_000_000;
-    const f = fakeFetch((url) =>
-      new Response(paged([server(1, 'runner-a-1')], url).body, {
-        status: 200,
-        // Empty bucket of 60 that is full again in 120 s: it refills one call every 2 s.
-        headers: { 'RateLimit-Limit': '60', 'RateLimit-Remaining': '0', 'RateLimit-Reset': String(now / 1000 + 120) },
-      }),
+    const f = fakeFetch(
+      (url) =>
+        new Response(paged([server(1, 'runner-a-1')], url).body, {
+          status: 200,
+          // Empty bucket of 60 that is full again in 120 s: it refills one call every 2 s.
+          headers: {
+            'RateLimit-Limit': '60',
+            'RateLimit-Remaining': '0',
+            'RateLimit-Reset': String(now / 1000 + 120),
+          },
+        }),
     );
     const source = createHcloudSource({
-      settings: { id: 'p', fleet: 'ci', token: { env: 'X' }, apiUrl: 'http://127.0.0.1:1/v1', intervalSec: 1, timeoutSec: 15 },
+      settings: {
+        id: 'p',
+        fleet: 'ci',
+        token: { env: 'X' },
+        apiUrl: 'http://127.0.0.1:1/v1',
+        intervalSec: 1,
+        timeoutSec: 15,
+      },
       secrets: { resolve: async () => TOKEN },
       fetch: f,
       now: () => now,
     });
-    const result = await source.collect(new AbortController().signal, { now: () => now, machines: () => [] });
+    const result = await source.collect(new AbortController().signal, {
+      now: () => now,
+      machines: () => [],
+    });
     expect(result.retryAfterMs).toBe(2000);
     expect(result.machines).toHaveLength(1);
   });
 
   it('maps statuses', () => {
-    expect(hcloudIdentity({ ...server(1, 'x'), created: 0, labels: {}, private_net: [], status: 'off' } as never).state).toBe('off');
+    expect(
+      hcloudIdentity({
+        ...server(1, 'x'),
+        created: 0,
+        labels: {},
+        private_net: [],
+        status: 'off',
+      } as never).state,
+    ).toBe('off');
   });
 });

@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { proposeFromRunnerToml, shortenRunnerToken } from '../../../electron/core/config/runner-toml';
+import {
+  proposeFromRunnerToml,
+  shortenRunnerToken,
+} from '../../../electron/core/config/runner-toml';
 import { Settings } from '../../../shared/settings';
 import { rejectionOf } from '../../support/rejection';
 
@@ -99,12 +102,26 @@ describe('config.toml import', () => {
   it('proposes instances, fleets, Hetzner projects and docker-machine without any token', async () => {
     const proposal = await proposeFromRunnerToml(CONFIG, { managerAlias: 'runner-manager-1' });
     const json = JSON.stringify(proposal);
-    for (const secret of [RUNNER_TOKEN, HCLOUD_TOKEN, PLUGIN_TOKEN, LEGACY_TOKEN, 'glrt-dedicatedtoken0123456']) {
+    for (const secret of [
+      RUNNER_TOKEN,
+      HCLOUD_TOKEN,
+      PLUGIN_TOKEN,
+      LEGACY_TOKEN,
+      'glrt-dedicatedtoken0123456',
+    ]) {
       expect(json).not.toContain(secret);
     }
     expect(proposal.settings.gitlab).toEqual([
-      { id: 'gitlab.example.com', url: 'https://gitlab.example.com', token: { env: 'RW_GITLAB_TOKEN_GITLAB_EXAMPLE_COM' } },
-      { id: 'git.internal.example', url: 'https://git.internal.example/gitlab', token: { env: 'RW_GITLAB_TOKEN_GIT_INTERNAL_EXAMPLE' } },
+      {
+        id: 'gitlab.example.com',
+        url: 'https://gitlab.example.com',
+        token: { env: 'RW_GITLAB_TOKEN_GITLAB_EXAMPLE_COM' },
+      },
+      {
+        id: 'git.internal.example',
+        url: 'https://git.internal.example/gitlab',
+        token: { env: 'RW_GITLAB_TOKEN_GIT_INTERNAL_EXAMPLE' },
+      },
     ]);
     expect(proposal.settings.hetzner).toEqual([
       {
@@ -114,10 +131,20 @@ describe('config.toml import', () => {
         labelSelector: 'ci-runner=x1y2z3w4,team=platform',
         namePrefix: 'runner-x1y2z3w4v-auto-scale-',
       },
-      { id: 'fleeting', fleet: 'fleeting', token: { env: 'RW_HCLOUD_TOKEN_FLEETING' }, namePrefix: 'ci-fleet' },
+      {
+        id: 'fleeting',
+        fleet: 'fleeting',
+        token: { env: 'RW_HCLOUD_TOKEN_FLEETING' },
+        namePrefix: 'ci-fleet',
+      },
     ]);
     expect(proposal.settings.dockerMachine).toEqual([
-      { id: 'hetzner-autoscale', fleet: 'hetzner-autoscale', manager: 'runner-manager-1', namePrefix: 'runner-x1y2z3w4v-auto-scale-' },
+      {
+        id: 'hetzner-autoscale',
+        fleet: 'hetzner-autoscale',
+        manager: 'runner-manager-1',
+        namePrefix: 'runner-x1y2z3w4v-auto-scale-',
+      },
     ]);
     expect(proposal.settings.sshHosts).toEqual([{ alias: 'runner-manager-1', fleet: 'dedicated' }]);
     expect(proposal.runners.map((r) => [r.name, r.executor, r.fleet])).toEqual([
@@ -126,8 +153,13 @@ describe('config.toml import', () => {
       ['self-managed docker', 'docker', 'dedicated'],
       ['shell', 'shell', null],
     ]);
-    expect(proposal.tokensFound.filter((t) => t.kind === 'hetzner').map((t) => t.runner)).toEqual(['hetzner-autoscale', 'fleeting']);
-    expect(proposal.notes.join('\n')).toMatch(/Hetzner token in config.toml was not copied; set RW_HCLOUD_TOKEN_HETZNER_AUTOSCALE/);
+    expect(proposal.tokensFound.filter((t) => t.kind === 'hetzner').map((t) => t.runner)).toEqual([
+      'hetzner-autoscale',
+      'fleeting',
+    ]);
+    expect(proposal.notes.join('\n')).toMatch(
+      /Hetzner token in config.toml was not copied; set RW_HCLOUD_TOKEN_HETZNER_AUTOSCALE/,
+    );
     // Once the user has set the tokens, the proposal is valid Settings.
     expect(() => Settings.parse(proposal.settings)).not.toThrow();
   });
@@ -154,17 +186,29 @@ describe('config.toml import', () => {
 
   it('names the place of a TOML syntax error without quoting the line (it may hold a token)', async () => {
     const broken = `[[runners]]\n  name = "x"\n  token = "${RUNNER_TOKEN}\n  url = "https://gitlab.example.com"\n`;
-    const error = await rejectionOf(proposeFromRunnerToml(broken, { origin: '/etc/gitlab-runner/config.toml' }));
+    const error = await rejectionOf(
+      proposeFromRunnerToml(broken, { origin: '/etc/gitlab-runner/config.toml' }),
+    );
     expect(error).toMatchObject({ code: 'config_invalid' });
-    expect(error.message).toMatch(/^\/etc\/gitlab-runner\/config.toml: not valid TOML at line 3, column \d+/);
+    expect(error.message).toMatch(
+      /^\/etc\/gitlab-runner\/config.toml: not valid TOML at line 3, column \d+/,
+    );
     expect(error.message).not.toContain('glrt-');
   });
 
   it.each([
     ['no runners', 'concurrent = 4\n', /no \[\[runners\]\] section/],
     ['a runner without url', '[[runners]]\nname = "a"\nexecutor = "docker"\n', /runners\[0\]\.url/],
-    ['a url that is not http', '[[runners]]\nname = "a"\nurl = "ftp://x"\nexecutor = "docker"\n', /runners\[0\]\.url: not an http\(s\) URL/],
-    ['MachineOptions not a list', '[[runners]]\nurl = "https://g.example"\nexecutor = "docker+machine"\n[runners.machine]\nMachineOptions = "x"\n', /runners\[0\]\.machine\.MachineOptions/],
+    [
+      'a url that is not http',
+      '[[runners]]\nname = "a"\nurl = "ftp://x"\nexecutor = "docker"\n',
+      /runners\[0\]\.url: not an http\(s\) URL/,
+    ],
+    [
+      'MachineOptions not a list',
+      '[[runners]]\nurl = "https://g.example"\nexecutor = "docker+machine"\n[runners.machine]\nMachineOptions = "x"\n',
+      /runners\[0\]\.machine\.MachineOptions/,
+    ],
   ])('refuses %s with a clear message', async (_what, text, message) => {
     await expect(proposeFromRunnerToml(text)).rejects.toThrow(message);
   });
@@ -177,4 +221,3 @@ describe('config.toml import', () => {
     expect(proposal.notes.join('\n')).toMatch(/give the SSH alias of this runner manager/);
   });
 });
-

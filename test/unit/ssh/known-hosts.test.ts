@@ -20,7 +20,10 @@ function genKey(name: string): { line: string; blob: Buffer; fp: string } {
   const file = join(dir, name);
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', file]);
   const pub = readFileSync(`${file}.pub`, 'utf8').trim();
-  const fp = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`]).toString().split(' ')[1] ?? '';
+  const fp =
+    execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', `${file}.pub`])
+      .toString()
+      .split(' ')[1] ?? '';
   const [type, b64] = pub.split(' ');
   return { line: `${type} ${b64}`, blob: Buffer.from(b64 ?? '', 'base64'), fp };
 }
@@ -79,7 +82,10 @@ describe.skipIf(!hasKeygen)('known_hosts', () => {
     expect(checkHostKey(entries, '127.0.2.5', 22, a.blob)).toEqual({ status: 'ok' });
     expect(checkHostKey(entries, '127.0.2.6', 2022, b.blob)).toEqual({ status: 'ok' });
     expect(checkHostKey(entries, '127.0.2.6', 22, b.blob)).toEqual({ status: 'unknown' });
-    expect(checkHostKey(entries, '127.0.2.5', 22, b.blob)).toMatchObject({ status: 'changed', knownTypes: ['ssh-ed25519'] });
+    expect(checkHostKey(entries, '127.0.2.5', 22, b.blob)).toMatchObject({
+      status: 'changed',
+      knownTypes: ['ssh-ed25519'],
+    });
   });
 
   it('refuses @revoked keys and does not treat CA lines as host keys', () => {
@@ -93,9 +99,18 @@ describe.skipIf(!hasKeygen)('known_hosts', () => {
     await appendKnownHost(file, '127.0.2.77', 2201, b.blob);
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain('127.0.2.77');
-    expect(text.trim().split('\n').every((l) => l.startsWith('|1|'))).toBe(true);
-    expect(checkHostKey(parseKnownHosts(text).entries, '127.0.2.77', 2201, b.blob)).toEqual({ status: 'ok' });
-    expect(execFileSync('ssh-keygen', ['-F', '[127.0.2.77]:2201', '-f', file]).toString()).toContain(b.line);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .every((l) => l.startsWith('|1|')),
+    ).toBe(true);
+    expect(checkHostKey(parseKnownHosts(text).entries, '127.0.2.77', 2201, b.blob)).toEqual({
+      status: 'ok',
+    });
+    expect(
+      execFileSync('ssh-keygen', ['-F', '[127.0.2.77]:2201', '-f', file]).toString(),
+    ).toContain(b.line);
   });
 
   it('appends a trusted key in the [host]:port form, 0600, and finds it afterwards', async () => {

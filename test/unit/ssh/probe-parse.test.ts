@@ -43,7 +43,8 @@ const PS_BUILD = JSON.stringify({
 const PS_SERVICE = JSON.stringify({
   CreatedAt: '2026-11-23 14:57:58 +0000 UTC',
   ID: 'aa'.repeat(32),
-  Labels: 'com.gitlab.gitlab-runner.type=service,com.gitlab.gitlab-runner.job.id=8812345,com.gitlab.gitlab-runner.project.id=278964',
+  Labels:
+    'com.gitlab.gitlab-runner.type=service,com.gitlab.gitlab-runner.job.id=8812345,com.gitlab.gitlab-runner.project.id=278964',
   Names: 'runner-x1y2z3w4-project-278964-concurrent-0-5c8a2b1d7e3f9a04-postgres-0',
   State: 'running',
 });
@@ -61,7 +62,11 @@ function full(parts: Partial<Record<string, string>> = {}, done = true): string 
     'df-i:/var/lib/docker': section('df-i:/var/lib/docker', DFI_BTRFS, 0),
     'docker-ps': section('docker-ps', `${PS_BUILD}\n${PS_SERVICE}`, 0),
     loadavg: section('loadavg', '0.52 0.58 0.59 1/467 12345', 0),
-    meminfo: section('meminfo', 'MemTotal:       16318324 kB\nMemFree:         1234567 kB\nMemAvailable:    8159162 kB', 0),
+    meminfo: section(
+      'meminfo',
+      'MemTotal:       16318324 kB\nMemFree:         1234567 kB\nMemAvailable:    8159162 kB',
+      0,
+    ),
     nproc: section('nproc', '4', 0),
   };
   for (const [k, v] of Object.entries(parts)) if (v !== undefined) all[k] = v;
@@ -123,7 +128,12 @@ describe('parseProbeOutput', () => {
   });
 
   it('reports a mount missing on the host as absent, the others still read', () => {
-    const absent = section('df-k:/var/lib/docker', '', 1, 'df: /var/lib/docker: No such file or directory');
+    const absent = section(
+      'df-k:/var/lib/docker',
+      '',
+      1,
+      'df: /var/lib/docker: No such file or directory',
+    );
     const report = parseProbeOutput(full({ 'df-k:/var/lib/docker': absent }), N, req);
     expect(report.absentMounts).toEqual(['/var/lib/docker']);
     expect(report.disks?.map((d) => d.mount)).toEqual(['/']);
@@ -131,12 +141,23 @@ describe('parseProbeOutput', () => {
 
   it('collapses two watched paths on one filesystem into one disk', () => {
     const same = section('df-k:/var/lib/docker', DF_ROOT, 0);
-    const report = parseProbeOutput(full({ 'df-k:/var/lib/docker': same, 'df-i:/var/lib/docker': section('df-i:/var/lib/docker', DFI_ROOT, 0) }), N, req);
+    const report = parseProbeOutput(
+      full({
+        'df-k:/var/lib/docker': same,
+        'df-i:/var/lib/docker': section('df-i:/var/lib/docker', DFI_ROOT, 0),
+      }),
+      N,
+      req,
+    );
     expect(report.disks?.map((d) => d.mount)).toEqual(['/']);
   });
 
   it('marks disks unknown (not zero) when a df answer is garbled', () => {
-    const garbled = section('df-k:/var/lib/docker', 'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 1026 garbage', 0);
+    const garbled = section(
+      'df-k:/var/lib/docker',
+      'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 1026 garbage',
+      0,
+    );
     const report = parseProbeOutput(full({ 'df-k:/var/lib/docker': garbled }), N, req);
     expect(report.disks).toBeNull();
     expect(report.errors.join()).toMatch(/df \/var\/lib\/docker: unexpected df line/);
@@ -144,10 +165,17 @@ describe('parseProbeOutput', () => {
   });
 
   it('marks jobs unknown when docker is down, never empty', () => {
-    const down = section('docker-ps', '', 1, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?');
+    const down = section(
+      'docker-ps',
+      '',
+      1,
+      'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+    );
     const report = parseProbeOutput(full({ 'docker-ps': down }), N, req);
     expect(report.jobs).toBeNull();
-    expect(report.errors.join()).toMatch(/docker ps: exit status 1 \(Cannot connect to the Docker daemon/);
+    expect(report.errors.join()).toMatch(
+      /docker ps: exit status 1 \(Cannot connect to the Docker daemon/,
+    );
     expect(report.disks).not.toBeNull();
   });
 
@@ -157,8 +185,15 @@ describe('parseProbeOutput', () => {
   });
 
   it('marks jobs unknown when a container line is garbled or has no job id', () => {
-    expect(parseProbeOutput(full({ 'docker-ps': section('docker-ps', '{"ID":"x","Names":', 0) }), N, req).jobs).toBeNull();
-    const noId = JSON.stringify({ ID: 'x', Names: 'n', Labels: 'com.gitlab.gitlab-runner.job.id=abc' });
+    expect(
+      parseProbeOutput(full({ 'docker-ps': section('docker-ps', '{"ID":"x","Names":', 0) }), N, req)
+        .jobs,
+    ).toBeNull();
+    const noId = JSON.stringify({
+      ID: 'x',
+      Names: 'n',
+      Labels: 'com.gitlab.gitlab-runner.job.id=abc',
+    });
     const report = parseProbeOutput(full({ 'docker-ps': section('docker-ps', noId, 0) }), N, req);
     expect(report.jobs).toBeNull();
     expect(report.errors.join()).toMatch(/job id label "abc" is not a job id/);
@@ -187,7 +222,12 @@ describe('parseProbeOutput', () => {
 
   it('keeps load when meminfo is garbled, with memory unknown', () => {
     const report = parseProbeOutput(full({ meminfo: section('meminfo', 'garbage', 0) }), N, req);
-    expect(report.load).toMatchObject({ load1: 0.52, memTotalBytes: null, memAvailableBytes: null, cpus: 4 });
+    expect(report.load).toMatchObject({
+      load1: 0.52,
+      memTotalBytes: null,
+      memAvailableBytes: null,
+      cpus: 4,
+    });
     expect(report.errors).toContain('/proc/meminfo has no MemTotal');
   });
 
@@ -201,8 +241,17 @@ describe('parseProbeOutput', () => {
       ],
       BuildCache: [],
     });
-    const report = parseProbeOutput(full({ volumes: section('volumes', json, 0) }), N, { ...req, volumes: true });
-    expect(report.volumes).toEqual([{ name: 'runner-x1y2z3w4-project-1-concurrent-0-cache-3c3f', sizeBytes: 1_250_000_000, links: 0 }]);
+    const report = parseProbeOutput(full({ volumes: section('volumes', json, 0) }), N, {
+      ...req,
+      volumes: true,
+    });
+    expect(report.volumes).toEqual([
+      {
+        name: 'runner-x1y2z3w4-project-1-concurrent-0-cache-3c3f',
+        sizeBytes: 1_250_000_000,
+        links: 0,
+      },
+    ]);
   });
 });
 
@@ -215,12 +264,23 @@ describe('probe pieces', () => {
     expect(usedPercent(0, 0)).toBe(0);
   });
   it('parseDf keeps mount points with spaces and rejects a wrong header', () => {
-    expect(parseDf('Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdc 100 40 60 40% /mnt/my disk', 'k')[0]?.mount).toBe('/mnt/my disk');
-    expect(() => parseDf('Filesystem Size Used Avail Use% Mounted on\n/dev/sda 1G 1G 0 100% /', 'k')).toThrow(/header/);
+    expect(
+      parseDf(
+        'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdc 100 40 60 40% /mnt/my disk',
+        'k',
+      )[0]?.mount,
+    ).toBe('/mnt/my disk');
+    expect(() =>
+      parseDf('Filesystem Size Used Avail Use% Mounted on\n/dev/sda 1G 1G 0 100% /', 'k'),
+    ).toThrow(/header/);
     expect(() => parseDf('', 'k')).toThrow(/header/);
   });
   it('parseDockerLabels keeps commas inside values', () => {
-    expect(parseDockerLabels('a=1,com.x.ref=feat,ure,b=2')).toEqual({ a: '1', 'com.x.ref': 'feat,ure', b: '2' });
+    expect(parseDockerLabels('a=1,com.x.ref=feat,ure,b=2')).toEqual({
+      a: '1',
+      'com.x.ref': 'feat,ure',
+      b: '2',
+    });
     expect(parseDockerLabels('')).toEqual({});
     expect(parseDockerLabels('k=')).toEqual({ k: '' });
     expect(parseDockerLabels('constructor=1')).toEqual({ constructor: '1' });
@@ -262,7 +322,17 @@ describe('the probe script run by a real sh over the simulated host tools', () =
       writeHostState(dir, {
         hostname: 'h',
         now: 1_800_000_000,
-        mounts: [{ device: '/dev/vda1', fstype: 'ext4', mount: '/', sizeKiB: 1000, usedKiB: 601, availKiB: 399, inodes: { total: 100, used: 10, free: 90 } }],
+        mounts: [
+          {
+            device: '/dev/vda1',
+            fstype: 'ext4',
+            mount: '/',
+            sizeKiB: 1000,
+            usedKiB: 601,
+            availKiB: 399,
+            inodes: { total: 100, used: 10, free: 90 },
+          },
+        ],
         containers: [
           {
             id: 'b'.repeat(64),
@@ -285,9 +355,20 @@ describe('the probe script run by a real sh over the simulated host tools', () =
       expect(report.complete).toBe(true);
       expect(report.absentMounts).toEqual(['/var/lib/docker']);
       expect(report.disks).toEqual([
-        { mount: '/', sizeBytes: 1000 * 1024, usedBytes: 601 * 1024, availBytes: 399 * 1024, usedPct: 61, inodesTotal: 100, inodesUsed: 10, inodesUsedPct: 10 },
+        {
+          mount: '/',
+          sizeBytes: 1000 * 1024,
+          usedBytes: 601 * 1024,
+          availBytes: 399 * 1024,
+          usedPct: 61,
+          inodesTotal: 100,
+          inodesUsed: 10,
+          inodesUsedPct: 10,
+        },
       ]);
-      expect(report.jobs?.map((j) => [j.jobId, j.containerName])).toEqual([[77, 'runner-x-project-1-concurrent-0-abc-build']]);
+      expect(report.jobs?.map((j) => [j.jobId, j.containerName])).toEqual([
+        [77, 'runner-x-project-1-concurrent-0-abc-build'],
+      ]);
       expect(report.volumes).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -43,25 +43,51 @@ describe('ssh config', () => {
       proxyJump: 'bastion',
       hostKeyAlias: null,
     });
-    expect(config.lookup('build-9')).toMatchObject({ hostName: null, user: 'fallback', port: null, proxyJump: null });
-    expect(config.lookup('direct')).toMatchObject({ hostName: '127.0.2.3', proxyJump: null, hostKeyAlias: 'direct-key' });
+    expect(config.lookup('build-9')).toMatchObject({
+      hostName: null,
+      user: 'fallback',
+      port: null,
+      proxyJump: null,
+    });
+    expect(config.lookup('direct')).toMatchObject({
+      hostName: '127.0.2.3',
+      proxyJump: null,
+      hostKeyAlias: 'direct-key',
+    });
   });
 
   it('refuses a bad port and several hops with a clear message', () => {
-    expect(() => parseSshConfig('Host x\n  Port 99999\n').lookup('x')).toThrow(/Host x: bad Port 99999/);
-    expect(() => parseSshConfig('Host x\n  ProxyJump a,b\n').lookup('x')).toThrow(/supports one jump host/);
+    expect(() => parseSshConfig('Host x\n  Port 99999\n').lookup('x')).toThrow(
+      /Host x: bad Port 99999/,
+    );
+    expect(() => parseSshConfig('Host x\n  ProxyJump a,b\n').lookup('x')).toThrow(
+      /supports one jump host/,
+    );
   });
 
   it('builds targets: settings override the config, the jump host is reached directly', () => {
     const access = SshAccess.parse({ identityFiles: ['/keys/fleet'], connectTimeoutSec: 3 });
     const target = resolveTarget('build-1', access, config);
-    expect(target).toMatchObject({ host: 'build-1.ci.internal', port: 2222, user: 'ci', connectTimeoutMs: 3000 });
+    expect(target).toMatchObject({
+      host: 'build-1.ci.internal',
+      port: 2222,
+      user: 'ci',
+      connectTimeoutMs: 3000,
+    });
     expect(target.identityFiles[0]).toBe('/keys/fleet');
     expect(target.jump).toMatchObject({ host: '127.0.2.1', user: 'jump', port: 22, jump: null });
     expect(targetKey(target)).toBe('ci@build-1.ci.internal:2222+jump@127.0.2.1:22');
-    const overridden = resolveTarget('build-1', access, config, { host: '127.0.2.4', user: 'me', port: 22 });
+    const overridden = resolveTarget('build-1', access, config, {
+      host: '127.0.2.4',
+      user: 'me',
+      port: 22,
+    });
     expect(targetKey(overridden)).toBe('me@127.0.2.4:22+jump@127.0.2.1:22');
-    const fleetJump = resolveTarget('10.0.0.5', SshAccess.parse({ jumpHost: 'ops@127.0.2.2:2200' }), emptySshConfig);
+    const fleetJump = resolveTarget(
+      '10.0.0.5',
+      SshAccess.parse({ jumpHost: 'ops@127.0.2.2:2200' }),
+      emptySshConfig,
+    );
     expect(fleetJump.jump).toMatchObject({ host: '127.0.2.2', user: 'ops', port: 2200 });
     expect(fleetJump.user).toBe('root');
   });
@@ -106,9 +132,16 @@ describe('target directory', () => {
     const vm = dir.machine({ key: 'dm/vm-1', name: 'vm-1', fleet: 'dm', addresses: ['127.0.5.1'] });
     expect(vm && targetKey(vm)).toBe('core@127.0.5.1:22+admin@127.0.2.9:2200');
     expect(vm?.hostKeyAlias).toBe('vm-1');
-    const hz = dir.machine({ key: 'hz/s-1', name: 's-1', fleet: 'hz', addresses: ['127.0.6.1', '127.0.7.1'] });
+    const hz = dir.machine({
+      key: 'hz/s-1',
+      name: 's-1',
+      fleet: 'hz',
+      addresses: ['127.0.6.1', '127.0.7.1'],
+    });
     expect(hz && targetKey(hz)).toBe('root@127.0.6.1:2222');
-    expect(dir.machine({ key: 'ops/manager', name: 'manager', fleet: 'ops', addresses: [] })).toMatchObject({ host: '127.0.2.9', port: 2200, user: 'admin', hostKeyAlias: null });
+    expect(
+      dir.machine({ key: 'ops/manager', name: 'manager', fleet: 'ops', addresses: [] }),
+    ).toMatchObject({ host: '127.0.2.9', port: 2200, user: 'admin', hostKeyAlias: null });
   });
 
   it('lets one dedicated host trust on first use while its fleet does not', () => {
@@ -118,7 +151,9 @@ describe('target directory', () => {
 
   it('says when a machine cannot be reached or a host is not configured', () => {
     expect(dir.machine({ key: 'hz/x', name: 'x', fleet: 'hz', addresses: [] })).toBeNull();
-    expect(dir.machine({ key: 'zz/x', name: 'x', fleet: 'zz', addresses: ['127.0.0.9'] })).toBeNull();
+    expect(
+      dir.machine({ key: 'zz/x', name: 'x', fleet: 'zz', addresses: ['127.0.0.9'] }),
+    ).toBeNull();
     expect(() => dir.host('nope')).toThrow(/no SSH host or docker-machine manager named nope/);
   });
 });

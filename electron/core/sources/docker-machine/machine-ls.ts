@@ -15,7 +15,17 @@ export interface DockerMachineEntry {
 export const MACHINE_LS_FORMAT = '{{.Name}}\\t{{.State}}\\t{{.URL}}';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9.-]*$/;
-const STATES = new Set(['Running', 'Stopped', 'Starting', 'Stopping', 'Error', 'Timeout', 'Saved', 'Paused', '']);
+const STATES = new Set([
+  'Running',
+  'Stopped',
+  'Starting',
+  'Stopping',
+  'Error',
+  'Timeout',
+  'Saved',
+  'Paused',
+  '',
+]);
 
 /**
  * Parses the `docker-machine ls` lines. Strict: the list is the fleet's whole inventory
@@ -28,10 +38,19 @@ export function parseMachineLs(stdout: string): DockerMachineEntry[] {
   for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
     const fields = line.split('\t');
-    if (fields.length !== 3) throw new Error(`docker-machine ls: expected name, state and URL, got ${JSON.stringify(line.slice(0, 120))}`);
+    if (fields.length !== 3)
+      throw new Error(
+        `docker-machine ls: expected name, state and URL, got ${JSON.stringify(line.slice(0, 120))}`,
+      );
     const [name = '', state = '', url = ''] = fields.map((f) => f.trim());
-    if (!NAME.test(name)) throw new Error(`docker-machine ls: not a machine name: ${JSON.stringify(name.slice(0, 80))}`);
-    if (!STATES.has(state)) throw new Error(`docker-machine ls: machine ${name} has unknown state ${JSON.stringify(state)}`);
+    if (!NAME.test(name))
+      throw new Error(
+        `docker-machine ls: not a machine name: ${JSON.stringify(name.slice(0, 80))}`,
+      );
+    if (!STATES.has(state))
+      throw new Error(
+        `docker-machine ls: machine ${name} has unknown state ${JSON.stringify(state)}`,
+      );
     if (seen.has(name)) throw new Error(`docker-machine ls: machine ${name} listed twice`);
     seen.add(name);
     entries.push({ name, state, url, address: urlHost(url, name) });
@@ -45,10 +64,14 @@ function urlHost(url: string, name: string): string | null {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`docker-machine ls: machine ${name} has a bad URL ${JSON.stringify(url.slice(0, 80))}`);
+    throw new Error(
+      `docker-machine ls: machine ${name} has a bad URL ${JSON.stringify(url.slice(0, 80))}`,
+    );
   }
   if (parsed.protocol !== 'tcp:' || parsed.hostname === '') {
-    throw new Error(`docker-machine ls: machine ${name} has a bad URL ${JSON.stringify(url.slice(0, 80))}`);
+    throw new Error(
+      `docker-machine ls: machine ${name} has a bad URL ${JSON.stringify(url.slice(0, 80))}`,
+    );
   }
   return parsed.hostname.replace(/^\[|\]$/g, '');
 }

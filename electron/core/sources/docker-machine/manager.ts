@@ -8,11 +8,23 @@ import { resolveTarget, type SshTarget } from '../ssh/target';
  * (its address, port, user and its fleet's credentials), else an ssh config alias reached
  * with the credentials of the docker-machine fleet.
  */
-export function resolveManager(settings: Settings, dm: DockerMachineSettings, config: SshConfigLookup): SshTarget {
+export function resolveManager(
+  settings: Settings,
+  dm: DockerMachineSettings,
+  config: SshConfigLookup,
+): SshTarget {
   const host = settings.sshHosts.find((h) => h.alias === dm.manager);
   const fleet = settings.fleets.find((f) => f.id === (host?.fleet ?? dm.fleet));
-  if (!fleet) throw new ConfigError(`docker-machine ${dm.id}: fleet ${host?.fleet ?? dm.fleet} is not configured`);
+  if (!fleet)
+    throw new ConfigError(
+      `docker-machine ${dm.id}: fleet ${host?.fleet ?? dm.fleet} is not configured`,
+    );
   // The manager is reached directly, whatever jump host its fleet's VMs need.
   const access = { ...fleet.ssh, jumpHost: undefined };
-  return resolveTarget(dm.manager, access, config, host ? { host: host.host, port: host.port, user: host.user } : {});
+  return resolveTarget(
+    dm.manager,
+    access,
+    config,
+    host ? { host: host.host, port: host.port, user: host.user } : {},
+  );
 }

@@ -35,17 +35,29 @@ export function createDockerMachineSource(options: DockerMachineSourceOptions): 
     intervalMs: dm.intervalSec * 1000,
     get timeoutMs() {
       const fleet = settings.fleets.find((f) => f.id === dm.fleet);
-      return ((fleet?.ssh.connectTimeoutSec ?? 10) + (fleet?.ssh.commandTimeoutSec ?? 20)) * 1000 + 2_000;
+      return (
+        ((fleet?.ssh.connectTimeoutSec ?? 10) + (fleet?.ssh.commandTimeoutSec ?? 20)) * 1000 + 2_000
+      );
     },
     async collect(signal): Promise<CollectResult> {
       const config =
         options.sshConfig ??
-        (settings.probe.sshConfigFile ? await loadSshConfig(settings.probe.sshConfigFile) : emptySshConfig);
+        (settings.probe.sshConfigFile
+          ? await loadSshConfig(settings.probe.sshConfigFile)
+          : emptySshConfig);
       const manager = resolveManager(settings, dm, config);
-      const result = await pool.exec(manager, ['docker-machine', 'ls', '--format', MACHINE_LS_FORMAT], { signal });
+      const result = await pool.exec(
+        manager,
+        ['docker-machine', 'ls', '--format', MACHINE_LS_FORMAT],
+        { signal },
+      );
       if (result.code !== 0) {
         const why = result.stderr.split('\n').find((l) => l.trim() !== '') ?? '';
-        throw new SshError('remote_error', manager.label, `docker-machine ls failed with status ${result.code ?? result.signal}${why ? `: ${why.slice(0, 200)}` : ''}`);
+        throw new SshError(
+          'remote_error',
+          manager.label,
+          `docker-machine ls failed with status ${result.code ?? result.signal}${why ? `: ${why.slice(0, 200)}` : ''}`,
+        );
       }
       let entries;
       try {

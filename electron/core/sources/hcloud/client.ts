@@ -154,10 +154,19 @@ export class HcloudClient {
     let page: number | null = 1;
     let pages = 0;
     while (page !== null) {
-      if (++pages > MAX_PAGES) throw this.error('bad_response', `more than ${MAX_PAGES} pages of servers`);
-      const params: URLSearchParams = new URLSearchParams({ page: String(page), per_page: String(PER_PAGE) });
+      if (++pages > MAX_PAGES)
+        throw this.error('bad_response', `more than ${MAX_PAGES} pages of servers`);
+      const params: URLSearchParams = new URLSearchParams({
+        page: String(page),
+        per_page: String(PER_PAGE),
+      });
       if (query.labelSelector) params.set('label_selector', query.labelSelector);
-      const body: z.infer<typeof ServersPage> = await this.request('GET', `/servers?${params.toString()}`, ServersPage, signal);
+      const body: z.infer<typeof ServersPage> = await this.request(
+        'GET',
+        `/servers?${params.toString()}`,
+        ServersPage,
+        signal,
+      );
       servers.push(...body.servers);
       const next: number | null = body.meta.pagination.next_page;
       if (next !== null && next <= page) {
@@ -203,7 +212,8 @@ export class HcloudClient {
     let page: number | null = 1;
     let pages = 0;
     while (page !== null) {
-      if (++pages > MAX_PAGES) throw this.error('bad_response', `more than ${MAX_PAGES} pages of server types`);
+      if (++pages > MAX_PAGES)
+        throw this.error('bad_response', `more than ${MAX_PAGES} pages of server types`);
       const body: z.infer<typeof ServerTypesPage> = await this.request(
         'GET',
         `/server_types?page=${page}&per_page=${PER_PAGE}`,
@@ -241,7 +251,12 @@ export class HcloudClient {
       if (timeout.aborted) {
         throw this.error('timeout', `${what}: no answer within ${this.timeoutMs} ms`, { cause });
       }
-      const reason = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : String(cause);
+      const reason =
+        cause instanceof Error
+          ? cause.cause instanceof Error
+            ? cause.cause.message
+            : cause.message
+          : String(cause);
       throw this.error('unreachable', `${what}: cannot reach ${this.base} (${reason})`, { cause });
     }
     const limits = parseRateLimit(response.headers);
@@ -259,9 +274,13 @@ export class HcloudClient {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
-      throw this.error('bad_response', `${what}: unexpected answer: ${issue?.message ?? 'invalid'}${where}`, {
-        status: response.status,
-      });
+      throw this.error(
+        'bad_response',
+        `${what}: unexpected answer: ${issue?.message ?? 'invalid'}${where}`,
+        {
+          status: response.status,
+        },
+      );
     }
     return parsed.data;
   }
@@ -303,7 +322,11 @@ export class HcloudClient {
           details,
         );
       case 404:
-        return this.error('not_found', `Hetzner project ${project}: ${what}: not found${remote}`, details);
+        return this.error(
+          'not_found',
+          `Hetzner project ${project}: ${what}: not found${remote}`,
+          details,
+        );
       case 423:
         return this.error(
           'conflict',
@@ -330,7 +353,12 @@ export class HcloudClient {
   private error(
     code: ErrorCode,
     message: string,
-    details: { status?: number | null; hcloudCode?: string | null; retryAfterMs?: number; cause?: unknown } = {},
+    details: {
+      status?: number | null;
+      hcloudCode?: string | null;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
   ): HcloudError {
     return new HcloudError(code, message, details);
   }

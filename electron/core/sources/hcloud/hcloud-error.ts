@@ -14,7 +14,12 @@ export class HcloudError extends RwError {
   constructor(
     code: ErrorCode,
     message: string,
-    details: { status?: number | null; hcloudCode?: string | null; retryAfterMs?: number; cause?: unknown } = {},
+    details: {
+      status?: number | null;
+      hcloudCode?: string | null;
+      retryAfterMs?: number;
+      cause?: unknown;
+    } = {},
   ) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'HcloudError';

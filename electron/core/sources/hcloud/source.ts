@@ -65,7 +65,9 @@ export function hcloudIdentity(server: HcloudServer): MachineIdentity {
  * the project's fleet, so a server the provider no longer lists is marked gone.
  * The token is resolved on first use and registered with the redactor.
  */
-export function createHcloudSource(options: HcloudSourceOptions): Source & { client(): Promise<HcloudClient> } {
+export function createHcloudSource(
+  options: HcloudSourceOptions,
+): Source & { client(): Promise<HcloudClient> } {
   const { settings } = options;
   let client: Promise<HcloudClient> | null = null;
   const getClient = (): Promise<HcloudClient> => {

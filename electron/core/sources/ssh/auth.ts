@@ -76,9 +76,11 @@ async function loadKey(
   }
   const plain = utils.parseKey(data);
   if (!(plain instanceof Error)) return plain;
-  if (!/encrypted|passphrase/i.test(plain.message)) return `key ${file} is not a private key ssh2 can read`;
+  if (!/encrypted|passphrase/i.test(plain.message))
+    return `key ${file} is not a private key ssh2 can read`;
   if (!passphraseRef) return `key ${file} is encrypted and no passphrase is configured`;
-  if (!secrets) return `key ${file} is encrypted and no secret store is available for its passphrase`;
+  if (!secrets)
+    return `key ${file} is encrypted and no secret store is available for its passphrase`;
   let passphrase: string;
   try {
     passphrase = await secrets.resolve(passphraseRef);
@@ -87,6 +89,7 @@ async function loadKey(
   }
   redactor.register(passphrase);
   const decrypted = utils.parseKey(data, passphrase);
-  if (decrypted instanceof Error) return `key ${file}: the configured passphrase does not decrypt it`;
+  if (decrypted instanceof Error)
+    return `key ${file}: the configured passphrase does not decrypt it`;
   return decrypted;
 }

@@ -21,7 +21,10 @@ export interface KnownHostsProblem {
 }
 
 /** Parses known_hosts text; comments and blank lines are skipped, bad lines reported. */
-export function parseKnownHosts(text: string): { entries: KnownHostEntry[]; problems: KnownHostsProblem[] } {
+export function parseKnownHosts(text: string): {
+  entries: KnownHostEntry[];
+  problems: KnownHostsProblem[];
+} {
   const entries: KnownHostEntry[] = [];
   const problems: KnownHostsProblem[] = [];
   const lines = text.split(/\r?\n/);
@@ -64,7 +67,11 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 /** Whether an entry's host field names this host (hashed, patterns, negations, `[host]:port`). */
-export function entryMatchesHost(entry: Pick<KnownHostEntry, 'hosts'>, host: string, port: number): boolean {
+export function entryMatchesHost(
+  entry: Pick<KnownHostEntry, 'hosts'>,
+  host: string,
+  port: number,
+): boolean {
   const name = knownHostsName(host, port);
   if (entry.hosts.startsWith('|1|')) return hashedMatches(entry.hosts, name);
   let matched = false;
@@ -92,7 +99,10 @@ function hashedMatches(field: string, name: string): boolean {
 /** `*` and `?` wildcards as ssh uses them in host patterns. */
 function globMatch(pattern: string, text: string): boolean {
   const re = new RegExp(
-    `^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`,
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
   );
   return re.test(text);
 }
@@ -185,7 +195,12 @@ export async function readKnownHosts(file: string): Promise<ReturnType<typeof pa
  * file whose entries are all hashed (HashKnownHosts) the new name is hashed too, so the
  * file keeps not revealing which hosts were visited.
  */
-export async function appendKnownHost(file: string, host: string, port: number, key: Buffer): Promise<void> {
+export async function appendKnownHost(
+  file: string,
+  host: string,
+  port: number,
+  key: Buffer,
+): Promise<void> {
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   let prefix = '';
   let hashed = false;

@@ -14,7 +14,9 @@ export function createMachineSources(settings: Settings, secrets: SecretLookup |
   if (settings.fleets.length === 0) return [];
   const probe = createProbeSource({ settings, secrets });
   return [
-    ...settings.dockerMachine.map((dm) => createDockerMachineSource({ settings, dm, secrets, pool: probe.pool })),
+    ...settings.dockerMachine.map((dm) =>
+      createDockerMachineSource({ settings, dm, secrets, pool: probe.pool }),
+    ),
     probe,
   ];
 }

@@ -109,7 +109,8 @@ export class SshPool implements Disposable {
 
   constructor(options: SshPoolOptions = {}) {
     this.secrets = options.secrets ?? null;
-    this.agentSocket = options.agentSocket === undefined ? (process.env.SSH_AUTH_SOCK ?? null) : options.agentSocket;
+    this.agentSocket =
+      options.agentSocket === undefined ? (process.env.SSH_AUTH_SOCK ?? null) : options.agentSocket;
     this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? 15_000;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 10 * 60_000;
     this.backoff = { baseMs: 2_000, maxMs: 5 * 60_000, jitter: 0.2, ...options.backoff };
@@ -130,7 +131,11 @@ export class SshPool implements Disposable {
    * (refused, dropped mid-command), `unauthorized`, `host_key`, `bad_response` (output too
    * large). The caller's signal aborts the call.
    */
-  async exec(target: SshTarget, argv: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
+  async exec(
+    target: SshTarget,
+    argv: readonly string[],
+    options: ExecOptions = {},
+  ): Promise<ExecResult> {
     const command = shellJoin(argv);
     const signal = options.signal;
     signal?.throwIfAborted();
@@ -146,9 +151,17 @@ export class SshPool implements Disposable {
         for (let attempt = 1; ; attempt++) {
           signal?.throwIfAborted();
           try {
-            return await this.run(connection, target, command, deadline, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT, signal);
+            return await this.run(
+              connection,
+              target,
+              command,
+              deadline,
+              options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT,
+              signal,
+            );
           } catch (error) {
-            if (!(error instanceof ChannelRefused) || attempt >= 5 || connection.closed) throw error;
+            if (!(error instanceof ChannelRefused) || attempt >= 5 || connection.closed)
+              throw error;
             await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
           }
         }
@@ -283,10 +296,14 @@ export class SshPool implements Disposable {
         keyCache: this.keyCache,
       });
       if (auth.methods.length === 0) {
-        const why = auth.notes.length ? auth.notes.join('; ') : 'no ssh-agent and no identity files configured';
+        const why = auth.notes.length
+          ? auth.notes.join('; ')
+          : 'no ssh-agent and no identity files configured';
         throw new SshError('unauthorized', who, `no usable credentials: ${why}`);
       }
-      const sock = target.jump ? await this.forward(target.jump, target.host, target.port, signal) : undefined;
+      const sock = target.jump
+        ? await this.forward(target.jump, target.host, target.port, signal)
+        : undefined;
       signal?.throwIfAborted();
       let hostKeyError: SshError | null = null;
       this.opened += 1;
@@ -318,7 +335,10 @@ export class SshPool implements Disposable {
             abort(new SshError('unreachable', who, 'connection lost while the command ran'));
           }
           connection.running.clear();
-          fail(hostKeyError ?? new SshError('unreachable', who, 'connection closed during the handshake'));
+          fail(
+            hostKeyError ??
+              new SshError('unreachable', who, 'connection closed during the handshake'),
+          );
         });
         client.connect({
           host: target.host,
@@ -329,7 +349,9 @@ export class SshPool implements Disposable {
           keepaliveInterval: this.keepaliveIntervalMs,
           keepaliveCountMax: 3,
           authHandler: auth.methods,
-          ...(knownTypes.length > 0 ? { algorithms: { serverHostKey: algorithmsForKeyTypes(knownTypes) as never } } : {}),
+          ...(knownTypes.length > 0
+            ? { algorithms: { serverHostKey: algorithmsForKeyTypes(knownTypes) as never } }
+            : {}),
           hostVerifier: (hostKey: Buffer, verify: (valid: boolean) => void) => {
             void this.verifyHostKey(target, hostKey).then(
               () => verify(true),
@@ -348,13 +370,22 @@ export class SshPool implements Disposable {
   }
 
   /** A TCP stream to host:port through the jump host's pooled connection. */
-  private async forward(jump: SshTarget, host: string, port: number, signal?: AbortSignal): Promise<Duplex> {
+  private async forward(
+    jump: SshTarget,
+    host: string,
+    port: number,
+    signal?: AbortSignal,
+  ): Promise<Duplex> {
     const connection = await this.connection(jump, signal);
     return new Promise<Duplex>((resolve, reject) => {
       connection.client.forwardOut('127.0.0.1', 0, host, port, (error, stream) => {
         if (error) {
           reject(
-            new SshError('unreachable', `${label(jump)} → ${hostPort(host, port)}`, `jump host cannot open a channel: ${error.message}`),
+            new SshError(
+              'unreachable',
+              `${label(jump)} → ${hostPort(host, port)}`,
+              `jump host cannot open a channel: ${error.message}`,
+            ),
           );
         } else resolve(stream);
       });
@@ -434,7 +465,11 @@ export class SshPool implements Disposable {
         });
       };
       const timer = setTimeout(
-        () => finish(new SshError('timeout', who, `command did not finish within ${timeoutMs} ms`), true),
+        () =>
+          finish(
+            new SshError('timeout', who, `command did not finish within ${timeoutMs} ms`),
+            true,
+          ),
         timeoutMs,
       );
       timer.unref?.();
@@ -444,7 +479,10 @@ export class SshPool implements Disposable {
       const collect = (into: Buffer[]) => (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > maxOutputBytes) {
-          finish(new SshError('bad_response', who, `command printed more than ${maxOutputBytes} bytes`), true);
+          finish(
+            new SshError('bad_response', who, `command printed more than ${maxOutputBytes} bytes`),
+            true,
+          );
           return;
         }
         into.push(chunk);
@@ -453,7 +491,10 @@ export class SshPool implements Disposable {
         connection.client.exec(command, (error, stream) => {
           if (error) {
             // A refused channel does not mean the connection is bad; a dead one closes itself.
-            finish(new ChannelRefused('unreachable', who, `cannot start the command: ${error.message}`), false);
+            finish(
+              new ChannelRefused('unreachable', who, `cannot start the command: ${error.message}`),
+              false,
+            );
             return;
           }
           channel = stream;
@@ -470,18 +511,29 @@ export class SshPool implements Disposable {
           });
           stream.on('close', () => {
             if (!exited) {
-              finish(new SshError('unreachable', who, 'the command ended without an exit status (connection dropped?)'), true);
+              finish(
+                new SshError(
+                  'unreachable',
+                  who,
+                  'the command ended without an exit status (connection dropped?)',
+                ),
+                true,
+              );
             } else finish(null);
           });
         });
       } catch (error) {
-        finish(new SshError('unreachable', who, `cannot start the command: ${(error as Error).message}`), true);
+        finish(
+          new SshError('unreachable', who, `cannot start the command: ${(error as Error).message}`),
+          true,
+        );
       }
     });
   }
 
   private async dropConnection(connection: Connection): Promise<void> {
-    if (this.connections.get(connection.key) === connection) this.connections.delete(connection.key);
+    if (this.connections.get(connection.key) === connection)
+      this.connections.delete(connection.key);
     connection.closed = true;
     connection.client.destroy();
   }
@@ -501,7 +553,9 @@ function hostKeyName(target: SshTarget): [string, number] {
 function label(target: SshTarget): string {
   const self = `${target.user}@${hostPort(target.host, target.port)}`;
   const named = target.label !== target.host ? `${target.label} (${self})` : self;
-  return target.jump ? `${named} via ${target.jump.user}@${hostPort(target.jump.host, target.jump.port)}` : named;
+  return target.jump
+    ? `${named} via ${target.jump.user}@${hostPort(target.jump.host, target.jump.port)}`
+    : named;
 }
 
 /** The message of an SshError without its `host: ` prefix, to re-raise it for the same host. */
@@ -512,10 +566,16 @@ function stripHost(error: SshError): string {
 
 function toSshError(error: unknown, target: SshTarget): SshError {
   if (error instanceof SshError) return error;
-  if (isRwError(error)) return new SshError(error.code, label(target), error.message, { cause: error });
-  return new SshError('unreachable', label(target), error instanceof Error ? error.message : String(error), {
-    cause: error,
-  });
+  if (isRwError(error))
+    return new SshError(error.code, label(target), error.message, { cause: error });
+  return new SshError(
+    'unreachable',
+    label(target),
+    error instanceof Error ? error.message : String(error),
+    {
+      cause: error,
+    },
+  );
 }
 
 function connectError(
@@ -527,11 +587,17 @@ function connectError(
   const who = label(target);
   if (error.level === 'client-authentication') {
     const extra = notes.length ? `; also: ${notes.join('; ')}` : '';
-    return new SshError('unauthorized', who, `authentication failed (offered ${offered.join(', ')})${extra}`);
+    return new SshError(
+      'unauthorized',
+      who,
+      `authentication failed (offered ${offered.join(', ')})${extra}`,
+    );
   }
   if (error.level === 'client-timeout' || /timed out/i.test(error.message)) {
     return new SshError('timeout', who, `no SSH handshake within ${target.connectTimeoutMs} ms`);
   }
   const code = error.code ? ` (${error.code})` : '';
-  return new SshError('unreachable', who, `cannot connect: ${error.message}${code}`, { cause: error });
+  return new SshError('unreachable', who, `cannot connect: ${error.message}${code}`, {
+    cause: error,
+  });
 }

@@ -36,7 +36,10 @@ export interface ProbeReport {
 }
 
 /** Splits a probe answer into its sections; lines outside sections are ignored. */
-export function splitSections(output: string, nonce: string): { sections: Map<string, ProbeSection>; done: boolean } {
+export function splitSections(
+  output: string,
+  nonce: string,
+): { sections: Map<string, ProbeSection>; done: boolean } {
   const sections = new Map<string, ProbeSection>();
   const marker = `@@${nonce} `;
   let current: { name: string; out: string[]; err: string[]; inErr: boolean } | null = null;
@@ -74,9 +77,7 @@ function close(s: { out: string[]; err: string[] }, status: number | null): Prob
 }
 
 function trimBlank(lines: string[]): string {
-  return lines
-    .filter((l) => l.trim() !== '')
-    .join('\n');
+  return lines.filter((l) => l.trim() !== '').join('\n');
 }
 
 /** One row of `df -P` (either `-k` or `-i`). */
@@ -97,7 +98,10 @@ const DF_ROW = /^(\S.*?)\s+(\d+|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+%|-)\s+(\/.*)$/;
 export function parseDf(stdout: string, kind: 'k' | 'i'): DfRow[] {
   const lines = stdout.split('\n').filter((l) => l.trim() !== '');
   const header = lines.shift();
-  const expected = kind === 'k' ? /^Filesystem\s+1024-blocks\s+Used\s+Available\s+Capacity\s+Mounted on$/ : /^Filesystem\s+Inodes\s+IUsed\s+IFree\s+IUse%\s+Mounted on$/;
+  const expected =
+    kind === 'k'
+      ? /^Filesystem\s+1024-blocks\s+Used\s+Available\s+Capacity\s+Mounted on$/
+      : /^Filesystem\s+Inodes\s+IUsed\s+IFree\s+IUse%\s+Mounted on$/;
   if (!header || !expected.test(header.trim())) {
     throw new Error(`unexpected df header ${JSON.stringify(header ?? '')}`);
   }
@@ -159,9 +163,11 @@ function parseDisks(
     let row: DfRow;
     try {
       const rows = parseDf(section.stdout, 'k');
-      if (rows.length !== 1 || !rows[0]) throw new Error(`expected one filesystem, got ${rows.length}`);
+      if (rows.length !== 1 || !rows[0])
+        throw new Error(`expected one filesystem, got ${rows.length}`);
       row = rows[0];
-      if (row.total === null || row.used === null || row.avail === null) throw new Error('size figures missing');
+      if (row.total === null || row.used === null || row.avail === null)
+        throw new Error('size figures missing');
     } catch (error) {
       errors.push(`df ${path}: ${(error as Error).message}`);
       failed = true;
@@ -200,8 +206,13 @@ function inodesFor(
     const row = parseDf(section.stdout, 'i')[0];
     if (!row || row.mount !== mount) throw new Error('inode row does not match the mount');
     // Filesystems without fixed inodes (btrfs, xfs on some kernels) print 0 and "-".
-    if (row.total === null || row.used === null || row.avail === null || row.total === 0) return unknown;
-    return { inodesTotal: row.total, inodesUsed: row.used, inodesUsedPct: usedPercent(row.used, row.avail) };
+    if (row.total === null || row.used === null || row.avail === null || row.total === 0)
+      return unknown;
+    return {
+      inodesTotal: row.total,
+      inodesUsed: row.used,
+      inodesUsedPct: usedPercent(row.used, row.avail),
+    };
   } catch (error) {
     errors.push(`df -i ${path}: ${(error as Error).message}`);
     return unknown;
@@ -236,7 +247,9 @@ export function parseDockerLabels(text: string): Record<string, string> {
     } else if (lastKey !== null) {
       labels[lastKey] += `,${piece}`;
     } else {
-      throw new Error(`label text does not start with key=value: ${JSON.stringify(piece.slice(0, 60))}`);
+      throw new Error(
+        `label text does not start with key=value: ${JSON.stringify(piece.slice(0, 60))}`,
+      );
     }
   }
   return labels;
@@ -278,12 +291,15 @@ export function parseDockerPs(stdout: string): RunningJob[] {
       throw new Error(`docker ps line is not JSON: ${JSON.stringify(line.slice(0, 80))}`);
     }
     const parsed = DockerPsLine.safeParse(json);
-    if (!parsed.success) throw new Error(`docker ps line lacks ID/Names/Labels: ${JSON.stringify(line.slice(0, 80))}`);
+    if (!parsed.success)
+      throw new Error(`docker ps line lacks ID/Names/Labels: ${JSON.stringify(line.slice(0, 80))}`);
     const c = parsed.data;
     const labels = parseDockerLabels(c.Labels);
     const jobId = positiveInt(labels[`${L}job.id`]);
     if (jobId === null) {
-      throw new Error(`container ${c.Names}: job id label ${JSON.stringify(labels[`${L}job.id`] ?? null)} is not a job id`);
+      throw new Error(
+        `container ${c.Names}: job id label ${JSON.stringify(labels[`${L}job.id`] ?? null)} is not a job id`,
+      );
     }
     const isBuild = labels[`${L}type`] === 'build' || /-build$/.test(c.Names);
     const created = parseDockerTime(c.CreatedAt);
@@ -293,7 +309,8 @@ export function parseDockerPs(stdout: string): RunningJob[] {
         existing.containerName = c.Names;
         existing.named = true;
       }
-      if (created !== null && (existing.startedAt === null || created < existing.startedAt)) existing.startedAt = created;
+      if (created !== null && (existing.startedAt === null || created < existing.startedAt))
+        existing.startedAt = created;
       existing.projectId ??= positiveInt(labels[`${L}project.id`]);
       existing.pipelineId ??= positiveInt(labels[`${L}pipeline.id`]);
       existing.runnerId ??= positiveInt(labels[`${L}runner.id`]);
@@ -345,7 +362,15 @@ export function parseMeminfo(stdout: string): { total: number; available: number
   return { total: get('MemTotal'), available: get('MemAvailable') };
 }
 
-const SIZE_UNITS: Record<string, number> = { B: 1, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, PB: 1e15 };
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  kB: 1e3,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  PB: 1e15,
+};
 
 /** Docker's human sizes (`123.5MB`, `0B`; decimal units, go-units HumanSize) → bytes. */
 export function parseHumanSize(text: string): number | null {
@@ -357,7 +382,9 @@ export function parseHumanSize(text: string): number | null {
 
 const SystemDf = z.object({
   Volumes: z
-    .array(z.object({ Name: z.string(), Size: z.string().optional(), Links: z.string().optional() }))
+    .array(
+      z.object({ Name: z.string(), Size: z.string().optional(), Links: z.string().optional() }),
+    )
     .nullable(),
 });
 
@@ -446,7 +473,8 @@ export function parseProbeOutput(
     const nproc = sections.get('nproc');
     const nprocProblem = sectionProblem(nproc, 'nproc');
     if (nprocProblem || !nproc) errors.push(nprocProblem ?? 'nproc: missing');
-    else if (/^\d+$/.test(nproc.stdout.trim()) && Number(nproc.stdout.trim()) > 0) load.cpus = Number(nproc.stdout.trim());
+    else if (/^\d+$/.test(nproc.stdout.trim()) && Number(nproc.stdout.trim()) > 0)
+      load.cpus = Number(nproc.stdout.trim());
     else errors.push(`nproc: unexpected ${JSON.stringify(nproc.stdout.slice(0, 40))}`);
   }
   return { disks, jobs, load, volumes, absentMounts, errors, complete: done };

@@ -45,12 +45,21 @@ export interface ProbeRequest {
 /** The argv to run on the host, and the nonce its answer will carry. */
 export function probeCommand(request: ProbeRequest): { argv: string[]; nonce: string } {
   const nonce = request.nonce ?? randomBytes(8).toString('hex');
-  if (!/^[A-Za-z0-9]{8,64}$/.test(nonce)) throw new Error('probe nonce must be 8–64 letters or digits');
+  if (!/^[A-Za-z0-9]{8,64}$/.test(nonce))
+    throw new Error('probe nonce must be 8–64 letters or digits');
   for (const mount of request.mounts) {
     if (!mount.startsWith('/')) throw new Error(`probe mount must be an absolute path: ${mount}`);
   }
   return {
-    argv: ['sh', '-c', PROBE_SCRIPT, 'rw-probe', nonce, request.volumes ? '1' : '0', ...request.mounts],
+    argv: [
+      'sh',
+      '-c',
+      PROBE_SCRIPT,
+      'rw-probe',
+      nonce,
+      request.volumes ? '1' : '0',
+      ...request.mounts,
+    ],
     nonce,
   };
 }

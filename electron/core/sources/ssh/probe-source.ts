@@ -49,7 +49,8 @@ export async function probeHost(
   const { argv, nonce } = probeCommand(request);
   const result = await pool.exec(target, argv, signal ? { signal } : {});
   const report = parseProbeOutput(result.stdout, nonce, request);
-  if (result.code !== 0 && report.complete) report.errors.push(`probe exited with status ${result.code ?? result.signal}`);
+  if (result.code !== 0 && report.complete)
+    report.errors.push(`probe exited with status ${result.code ?? result.signal}`);
   return report;
 }
 
@@ -61,21 +62,29 @@ export async function probeHost(
  * One command per host per cycle, at most `probe.concurrency` at once; a host that hangs
  * runs into its own connect + command timeout and does not hold up the others.
  */
-export function createProbeSource(options: ProbeSourceOptions): Source & { readonly pool: SshPool } {
+export function createProbeSource(
+  options: ProbeSourceOptions,
+): Source & { readonly pool: SshPool } {
   const { settings } = options;
   const ownsPool = !options.pool;
   const pool = options.pool ?? new SshPool({ secrets: options.secrets });
   const fleets = new Map(settings.fleets.map((f) => [f.id, f]));
   const limit = pLimit(settings.probe.concurrency);
   let lastHostCount = settings.sshHosts.length;
-  const perHostMs = Math.max(
-    ...settings.fleets.map((f) => f.ssh.connectTimeoutSec * (f.ssh.jumpHost ? 2 : 1) + f.ssh.commandTimeoutSec),
-    30,
-  ) * 1000;
+  const perHostMs =
+    Math.max(
+      ...settings.fleets.map(
+        (f) => f.ssh.connectTimeoutSec * (f.ssh.jumpHost ? 2 : 1) + f.ssh.commandTimeoutSec,
+      ),
+      30,
+    ) * 1000;
 
   const dedicatedFleets = [...new Set(settings.sshHosts.map((h) => h.fleet))];
 
-  const plan = (config: SshConfigLookup, machines: readonly Machine[]): { jobs: ProbeJob[]; warnings: string[] } => {
+  const plan = (
+    config: SshConfigLookup,
+    machines: readonly Machine[],
+  ): { jobs: ProbeJob[]; warnings: string[] } => {
     const jobs: ProbeJob[] = [];
     const warnings: string[] = [];
     const directory = createTargetDirectory(settings, config);
@@ -123,7 +132,12 @@ export function createProbeSource(options: ProbeSourceOptions): Source & { reado
       state: reached ? 'running' : 'unknown',
     });
     try {
-      const report = await probeHost(pool, job.target, { mounts: job.fleet.watchedMounts, volumes: options.volumes ?? false }, both);
+      const report = await probeHost(
+        pool,
+        job.target,
+        { mounts: job.fleet.watchedMounts, volumes: options.volumes ?? false },
+        both,
+      );
       return {
         ...base,
         ...(job.dedicated ? { identity: identity(true) } : {}),
@@ -159,7 +173,9 @@ export function createProbeSource(options: ProbeSourceOptions): Source & { reado
     async collect(signal: AbortSignal, context: CollectContext): Promise<CollectResult> {
       const config =
         options.sshConfig ??
-        (settings.probe.sshConfigFile ? await loadSshConfig(settings.probe.sshConfigFile) : emptySshConfig);
+        (settings.probe.sshConfigFile
+          ? await loadSshConfig(settings.probe.sshConfigFile)
+          : emptySshConfig);
       signal.throwIfAborted();
       const { jobs, warnings } = plan(config, context.machines());
       lastHostCount = jobs.length;
@@ -167,8 +183,13 @@ export function createProbeSource(options: ProbeSourceOptions): Source & { reado
       signal.throwIfAborted();
       const failed = machines.filter((m) => m.disks === null && m.jobs === null && m.load === null);
       if (failed.length > 0) {
-        const names = failed.slice(0, 3).map((m) => m.name).join(', ');
-        warnings.push(`${failed.length} of ${machines.length} hosts not probed (${names}${failed.length > 3 ? ', …' : ''})`);
+        const names = failed
+          .slice(0, 3)
+          .map((m) => m.name)
+          .join(', ');
+        warnings.push(
+          `${failed.length} of ${machines.length} hosts not probed (${names}${failed.length > 3 ? ', …' : ''})`,
+        );
       }
       return { machines, inventoryOf: dedicatedFleets, ...(warnings.length ? { warnings } : {}) };
     },

@@ -22,7 +22,14 @@ export interface SshConfigLookup {
 
 /** An ssh config that says nothing: every host resolves to itself. */
 export const emptySshConfig: SshConfigLookup = {
-  lookup: () => ({ hostName: null, user: null, port: null, identityFiles: [], proxyJump: null, hostKeyAlias: null }),
+  lookup: () => ({
+    hostName: null,
+    user: null,
+    port: null,
+    identityFiles: [],
+    proxyJump: null,
+    hostKeyAlias: null,
+  }),
 };
 
 /**
@@ -77,8 +84,17 @@ export function parseSshConfig(text: string): SshConfigLookup {
         u: localUser(),
         d: homedir(),
       };
-      const identityFiles = all('identityfile').map((file) => expandHome(expandTokens(file, tokens)));
-      return { hostName, user, port, identityFiles, proxyJump, hostKeyAlias: first('hostkeyalias') };
+      const identityFiles = all('identityfile').map((file) =>
+        expandHome(expandTokens(file, tokens)),
+      );
+      return {
+        hostName,
+        user,
+        port,
+        identityFiles,
+        proxyJump,
+        hostKeyAlias: first('hostkeyalias'),
+      };
     },
   };
 }

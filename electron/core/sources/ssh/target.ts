@@ -99,7 +99,10 @@ function resolveJump(spec: string, access: SshAccess, config: SshConfigLookup): 
   const noJumpConfig: SshConfigLookup = {
     lookup: (alias) => ({ ...config.lookup(alias), proxyJump: null }),
   };
-  return resolveTarget(parsed.host, jumpAccess, noJumpConfig, { user: parsed.user, port: parsed.port });
+  return resolveTarget(parsed.host, jumpAccess, noJumpConfig, {
+    user: parsed.user,
+    port: parsed.port,
+  });
 }
 
 function unique(items: string[]): string[] {

@@ -23,7 +23,10 @@ export interface TargetDirectory {
 }
 
 /** Builds the directory for one ssh config; cheap, so build it once per cycle. */
-export function createTargetDirectory(settings: Settings, config: SshConfigLookup): TargetDirectory {
+export function createTargetDirectory(
+  settings: Settings,
+  config: SshConfigLookup,
+): TargetDirectory {
   const fleets = new Map(settings.fleets.map((f) => [f.id, f]));
   const managerJump = new Map<string, SshTarget>();
   const jumpFor = (fleet: string): SshTarget | undefined => {
@@ -40,9 +43,17 @@ export function createTargetDirectory(settings: Settings, config: SshConfigLooku
     const entry = settings.sshHosts.find((h) => h.alias === alias);
     if (entry) {
       const fleet = fleets.get(entry.fleet);
-      if (!fleet) throw new ConfigError(`SSH host ${alias}: fleet ${entry.fleet} is not configured`);
-      const access = entry.trustOnFirstUse === undefined ? fleet.ssh : { ...fleet.ssh, trustOnFirstUse: entry.trustOnFirstUse };
-      return resolveTarget(alias, access, config, { host: entry.host, port: entry.port, user: entry.user });
+      if (!fleet)
+        throw new ConfigError(`SSH host ${alias}: fleet ${entry.fleet} is not configured`);
+      const access =
+        entry.trustOnFirstUse === undefined
+          ? fleet.ssh
+          : { ...fleet.ssh, trustOnFirstUse: entry.trustOnFirstUse };
+      return resolveTarget(alias, access, config, {
+        host: entry.host,
+        port: entry.port,
+        user: entry.user,
+      });
     }
     const dm = settings.dockerMachine.find((d) => d.manager === alias);
     if (dm) return resolveManager(settings, dm, config);
@@ -51,13 +62,17 @@ export function createTargetDirectory(settings: Settings, config: SshConfigLooku
   return {
     host,
     machine(machine) {
-      if (settings.sshHosts.some((h) => h.alias === machine.name && h.fleet === machine.fleet)) return host(machine.name);
+      if (settings.sshHosts.some((h) => h.alias === machine.name && h.fleet === machine.fleet))
+        return host(machine.name);
       const address = machine.addresses[0];
       const fleet = fleets.get(machine.fleet);
       if (!address || !fleet) return null;
       const jump = jumpFor(fleet.id);
       // Host keys of VMs are filed under the machine name: their IPs are recycled.
-      return resolveTarget(address, fleet.ssh, config, { hostKeyAlias: machine.name, ...(jump ? { jump } : {}) });
+      return resolveTarget(address, fleet.ssh, config, {
+        hostKeyAlias: machine.name,
+        ...(jump ? { jump } : {}),
+      });
     },
   };
 }
