@@ -28,6 +28,8 @@ export interface SimulatedFleetOptions {
   clock?: SimClock;
   /** VMs stuck full at start (see ScenarioOptions.stuck). */
   stuck?: number;
+  /** Orphaned servers (in Hetzner with the fleet's labels, unknown to docker-machine); default 0. */
+  orphans?: number;
   /** History simulated before the start; default 2 h. */
   warmupMs?: number;
   /** How long a Hetzner delete action runs, in scenario ms; default 2000. */
@@ -119,6 +121,7 @@ export async function startSimulatedFleet(
       seed: options.seed,
       vms: options.vms,
       stuck: options.stuck,
+      orphans: options.orphans,
       warmupMs: options.warmupMs,
       clock,
       stateRoot: join(root, 'hosts'),

@@ -102,6 +102,8 @@ export interface SimVmInfo {
   builds: number;
   /** Full (≥ 85 %) and idle; the autoscaler does not remove it. */
   stuck: boolean;
+  /** A server of the fleet that no runner manager accounts for (not in docker-machine ls). */
+  orphan: boolean;
   runningJobId: number | null;
   /** df's Use% of `/`. */
   diskUsedPct: number;
@@ -117,6 +119,8 @@ export interface ScenarioOptions {
   vms?: number;
   /** VMs stuck full at start; default max(1, vms/4) for vms ≥ 2, else 0. */
   stuck?: number;
+  /** Orphaned servers besides the VMs (labelled and named like them, unknown to the manager); default 0. vms + orphans ≤ 16. */
+  orphans?: number;
   /** Directory for the hosts' state directories (one per VM and one for the manager). */
   stateRoot: string;
   clock: SimClock;
@@ -270,6 +274,7 @@ interface Vm {
   runningAt: number;
   builds: number;
   stuck: boolean;
+  orphan: boolean;
   job: SimJobInfo | null;
   idleSince: number | null;
   images: VmImage[];
@@ -322,6 +327,11 @@ export class FleetWorld {
     const seed = options.seed ?? 1;
     if (!Number.isInteger(seed)) throw new ScenarioError(`seed must be an integer, got ${seed}`);
     const stuck = options.stuck ?? (vms >= 2 ? Math.max(1, Math.floor(vms / 4)) : 0);
+    const orphans = options.orphans ?? 0;
+    if (!Number.isInteger(orphans) || orphans < 0 || vms + orphans > MAX_SLOTS)
+      throw new ScenarioError(
+        `orphans must be an integer from 0 to ${MAX_SLOTS - vms} (vms + orphans ≤ ${MAX_SLOTS}), got ${orphans}`,
+      );
     if (!Number.isInteger(stuck) || stuck < 0 || stuck > vms)
       throw new ScenarioError(`stuck must be an integer from 0 to vms (${vms}), got ${stuck}`);
     const projects =
@@ -377,7 +387,7 @@ export class FleetWorld {
     // History: jobs come and go, the autoscaler recycles VMs, as it will after the start.
     while (this.time + STEP_MS <= start) this.step(false);
     // The start shows the fleet at its size: VMs the autoscaler let go are back, idle.
-    while (this.vmsById.size < vms) {
+    while ([...this.vmsById.values()].filter((v) => !v.orphan).length < vms) {
       const vm = this.createVm(this.time - this.int(1, 5) * MIN, true);
       vm.idleSince = this.time;
     }
@@ -386,6 +396,14 @@ export class FleetWorld {
       (a, b) => Number(a.job !== null) - Number(b.job !== null) || a.slot - b.slot,
     );
     for (const vm of order.slice(0, stuck)) this.makeStuck(vm);
+    // Orphans: left over days ago (a manager that was replaced), idle, half full of old crud.
+    for (let i = 0; i < orphans; i++) {
+      const vm = this.createVm(this.time - this.int(3, 20) * 24 * HOUR, true);
+      vm.orphan = true;
+      vm.builds = this.int(3, this.maxBuilds);
+      vm.idleSince = vm.createdAt + this.int(1, 48) * HOUR;
+      this.fillTo(vm, this.int(35, 70));
+    }
     this.time = start;
     this.runner.contactedAt = start;
   }
@@ -665,7 +683,9 @@ export class FleetWorld {
   private assign(): void {
     const pending = this.jobs.filter((j) => j.status === 'pending');
     if (pending.length === 0) return;
-    const idle = this.sortedVms().filter((vm) => vm.state === 'running' && vm.job === null);
+    const idle = this.sortedVms().filter(
+      (vm) => vm.state === 'running' && vm.job === null && !vm.orphan,
+    );
     const healthy = idle.filter((vm) => !vm.stuck);
     const stuck = idle.filter((vm) => vm.stuck);
     for (const job of pending) {
@@ -735,10 +755,10 @@ export class FleetWorld {
   /** docker+machine: keep IdleCount idle machines, up to the limit; remove extra idle ones after IdleTime, and machines after MaxBuilds. */
   private autoscale(): void {
     for (const vm of this.sortedVms()) {
-      if (vm.state !== 'running' || vm.job !== null || vm.stuck) continue;
+      if (vm.state !== 'running' || vm.job !== null || vm.stuck || vm.orphan) continue;
       if (vm.builds >= this.maxBuilds) this.removeVm(vm, 'max-builds');
     }
-    const alive = this.sortedVms().filter((vm) => vm.state !== 'gone');
+    const alive = this.sortedVms().filter((vm) => vm.state !== 'gone' && !vm.orphan);
     const idle = alive.filter(
       (vm) => (vm.state === 'running' || vm.state === 'creating') && vm.job === null,
     );
@@ -765,7 +785,13 @@ export class FleetWorld {
 
   private markStuck(): void {
     for (const vm of this.vmsById.values()) {
-      if (!vm.stuck && vm.job === null && vm.state === 'running' && this.usedPct(vm) >= STUCK_PCT)
+      if (
+        !vm.stuck &&
+        !vm.orphan &&
+        vm.job === null &&
+        vm.state === 'running' &&
+        this.usedPct(vm) >= STUCK_PCT
+      )
         vm.stuck = true;
     }
   }
@@ -795,6 +821,7 @@ export class FleetWorld {
       runningAt: running ? createdAt : createdAt + this.int(40, 90) * 1000,
       builds: 0,
       stuck: false,
+      orphan: false,
       job: null,
       idleSince: running ? createdAt : null,
       images: [],
@@ -839,7 +866,11 @@ export class FleetWorld {
       vm.job = null;
     }
     vm.idleSince = vm.idleSince ?? this.time;
-    // leftovers: cache volumes of other projects, images and dead containers' layers
+    this.fillTo(vm, targetPct);
+  }
+
+  /** Adds leftovers until the VM's disk is at `targetPct`: cache volumes of other projects, old images. */
+  private fillTo(vm: Vm, targetPct: number): void {
     let guard = 0;
     while (this.usedPct(vm) < targetPct && guard++ < 500) {
       const project = this.pick(this.projects);
@@ -1003,11 +1034,13 @@ export class FleetWorld {
 
   private writeManagerState(): void {
     const listed = [
-      ...this.sortedVms().map((vm) => ({
-        name: vm.name,
-        state: (vm.state === 'creating' ? 'Starting' : 'Running') as 'Starting' | 'Running',
-        url: vm.state === 'creating' ? '' : `tcp://${this.address(vm.slot)}:2376`,
-      })),
+      ...this.sortedVms()
+        .filter((vm) => !vm.orphan)
+        .map((vm) => ({
+          name: vm.name,
+          state: (vm.state === 'creating' ? 'Starting' : 'Running') as 'Starting' | 'Running',
+          url: vm.state === 'creating' ? '' : `tcp://${this.address(vm.slot)}:2376`,
+        })),
       ...this.ghosts.map((vm) => ({ name: vm.name, state: 'Error' as const, url: '' })),
     ].sort((a, b) => a.name.localeCompare(b.name));
     writeHostState(this.managerStateDir, {
@@ -1058,6 +1091,7 @@ export class FleetWorld {
       createdAt: vm.createdAt,
       builds: vm.builds,
       stuck: vm.stuck,
+      orphan: vm.orphan,
       runningJobId: vm.job?.id ?? null,
       diskUsedPct: this.usedPct(vm),
       idleSince: vm.idleSince,

@@ -241,6 +241,31 @@ describe('scenario world', () => {
     expect(readHostState(w.managerStateDir).machines!.map((m) => m.name)).not.toContain(vm.name);
   });
 
+  it('keeps orphans: servers of the fleet the manager does not list, that never get jobs', () => {
+    const { world: w, clock } = world({ vms: 4, orphans: 2, seed: 17 });
+    w.start();
+    const orphans = w.vms().filter((v) => v.orphan);
+    expect(orphans).toHaveLength(2);
+    expect(w.vms()).toHaveLength(6);
+    for (const o of orphans) {
+      expect(o.name).toMatch(NAME);
+      expect(w.now() - o.createdAt).toBeGreaterThanOrEqual(3 * 24 * 3_600_000);
+    }
+    const listed = () => readHostState(w.managerStateDir).machines!.map((m) => m.name);
+    for (let i = 0; i < 24; i++) {
+      clock.tick(5 * 60_000);
+      for (const o of orphans) expect(listed()).not.toContain(o.name);
+      expect(w.vms().filter((v) => !v.orphan).length).toBeLessThanOrEqual(4);
+    }
+    expect(w.jobList().some((j) => orphans.some((o) => o.name === j.machine))).toBe(false);
+    expect(
+      w
+        .vms()
+        .filter((v) => v.orphan)
+        .map((v) => v.name),
+    ).toEqual(orphans.map((o) => o.name));
+  });
+
   it('fills a VM up on demand', () => {
     const { world: w } = world({ vms: 2, seed: 8, stuck: 0 });
     w.start();
@@ -258,6 +283,7 @@ describe('scenario world', () => {
     expect(() => world({ vms: 17 })).toThrow(/vms must be an integer from 1 to 16/);
     expect(() => world({ vms: 2.5 })).toThrow(/vms must be an integer/);
     expect(() => world({ vms: 2, stuck: 3 })).toThrow(/stuck must be/);
+    expect(() => world({ vms: 15, orphans: 2 })).toThrow(/orphans must be an integer from 0 to 1/);
     expect(() => world({ seed: 1.5 })).toThrow(/seed must be an integer/);
     expect(() => world({ projects: [] })).toThrow(/at least one project/);
     expect(() => world({ managerAddress: '10.0.0.2' })).toThrow(/loopback/);
