@@ -361,6 +361,7 @@ export class Executor {
     const entry = this.options.state.proposals[id];
     this.options.state.proposals[id] = {
       firstSeenAt: entry?.firstSeenAt ?? this.now(),
+      updatedAt: this.now(),
       state,
       lastResult,
     };

@@ -45,6 +45,8 @@ export interface ReaperOptions {
    * `reap --confirm` turns `auto` into `notify` so one command does one kill.
    */
   modeOverride?: (mode: ReaperMode) => ReaperMode;
+  /** Auto mode tries a refused or failed proposal again after this long (default 10 min). */
+  autoRetryAfterMs?: number;
   /** Resources the reaper owns (e.g. its SSH pool), disposed after it has shut down. */
   disposables?: Disposable[];
 }
@@ -388,9 +390,17 @@ export class Reaper implements Disposable {
     } finally {
       this.publishing = false;
     }
+    const retryAfter = this.options.autoRetryAfterMs ?? 10 * 60_000;
     for (const proposal of evaluated) {
-      if (proposal.mode !== 'auto' || proposal.blocked.length > 0 || proposal.state !== 'pending')
-        continue;
+      if (proposal.mode !== 'auto' || proposal.blocked.length > 0) continue;
+      // A refused or failed attempt is retried after a pause (a job ended, Hetzner is back):
+      // the same condition is still there, and a missed kill stalls the fleet too. Every
+      // retry is re-checked and counted against the hourly budget like the first.
+      const known = this.state.proposals[proposal.id];
+      const retry =
+        (proposal.state === 'refused' || proposal.state === 'failed') &&
+        now - (known?.updatedAt ?? known?.firstSeenAt ?? now) >= retryAfter;
+      if (proposal.state !== 'pending' && !retry) continue;
       if (this.executor.isStopping || this.disposed) break;
       const run = this.executor.execute(proposal, 'auto').finally(() => {
         this.autoRuns.delete(run);

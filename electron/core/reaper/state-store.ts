@@ -47,6 +47,8 @@ export const ReaperState = z.object({
     z.string(),
     z.object({
       firstSeenAt: z.number(),
+      /** When the state last changed (an attempt ended); auto mode retries after a pause. */
+      updatedAt: z.number().optional(),
       state: z.enum(['pending', 'done', 'failed', 'refused', 'dry-run']),
       lastResult: z.string().nullable(),
     }),

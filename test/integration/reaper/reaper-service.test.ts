@@ -189,6 +189,31 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     expect(records.map((r) => r.who)).toEqual(['auto']);
   });
 
+  it('auto mode: a job that starts during the re-check is refused, and the VM goes once it is free again', async () => {
+    addVm('vm-full', 90);
+    addVm('vm-a', 20, [1]);
+    addVm('vm-b', 20, [2]);
+    // Probe 4 is the re-check of the first automatic attempt: a job lands right then.
+    world.beforeProbe = (n) => {
+      if (n === 4) world.set('vm-full', { disk: 90, jobs: [worldJob(77)] });
+      if (n === 6) world.set('vm-full', { disk: 90, jobs: [] });
+    };
+    await boot({ mode: 'auto', minFleetSize: 1 });
+    await cycles(3);
+    expect(alive()).toContain('vm-full');
+    const refused = await readAudit({ dir, filter: { type: 'refusal' } });
+    expect(refused.records[0]?.reasons.join('\n')).toMatch(/#77/);
+    expect(proposalOf('vm-full')?.state).toBe('refused');
+    // The job ends; the same episode goes on and auto mode tries again after its pause.
+    await cycles(4);
+    expect(alive()).toContain('vm-full');
+    clock += 10 * 60_000;
+    await cycles(1);
+    expect(alive()).not.toContain('vm-full');
+    const confirms = await readAudit({ dir, filter: { type: 'confirm' } });
+    expect(confirms.records.map((r) => r.who)).toEqual(['auto', 'auto']);
+  });
+
   it('auto mode respects the hourly budget', async () => {
     for (const n of [1, 2, 3, 4, 5]) addVm(`vm-${n}`, 90 + n);
     await boot({ mode: 'auto', minFleetSize: 0, maxKillsPerHour: 2 });

@@ -14,6 +14,9 @@ export interface WorldMachine {
 export class World {
   readonly machines = new Map<string, WorldMachine>();
   gitlabDown = false;
+  /** Called before each probe collection with its number (1, 2, …): scripts a race. */
+  beforeProbe: ((n: number) => void) | null = null;
+  private probes = 0;
 
   constructor(private readonly fleet: string) {}
 
@@ -30,40 +33,43 @@ export class World {
       phase: 'probe',
       intervalMs: 30_000,
       timeoutMs: 5_000,
-      collect: async (_signal, context) => ({
-        machines: context
-          .machines()
-          .filter((m) => m.fleet === this.fleet && this.machines.has(m.name))
-          .map((m) => {
-            const w = this.machines.get(m.name) as WorldMachine;
-            if (w.disk === null || w.jobs === null) {
+      collect: async (_signal, context) => {
+        this.beforeProbe?.(++this.probes);
+        return {
+          machines: context
+            .machines()
+            .filter((m) => m.fleet === this.fleet && this.machines.has(m.name))
+            .map((m) => {
+              const w = this.machines.get(m.name) as WorldMachine;
+              if (w.disk === null || w.jobs === null) {
+                return {
+                  fleet: this.fleet,
+                  name: m.name,
+                  disks: null,
+                  jobs: null,
+                  error: 'ssh: connect ECONNREFUSED',
+                };
+              }
               return {
                 fleet: this.fleet,
                 name: m.name,
-                disks: null,
-                jobs: null,
-                error: 'ssh: connect ECONNREFUSED',
+                disks: [
+                  {
+                    mount: '/',
+                    sizeBytes: 100,
+                    usedBytes: w.disk,
+                    availBytes: 100 - w.disk,
+                    usedPct: w.disk,
+                    inodesTotal: null,
+                    inodesUsed: null,
+                    inodesUsedPct: null,
+                  },
+                ],
+                jobs: w.jobs,
               };
-            }
-            return {
-              fleet: this.fleet,
-              name: m.name,
-              disks: [
-                {
-                  mount: '/',
-                  sizeBytes: 100,
-                  usedBytes: w.disk,
-                  availBytes: 100 - w.disk,
-                  usedPct: w.disk,
-                  inodesTotal: null,
-                  inodesUsed: null,
-                  inodesUsedPct: null,
-                },
-              ],
-              jobs: w.jobs,
-            };
-          }),
-      }),
+            }),
+        };
+      },
     };
   }
 
