@@ -254,6 +254,8 @@ export class SshPool implements Disposable {
     } catch (error) {
       if (this.connections.get(key) === connection) this.connections.delete(key);
       const sshError = toSshError(error, target);
+      // The caller gave up (engine stopping, its own deadline): that says nothing about the host.
+      if (signal?.aborted) throw sshError;
       const count = (failure?.count ?? 0) + 1;
       this.failures.set(key, {
         count,
