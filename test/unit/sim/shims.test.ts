@@ -422,6 +422,15 @@ describe('docker volume and image shims', () => {
       expect.objectContaining({ Name: CACHE7, Size: '2.048GB', Links: '0' }),
     ]);
     expect(doc.Images).toHaveLength(3);
+    // docker writes the verbose document once, untruncated, with no newline after it
+    expect(r.stdout.endsWith('}')).toBe(true);
+    const full = JSON.parse(r.stdout) as {
+      Containers: { ID: string; Mounts: string }[];
+      Images: { ID: string }[];
+    };
+    expect(full.Containers.map((c) => c.ID)).toContain(hex('a'));
+    expect(full.Containers.find((c) => c.ID === hex('a'))!.Mounts).toBe(CACHE42);
+    expect(full.Images[0]!.ID).toBe('sha256:' + hex('1'));
   });
 });
 
@@ -477,7 +486,9 @@ describe('/proc shims (cat, nproc)', () => {
 
   it('falls back to the real machine without load state, and passes garbage through', () => {
     // the real file changes between reads: compare its shape and the real nproc
-    expect(run('cat', '/proc/loadavg').stdout).toMatch(/^\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+\/\d+ \d+\n$/);
+    expect(run('cat', '/proc/loadavg').stdout).toMatch(
+      /^\d+\.\d\d \d+\.\d\d \d+\.\d\d \d+\/\d+ \d+\n$/,
+    );
     expect(run('nproc').stdout).toBe(execFileSync('/usr/bin/nproc', { encoding: 'utf8' }));
     writeFileSync(join(dir, 'load.tsv'), 'garbage\n');
     expect(run('cat', '/proc/loadavg').stdout).toBe('garbage\n');
