@@ -254,7 +254,7 @@ describe('docker ps shim', () => {
       ID: 'aaaaaaaaaaaa',
       Names: 'runner-abcdefgh-project-42-concurrent-0-0123abcd-build-2',
       Image: 'ruby:3.2',
-      Command: '"sh -c \\"echo a && …',
+      Command: '"sh -c \\"echo a && ec…"',
       CreatedAt: '2026-11-23 15:23:54 +0000 UTC',
       RunningFor: '5 minutes ago',
       State: 'running',
