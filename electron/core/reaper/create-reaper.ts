@@ -133,6 +133,13 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
     stateDir: expandHome(settings.stateDir),
     actions,
     recheck: createEngineRecheck(options.engine),
+    // A gap longer than a reading may be old before it counts as stale breaks an idle run.
+    history: {
+      maxGapMs: Math.max(
+        5 * 60_000,
+        ...options.engine.snapshot().sources.map((source) => source.intervalMs * 3),
+      ),
+    },
     ...(options.now ? { now: options.now } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.shutdownGraceMs !== undefined ? { shutdownGraceMs: options.shutdownGraceMs } : {}),
