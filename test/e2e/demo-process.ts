@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { redactToken } from './pages/fleet-page';
 
 /** A running `runner-watch demo`, and the URL it printed. */
 export interface DemoProcess {
@@ -33,7 +34,9 @@ export async function startDemo(cwd: string, timeoutMs = 60_000): Promise<DemoPr
   const url = await new Promise<string>((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer);
-      reject(new Error(`runner-watch demo ${why}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(redactToken(`runner-watch demo ${why}\nstdout:\n${stdout}\nstderr:\n${stderr}`)),
+      );
     };
     const timer = setTimeout(() => {
       fail(`printed no URL line within ${timeoutMs} ms`);

@@ -33,6 +33,8 @@ export default defineConfig({
     launchOptions: { executablePath: '/usr/bin/chromium', args: chromiumArgs },
     viewport: { width: 1400, height: 800 },
     screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
+    // No traces: they record every request, and the first one carries the demo's access
+    // token in its URL. Failure screenshots show the page only.
+    trace: 'off',
   },
 });

@@ -29,8 +29,15 @@ export class FleetPage {
     this.downBanner = page.getByTestId('down-banner');
   }
 
+  /** Opens a URL; an error names the URL with its access token replaced by `<token>`. */
   async open(url: string): Promise<void> {
-    await this.page.goto(url);
+    try {
+      await this.page.goto(url);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // A new error without the original as cause: the original's message has the token.
+      throw new Error(redactToken(message));
+    }
   }
 
   /** Waits until at least one machine row is shown. */
@@ -109,4 +116,9 @@ export class FleetPage {
   selectedRow(): Locator {
     return this.page.locator('[data-testid="machine-row"][aria-selected="true"]');
   }
+}
+
+/** Replaces `token=…` values, so a failure message or report never carries the access token. */
+export function redactToken(text: string): string {
+  return text.replace(/token=[^\s&"']+/g, 'token=<token>');
 }
