@@ -177,6 +177,23 @@ Host *
     });
   });
 
+  it('names unreadable key files and refused keys in the authentication error', async () => {
+    const missing = cluster.access({ identityFiles: ['/nonexistent/id_rw'] });
+    await expect(newPool().exec(target(0, missing), ['true'])).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: expect.stringContaining('key /nonexistent/id_rw cannot be read (ENOENT)'),
+    });
+    const notAKey = join(cluster.dir, 'not-a-key');
+    writeFileSync(notAKey, 'hello\n');
+    const stranger = join(cluster.dir, 'stranger');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    const refused = cluster.access({ identityFiles: [notAKey, stranger] });
+    const error = await rejectionOf(newPool().exec(target(0, refused), ['true']));
+    expect(error).toMatchObject({ code: 'unauthorized' });
+    expect(error.message).toContain(`authentication failed (offered key ${stranger})`);
+    expect(error.message).toContain(`key ${notAKey} is not a private key ssh2 can read`);
+  });
+
   it('authenticates through ssh-agent (SSH_AUTH_SOCK) with no key file', async () => {
     const socket = join(cluster.dir, 'agent.sock');
     const agent = spawn('ssh-agent', ['-D', '-a', socket], { stdio: 'ignore' });
