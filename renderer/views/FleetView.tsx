@@ -27,6 +27,11 @@ export function FleetView() {
     return (
       <StateMessage kind="loading" title="Loading the fleet…">
         <p>Asking Runner Watch for the machines it watches.</p>
+        {query.failureReason ? (
+          <p className="muted" data-testid="still-trying">
+            Still trying: {query.failureReason.message}
+          </p>
+        ) : null}
       </StateMessage>
     );
   }

@@ -74,6 +74,15 @@ describe('FleetView states', () => {
     await waitFor(() => expect(transport.count('rw:fleet:snapshot')).toBeGreaterThan(4));
   });
 
+  it('says what failed while it is still retrying', async () => {
+    renderApp(() =>
+      Promise.reject(new TransportError('unreachable', 'rw:fleet:snapshot: no answer')),
+    );
+    const note = await screen.findByTestId('still-trying');
+    expect(note.textContent).toBe('Still trying: rw:fleet:snapshot: no answer');
+    expect(screen.getByTestId('state-loading')).toBeTruthy();
+  });
+
   it('asks to open the URL with the token on a 401, without retrying', async () => {
     const { transport } = renderApp(
       () => Promise.reject(new TransportError('unauthenticated', OPEN_WITH_TOKEN_MESSAGE, 401)),
