@@ -51,6 +51,9 @@ export interface ReaperOptions {
   disposables?: Disposable[];
 }
 
+/** Pause between checks of actions left in flight whose provider did not answer. */
+const RECOVERY_RETRY_MS = 60_000;
+
 /** Drop remembered proposals this long after they were first seen (the audit keeps them). */
 const FORGET_AFTER_MS = 7 * 24 * 3_600_000;
 
@@ -75,6 +78,7 @@ export class Reaper implements Disposable {
   private disposed = false;
   private disposing: Promise<void> | null = null;
   private recovering = false;
+  private lastRecoveryAt: number | null = null;
 
   private constructor(
     private readonly options: ReaperOptions,
@@ -126,6 +130,7 @@ export class Reaper implements Disposable {
     }
     const reaper = new Reaper(options, state, store, audit);
     await reaper.executor.recover();
+    reaper.lastRecoveryAt = reaper.now();
     reaper.subscription = options.engine.onEvent(() => reaper.onEngineEvent());
     reaper.scheduleCycle();
     await reaper.settled();
@@ -303,8 +308,13 @@ export class Reaper implements Disposable {
 
   private async cycle(): Promise<void> {
     if (this.disposed) return;
-    if (this.executor.hasLeftovers() && !this.recovering && !this.executor.isStopping) {
-      // Actions left from before a restart whose provider could not be asked yet.
+    const due =
+      this.lastRecoveryAt === null ||
+      Math.abs(this.now() - this.lastRecoveryAt) >= RECOVERY_RETRY_MS;
+    if (this.executor.hasLeftovers() && due && !this.recovering && !this.executor.isStopping) {
+      // Actions left from before a restart whose provider could not be asked yet; at most
+      // once a minute, so an unreachable provider does not fill the audit log.
+      this.lastRecoveryAt = this.now();
       this.recovering = true;
       try {
         await this.executor.recover();

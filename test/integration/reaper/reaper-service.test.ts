@@ -333,6 +333,48 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     expect(alive()).toEqual(['vm-running']);
   });
 
+  it('an action left in flight that cannot be checked stays in flight, and is retried at most once a minute', async () => {
+    addVm('vm-x', 20, [1]);
+    writeFileSync(
+      join(dir, STATE_FILE),
+      JSON.stringify({
+        version: 1,
+        modes: {},
+        proposals: {},
+        ledger: [],
+        inFlight: [
+          {
+            proposalId: 'p-x',
+            machineKey: 'ci/vm-x',
+            machineName: 'vm-x',
+            fleet: 'ci',
+            rule: 'disk',
+            action: 'hcloud-delete',
+            providerId: String(ids.get('vm-x')),
+            // A project that is no longer configured: nobody can ask its API.
+            providerSource: 'hetzner:removed',
+            startedAt: clock,
+            who: 'auto',
+            hcloudActionId: null,
+            step: 'deleting',
+          },
+        ],
+      }),
+    );
+    await boot();
+    const recoveries = async () => (await readAudit({ dir, filter: { type: 'recovery' } })).records;
+    expect((await recoveries()).map((r) => r.outcome)).toEqual(['failed']);
+    expect((await recoveries())[0]?.detail).toMatch(
+      /no Hetzner project configured for source hetzner:removed/,
+    );
+    await cycles(1);
+    expect(await recoveries()).toHaveLength(1);
+    clock += 60_000;
+    await cycles(1);
+    expect(await recoveries()).toHaveLength(2);
+    expect(sim.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
+  });
+
   it('a corrupt state file is moved aside and reported, and the reaper starts', async () => {
     writeFileSync(join(dir, STATE_FILE), '{"version":1,"inFl');
     await boot();
