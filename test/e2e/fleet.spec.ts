@@ -100,6 +100,28 @@ test('arrow keys move the selection and Enter opens the details', async ({ page 
   await expect(fleet.details).toHaveCount(0);
 });
 
+test('the filter narrows the rows and "Disk %" sorts the fullest machine first', async ({
+  page,
+}) => {
+  const fleet = new FleetPage(page);
+  await fleet.open(running().url);
+  await fleet.waitForRows();
+  await fleet.waitForDiskReadings();
+  const names = await fleet.machineNames();
+  const target = names[names.length - 1] ?? '';
+  await fleet.filterBy(target.slice(-8));
+  await expect(fleet.names).toHaveText([target]);
+  await fleet.filterBy('');
+  await expect(fleet.rows).toHaveCount(names.length);
+  await fleet.sortBy('Disk %');
+  const fullest = await fleet.maxDiskPerRow();
+  const known = fullest.filter((pct): pct is number => pct !== null);
+  expect(known.length).toBeGreaterThan(0);
+  expect(known).toEqual([...known].sort((a, b) => b - a));
+  // Unknown disks go last: every known value comes before the first unknown one.
+  expect(fullest.slice(0, known.length)).toEqual(known);
+});
+
 test('without the token the page says to open the URL with the token', async ({ browser }) => {
   // A fresh context has no session cookie: exactly a browser that never opened the URL.
   const context = await browser.newContext();

@@ -103,6 +103,23 @@ export class FleetPage {
     return this.page.getByTestId('disk').first().getAttribute('title');
   }
 
+  /** Clicks a sortable column header, e.g. "Disk %". */
+  async sortBy(column: 'Name' | 'Disk %' | 'Running jobs'): Promise<void> {
+    await this.page.getByRole('button', { name: column }).click();
+  }
+
+  /** The highest disk % of each row in display order; null where disks are unknown. */
+  async maxDiskPerRow(): Promise<(number | null)[]> {
+    return this.rows.evaluateAll((rows) =>
+      rows.map((row) => {
+        const values = [...row.querySelectorAll('[data-testid="disk-pct"]')].map((el) =>
+          Number.parseInt(el.textContent ?? '', 10),
+        );
+        return values.length > 0 ? Math.max(...values) : null;
+      }),
+    );
+  }
+
   async filterBy(text: string): Promise<void> {
     await this.filter.fill(text);
   }
