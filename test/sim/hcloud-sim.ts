@@ -567,6 +567,12 @@ export class HcloudSim {
     });
   }
 
+  /** Records a request; a long demo keeps the recent 10 000. */
+  private log(entry: HcloudRequestLogEntry): void {
+    this.requests.push(entry);
+    if (this.requests.length > 10_000) this.requests.splice(0, this.requests.length - 10_000);
+  }
+
   private refill(p: Project): void {
     const now = this.now();
     const elapsed = Math.max(0, now - p.filledAt);
@@ -600,7 +606,7 @@ export class HcloudSim {
     };
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       entry.status = status;
-      this.requests.push(entry);
+      this.log(entry);
       res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
       res.end(JSON.stringify(body));
     };
@@ -638,7 +644,7 @@ export class HcloudSim {
     if (this.hangCount > 0) {
       this.hangCount--;
       entry.status = -1; // never answered
-      this.requests.push(entry);
+      this.log(entry);
       this.hanging.add(res);
       res.on('close', () => this.hanging.delete(res));
       return;

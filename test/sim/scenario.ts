@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SimClock } from './clock';
 import {
@@ -556,6 +556,16 @@ export class FleetWorld {
     }
   }
 
+  /** Keeps a long demo from filling /tmp: calls.log over 1 MB moves to calls.log.1 (shims start a new one). */
+  private rotateCalls(dir: string): void {
+    const log = join(dir, 'calls.log');
+    try {
+      if (statSync(log).size > 1_000_000) renameSync(log, `${log}.1`);
+    } catch {
+      // no calls yet
+    }
+  }
+
   /** Reads a host's state back; null when unreadable (a test wrote garbage). */
   private readState(dir: string): ReturnType<typeof readHostState> | null {
     try {
@@ -1017,6 +1027,7 @@ export class FleetWorld {
     this.withLock(vm.stateDir, () => {
       this.adoptVm(vm);
       if (!this.vmsById.has(vm.name)) return;
+      this.rotateCalls(vm.stateDir);
       writeHostState(vm.stateDir, this.vmState(vm));
       this.lastWritten.set(vm.name, {
         volumes: new Set(vm.volumes.map((v) => v.name)),
@@ -1028,6 +1039,7 @@ export class FleetWorld {
   private writeManager(): void {
     this.withLock(this.managerStateDir, () => {
       this.adoptManager();
+      this.rotateCalls(this.managerStateDir);
       this.writeManagerState();
     });
   }

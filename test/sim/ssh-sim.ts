@@ -334,6 +334,7 @@ export class SshSim {
       client.on('tcpip', (accept, reject, info) => {
         if (host.fault === 'hang-exec' || !isLoopback(info.destIP)) return reject();
         this.forwards.push({ via: host.init.address, to: `${info.destIP}:${info.destPort}` });
+        if (this.forwards.length > 10_000) this.forwards.splice(0, this.forwards.length - 10_000);
         const upstream = createConnection({ host: info.destIP, port: info.destPort });
         const refuse = () => reject();
         upstream.once('error', refuse);
@@ -364,6 +365,8 @@ export class SshSim {
             exitCode: null,
           };
           this.execs.push(entry);
+          // a long demo probes forever: keep the recent history only
+          if (this.execs.length > 10_000) this.execs.splice(0, this.execs.length - 10_000);
           if (host.fault === 'hang-exec') return;
           const child = spawn('/bin/sh', ['-c', info.command], {
             cwd: host.init.stateDir,

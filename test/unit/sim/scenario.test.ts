@@ -1,10 +1,18 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../sim/clock';
-import { RUNNER_LABEL, SHIMS_DIR, readHostState } from '../../sim/host-state';
+import { RUNNER_LABEL, SHIMS_DIR, readCalls, readHostState } from '../../sim/host-state';
 import { FleetWorld, STUCK_PCT, ScenarioError, type ScenarioOptions } from '../../sim/scenario';
 
 const roots: string[] = [];
@@ -224,6 +232,18 @@ describe('scenario world', () => {
     clock.tick(10_000);
     expect(readHostState(dir).now).toBe(before + 20);
     expect(existsSync(join(dir, '.lock'))).toBe(false);
+  });
+
+  it('rotates a calls.log over 1 MB so a long demo does not fill the disk', () => {
+    const { world: w, clock } = world({ vms: 1, seed: 16, stuck: 0 });
+    w.start();
+    const dir = w.vms()[0]!.stateDir;
+    writeFileSync(join(dir, 'calls.log'), 'docker\tps\n'.repeat(100_001));
+    clock.tick(5_000);
+    expect(existsSync(join(dir, 'calls.log'))).toBe(false);
+    expect(readFileSync(join(dir, 'calls.log.1'), 'utf8').length).toBe(1_000_010);
+    expect(sh(dir, 'df', '-Pk', '/').status).toBe(0);
+    expect(readCalls(dir).calls).toEqual([{ tool: 'df', args: ['-Pk', '/'] }]);
   });
 
   it('removes a VM whose server was deleted, and lists it in Error for a while', () => {
