@@ -157,7 +157,9 @@ describe('Engine', () => {
         vm('runner-b'),
       ],
     }));
-    const e = engine([probe]);
+    // A fixed clock: with time moving, every machine's observation time changes and so
+    // every machine is in every delta; here only runner-a's disk changes.
+    const e = engine([probe], () => 5_000);
     const events: FleetEvent[] = [];
     e.onEvent((event) => events.push(event));
     await e.runOnce();
