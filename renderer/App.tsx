@@ -37,7 +37,7 @@ function Header() {
         </span>
       ) : null}
       {info.data && info.data.warnings.length > 0 ? (
-        <ul className="warnings" role="alert">
+        <ul className="warnings" role="alert" aria-label="Host warnings">
           {info.data.warnings.map((warning) => (
             <li key={warning}>{warning}</li>
           ))}

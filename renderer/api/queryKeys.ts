@@ -7,4 +7,10 @@ export const queryKeys = {
   appInfo: () => [...queryKeys.all, 'app', 'info'] as const,
   fleet: () => [...queryKeys.all, 'fleet'] as const,
   fleetSnapshot: () => [...queryKeys.fleet(), 'snapshot'] as const,
+  /** Fresh evidence of one proposal, read when the confirm dialog opens. */
+  recheck: (proposalId: string) => [...queryKeys.all, 'reaper', 'recheck', proposalId] as const,
+  /** Fleet modes the user switched in this session (the server's answer to set-mode). */
+  reaperModes: () => [...queryKeys.all, 'reaper', 'modes'] as const,
+  audit: () => [...queryKeys.all, 'audit'] as const,
+  auditList: (limit: number) => [...queryKeys.audit(), 'list', limit] as const,
 };

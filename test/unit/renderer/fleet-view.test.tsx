@@ -149,6 +149,22 @@ describe('FleetView states', () => {
   });
 });
 
+describe('App header', () => {
+  it('shows the host, the demo badge and every host warning', async () => {
+    const transport = new FakeTransport()
+      .answer('rw:app:info', async () => ({
+        ...info,
+        warnings: ['Secrets are stored as plain text (safeStorage uses basic_text)'],
+      }))
+      .answer('rw:fleet:snapshot', async () => snapshot([]));
+    render(<App transport={transport} queryClient={createQueryClient()} />);
+    expect((await screen.findByText(/v0\.1\.0 · serve/)).textContent).toContain('demo');
+    expect(screen.getByRole('alert', { name: 'Host warnings' }).textContent).toContain(
+      'plain text',
+    );
+  });
+});
+
 describe('FleetView rows', () => {
   const busy = machine('runner-b', {
     disks: seen([disk('/', 72), disk('/var/lib/docker', 91)]),

@@ -1,0 +1,100 @@
+import type { Machine } from '../../shared/machine';
+import type { Evidence, Proposal, ReaperRule } from '../../shared/proposal';
+import { formatSpan } from '../format';
+
+/** Each rule in words, as the dialog and the Proposals view name it. */
+export const RULE_TEXT: Record<ReaperRule, string> = {
+  disk: 'disk full: use at or over the threshold for consecutive samples',
+  idle: 'idle: no job container and no running GitLab job for too long',
+  'max-age': 'too old: older than the fleet’s maximum age',
+  unreachable: 'unreachable while the provider says running',
+};
+
+/** The id after `prefix:` of the first source in `seenBy` with that kind, e.g. `hetzner:ci` → `ci`. */
+function sourceId(seenBy: readonly string[], kind: string): string | null {
+  const found = seenBy.find((id) => id.startsWith(`${kind}:`));
+  return found ? found.slice(kind.length + 1) : null;
+}
+
+/**
+ * Exactly what confirming does, in the words of the command or call that will run:
+ * "DELETE server 123 in Hetzner project sim-hcloud", "docker-machine rm -y NAME on …",
+ * or the cleanup of a dedicated host. `machine` is the freshest reading, if any.
+ */
+export function describeAction(proposal: Proposal, machine: Machine | null): string {
+  const seenBy = machine?.seenBy ?? [];
+  switch (proposal.action) {
+    case 'hcloud-delete': {
+      const project = sourceId(seenBy, 'hetzner');
+      const server = machine?.providerId ?? 'of unknown id';
+      return `DELETE server ${server} (${proposal.machineName}) in Hetzner project ${project ?? 'unknown'}`;
+    }
+    case 'machine-rm': {
+      const manager = sourceId(seenBy, 'docker-machine');
+      return `docker-machine rm -y ${proposal.machineName} on the runner manager of ${manager ? `docker-machine source ${manager}` : `fleet ${proposal.fleet}`}`;
+    }
+    case 'cleanup':
+      return `remove unused runner-* volumes and prune images older than the fleet’s bound (pruneImagesOlderThanHours) on ${proposal.machineName}; the host itself stays`;
+  }
+}
+
+/** One evidence fact per entry, as label and text; unknown values say "unknown". */
+export function evidenceFacts(evidence: Evidence): { label: string; text: string }[] {
+  const unknown = 'unknown';
+  const facts = [
+    {
+      label: 'Disk',
+      text:
+        evidence.diskPct === null
+          ? unknown
+          : `${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}${evidence.thresholdPct !== undefined ? ` (threshold ${evidence.thresholdPct} %)` : ''}`,
+    },
+    { label: 'Samples over', text: String(evidence.samplesOver) },
+    {
+      label: 'Idle for',
+      text: evidence.idleSinceMs === null ? 'not idle or unknown' : formatSpan(evidence.idleSinceMs),
+    },
+    {
+      label: 'Containers',
+      text:
+        evidence.runningContainers === null
+          ? unknown
+          : `${evidence.runningContainers} job container${evidence.runningContainers === 1 ? '' : 's'} running`,
+    },
+    {
+      label: 'Jobs',
+      text:
+        evidence.runningJobIds.length === 0
+          ? 'none running'
+          : evidence.runningJobIds
+              .map(
+                (id) =>
+                  `#${id}${evidence.expendableJobIds?.includes(id) ? ' (expendable)' : ''}`,
+              )
+              .join(', '),
+    },
+    { label: 'Age', text: evidence.ageMs === null ? unknown : formatSpan(evidence.ageMs) },
+  ];
+  if (evidence.providerStatus) facts.push({ label: 'Provider', text: evidence.providerStatus });
+  return facts;
+}
+
+/**
+ * Why the fresh re-check differs from the proposal the person opened, or null when it is
+ * the same proposal and nothing blocks it. Every reason is listed.
+ */
+export function recheckProblems(
+  opened: Proposal,
+  fresh: Proposal | null,
+  executable: boolean,
+): string[] {
+  if (fresh === null) return ['no rule fires on this machine any more: nothing to do'];
+  const problems: string[] = [];
+  if (fresh.id !== opened.id)
+    problems.push(`the fresh check made a different proposal (${fresh.rule}: ${fresh.summary})`);
+  if (fresh.state === 'done' || fresh.state === 'executing' || fresh.state === 'confirmed')
+    problems.push(`the proposal is already ${fresh.state}`);
+  problems.push(...fresh.blocked.map((reason) => `blocked: ${reason}`));
+  if (!executable && problems.length === 0) problems.push('the fresh check does not allow it');
+  return problems;
+}

@@ -1,0 +1,34 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef } from 'react';
+import type { AuditRecord } from '../../shared/audit';
+import type { Proposal } from '../../shared/proposal';
+import { queryKeys } from './queryKeys';
+import type { TransportError } from './transport';
+import { useTransport } from './TransportProvider';
+
+/** How many records the Audit view reads; filters apply to these, newest first. */
+export const AUDIT_LIMIT = 1_000;
+
+/** The newest audit records (`rw:audit:list`). */
+export function useAuditList(limit = AUDIT_LIMIT) {
+  const transport = useTransport();
+  return useQuery<AuditRecord[], TransportError>({
+    queryKey: queryKeys.auditList(limit),
+    queryFn: () => transport.invoke('rw:audit:list', { limit }),
+  });
+}
+
+/**
+ * Refetches the audit log when the proposals change. The log has no push channel of its
+ * own, but every record follows a proposal change (new proposal, confirm, result), and
+ * proposals arrive with the fleet's deltas, so the view stays current without polling.
+ */
+export function useAuditFollowsProposals(proposals: readonly Proposal[] | undefined): void {
+  const client = useQueryClient();
+  const seen = useRef(proposals);
+  useEffect(() => {
+    if (seen.current === proposals) return;
+    seen.current = proposals;
+    void client.invalidateQueries({ queryKey: queryKeys.audit() });
+  }, [client, proposals]);
+}

@@ -1,0 +1,187 @@
+import { useMemo, useState } from 'react';
+import type { FleetSnapshot } from '../../shared/fleet';
+import type { Proposal, ReaperMode } from '../../shared/proposal';
+import { evidenceFacts, RULE_TEXT } from '../api/reaper-text';
+import { useFleet } from '../api/useFleet';
+import { useModeOverrides, type ModeOverrides } from '../api/useReaper';
+import { ConfirmKillDialog } from '../components/ConfirmKillDialog';
+import { ModeSwitch } from '../components/ModeSwitch';
+import { SnapshotGate } from '../components/SnapshotGate';
+import { StateMessage } from '../components/StateMessage';
+import { formatAgo } from '../format';
+import { useNow } from '../hooks/useNow';
+
+/** The state a person reads: a pending proposal that something blocks is "blocked". */
+export function shownState(proposal: Proposal): string {
+  return proposal.state === 'pending' && proposal.blocked.length > 0 ? 'blocked' : proposal.state;
+}
+
+/** Proposals a person may open the confirm dialog for (the dialog re-checks first). */
+export function canOpenConfirm(proposal: Proposal): boolean {
+  return proposal.state === 'pending' || proposal.state === 'refused' || proposal.state === 'failed';
+}
+
+interface FleetGroup {
+  fleet: string;
+  mode: ReaperMode | null;
+  proposals: Proposal[];
+}
+
+/** Every fleet the snapshot knows, with its proposals and its mode as far as it is known. */
+function groupByFleet(snapshot: FleetSnapshot, overrides: ModeOverrides): FleetGroup[] {
+  const fleets = new Set<string>();
+  for (const machine of snapshot.machines) fleets.add(machine.fleet);
+  for (const proposal of snapshot.proposals) fleets.add(proposal.fleet);
+  for (const fleet of Object.keys(overrides)) fleets.add(fleet);
+  return [...fleets].sort().map((fleet) => {
+    const proposals = snapshot.proposals.filter((p) => p.fleet === fleet);
+    const reported = proposals.find((p) => p.mode !== undefined)?.mode ?? null;
+    return { fleet, proposals, mode: reported ?? overrides[fleet] ?? null };
+  });
+}
+
+/** The reaper's proposals per fleet, with evidence, blockers, the mode switch and "Kill…". */
+export function ProposalsView() {
+  const fleet = useFleet();
+  return (
+    <div className="view proposals-view">
+      <SnapshotGate fleet={fleet} what="the reaper's proposals">
+        {(snapshot) => <ProposalsContent snapshot={snapshot} />}
+      </SnapshotGate>
+    </div>
+  );
+}
+
+function ProposalsContent(props: { snapshot: FleetSnapshot }) {
+  const now = useNow();
+  const overrides = useModeOverrides();
+  const [openId, setOpenId] = useState<string | null>(null);
+  const groups = useMemo(() => groupByFleet(props.snapshot, overrides), [props.snapshot, overrides]);
+  // The dialog keeps the proposal it was opened for, even when a delta drops it meanwhile.
+  const [opened, setOpened] = useState<Proposal | null>(null);
+  const open = (proposal: Proposal) => {
+    setOpened(proposal);
+    setOpenId(proposal.id);
+  };
+
+  if (groups.length === 0) {
+    return (
+      <StateMessage kind="empty" title="No fleets yet">
+        <p>
+          Runner Watch watches no fleet yet: add a Hetzner project or SSH host in the config
+          file, then restart it. Proposals appear here when a reaper rule fires.
+        </p>
+      </StateMessage>
+    );
+  }
+  const total = props.snapshot.proposals.length;
+  return (
+    <>
+      <p className="toolbar count num" data-testid="proposal-count">
+        {total === 0
+          ? 'No proposals: no reaper rule fires on any machine right now.'
+          : `${total} proposal${total === 1 ? '' : 's'}, ${props.snapshot.proposals.filter((p) => shownState(p) === 'pending').length} ready to confirm`}
+      </p>
+      <div className="view-scroll">
+        {groups.map((group) => (
+          <section
+            key={group.fleet}
+            className="fleet-group"
+            aria-label={`Fleet ${group.fleet}`}
+            data-testid="proposal-fleet"
+            data-fleet={group.fleet}
+          >
+            <header className="fleet-group-head">
+              <h2>{group.fleet}</h2>
+              <ModeSwitch fleet={group.fleet} mode={group.mode} />
+            </header>
+            {group.proposals.length === 0 ? (
+              <p className="muted" data-testid="no-proposals">
+                No proposals for {group.fleet}: every machine is under the disk threshold, busy
+                or young enough. Rules are evaluated after every probe.
+              </p>
+            ) : (
+              <ul className="proposals">
+                {group.proposals.map((proposal) => (
+                  <ProposalItem key={proposal.id} proposal={proposal} now={now} onOpen={open} />
+                ))}
+              </ul>
+            )}
+          </section>
+        ))}
+      </div>
+      {opened && openId ? (
+        <ConfirmKillDialog
+          proposal={opened}
+          now={now}
+          onClose={() => {
+            setOpenId(null);
+            setOpened(null);
+          }}
+        />
+      ) : null}
+    </>
+  );
+}
+
+function ProposalItem(props: {
+  proposal: Proposal;
+  now: number;
+  onOpen: (proposal: Proposal) => void;
+}) {
+  const { proposal } = props;
+  const state = shownState(proposal);
+  return (
+    <li
+      className="proposal"
+      data-testid="proposal"
+      data-machine={proposal.machineName}
+      data-state={state}
+      data-rule={proposal.rule}
+    >
+      <div className="proposal-head">
+        <span className={`badge badge-p-${state}`} data-testid="proposal-state">
+          {state}
+        </span>
+        <strong className="proposal-summary">{proposal.summary}</strong>
+        <span className="muted small num" title="When the rule started to fire">
+          since {formatAgo(proposal.createdAt, props.now)}
+        </span>
+        {canOpenConfirm(proposal) ? (
+          <button
+            type="button"
+            className="danger kill-button"
+            onClick={() => props.onOpen(proposal)}
+            aria-label={`${proposal.action === 'cleanup' ? 'Clean up' : 'Kill'} ${proposal.machineName}…`}
+          >
+            {proposal.action === 'cleanup' ? 'Clean up…' : 'Kill…'}
+          </button>
+        ) : null}
+      </div>
+      <p className="small muted">
+        Rule <strong>{proposal.rule}</strong>: {RULE_TEXT[proposal.rule]} · action{' '}
+        {proposal.action}
+      </p>
+      <dl className="facts facts-inline">
+        {evidenceFacts(proposal.evidence).map((fact) => (
+          <div key={fact.label}>
+            <dt>{fact.label}</dt>
+            <dd>{fact.text}</dd>
+          </div>
+        ))}
+      </dl>
+      {proposal.blocked.length > 0 ? (
+        <ul className="blocked" aria-label="Blocked because" data-testid="blocked-reasons">
+          {proposal.blocked.map((reason) => (
+            <li key={reason}>{reason}</li>
+          ))}
+        </ul>
+      ) : null}
+      {proposal.lastResult ? (
+        <p className="small" data-testid="last-result">
+          Last attempt: {proposal.lastResult}
+        </p>
+      ) : null}
+    </li>
+  );
+}
