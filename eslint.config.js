@@ -53,7 +53,9 @@ export default tseslint.config(
           paths: [{ name: 'electron', message: 'electron/core is plain Node; adapt Electron in electron/*.ts.' }],
           patterns: [
             {
-              group: ['**/serve/**', '**/cli/**', '**/renderer/**', '../main', '../preload', '../tray', '../ipc*'],
+              // Imports of the Electron host files are caught by test/unit/layering.test.ts,
+              // which resolves each relative path.
+              group: ['**/serve/**', '**/cli/**', '**/renderer/**'],
               message: 'core must not import hosts or the renderer.',
             },
           ],
@@ -77,7 +79,8 @@ export default tseslint.config(
   },
   {
     files: ['electron/*.ts'],
-    ignores: ['electron/ipc-main.ts', 'electron/preload.ts'],
+    // main.ts only hands ipcMain to registerIpc (the one place that uses it).
+    ignores: ['electron/ipc-main.ts', 'electron/preload.ts', 'electron/main.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
