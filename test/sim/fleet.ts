@@ -105,14 +105,29 @@ export async function startSimulatedFleet(
   let world: FleetWorld | undefined;
   let gitlab: WorldGitLab | null = null;
 
+  let disposed = false;
   const dispose = async () => {
-    world?.dispose();
-    if (ownClock) clock.dispose();
-    await Promise.allSettled([...pending]);
-    await gitlab?.dispose();
-    await ssh?.dispose();
-    await hcloud?.dispose();
-    rmSync(root, { recursive: true, force: true });
+    if (disposed) return;
+    disposed = true;
+    try {
+      world?.dispose();
+      if (ownClock) clock.dispose();
+      await Promise.allSettled([...pending]);
+      // each one is stopped even when another fails
+      const results = await Promise.allSettled([
+        gitlab?.dispose(),
+        ssh?.dispose(),
+        hcloud?.dispose(),
+      ]);
+      const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed.length > 0)
+        throw new AggregateError(
+          failed.map((f) => f.reason as unknown),
+          'simulated fleet: some parts failed to stop',
+        );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   };
 
   try {
