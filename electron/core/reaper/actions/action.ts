@@ -35,24 +35,7 @@ export interface ActionRunner {
   ): Promise<RecoveryOutcome>;
 }
 
-/** Sleeps, waking early (with a rejection) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep } from '../../abortable-sleep';
 
 /**
  * Runs one step with its own bound: the step gets a signal that aborts on timeout or when

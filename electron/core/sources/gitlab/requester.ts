@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { sleep } from '../../abortable-sleep';
 import type { RequesterType, ResourceOptions } from '@gitbeaker/requester-utils';
 import { GitLabError } from './errors';
 import { parseRateLimit, parseRetryAfter, slowDownMs, type RateLimitState } from './rate-limit';
@@ -302,21 +303,7 @@ export class GitLabTransport {
   }
 
   private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleep(ms, signal);
   }
 }
 

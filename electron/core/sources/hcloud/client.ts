@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sleep } from '../../abortable-sleep';
 import type { ErrorCode } from '../../../../shared/errors';
 import { HcloudError } from './hcloud-error';
 import { parseRateLimit, retryAfterMs, throttleDelayMs, type RateLimitState } from './rate-limit';
@@ -136,7 +137,7 @@ export class HcloudClient {
     this.base = options.apiUrl.replace(/\/+$/, '');
     this.fetchFn = options.fetch ?? fetch;
     this.now = options.now ?? Date.now;
-    this.sleep = options.sleep ?? abortableSleep;
+    this.sleep = options.sleep ?? sleep;
     this.timeoutMs = options.timeoutMs ?? 15_000;
   }
 
@@ -377,22 +378,4 @@ function safeJson(text: string): unknown {
   } catch {
     return null;
   }
-}
-
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
