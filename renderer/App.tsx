@@ -2,17 +2,18 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import type { Transport } from './api/transport';
 import { TransportProvider } from './api/TransportProvider';
 import { useAppInfo } from './api/useFleet';
-import { FleetView } from './views/FleetView';
+import { CurrentView, useHashView, ViewTabs, type ViewName } from './components/ViewTabs';
 
-/** The app shell: providers, header and the Fleet view. Transport and client come from main.tsx (or a test). */
+/** The app shell: providers, header with the view tabs, and the active view. Transport and client come from main.tsx (or a test). */
 export function App(props: { transport: Transport; queryClient: QueryClient }) {
+  const view = useHashView();
   return (
     <QueryClientProvider client={props.queryClient}>
       <TransportProvider transport={props.transport}>
         <div className="app">
-          <Header />
+          <Header view={view} />
           <main>
-            <FleetView />
+            <CurrentView view={view} />
           </main>
         </div>
       </TransportProvider>
@@ -20,16 +21,12 @@ export function App(props: { transport: Transport; queryClient: QueryClient }) {
   );
 }
 
-function Header() {
+function Header(props: { view: ViewName }) {
   const info = useAppInfo();
   return (
     <header className="app-header">
       <h1>Runner Watch</h1>
-      <nav aria-label="Views">
-        <span className="tab is-active" aria-current="page">
-          Fleet
-        </span>
-      </nav>
+      <ViewTabs view={props.view} />
       {info.data ? (
         <span className="app-info muted small">
           {info.data.demo ? <span className="badge badge-demo">demo</span> : null} v

@@ -52,7 +52,8 @@ export function evidenceFacts(evidence: Evidence): { label: string; text: string
     { label: 'Samples over', text: String(evidence.samplesOver) },
     {
       label: 'Idle for',
-      text: evidence.idleSinceMs === null ? 'not idle or unknown' : formatSpan(evidence.idleSinceMs),
+      text:
+        evidence.idleSinceMs === null ? 'not idle or unknown' : formatSpan(evidence.idleSinceMs),
     },
     {
       label: 'Containers',
@@ -68,8 +69,7 @@ export function evidenceFacts(evidence: Evidence): { label: string; text: string
           ? 'none running'
           : evidence.runningJobIds
               .map(
-                (id) =>
-                  `#${id}${evidence.expendableJobIds?.includes(id) ? ' (expendable)' : ''}`,
+                (id) => `#${id}${evidence.expendableJobIds?.includes(id) ? ' (expendable)' : ''}`,
               )
               .join(', '),
     },

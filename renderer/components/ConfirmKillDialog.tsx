@@ -79,7 +79,11 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
           <code>{proposal.fleet}</code>.
         </p>
 
-        <section aria-label="Fresh evidence" className="dialog-evidence" data-testid="fresh-evidence">
+        <section
+          aria-label="Fresh evidence"
+          className="dialog-evidence"
+          data-testid="fresh-evidence"
+        >
           <h3>Fresh evidence</h3>
           {recheck.isPending ? (
             <p role="status" data-testid="rechecking">
@@ -131,8 +135,8 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
             <code>{describeAction(proposal, fresh?.machine ?? null)}</code>
           </p>
           <p className="small muted">
-            The executor re-checks once more right before acting and refuses if anything
-            changed. Every step is written to the audit log.
+            The executor re-checks once more right before acting and refuses if anything changed.
+            Every step is written to the audit log.
           </p>
         </section>
 

@@ -17,7 +17,10 @@ export interface AuditFilterState {
 }
 
 /** Records matching every given filter; `text` searches all text fields, case-insensitive. */
-export function filterAudit(records: readonly AuditRecord[], filter: AuditFilterState): AuditRecord[] {
+export function filterAudit(
+  records: readonly AuditRecord[],
+  filter: AuditFilterState,
+): AuditRecord[] {
   const machine = filter.machine.trim().toLowerCase();
   const words = filter.text.toLowerCase().split(/\s+/).filter(Boolean);
   return records.filter((record) => {
@@ -64,7 +67,10 @@ export function AuditView() {
   const records = list.data;
   const shown = useMemo(() => (records ? filterAudit(records, filter) : []), [records, filter]);
   const fleets = useMemo(
-    () => [...new Set((records ?? []).map((r) => r.fleet).filter((f): f is string => f !== null))].sort(),
+    () =>
+      [
+        ...new Set((records ?? []).map((r) => r.fleet).filter((f): f is string => f !== null)),
+      ].sort(),
     [records],
   );
 
@@ -97,7 +103,8 @@ export function AuditView() {
     );
   }
 
-  const set = (patch: Partial<AuditFilterState>) => setFilter((current) => ({ ...current, ...patch }));
+  const set = (patch: Partial<AuditFilterState>) =>
+    setFilter((current) => ({ ...current, ...patch }));
   return (
     <div className="view audit-view">
       <div className="toolbar">
@@ -116,7 +123,11 @@ export function AuditView() {
             </option>
           ))}
         </select>
-        <select aria-label="Fleet" value={filter.fleet} onChange={(event) => set({ fleet: event.target.value })}>
+        <select
+          aria-label="Fleet"
+          value={filter.fleet}
+          onChange={(event) => set({ fleet: event.target.value })}
+        >
           <option value="">all fleets</option>
           {fleets.map((fleet) => (
             <option key={fleet} value={fleet}>

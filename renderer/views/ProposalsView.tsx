@@ -18,7 +18,9 @@ export function shownState(proposal: Proposal): string {
 
 /** Proposals a person may open the confirm dialog for (the dialog re-checks first). */
 export function canOpenConfirm(proposal: Proposal): boolean {
-  return proposal.state === 'pending' || proposal.state === 'refused' || proposal.state === 'failed';
+  return (
+    proposal.state === 'pending' || proposal.state === 'refused' || proposal.state === 'failed'
+  );
 }
 
 interface FleetGroup {
@@ -56,7 +58,10 @@ function ProposalsContent(props: { snapshot: FleetSnapshot }) {
   const now = useNow();
   const overrides = useModeOverrides();
   const [openId, setOpenId] = useState<string | null>(null);
-  const groups = useMemo(() => groupByFleet(props.snapshot, overrides), [props.snapshot, overrides]);
+  const groups = useMemo(
+    () => groupByFleet(props.snapshot, overrides),
+    [props.snapshot, overrides],
+  );
   // The dialog keeps the proposal it was opened for, even when a delta drops it meanwhile.
   const [opened, setOpened] = useState<Proposal | null>(null);
   const open = (proposal: Proposal) => {
@@ -68,8 +73,8 @@ function ProposalsContent(props: { snapshot: FleetSnapshot }) {
     return (
       <StateMessage kind="empty" title="No fleets yet">
         <p>
-          Runner Watch watches no fleet yet: add a Hetzner project or SSH host in the config
-          file, then restart it. Proposals appear here when a reaper rule fires.
+          Runner Watch watches no fleet yet: add a Hetzner project or SSH host in the config file,
+          then restart it. Proposals appear here when a reaper rule fires.
         </p>
       </StateMessage>
     );
@@ -97,8 +102,8 @@ function ProposalsContent(props: { snapshot: FleetSnapshot }) {
             </header>
             {group.proposals.length === 0 ? (
               <p className="muted" data-testid="no-proposals">
-                No proposals for {group.fleet}: every machine is under the disk threshold, busy
-                or young enough. Rules are evaluated after every probe.
+                No proposals for {group.fleet}: every machine is under the disk threshold, busy or
+                young enough. Rules are evaluated after every probe.
               </p>
             ) : (
               <ul className="proposals">
@@ -159,8 +164,7 @@ function ProposalItem(props: {
         ) : null}
       </div>
       <p className="small muted">
-        Rule <strong>{proposal.rule}</strong>: {RULE_TEXT[proposal.rule]} · action{' '}
-        {proposal.action}
+        Rule <strong>{proposal.rule}</strong>: {RULE_TEXT[proposal.rule]} · action {proposal.action}
       </p>
       <dl className="facts facts-inline">
         {evidenceFacts(proposal.evidence).map((fact) => (

@@ -284,7 +284,15 @@ function RunnerRow(props: {
           <span className="muted">never</span>
         )}
       </td>
-      <td>{runner.paused === null ? <span className="muted">unknown</span> : runner.paused ? 'paused' : 'no'}</td>
+      <td>
+        {runner.paused === null ? (
+          <span className="muted">unknown</span>
+        ) : runner.paused ? (
+          'paused'
+        ) : (
+          'no'
+        )}
+      </td>
     </tr>
   );
 }
@@ -329,7 +337,11 @@ function PrunePanel(props: {
         </>
       )}
       {props.blocked.length > 0 ? (
-        <ul className="blocked" aria-label="Instances that cannot prune" data-testid="prune-blocked">
+        <ul
+          className="blocked"
+          aria-label="Instances that cannot prune"
+          data-testid="prune-blocked"
+        >
           {props.blocked.map((entry) => (
             <li key={entry.instance}>
               {entry.instance}: {entry.reason}
