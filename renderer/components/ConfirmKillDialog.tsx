@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef } from 'react';
 import type { Proposal } from '../../shared/proposal';
 import { describeAction, evidenceFacts, recheckProblems, RULE_TEXT } from '../api/reaper-text';
 import { useConfirmKill, useRecheck } from '../api/useReaper';
@@ -26,26 +26,35 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
     return () => previous?.focus();
   }, []);
 
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      event.stopPropagation();
-      onClose();
-      return;
-    }
-    if (event.key !== 'Tab') return;
-    const items = [...(dialogRef.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? [])];
-    const first = items[0];
-    const last = items[items.length - 1];
-    if (!first || !last) return;
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
-  };
+  // On the document, not the dialog: a button that becomes disabled (confirm, once clicked)
+  // drops the focus to <body>, and Escape and Tab must still work from there.
+  useEffect(() => {
+    const onKeyDown = (event: KeyboardEvent) => {
+      const dialog = dialogRef.current;
+      if (!dialog) return;
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        onClose();
+        return;
+      }
+      if (event.key !== 'Tab') return;
+      const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)];
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (!first || !last) return;
+      const inside = dialog.contains(document.activeElement);
+      if (!inside || (event.shiftKey && document.activeElement === first)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+      } else if (!event.shiftKey && document.activeElement === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    };
+    document.addEventListener('keydown', onKeyDown, true);
+    return () => document.removeEventListener('keydown', onKeyDown, true);
+  }, [onClose]);
 
   const fresh = recheck.data;
   const problems = fresh ? recheckProblems(proposal, fresh.proposal, fresh.executable) : [];
@@ -53,6 +62,11 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
   const canConfirm =
     fresh !== undefined && fresh.executable && problems.length === 0 && confirm.status === 'idle';
   const result = confirm.data;
+  const settled = confirm.isSuccess || confirm.isError;
+  useEffect(() => {
+    // The confirm button is disabled now; keep the focus in the dialog, on "Close".
+    if (settled) dialogRef.current?.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+  }, [settled]);
 
   return (
     <div className="dialog-backdrop">
@@ -63,7 +77,6 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
         aria-modal="true"
         aria-labelledby={titleId}
         data-testid="confirm-dialog"
-        onKeyDown={onKeyDown}
       >
         <header>
           <h2 id={titleId}>
