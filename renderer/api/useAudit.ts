@@ -28,7 +28,9 @@ export function useAuditFollowsProposals(proposals: readonly Proposal[] | undefi
   const seen = useRef(proposals);
   useEffect(() => {
     if (seen.current === proposals) return;
+    const first = seen.current === undefined;
     seen.current = proposals;
-    void client.invalidateQueries({ queryKey: queryKeys.audit() });
+    // The first snapshot arriving is not news: the list was read when the view opened.
+    if (!first) void client.invalidateQueries({ queryKey: queryKeys.audit() });
   }, [client, proposals]);
 }
