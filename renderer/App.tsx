@@ -2,6 +2,7 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import type { Transport } from './api/transport';
 import { TransportProvider } from './api/TransportProvider';
 import { useAppInfo } from './api/useFleet';
+import { KillDialogProvider } from './components/KillDialogProvider';
 import { CurrentView, useHashView, ViewTabs, type ViewName } from './components/ViewTabs';
 
 /** The app shell: providers, header with the view tabs, and the active view. Transport and client come from main.tsx (or a test). */
@@ -10,12 +11,14 @@ export function App(props: { transport: Transport; queryClient: QueryClient }) {
   return (
     <QueryClientProvider client={props.queryClient}>
       <TransportProvider transport={props.transport}>
-        <div className="app">
-          <Header view={view} />
-          <main>
-            <CurrentView view={view} />
-          </main>
-        </div>
+        <KillDialogProvider>
+          <div className="app">
+            <Header view={view} />
+            <main>
+              <CurrentView view={view} />
+            </main>
+          </div>
+        </KillDialogProvider>
       </TransportProvider>
     </QueryClientProvider>
   );

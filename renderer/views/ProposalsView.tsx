@@ -1,10 +1,10 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { FleetSnapshot } from '../../shared/fleet';
 import type { Proposal, ReaperMode } from '../../shared/proposal';
 import { evidenceFacts, RULE_TEXT } from '../api/reaper-text';
 import { useFleet } from '../api/useFleet';
 import { useModeOverrides, type ModeOverrides } from '../api/useReaper';
-import { ConfirmKillDialog } from '../components/ConfirmKillDialog';
+import { KillButton } from '../components/KillDialogProvider';
 import { ModeSwitch } from '../components/ModeSwitch';
 import { SnapshotGate } from '../components/SnapshotGate';
 import { StateMessage } from '../components/StateMessage';
@@ -14,13 +14,6 @@ import { useNow } from '../hooks/useNow';
 /** The state a person reads: a pending proposal that something blocks is "blocked". */
 export function shownState(proposal: Proposal): string {
   return proposal.state === 'pending' && proposal.blocked.length > 0 ? 'blocked' : proposal.state;
-}
-
-/** Proposals a person may open the confirm dialog for (the dialog re-checks first). */
-export function canOpenConfirm(proposal: Proposal): boolean {
-  return (
-    proposal.state === 'pending' || proposal.state === 'refused' || proposal.state === 'failed'
-  );
 }
 
 interface FleetGroup {
@@ -57,17 +50,10 @@ export function ProposalsView() {
 function ProposalsContent(props: { snapshot: FleetSnapshot }) {
   const now = useNow();
   const overrides = useModeOverrides();
-  const [openId, setOpenId] = useState<string | null>(null);
   const groups = useMemo(
     () => groupByFleet(props.snapshot, overrides),
     [props.snapshot, overrides],
   );
-  // The dialog keeps the proposal it was opened for, even when a delta drops it meanwhile.
-  const [opened, setOpened] = useState<Proposal | null>(null);
-  const open = (proposal: Proposal) => {
-    setOpened(proposal);
-    setOpenId(proposal.id);
-  };
 
   if (groups.length === 0) {
     return (
@@ -108,32 +94,18 @@ function ProposalsContent(props: { snapshot: FleetSnapshot }) {
             ) : (
               <ul className="proposals">
                 {group.proposals.map((proposal) => (
-                  <ProposalItem key={proposal.id} proposal={proposal} now={now} onOpen={open} />
+                  <ProposalItem key={proposal.id} proposal={proposal} now={now} />
                 ))}
               </ul>
             )}
           </section>
         ))}
       </div>
-      {opened && openId ? (
-        <ConfirmKillDialog
-          proposal={opened}
-          now={now}
-          onClose={() => {
-            setOpenId(null);
-            setOpened(null);
-          }}
-        />
-      ) : null}
     </>
   );
 }
 
-function ProposalItem(props: {
-  proposal: Proposal;
-  now: number;
-  onOpen: (proposal: Proposal) => void;
-}) {
+function ProposalItem(props: { proposal: Proposal; now: number }) {
   const { proposal } = props;
   const state = shownState(proposal);
   return (
@@ -152,16 +124,7 @@ function ProposalItem(props: {
         <span className="muted small num" title="When the rule started to fire">
           since {formatAgo(proposal.createdAt, props.now)}
         </span>
-        {canOpenConfirm(proposal) ? (
-          <button
-            type="button"
-            className="danger kill-button"
-            onClick={() => props.onOpen(proposal)}
-            aria-label={`${proposal.action === 'cleanup' ? 'Clean up' : 'Kill'} ${proposal.machineName}…`}
-          >
-            {proposal.action === 'cleanup' ? 'Clean up…' : 'Kill…'}
-          </button>
-        ) : null}
+        <KillButton proposal={proposal} />
       </div>
       <p className="small muted">
         Rule <strong>{proposal.rule}</strong>: {RULE_TEXT[proposal.rule]} · action {proposal.action}

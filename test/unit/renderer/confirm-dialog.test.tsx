@@ -5,6 +5,11 @@ import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportError } from '../../../renderer/api/transport';
 import { TransportProvider } from '../../../renderer/api/TransportProvider';
 import { ConfirmKillDialog } from '../../../renderer/components/ConfirmKillDialog';
+import {
+  confirmableByMachine,
+  KillButton,
+  KillDialogProvider,
+} from '../../../renderer/components/KillDialogProvider';
 import type { InvokeChannel, RequestInputOf, ResponseOf } from '../../../shared/api';
 import {
   ExecutionResult,
@@ -310,5 +315,39 @@ describe('ConfirmKillDialog', () => {
     expect(screen.getByRole('dialog').contains(document.activeElement)).toBe(true);
     fireEvent.keyDown(document.body, { key: 'Escape' });
     expect(onClose).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('KillButton', () => {
+  it('opens the shared dialog without triggering the row it sits in, only for confirmable proposals', async () => {
+    const transport = new FakeTransport().answer('rw:reaper:recheck', () => new Promise(() => {}));
+    const rowClick = vi.fn();
+    render(
+      <QueryClientProvider client={createQueryClient()}>
+        <TransportProvider transport={transport}>
+          <KillDialogProvider>
+            <div onClick={rowClick}>
+              <KillButton proposal={proposal()} />
+              <KillButton proposal={proposal({ id: 'p-done', state: 'done' })} />
+              <KillButton proposal={null} />
+            </div>
+          </KillDialogProvider>
+        </TransportProvider>
+      </QueryClientProvider>,
+    );
+    const buttons = screen.getAllByTestId('kill-button');
+    expect(buttons).toHaveLength(1);
+    fireEvent.click(buttons[0]!);
+    expect(rowClick).not.toHaveBeenCalled();
+    expect(await screen.findByRole('dialog', { name: `Kill ${vm.name}?` })).toBeTruthy();
+    expect(transport.count('rw:reaper:recheck')).toBe(1);
+  });
+
+  it('maps machines to the proposal a Fleet row offers', () => {
+    const map = confirmableByMachine([
+      proposal(),
+      proposal({ id: 'p-x', machineKey: 'ci/x', state: 'executing' }),
+    ]);
+    expect([...map.keys()]).toEqual([vm.key]);
   });
 });

@@ -181,6 +181,36 @@ describe('ProposalsView', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
   });
 
+  it('keeps the dialog and its result when a delta drops the proposal after the kill', async () => {
+    const transport = new FakeTransport()
+      .answer('rw:fleet:snapshot', async () =>
+        snapshot([machine('vm-a')], { proposals: [proposal('vm-a')] }),
+      )
+      .answer('rw:reaper:recheck', async () =>
+        RecheckResult.parse({
+          machine: machine('vm-a'),
+          proposal: proposal('vm-a'),
+          executable: true,
+        }),
+      )
+      .answer('rw:reaper:confirm', async () => ({
+        proposalId: 'p-vm-a',
+        outcome: 'ok',
+        reasons: [],
+        detail: 'deleted server 42',
+      }))
+      .answer('rw:audit:list', async () => []);
+    renderProposals(transport);
+    fireEvent.click(await screen.findByRole('button', { name: 'Kill vm-a…' }));
+    await screen.findByTestId('recheck-ok');
+    await waitFor(() => expect(transport.subscriberCount).toBe(1));
+    fireEvent.click(screen.getByTestId('confirm-button'));
+    await screen.findByTestId('confirm-result');
+    act(() => transport.emit(delta(2, { proposals: [] })));
+    await waitFor(() => expect(items()).toHaveLength(0));
+    expect(screen.getByTestId('confirm-result').textContent).toContain('deleted server 42');
+  });
+
   it('switches the mode; auto needs a second confirmation', async () => {
     const transport = new RecordingTransport()
       .answer('rw:fleet:snapshot', async () =>
