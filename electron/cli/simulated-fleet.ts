@@ -7,6 +7,8 @@ import { pathToFileURL } from 'node:url';
 export interface SimulatedFleetOptions {
   vms?: number;
   seed?: number;
+  /** Also simulate the runner manager with `docker-machine ls` (the demo does). */
+  dockerMachine?: 'direct' | 'via-manager';
 }
 
 /** The running simulated fleet, as `test/sim/fleet.ts` returns it. */

@@ -70,7 +70,7 @@ export const demoCommand: CliCommand = {
     );
     if (rendererProblem) context.err(`warning: ${rendererProblem}; the API works meanwhile`);
 
-    const sim = await startSimulatedFleet({ vms, seed });
+    const sim = await startSimulatedFleet({ vms, seed, dockerMachine: 'direct' });
     try {
       const settings = parseSettings(sim.settings, 'of the simulated fleet');
       const { createRuntime } = await loadRuntimeModule();
