@@ -13,7 +13,7 @@ import {
 } from 'electron';
 import Store from 'electron-store';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Settings } from '../shared/settings';
 import { loadSettingsFile } from './core/config/load-settings';
 import { createEnvFileSecretSource } from './core/config/secrets';
@@ -27,7 +27,9 @@ import { loadStoredSettings, type SettingsStore } from './settings';
 import { registerTray } from './tray';
 import { lockNavigation, secureWindowOptions } from './window';
 
-const root = app.getAppPath();
+// The bundle lives in dist/electron/: the project (or packaged app) root is two up, whether
+// Electron was started on this file or on the folder with package.json.
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const rendererIndex = join(root, 'dist/renderer/index.html');
 const preloadPath = join(root, 'dist/electron/preload.cjs');
 const disposables = new DisposableStore();
@@ -50,7 +52,10 @@ async function demoSettings(): Promise<{ settings: Settings; secrets: SecretReso
   const { register } = await import('tsx/esm/api');
   disposables.add({ dispose: register() });
   const sim = (await import(pathToFileURL(join(root, 'test/sim/fleet.ts')).href)) as SimulatorModule;
-  const fleet = await sim.startSimulatedFleet({});
+  // `runner-watch demo --vms N --seed N` passes its options through the environment.
+  const vms = Number(process.env.RW_DEMO_VMS) || undefined;
+  const seed = Number(process.env.RW_DEMO_SEED) || undefined;
+  const fleet = await sim.startSimulatedFleet({ vms, seed, dockerMachine: 'direct' });
   disposables.add(fleet);
   return { settings: Settings.parse(fleet.settings), secrets: createEnvFileSecretSource({ env: fleet.env }) };
 }

@@ -11,7 +11,7 @@ export interface LaunchElectronOptions {
   seed: number;
   signal: AbortSignal;
   log: (line: string) => void;
-  /** The app's main bundle; `dist/electron/main.cjs` unless a test says otherwise. */
+  /** The app's main bundle; `dist/electron/main.js` unless a test says otherwise. */
   mainBundle?: string;
 }
 

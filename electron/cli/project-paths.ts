@@ -10,7 +10,7 @@ export const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const defaultRendererDir = join(projectRoot, 'dist', 'renderer');
 
 /** The Electron main bundle that `npm run build:electron` writes. */
-export const electronMainBundle = join(projectRoot, 'dist', 'electron', 'main.cjs');
+export const electronMainBundle = join(projectRoot, 'dist', 'electron', 'main.js');
 
 /** The package version, read once from package.json. */
 export function packageVersion(): string {
