@@ -99,8 +99,25 @@ export async function startServeHost(options: ServeHostOptions): Promise<ServeHo
     return wildcard && req.headers.host !== undefined && origin === `http://${req.headers.host}`;
   };
 
+  /**
+   * DNS rebinding guard: a page on evil.example that re-points its name at 127.0.0.1 reaches
+   * this port with `Host: evil.example`. On a loopback bind only our own names are answered.
+   */
+  const hostAllowed = (req: IncomingMessage): boolean => {
+    if (!isLoopbackHost(host)) return true;
+    const value = req.headers.host;
+    return value !== undefined && origins.has(`http://${value.toLowerCase()}`);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     applySecurityHeaders(res);
+    if (!hostAllowed(req)) {
+      sendError(res, 421, {
+        code: 'forbidden',
+        message: `this server answers only as ${[...origins].join(', ')}`,
+      });
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
 

@@ -142,6 +142,20 @@ describe('serve host: access token', () => {
     expect(wrong.status).toBe(401);
   });
 
+  it('refuses requests for another host name (DNS rebinding), even with the token', async () => {
+    const { host, base, auth } = await start();
+    const port = new URL(base).port;
+    const rebound = await raw(base, '/api/events', { ...auth, Host: `evil.example:${port}` });
+    expect(rebound.status).toBe(421);
+    expect(rebound.body).not.toContain(host.token);
+    const page = await raw(base, '/', { Host: 'evil.example' });
+    expect(page.status).toBe(421);
+    for (const name of ['127.0.0.1', 'localhost']) {
+      const ok = await raw(base, '/', { Host: `${name}:${port}` });
+      expect(ok.status, name).toBe(200);
+    }
+  });
+
   it('accepts the bearer token', async () => {
     const { base, auth } = await start();
     const res = await fetch(`${base}/api/invoke/rw:app:info`, { method: 'POST', headers: auth });
