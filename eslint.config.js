@@ -24,12 +24,20 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-syntax': ['error', noDefaultExport],
     },
   },
   {
-    files: ['**/*.config.{js,ts}', 'test/e2e/playwright.config.ts', 'renderer/vite.config.ts', 'electron/vite.config.ts'],
+    files: [
+      '**/*.config.{js,ts}',
+      'test/e2e/playwright.config.ts',
+      'renderer/vite.config.ts',
+      'electron/vite.config.ts',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
@@ -39,7 +47,12 @@ export default tseslint.config(
         'error',
         {
           paths: [{ name: 'electron', message: 'shared/ is the contract: it imports zod only.' }],
-          patterns: [{ group: ['**/electron/**', '**/renderer/**', 'node:*'], message: 'shared/ imports zod only.' }],
+          patterns: [
+            {
+              group: ['**/electron/**', '**/renderer/**', 'node:*'],
+              message: 'shared/ imports zod only.',
+            },
+          ],
         },
       ],
     },
@@ -50,7 +63,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'electron/core is plain Node; adapt Electron in electron/*.ts.' }],
+          paths: [
+            {
+              name: 'electron',
+              message: 'electron/core is plain Node; adapt Electron in electron/*.ts.',
+            },
+          ],
           patterns: [
             {
               // Imports of the Electron host files are caught by test/unit/layering.test.ts,
@@ -71,8 +89,12 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'The renderer talks to main only through renderer/api/.' }],
-          patterns: [{ group: ['**/electron/**', 'node:*'], message: 'The renderer imports shared/ only.' }],
+          paths: [
+            { name: 'electron', message: 'The renderer talks to main only through renderer/api/.' },
+          ],
+          patterns: [
+            { group: ['**/electron/**', 'node:*'], message: 'The renderer imports shared/ only.' },
+          ],
         },
       ],
     },
@@ -89,7 +111,8 @@ export default tseslint.config(
             {
               name: 'electron',
               importNames: ['ipcMain', 'ipcRenderer'],
-              message: 'Use handle()/send() from electron/ipc-main.ts: they parse input and check the sender.',
+              message:
+                'Use handle()/send() from electron/ipc-main.ts: they parse input and check the sender.',
             },
           ],
         },

@@ -5,7 +5,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Engine } from '../electron/core/engine';
 import type { MachineObservation, Source } from '../electron/core/sources/source';
 
-function fleetOf(size: number, cycle: number): { inventory: MachineObservation[]; probe: MachineObservation[] } {
+function fleetOf(
+  size: number,
+  cycle: number,
+): { inventory: MachineObservation[]; probe: MachineObservation[] } {
   const inventory: MachineObservation[] = [];
   const probe: MachineObservation[] = [];
   for (let i = 0; i < size; i++) {
@@ -31,10 +34,44 @@ function fleetOf(size: number, cycle: number): { inventory: MachineObservation[]
       fleet: 'ci',
       name,
       disks: [
-        { mount: '/', sizeBytes: 80e9, usedBytes: used * 8e8, availBytes: (100 - used) * 8e8, usedPct: used, inodesTotal: 5e6, inodesUsed: 1e5, inodesUsedPct: 2 },
+        {
+          mount: '/',
+          sizeBytes: 80e9,
+          usedBytes: used * 8e8,
+          availBytes: (100 - used) * 8e8,
+          usedPct: used,
+          inodesTotal: 5e6,
+          inodesUsed: 1e5,
+          inodesUsedPct: 2,
+        },
       ],
-      jobs: i % 3 === 0 ? [] : [{ jobId: 1000 + i, projectId: 7, pipelineId: 70, runnerId: 1, containerName: `runner-${i}-build`, jobUrl: null, ref: 'main', name: null, projectPath: null, user: null, startedAt: 0, seenIn: ['machine'] }],
-      load: { load1: 0.5, load5: 0.4, load15: 0.3, cpus: 2, memTotalBytes: 4e9, memAvailableBytes: 2e9 },
+      jobs:
+        i % 3 === 0
+          ? []
+          : [
+              {
+                jobId: 1000 + i,
+                projectId: 7,
+                pipelineId: 70,
+                runnerId: 1,
+                containerName: `runner-${i}-build`,
+                jobUrl: null,
+                ref: 'main',
+                name: null,
+                projectPath: null,
+                user: null,
+                startedAt: 0,
+                seenIn: ['machine'],
+              },
+            ],
+      load: {
+        load1: 0.5,
+        load5: 0.4,
+        load15: 0.3,
+        cpus: 2,
+        memTotalBytes: 4e9,
+        memAvailableBytes: 2e9,
+      },
     });
   }
   return { inventory, probe };
@@ -49,9 +86,14 @@ async function measure(size: number, cycles: number) {
     phase,
     intervalMs: 30_000,
     timeoutMs: 30_000,
-    collect: async () => ({ machines: fleetOf(size, cycle)[pick], ...(pick === 'inventory' ? { inventoryOf: ['ci'] } : {}) }),
+    collect: async () => ({
+      machines: fleetOf(size, cycle)[pick],
+      ...(pick === 'inventory' ? { inventoryOf: ['ci'] } : {}),
+    }),
   });
-  const engine = new Engine({ sources: [source('hetzner:p', 'inventory', 'inventory'), source('ssh:ci', 'probe', 'probe')] });
+  const engine = new Engine({
+    sources: [source('hetzner:p', 'inventory', 'inventory'), source('ssh:ci', 'probe', 'probe')],
+  });
   let deltaBytes = 0;
   engine.onEvent((event) => {
     if (event.type === 'delta') deltaBytes = JSON.stringify(event).length;

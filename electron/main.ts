@@ -51,13 +51,18 @@ interface SimulatorModule {
 async function demoSettings(): Promise<{ settings: Settings; secrets: SecretResolver }> {
   const { register } = await import('tsx/esm/api');
   disposables.add({ dispose: register() });
-  const sim = (await import(pathToFileURL(join(root, 'test/sim/fleet.ts')).href)) as SimulatorModule;
+  const sim = (await import(
+    pathToFileURL(join(root, 'test/sim/fleet.ts')).href
+  )) as SimulatorModule;
   // `runner-watch demo --vms N --seed N` passes its options through the environment.
   const vms = Number(process.env.RW_DEMO_VMS) || undefined;
   const seed = Number(process.env.RW_DEMO_SEED) || undefined;
   const fleet = await sim.startSimulatedFleet({ vms, seed, dockerMachine: 'direct' });
   disposables.add(fleet);
-  return { settings: Settings.parse(fleet.settings), secrets: createEnvFileSecretSource({ env: fleet.env }) };
+  return {
+    settings: Settings.parse(fleet.settings),
+    secrets: createEnvFileSecretSource({ env: fleet.env }),
+  };
 }
 
 async function start(): Promise<void> {
@@ -72,7 +77,9 @@ async function start(): Promise<void> {
     process.env.RW_DEMO === '1'
       ? await demoSettings()
       : {
-          settings: configPath ? await loadSettingsFile(configPath) : loadStoredSettings(store as unknown as SettingsStore),
+          settings: configPath
+            ? await loadSettingsFile(configPath)
+            : loadStoredSettings(store as unknown as SettingsStore),
           secrets: desktopSecrets,
         };
 
@@ -91,7 +98,12 @@ async function start(): Promise<void> {
   const window = new BrowserWindow(secureWindowOptions(preloadPath));
   const trusted = new Set([window.webContents.id]);
   const gitlabOrigins = settings.gitlab.map((g) => new URL(g.url).origin);
-  lockNavigation(window.webContents, pathToFileURL(rendererIndex).href, gitlabOrigins, (url) => void shell.openExternal(url));
+  lockNavigation(
+    window.webContents,
+    pathToFileURL(rendererIndex).href,
+    gitlabOrigins,
+    (url) => void shell.openExternal(url),
+  );
   disposables.add(registerIpc(ipcMain, runtime.api, createSenderCheck(trusted)));
   disposables.add(forwardFleetEvents(runtime.engine, window.webContents));
   window.once('ready-to-show', () => window.show());

@@ -13,7 +13,10 @@ const api = {
    */
   invoke(channel: string, request: unknown): Promise<unknown> {
     if (!isInvokeChannel(channel)) {
-      return Promise.resolve({ ok: false, error: { code: 'not_found', message: `unknown channel ${channel}` } });
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'not_found', message: `unknown channel ${channel}` },
+      });
     }
     return ipcRenderer.invoke(channel, request);
   },

@@ -18,7 +18,10 @@ export interface EncryptedStore {
  */
 export class DesktopSecrets implements SecretResolver {
   constructor(
-    private readonly safeStorage: Pick<typeof SafeStorage, 'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'>,
+    private readonly safeStorage: Pick<
+      typeof SafeStorage,
+      'isEncryptionAvailable' | 'encryptString' | 'decryptString' | 'getSelectedStorageBackend'
+    >,
     private readonly store: EncryptedStore,
     private readonly platform: NodeJS.Platform = process.platform,
     private readonly envFile: SecretResolver = createEnvFileSecretSource({ env: process.env }),
@@ -27,10 +30,17 @@ export class DesktopSecrets implements SecretResolver {
   /** Warnings for the UI, e.g. that Linux fell back to storing secrets as plain text. */
   warnings(): string[] {
     if (!this.safeStorage.isEncryptionAvailable()) {
-      return ['No OS keychain is available: tokens cannot be stored in the app. Use {"env": …} or {"file": …} references.'];
+      return [
+        'No OS keychain is available: tokens cannot be stored in the app. Use {"env": …} or {"file": …} references.',
+      ];
     }
-    if (this.platform === 'linux' && this.safeStorage.getSelectedStorageBackend() === 'basic_text') {
-      return ['No keyring (libsecret/kwallet) found: stored tokens are only obfuscated, not encrypted (safeStorage basic_text).'];
+    if (
+      this.platform === 'linux' &&
+      this.safeStorage.getSelectedStorageBackend() === 'basic_text'
+    ) {
+      return [
+        'No keyring (libsecret/kwallet) found: stored tokens are only obfuscated, not encrypted (safeStorage basic_text).',
+      ];
     }
     return [];
   }
@@ -54,7 +64,8 @@ export class DesktopSecrets implements SecretResolver {
   private async read(ref: SecretRef): Promise<string> {
     if (!('stored' in ref)) return this.envFile.resolve(ref);
     const cipher = this.store.get(ref.stored);
-    if (cipher === undefined) throw new RwError('secret_missing', `no stored secret named "${ref.stored}"`);
+    if (cipher === undefined)
+      throw new RwError('secret_missing', `no stored secret named "${ref.stored}"`);
     return this.safeStorage.decryptString(Buffer.from(cipher, 'base64'));
   }
 }

@@ -15,15 +15,26 @@ export interface TrayDeps {
 }
 
 /** Builds the context menu for a computed tray state. */
-export function trayMenuTemplate(state: TrayState, deps: Pick<TrayDeps, 'onOpen' | 'onConfirm' | 'onQuit'>): MenuItemConstructorOptions[] {
-  const items: MenuItemConstructorOptions[] = [{ label: 'Open Runner Watch', click: () => deps.onOpen() }];
+export function trayMenuTemplate(
+  state: TrayState,
+  deps: Pick<TrayDeps, 'onOpen' | 'onConfirm' | 'onQuit'>,
+): MenuItemConstructorOptions[] {
+  const items: MenuItemConstructorOptions[] = [
+    { label: 'Open Runner Watch', click: () => deps.onOpen() },
+  ];
   if (state.machines.length > 0) {
-    items.push({ type: 'separator' }, ...state.machines.map((m) => ({ label: m.label, click: () => deps.onOpen() })));
+    items.push(
+      { type: 'separator' },
+      ...state.machines.map((m) => ({ label: m.label, click: () => deps.onOpen() })),
+    );
   }
   if (state.proposals.length > 0) {
     items.push(
       { type: 'separator' },
-      ...state.proposals.map((p) => ({ label: p.label, click: () => p.proposalId && deps.onConfirm(p.proposalId) })),
+      ...state.proposals.map((p) => ({
+        label: p.label,
+        click: () => p.proposalId && deps.onConfirm(p.proposalId),
+      })),
     );
   }
   items.push({ type: 'separator' }, { label: 'Quit', click: () => deps.onQuit() });
@@ -34,7 +45,11 @@ export function trayMenuTemplate(state: TrayState, deps: Pick<TrayDeps, 'onOpen'
  * Draws the tray from the engine's state. All decisions are in `computeTrayState`; this
  * only redraws when the drawn state changes.
  */
-export function registerTray(engine: Pick<Engine, 'onEvent' | 'snapshot'>, fleets: readonly FleetSettings[], deps: TrayDeps): Disposable {
+export function registerTray(
+  engine: Pick<Engine, 'onEvent' | 'snapshot'>,
+  fleets: readonly FleetSettings[],
+  deps: TrayDeps,
+): Disposable {
   let last = '';
   const draw = () => {
     const state = computeTrayState(engine.snapshot(), fleets);

@@ -22,7 +22,10 @@ export function secureWindowOptions(preloadPath: string): BrowserWindowConstruct
 export function isAllowedExternal(url: string, allowedOrigins: readonly string[]): boolean {
   try {
     const parsed = new URL(url);
-    return (parsed.protocol === 'https:' || parsed.protocol === 'http:') && allowedOrigins.includes(parsed.origin);
+    return (
+      (parsed.protocol === 'https:' || parsed.protocol === 'http:') &&
+      allowedOrigins.includes(parsed.origin)
+    );
   } catch {
     return false;
   }

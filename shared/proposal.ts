@@ -96,6 +96,9 @@ export const ExecutionResult = z.object({
 export type ExecutionResult = z.infer<typeof ExecutionResult>;
 
 /** Request of `rw:reaper:set-mode`. */
-export const SetModeRequest = z.strictObject({ fleet: z.string().min(1).max(64), mode: ReaperMode });
+export const SetModeRequest = z.strictObject({
+  fleet: z.string().min(1).max(64),
+  mode: ReaperMode,
+});
 /** Request of `rw:reaper:set-mode`. */
 export type SetModeRequest = z.infer<typeof SetModeRequest>;

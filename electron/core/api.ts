@@ -59,7 +59,8 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       }
       return context.runners.prune(request);
     },
-    'rw:reaper:proposals': async () => context.reaper?.proposals() ?? context.engine.snapshot().proposals,
+    'rw:reaper:proposals': async () =>
+      context.reaper?.proposals() ?? context.engine.snapshot().proposals,
     'rw:reaper:recheck': async (request) => needReaper(context).recheck(request.proposalId),
     'rw:reaper:confirm': async (request) => {
       const reaper = needReaper(context);

@@ -99,7 +99,9 @@ export class Engine implements Disposable {
    */
   async runOnce(): Promise<FleetSnapshot> {
     const all = [...this.states.values()];
-    await Promise.all(all.filter((s) => s.source.phase === 'inventory').map((s) => this.collect(s)));
+    await Promise.all(
+      all.filter((s) => s.source.phase === 'inventory').map((s) => this.collect(s)),
+    );
     await Promise.all(all.filter((s) => s.source.phase === 'probe').map((s) => this.collect(s)));
     this.publish();
     return this.snapshot();
@@ -169,7 +171,12 @@ export class Engine implements Disposable {
     const { source, health } = state;
     const delay = ok
       ? Math.max(source.intervalMs, this.retryHint(state) ?? 0)
-      : backoffDelay(health.consecutiveFailures, this.backoffFor(source), this.random, this.retryHint(state));
+      : backoffDelay(
+          health.consecutiveFailures,
+          this.backoffFor(source),
+          this.random,
+          this.retryHint(state),
+        );
     health.nextRunAt = this.now() + delay;
     state.timer = setTimeout(() => void this.run(state), delay);
     state.timer.unref?.();
@@ -201,7 +208,8 @@ export class Engine implements Disposable {
     const started = this.now();
     health.lastRunAt = started;
     const timeout = setTimeout(
-      () => abort.abort(new TimeoutError(`${source.label}: no answer within ${source.timeoutMs} ms`)),
+      () =>
+        abort.abort(new TimeoutError(`${source.label}: no answer within ${source.timeoutMs} ms`)),
       source.timeoutMs,
     );
     const context: CollectContext = { now: this.now, machines: () => this.machines() };
@@ -211,9 +219,10 @@ export class Engine implements Disposable {
       this.accept(state, result);
       return true;
     } catch (error) {
-      const apiError = abort.signal.aborted && abort.signal.reason instanceof TimeoutError
-        ? { code: 'timeout' as const, message: abort.signal.reason.message }
-        : toApiError(error);
+      const apiError =
+        abort.signal.aborted && abort.signal.reason instanceof TimeoutError
+          ? { code: 'timeout' as const, message: abort.signal.reason.message }
+          : toApiError(error);
       health.state = 'failing';
       health.consecutiveFailures += 1;
       health.lastError = apiError;

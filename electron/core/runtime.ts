@@ -69,7 +69,9 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
   const sources: Source[] = [
     ...settings.hetzner.map((project) => createHcloudSource({ settings: project, secrets })),
     ...gitlab,
-    ...settings.dockerMachine.map((dm) => createDockerMachineSource({ settings, dm, secrets, pool })),
+    ...settings.dockerMachine.map((dm) =>
+      createDockerMachineSource({ settings, dm, secrets, pool }),
+    ),
   ];
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
   return { sources, gitlab, pool };
@@ -106,7 +108,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   try {
-    const audit = new AuditLog({ dir: expandHome(settings.stateDir), ...(options.now ? { now: options.now } : {}) });
+    const audit = new AuditLog({
+      dir: expandHome(settings.stateDir),
+      ...(options.now ? { now: options.now } : {}),
+    });
     disposables.add(audit);
     const sshConfig = settings.probe.sshConfigFile
       ? await loadSshConfig(settings.probe.sshConfigFile).catch(() => emptySshConfig)
@@ -119,16 +124,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         secrets,
         audit,
         remote: sshRemoteExec(set.pool, (alias) => targets.host(alias)),
-        managerFor: (machine) => settings.dockerMachine.find((d) => d.fleet === machine.fleet)?.manager ?? null,
+        managerFor: (machine) =>
+          settings.dockerMachine.find((d) => d.fleet === machine.fleet)?.manager ?? null,
         ...(options.now ? { now: options.now } : {}),
       }),
     );
-    const runners = disposables.add(new RunnerService({
-      runners: () => engine.snapshot().runners,
-      admins: set.gitlab,
-      audit,
-      who: currentUser(),
-    }));
+    const runners = disposables.add(
+      new RunnerService({
+        runners: () => engine.snapshot().runners,
+        admins: set.gitlab,
+        audit,
+        who: currentUser(),
+      }),
+    );
     return {
       engine,
       api: createApiHandlers({ engine, info, reaper, runners }),

@@ -48,8 +48,19 @@ export function testMachine(name: string, overrides: Partial<Machine> = {}): Mac
 }
 
 /** A snapshot of the given machines with healthy sources. */
-export function testSnapshot(machines: Machine[], extra: Partial<FleetSnapshot> = {}): FleetSnapshot {
-  return { version: 1, generatedAt: 1_000, machines, runners: [], sources: [], proposals: [], ...extra };
+export function testSnapshot(
+  machines: Machine[],
+  extra: Partial<FleetSnapshot> = {},
+): FleetSnapshot {
+  return {
+    version: 1,
+    generatedAt: 1_000,
+    machines,
+    runners: [],
+    sources: [],
+    proposals: [],
+    ...extra,
+  };
 }
 
 /** Fleet `ci` with defaults (warn 50 %, kill threshold 60 %, 3 samples). */

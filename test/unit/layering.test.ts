@@ -65,13 +65,17 @@ describe('layering', () => {
   it('catches a core file reaching an Electron adapter by a relative path', () => {
     const target = relative(root, resolve(root, 'electron/core/notify', '../../tray'));
     expect(/^electron\/[^/]+$/.test(target)).toBe(true);
-    expect(/^electron\/[^/]+$/.test(relative(root, resolve(root, 'electron/core/notify', '../tray/tray-state')))).toBe(false);
+    expect(
+      /^electron\/[^/]+$/.test(
+        relative(root, resolve(root, 'electron/core/notify', '../tray/tray-state')),
+      ),
+    ).toBe(false);
   });
 
   it('shared/ imports nothing but zod and itself', () => {
-    expect(violations('shared', { packages: ['electron'], folders: ['electron', 'renderer', 'test'] })).toEqual(
-      [],
-    );
+    expect(
+      violations('shared', { packages: ['electron'], folders: ['electron', 'renderer', 'test'] }),
+    ).toEqual([]);
     for (const file of sourceFiles('shared')) {
       for (const spec of importsOf(readFileSync(join(root, file), 'utf8'))) {
         expect(spec === 'zod' || spec.startsWith('./'), `${file} imports ${spec}`).toBe(true);
@@ -80,6 +84,8 @@ describe('layering', () => {
   });
 
   it('renderer/ never imports electron or electron/core', () => {
-    expect(violations('renderer', { packages: ['electron'], folders: ['electron', 'test'] })).toEqual([]);
+    expect(
+      violations('renderer', { packages: ['electron'], folders: ['electron', 'test'] }),
+    ).toEqual([]);
   });
 });

@@ -24,7 +24,12 @@ interface Entry {
   goneAt: number | null;
 }
 
-const emptyField = <T>(): Field<T> => ({ value: null, observedAt: null, source: null, error: null });
+const emptyField = <T>(): Field<T> => ({
+  value: null,
+  observedAt: null,
+  source: null,
+  error: null,
+});
 
 /** How long a machine the provider no longer lists stays visible as `gone`. */
 export const GONE_RETENTION_MS = 15 * 60_000;
@@ -43,7 +48,10 @@ export function machineKey(fleet: string, name: string): string {
 export class FleetModel {
   private readonly entries = new Map<string, Entry>();
   /** GitLab's running jobs per machine name, per GitLab source. */
-  private readonly gitlabJobs = new Map<string, { at: number; byMachine: Map<string, RunningJob[]> }>();
+  private readonly gitlabJobs = new Map<
+    string,
+    { at: number; byMachine: Map<string, RunningJob[]> }
+  >();
   private readonly intervals = new Map<string, number>();
 
   /** Tells the model a source's interval, which decides when its values turn stale. */
@@ -59,7 +67,8 @@ export class FleetModel {
     }
     for (const fleet of result.inventoryOf ?? []) {
       for (const entry of this.entries.values()) {
-        if (entry.fleet !== fleet || listed.has(entry.key) || !entry.listedBy.has(sourceId)) continue;
+        if (entry.fleet !== fleet || listed.has(entry.key) || !entry.listedBy.has(sourceId))
+          continue;
         entry.listedBy.delete(sourceId);
         if (entry.listedBy.size === 0) this.markGone(entry, sourceId, at);
       }
@@ -125,7 +134,13 @@ export class FleetModel {
     entry.lastSeenAt = at;
     const error = observation.error ?? null;
     if (observation.identity) {
-      entry.identity = mergeIdentity(entry.identity, entry.listedBy, sourceId, observation.identity, at);
+      entry.identity = mergeIdentity(
+        entry.identity,
+        entry.listedBy,
+        sourceId,
+        observation.identity,
+        at,
+      );
       entry.listedBy.add(sourceId);
       entry.goneAt = entry.identity.value?.state === 'gone' ? (entry.goneAt ?? at) : null;
     }
@@ -225,7 +240,11 @@ export class FleetModel {
 }
 
 /** Provider APIs know most about a machine, a runner manager's list less, an SSH alias least. */
-const PROVIDER_RANK: Record<MachineIdentity['provider'], number> = { hetzner: 2, 'docker-machine': 1, ssh: 0 };
+const PROVIDER_RANK: Record<MachineIdentity['provider'], number> = {
+  hetzner: 2,
+  'docker-machine': 1,
+  ssh: 0,
+};
 
 /**
  * One identity from several inventory sources (Hetzner and docker-machine list the same
@@ -241,10 +260,19 @@ function mergeIdentity(
 ): Field<MachineIdentity> {
   const prev = current.value;
   const other = prev !== null && current.source !== null && current.source !== sourceId;
-  if (other && listedBy.has(current.source!) && PROVIDER_RANK[prev.provider] > PROVIDER_RANK[next.provider]) {
+  if (
+    other &&
+    listedBy.has(current.source!) &&
+    PROVIDER_RANK[prev.provider] > PROVIDER_RANK[next.provider]
+  ) {
     return { ...current, value: fillIdentity(prev, next) };
   }
-  return { value: other ? fillIdentity(next, prev) : next, observedAt: at, source: sourceId, error: null };
+  return {
+    value: other ? fillIdentity(next, prev) : next,
+    observedAt: at,
+    source: sourceId,
+    error: null,
+  };
 }
 
 function fillIdentity(primary: MachineIdentity, other: MachineIdentity): MachineIdentity {

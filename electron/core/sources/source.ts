@@ -1,4 +1,10 @@
-import type { DiskUsage, LoadInfo, Machine, MachineState, RunningJob } from '../../../shared/machine';
+import type {
+  DiskUsage,
+  LoadInfo,
+  Machine,
+  MachineState,
+  RunningJob,
+} from '../../../shared/machine';
 import type { Runner } from '../../../shared/runner';
 import type { SourceKind } from '../../../shared/source';
 

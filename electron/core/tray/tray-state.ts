@@ -34,7 +34,10 @@ const MAX_MENU_MACHINES = 5;
  * The tray state of a snapshot: disconnected when a source fails, critical when a machine
  * is at or over its fleet's kill threshold (or a kill failed), warning over the warn level.
  */
-export function computeTrayState(snapshot: FleetSnapshot, fleets: readonly FleetSettings[]): TrayState {
+export function computeTrayState(
+  snapshot: FleetSnapshot,
+  fleets: readonly FleetSettings[],
+): TrayState {
   const fleetById = new Map(fleets.map((f) => [f.id, f]));
   const live = snapshot.machines.filter((m) => m.status.value !== 'gone');
   const rated = live
@@ -46,7 +49,9 @@ export function computeTrayState(snapshot: FleetSnapshot, fleets: readonly Fleet
     .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1));
 
   const failing = snapshot.sources.filter((s) => s.state === 'failing');
-  const critical = rated.filter((r) => r.pct !== null && r.pct >= (r.fleet?.reaper.diskThresholdPct ?? 60));
+  const critical = rated.filter(
+    (r) => r.pct !== null && r.pct >= (r.fleet?.reaper.diskThresholdPct ?? 60),
+  );
   const failedKills = snapshot.proposals.filter((p) => p.state === 'failed');
   const warning = rated.filter((r) => r.pct !== null && r.pct >= (r.fleet?.warnPct ?? 50));
   const icon: TrayIcon =
@@ -59,11 +64,17 @@ export function computeTrayState(snapshot: FleetSnapshot, fleets: readonly Fleet
           : 'ok';
 
   const lines = [`Runner Watch — ${live.length} machine${live.length === 1 ? '' : 's'}`];
-  if (failing.length > 0) lines.push(`${failing.length} source${failing.length === 1 ? '' : 's'} failing: ${failing.map((s) => s.label).join(', ')}`);
+  if (failing.length > 0)
+    lines.push(
+      `${failing.length} source${failing.length === 1 ? '' : 's'} failing: ${failing.map((s) => s.label).join(', ')}`,
+    );
   if (critical.length > 0) lines.push(`${critical.length} over kill threshold`);
   else if (warning.length > 0) lines.push(`${warning.length} over warn level`);
   const pending = snapshot.proposals.filter((p) => p.state === 'pending' && p.blocked.length === 0);
-  if (pending.length > 0) lines.push(`${pending.length} proposal${pending.length === 1 ? '' : 's'} waiting for confirmation`);
+  if (pending.length > 0)
+    lines.push(
+      `${pending.length} proposal${pending.length === 1 ? '' : 's'} waiting for confirmation`,
+    );
 
   return {
     icon,

@@ -88,14 +88,21 @@ describe('runner-watch against the simulated fleet (child process)', () => {
     expect(snapshot.machines.some((m) => m.disks.value?.some((d) => d.mount === '/'))).toBe(true);
     // One machine per VM whatever listed it: Hetzner, the manager's docker-machine ls and
     // the probe merge into one entry, and the manager itself is a dedicated host.
-    const merged = snapshot.machines.filter((m) => m.provider === 'hetzner' && m.status.value === 'running');
+    const merged = snapshot.machines.filter(
+      (m) => m.provider === 'hetzner' && m.status.value === 'running',
+    );
     expect(merged.length).toBeGreaterThan(0);
     for (const machine of merged) {
-      expect(machine.seenBy.some((s) => s.startsWith('docker-machine:')), machine.name).toBe(true);
+      expect(
+        machine.seenBy.some((s) => s.startsWith('docker-machine:')),
+        machine.name,
+      ).toBe(true);
       expect(machine.seenBy, machine.name).toContain('ssh:probe');
     }
     expect(new Set(names).size).toBe(names.length);
-    expect(snapshot.machines.some((m) => m.kind === 'dedicated' && m.provider === 'ssh')).toBe(true);
+    expect(snapshot.machines.some((m) => m.kind === 'dedicated' && m.provider === 'ssh')).toBe(
+      true,
+    );
   });
 
   it('demo falls back to the serve host without Electron, serves the simulated fleet and exits 0 on SIGTERM', async () => {

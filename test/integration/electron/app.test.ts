@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { findElectronBinary } from '../../../electron/cli/electron-binary';
 
 const binary = findElectronBinary(process.env);
-const display = process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
+const display =
+  process.platform !== 'linux' || Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
 const reason = !binary
   ? 'no Electron binary (set ELECTRON_OVERRIDE_DIST_PATH or run node node_modules/electron/install.js)'
   : !display

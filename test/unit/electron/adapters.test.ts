@@ -1,4 +1,10 @@
-import type { IpcMain, IpcMainInvokeEvent, MenuItemConstructorOptions, safeStorage, Tray } from 'electron';
+import type {
+  IpcMain,
+  IpcMainInvokeEvent,
+  MenuItemConstructorOptions,
+  safeStorage,
+  Tray,
+} from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import { createApiHandlers } from '../../../electron/core/api';
 import { Engine } from '../../../electron/core/engine';
@@ -24,20 +30,40 @@ function fakeIpcMain() {
 }
 
 function event(senderId: number, mainFrame = true): IpcMainInvokeEvent {
-  return { sender: { id: senderId }, senderFrame: { parent: mainFrame ? null : {} } } as unknown as IpcMainInvokeEvent;
+  return {
+    sender: { id: senderId },
+    senderFrame: { parent: mainFrame ? null : {} },
+  } as unknown as IpcMainInvokeEvent;
 }
 
-const info = { name: 'Runner Watch' as const, version: '0.1.0', host: 'electron' as const, demo: false, startedAt: 1, warnings: [] };
+const info = {
+  name: 'Runner Watch' as const,
+  version: '0.1.0',
+  host: 'electron' as const,
+  demo: false,
+  startedAt: 1,
+  warnings: [],
+};
 
 describe('registerIpc', () => {
   it('answers trusted main-frame senders and refuses others', async () => {
     const engine = new Engine({ sources: [] });
     const { ipc, handlers } = fakeIpcMain();
-    const disposable = registerIpc(ipc, createApiHandlers({ engine, info }), createSenderCheck(new Set([7])));
+    const disposable = registerIpc(
+      ipc,
+      createApiHandlers({ engine, info }),
+      createSenderCheck(new Set([7])),
+    );
     const call = handlers.get('rw:app:info')!;
     expect(await call(event(7), {})).toEqual({ ok: true, value: info });
-    expect(await call(event(8), {})).toEqual({ ok: false, error: { code: 'unauthenticated', message: 'untrusted sender' } });
-    expect(await call(event(7, false), {})).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(await call(event(8), {})).toEqual({
+      ok: false,
+      error: { code: 'unauthenticated', message: 'untrusted sender' },
+    });
+    expect(await call(event(7, false), {})).toMatchObject({
+      ok: false,
+      error: { code: 'unauthenticated' },
+    });
     await disposable.dispose();
     expect(handlers.size).toBe(0);
     await engine.dispose();
@@ -56,7 +82,10 @@ describe('registerIpc', () => {
     const engine = new Engine({ sources: [] });
     const sent: unknown[] = [];
     let destroyed = false;
-    const sub = forwardFleetEvents(engine, { send: (_c: string, e: unknown) => void sent.push(e), isDestroyed: () => destroyed });
+    const sub = forwardFleetEvents(engine, {
+      send: (_c: string, e: unknown) => void sent.push(e),
+      isDestroyed: () => destroyed,
+    });
     expect((sent[0] as FleetEvent).type).toBe('snapshot');
     destroyed = true;
     await engine.runOnce();
@@ -78,7 +107,11 @@ describe('registerTray', () => {
         return { dispose: () => undefined };
       },
     };
-    const tray = { setImage: vi.fn(), setToolTip: vi.fn(), setContextMenu: vi.fn() } satisfies Record<keyof Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu'>, unknown>;
+    const tray = {
+      setImage: vi.fn(),
+      setToolTip: vi.fn(),
+      setContextMenu: vi.fn(),
+    } satisfies Record<keyof Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu'>, unknown>;
     const images: string[] = [];
     registerTray(engine, [ciFleet], {
       tray: tray as unknown as Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu'>,
@@ -96,13 +129,20 @@ describe('registerTray', () => {
     snapshot = testSnapshot([testMachine('a', { disks: fresh([disk('/', 70)]) })]);
     listener?.({ type: 'snapshot', snapshot });
     expect(images).toEqual(['ok', 'critical']);
-    expect(tray.setToolTip).toHaveBeenLastCalledWith('Runner Watch — 1 machine\n1 over kill threshold');
+    expect(tray.setToolTip).toHaveBeenLastCalledWith(
+      'Runner Watch — 1 machine\n1 over kill threshold',
+    );
   });
 
   it('menu entries call back with the proposal id', () => {
     const confirmed: string[] = [];
     const template = trayMenuTemplate(
-      { icon: 'critical', tooltip: '', machines: [], proposals: [{ label: 'Kill a…', proposalId: 'p1' }] },
+      {
+        icon: 'critical',
+        tooltip: '',
+        machines: [],
+        proposals: [{ label: 'Kill a…', proposalId: 'p1' }],
+      },
       { onOpen: () => undefined, onConfirm: (id) => confirmed.push(id), onQuit: () => undefined },
     );
     const item = template.find((i: MenuItemConstructorOptions) => i.label === 'Kill a…');
@@ -113,7 +153,10 @@ describe('registerTray', () => {
 });
 
 describe('DesktopSecrets', () => {
-  const fakeSafeStorage = (available: boolean, backend: ReturnType<typeof safeStorage.getSelectedStorageBackend>) => ({
+  const fakeSafeStorage = (
+    available: boolean,
+    backend: ReturnType<typeof safeStorage.getSelectedStorageBackend>,
+  ) => ({
     isEncryptionAvailable: () => available,
     encryptString: (s: string) => Buffer.from(`enc:${s}`),
     decryptString: (b: Buffer) => b.toString().replace(/^enc:/, ''),
@@ -122,7 +165,11 @@ describe('DesktopSecrets', () => {
 
   it('stores encrypted, resolves, and registers the value for redaction', async () => {
     const map = new Map<string, string>();
-    const secrets = new DesktopSecrets(fakeSafeStorage(true, 'gnome_libsecret'), { get: (k) => map.get(k), set: (k, v) => void map.set(k, v) }, 'linux');
+    const secrets = new DesktopSecrets(
+      fakeSafeStorage(true, 'gnome_libsecret'),
+      { get: (k) => map.get(k), set: (k, v) => void map.set(k, v) },
+      'linux',
+    );
     const ref = secrets.save('gitlab', 'glpat-secret-value-1');
     expect(ref).toEqual({ stored: 'gitlab' });
     expect(map.get('gitlab')).not.toContain('glpat-secret-value-1');
@@ -132,36 +179,58 @@ describe('DesktopSecrets', () => {
   });
 
   it('warns when Linux falls back to basic_text, and names a missing entry', async () => {
-    const secrets = new DesktopSecrets(fakeSafeStorage(true, 'basic_text'), { get: () => undefined, set: () => undefined }, 'linux');
+    const secrets = new DesktopSecrets(
+      fakeSafeStorage(true, 'basic_text'),
+      { get: () => undefined, set: () => undefined },
+      'linux',
+    );
     expect(secrets.warnings()[0]).toContain('basic_text');
-    await expect(secrets.resolve({ stored: 'nope' })).rejects.toThrow('no stored secret named "nope"');
+    await expect(secrets.resolve({ stored: 'nope' })).rejects.toThrow(
+      'no stored secret named "nope"',
+    );
   });
 });
 
 describe('window security', () => {
   it('is isolated and sandboxed', () => {
     const prefs = secureWindowOptions('/x/preload.cjs').webPreferences;
-    expect(prefs).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });
+    expect(prefs).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+    });
   });
 
   it('opens only http(s) URLs of configured instances, and blocks navigation', () => {
-    expect(isAllowedExternal('https://gitlab.example.test/group/p/-/jobs/1', ['https://gitlab.example.test'])).toBe(true);
-    expect(isAllowedExternal('https://evil.example.test/', ['https://gitlab.example.test'])).toBe(false);
+    expect(
+      isAllowedExternal('https://gitlab.example.test/group/p/-/jobs/1', [
+        'https://gitlab.example.test',
+      ]),
+    ).toBe(true);
+    expect(isAllowedExternal('https://evil.example.test/', ['https://gitlab.example.test'])).toBe(
+      false,
+    );
     expect(isAllowedExternal('file:///etc/passwd', ['file://'])).toBe(false);
     const listeners = new Map<string, (e: { preventDefault(): void }, url: string) => void>();
     let windowOpen: ((d: { url: string }) => { action: string }) | undefined;
     const opened: string[] = [];
     lockNavigation(
       {
-        on: ((name: string, fn: (e: { preventDefault(): void }, url: string) => void) => void listeners.set(name, fn)) as never,
-        setWindowOpenHandler: ((fn: (d: { url: string }) => { action: string }) => (windowOpen = fn)) as never,
+        on: ((name: string, fn: (e: { preventDefault(): void }, url: string) => void) =>
+          void listeners.set(name, fn)) as never,
+        setWindowOpenHandler: ((fn: (d: { url: string }) => { action: string }) =>
+          (windowOpen = fn)) as never,
       },
       'file:///app/index.html',
       ['https://gitlab.example.test'],
       (url) => opened.push(url),
     );
     const prevented = vi.fn();
-    listeners.get('will-navigate')?.({ preventDefault: prevented }, 'https://gitlab.example.test/x');
+    listeners.get('will-navigate')?.(
+      { preventDefault: prevented },
+      'https://gitlab.example.test/x',
+    );
     expect(prevented).toHaveBeenCalled();
     expect(windowOpen?.({ url: 'https://evil.example.test/' })).toEqual({ action: 'deny' });
     expect(opened).toEqual(['https://gitlab.example.test/x']);
@@ -171,10 +240,15 @@ describe('window security', () => {
 describe('stored settings', () => {
   it('round-trips through the store and reports invalid stored data with its path', () => {
     const data = new Map<string, unknown>();
-    const store = { get: (k: 'settings') => data.get(k), set: (k: 'settings', v: SettingsInput) => void data.set(k, v) };
+    const store = {
+      get: (k: 'settings') => data.get(k),
+      set: (k: 'settings', v: SettingsInput) => void data.set(k, v),
+    };
     const saved = saveStoredSettings(store, { fleets: [{ id: 'ci' }] });
     expect(loadStoredSettings(store)).toEqual(saved);
     data.set('settings', { fleets: [{ id: 'ci', warnPct: 'high' }] });
-    expect(() => loadStoredSettings(store)).toThrow('stored settings are invalid at fleets.0.warnPct');
+    expect(() => loadStoredSettings(store)).toThrow(
+      'stored settings are invalid at fleets.0.warnPct',
+    );
   });
 });

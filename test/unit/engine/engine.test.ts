@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../../electron/core/engine';
 import { RwError } from '../../../electron/core/errors/rw-error';
-import type { CollectResult, MachineObservation, Source } from '../../../electron/core/sources/source';
+import type {
+  CollectResult,
+  MachineObservation,
+  Source,
+} from '../../../electron/core/sources/source';
 import type { FleetEvent } from '../../../shared/fleet';
 import { FleetSnapshot } from '../../../shared/fleet';
 
@@ -30,7 +34,15 @@ function source(
   collect: Source['collect'],
   intervalMs = 1_000,
 ): Source {
-  return { id, kind: phase === 'inventory' ? 'hetzner' : 'ssh', label: id, phase, intervalMs, timeoutMs: 500, collect };
+  return {
+    id,
+    kind: phase === 'inventory' ? 'hetzner' : 'ssh',
+    label: id,
+    phase,
+    intervalMs,
+    timeoutMs: 500,
+    collect,
+  };
 }
 
 const engines: Engine[] = [];
@@ -60,7 +72,16 @@ describe('Engine', () => {
           fleet: 'ci',
           name,
           disks: [
-            { mount: '/', sizeBytes: 100, usedBytes: 70, availBytes: 30, usedPct: 70, inodesTotal: null, inodesUsed: null, inodesUsedPct: null },
+            {
+              mount: '/',
+              sizeBytes: 100,
+              usedBytes: 70,
+              availBytes: 30,
+              usedPct: 70,
+              inodesTotal: null,
+              inodesUsed: null,
+              inodesUsedPct: null,
+            },
           ],
           jobs: [],
         })),
@@ -79,9 +100,13 @@ describe('Engine', () => {
   });
 
   it('keeps unknown as null, never as empty', async () => {
-    const inventory = source('hetzner:p', 'inventory', async () => ({ machines: [vm('runner-a')] }));
+    const inventory = source('hetzner:p', 'inventory', async () => ({
+      machines: [vm('runner-a')],
+    }));
     const probe = source('ssh:ci', 'probe', async () => ({
-      machines: [{ fleet: 'ci', name: 'runner-a', disks: null, jobs: null, error: 'connection reset' }],
+      machines: [
+        { fleet: 'ci', name: 'runner-a', disks: null, jobs: null, error: 'connection reset' },
+      ],
     }));
     const snapshot = await engine([inventory, probe]).runOnce();
     const machine = snapshot.machines[0]!;
@@ -153,7 +178,21 @@ describe('Engine', () => {
     let disk = 10;
     const probe = source('ssh:ci', 'probe', async () => ({
       machines: [
-        { ...vm('runner-a'), disks: [{ mount: '/', sizeBytes: 100, usedBytes: disk, availBytes: 100 - disk, usedPct: disk, inodesTotal: null, inodesUsed: null, inodesUsedPct: null }] },
+        {
+          ...vm('runner-a'),
+          disks: [
+            {
+              mount: '/',
+              sizeBytes: 100,
+              usedBytes: disk,
+              availBytes: 100 - disk,
+              usedPct: disk,
+              inodesTotal: null,
+              inodesUsed: null,
+              inodesUsedPct: null,
+            },
+          ],
+        },
         vm('runner-b'),
       ],
     }));
@@ -168,8 +207,13 @@ describe('Engine', () => {
     expect(events[0]?.type).toBe('snapshot');
     const deltas = events.filter((ev) => ev.type === 'delta');
     expect(deltas).toHaveLength(2);
-    expect(deltas[0]?.type === 'delta' && deltas[0].upserted.map((m) => m.name)).toEqual(['runner-a', 'runner-b']);
-    expect(deltas[1]?.type === 'delta' && deltas[1].upserted.map((m) => m.name)).toEqual(['runner-a']);
+    expect(deltas[0]?.type === 'delta' && deltas[0].upserted.map((m) => m.name)).toEqual([
+      'runner-a',
+      'runner-b',
+    ]);
+    expect(deltas[1]?.type === 'delta' && deltas[1].upserted.map((m) => m.name)).toEqual([
+      'runner-a',
+    ]);
   });
 
   it('backs off after failures and honours the server hint', async () => {

@@ -56,7 +56,16 @@ describe('computeTrayState', () => {
       fleet: 'ci',
       rule: 'disk' as const,
       action: 'hcloud-delete' as const,
-      evidence: { diskPct: 78, diskMount: '/', samplesOver: 3, idleSinceMs: 720_000, runningContainers: 0, runningJobIds: [], ageMs: null, observedAt: 1 },
+      evidence: {
+        diskPct: 78,
+        diskMount: '/',
+        samplesOver: 3,
+        idleSinceMs: 720_000,
+        runningContainers: 0,
+        runningJobIds: [],
+        ageMs: null,
+        observedAt: 1,
+      },
       createdAt: 1,
       summary: 'Kill a (disk 78 %, idle 12 min)',
     };
@@ -69,6 +78,8 @@ describe('computeTrayState', () => {
       }),
       [ciFleet],
     );
-    expect(state.proposals).toEqual([{ label: 'Kill a (disk 78 %, idle 12 min)…', proposalId: 'p1' }]);
+    expect(state.proposals).toEqual([
+      { label: 'Kill a (disk 78 %, idle 12 min)…', proposalId: 'p1' },
+    ]);
   });
 });
