@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { shortenRunnerToken } from '../../electron/core/config/runner-toml';
 import type { SimClock } from './clock';
 import {
   RUNNER_LABEL,
@@ -43,7 +44,10 @@ export interface SimRunnerInfo {
   description: string;
   /** `glrt-…` authentication token (simulator-only value). */
   token: string;
-  /** The 8 characters machine names carry: the token without its `glrt-` prefix, cut to 8. */
+  /**
+   * What machine names carry: GitLab Runner's `ShortenToken`, which for a `glrt-` token is
+   * the 9 characters after the prefix (helpers/token.go).
+   */
   tokenPrefix: string;
   systemId: string;
   /** Loopback address of the runner manager host. */
@@ -367,7 +371,7 @@ export class FleetWorld {
       id: 101,
       description: 'hetzner-autoscale-1',
       token,
-      tokenPrefix: token.slice('glrt-'.length, 'glrt-'.length + 8),
+      tokenPrefix: shortenRunnerToken(token),
       systemId: 's_' + this.hex(12),
       managerAddress,
       version: '17.11.0',

@@ -41,7 +41,7 @@ function comparable(w: FleetWorld) {
   return { ...s, vms: s.vms.map(({ stateDir: _dir, ...rest }) => rest) };
 }
 
-const NAME = /^runner-[a-z0-9]{8}-auto-scale-\d{10}-[0-9a-f]{8}$/;
+const NAME = /^runner-[a-z0-9]{9}-auto-scale-\d{10}-[0-9a-f]{8}$/;
 
 /** Ticks the clock in 30 s steps until `find` returns something (at most two hours). */
 function until<T>(clock: ManualClock, find: () => T | undefined): T {
@@ -73,7 +73,7 @@ describe('scenario world', () => {
     }
     expect(vms.map((v) => v.slot)).toEqual([1, 2, 3, 4, 5]);
     expect(w.runner.token.startsWith('glrt-')).toBe(true);
-    expect(w.runner.tokenPrefix).toBe(w.runner.token.slice(5, 13));
+    expect(w.runner.tokenPrefix).toBe(w.runner.token.slice(5, 14));
   });
 
   it('is deterministic: the same seed and total time give the same world, however the clock is ticked', () => {
