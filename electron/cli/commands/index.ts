@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { auditCommand } from './audit';
 import { demoCommand } from './demo';
+import { importTomlCommand } from './import-toml';
 import { reapCommand } from './reap';
 import { runnersListCommand, runnersPruneCommand } from './runners';
 import { scanCommand } from './scan';
@@ -15,4 +16,5 @@ export const commands: readonly CliCommand[] = [
   runnersPruneCommand,
   reapCommand,
   auditCommand,
+  importTomlCommand,
 ];

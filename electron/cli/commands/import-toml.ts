@@ -1,0 +1,45 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { proposeFromRunnerToml } from '../../core/config/runner-toml';
+import { UsageError, type CliCommand } from '../command';
+import { requiredString, stringOption } from '../option-values';
+
+/**
+ * `import-toml`: proposes Runner Watch settings from a GitLab Runner `config.toml`. Prints
+ * the proposal as JSON on stdout (ready to save as a config file once the tokens are set)
+ * and what is left to do on stderr. No token of the file is ever printed or stored: each
+ * becomes an `{"env": …}` reference to fill in.
+ */
+export const importTomlCommand: CliCommand = {
+  name: 'import-toml',
+  summary: 'propose settings from a GitLab Runner config.toml (tokens are never copied)',
+  usage: 'import-toml --file CONFIG.TOML [--manager ALIAS]',
+  options: {
+    file: { type: 'string', short: 'f' },
+    manager: { type: 'string' },
+  },
+  optionHelp: {
+    file: 'CONFIG.TOML  the runner configuration, e.g. /etc/gitlab-runner/config.toml',
+    manager: 'ALIAS  SSH alias of the host this config.toml belongs to (the runner manager)',
+  },
+  async run(context, args) {
+    const path = resolve(context.cwd, requiredString(args, 'file', 'CONFIG.TOML'));
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      throw new UsageError(`cannot read ${path}`);
+    }
+    const manager = stringOption(args, 'manager');
+    const proposal = await proposeFromRunnerToml(text, {
+      origin: path,
+      ...(manager ? { managerAlias: manager } : {}),
+    });
+    context.out(JSON.stringify(proposal.settings, null, 2));
+    for (const runner of proposal.runners) {
+      context.err(`runner ${runner.name} (${runner.executor}) → ${runner.fleet ?? 'not watched'}`);
+    }
+    for (const note of proposal.notes) context.err(`note: ${note}`);
+    return 0;
+  },
+};
