@@ -79,7 +79,9 @@ test('a stuck VM is proposed, confirmed in the dialog with fresh evidence, remov
   await page.keyboard.press('Escape');
   await expect(proposals.dialog).toHaveCount(0);
 
-  // The Fleet view shows the machine deleting, then without it.
+  // The Fleet view shows the machine deleting, then without it. With the runner manager in
+  // the demo, docker-machine keeps listing a removed VM in `Error` for two minutes (as the
+  // real one does when its server vanished), so `error` after `running` is the same outcome.
   await page.getByRole('link', { name: 'Fleet' }).click();
   await fleet.waitForRows();
   await expect
@@ -91,7 +93,7 @@ test('a stuck VM is proposed, confirmed in the dialog with fresh evidence, remov
       },
       { timeout: 90_000, intervals: [1_000] },
     )
-    .toMatch(/^(gone|deleting)$/);
+    .toMatch(/^(gone|deleting|error)$/);
 
   // The audit log has the result record for the machine.
   const audit = new AuditPage(page);
