@@ -1,7 +1,7 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import type { AuditRecord } from '../../shared/audit';
-import type { Proposal } from '../../shared/proposal';
+import type { Proposal, ReaperMode } from '../../shared/proposal';
 import { queryKeys } from './queryKeys';
 import type { TransportError } from './transport';
 import { useTransport } from './TransportProvider';
@@ -33,4 +33,27 @@ export function useAuditFollowsProposals(proposals: readonly Proposal[] | undefi
     // The first snapshot arriving is not news: the list was read when the view opened.
     if (!first) void client.invalidateQueries({ queryKey: queryKeys.audit() });
   }, [client, proposals]);
+}
+
+/**
+ * The last mode each fleet was switched to, from the audit log's `mode-switch` records.
+ * There is no channel that lists fleet modes; this covers fleets without a proposal.
+ */
+export function useSwitchedModes() {
+  const transport = useTransport();
+  return useQuery<Record<string, ReaperMode>, TransportError>({
+    queryKey: [...queryKeys.audit(), 'mode-switches'],
+    queryFn: async () => {
+      const records = await transport.invoke('rw:audit:list', {
+        limit: 500,
+        filter: { type: 'mode-switch' },
+      });
+      const modes: Record<string, ReaperMode> = {};
+      // Newest first: the first record of a fleet is its current switch.
+      for (const record of records)
+        if (record.fleet !== null && record.modeTo !== null && !(record.fleet in modes))
+          modes[record.fleet] = record.modeTo;
+      return modes;
+    },
+  });
 }

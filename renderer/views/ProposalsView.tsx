@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { FleetSnapshot } from '../../shared/fleet';
 import type { Proposal, ReaperMode } from '../../shared/proposal';
 import { evidenceFacts, RULE_TEXT } from '../api/reaper-text';
+import { useSwitchedModes } from '../api/useAudit';
 import { useFleet } from '../api/useFleet';
 import { useModeOverrides, type ModeOverrides } from '../api/useReaper';
 import { KillButton } from '../components/KillDialogProvider';
@@ -23,7 +24,11 @@ interface FleetGroup {
 }
 
 /** Every fleet the snapshot knows, with its proposals and its mode as far as it is known. */
-function groupByFleet(snapshot: FleetSnapshot, overrides: ModeOverrides): FleetGroup[] {
+function groupByFleet(
+  snapshot: FleetSnapshot,
+  overrides: ModeOverrides,
+  switched: ModeOverrides,
+): FleetGroup[] {
   const fleets = new Set<string>();
   for (const machine of snapshot.machines) fleets.add(machine.fleet);
   for (const proposal of snapshot.proposals) fleets.add(proposal.fleet);
@@ -31,7 +36,7 @@ function groupByFleet(snapshot: FleetSnapshot, overrides: ModeOverrides): FleetG
   return [...fleets].sort().map((fleet) => {
     const proposals = snapshot.proposals.filter((p) => p.fleet === fleet);
     const reported = proposals.find((p) => p.mode !== undefined)?.mode ?? null;
-    return { fleet, proposals, mode: reported ?? overrides[fleet] ?? null };
+    return { fleet, proposals, mode: reported ?? overrides[fleet] ?? switched[fleet] ?? null };
   });
 }
 
@@ -50,9 +55,10 @@ export function ProposalsView() {
 function ProposalsContent(props: { snapshot: FleetSnapshot }) {
   const now = useNow();
   const overrides = useModeOverrides();
+  const switched = useSwitchedModes().data;
   const groups = useMemo(
-    () => groupByFleet(props.snapshot, overrides),
-    [props.snapshot, overrides],
+    () => groupByFleet(props.snapshot, overrides, switched ?? {}),
+    [props.snapshot, overrides, switched],
   );
 
   if (groups.length === 0) {

@@ -248,6 +248,58 @@ describe('ProposalsView', () => {
     );
   });
 
+  it('shows the mode of a fleet without proposals from its last audited switch', async () => {
+    const transport = new RecordingTransport()
+      .answer('rw:fleet:snapshot', async () => snapshot([machine('vm-a')]))
+      .answer('rw:audit:list', async () => [
+        {
+          id: 'a2',
+          at: NOW - 1_000,
+          type: 'mode-switch',
+          fleet: 'ci',
+          machineKey: null,
+          machineName: null,
+          proposalId: null,
+          rule: null,
+          action: null,
+          who: 'alice@desk',
+          outcome: null,
+          reasons: [],
+          evidence: null,
+          modeFrom: 'notify',
+          modeTo: 'dry-run',
+          detail: 'notify → dry-run',
+        },
+        {
+          id: 'a1',
+          at: NOW - 9_000,
+          type: 'mode-switch',
+          fleet: 'ci',
+          machineKey: null,
+          machineName: null,
+          proposalId: null,
+          rule: null,
+          action: null,
+          who: 'alice@desk',
+          outcome: null,
+          reasons: [],
+          evidence: null,
+          modeFrom: 'off',
+          modeTo: 'notify',
+          detail: 'off → notify',
+        },
+      ]);
+    renderProposals(transport);
+    const select = (await screen.findByRole('combobox', {
+      name: 'Reaper mode of ci',
+    })) as HTMLSelectElement;
+    await waitFor(() => expect(select.value).toBe('dry-run'));
+    expect(transport.requests).toContainEqual({
+      channel: 'rw:audit:list',
+      request: { limit: 500, filter: { type: 'mode-switch' } },
+    });
+  });
+
   it('says why a mode switch failed', async () => {
     renderProposals(
       new FakeTransport()
