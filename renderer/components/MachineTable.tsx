@@ -9,7 +9,9 @@ import {
 import { formatLoad, formatSpan } from '../format';
 import type { MachineRow, Sort, SortKey } from '../fleet-rows';
 import { DiskBars, DISK_PCT_DEFINITION } from './DiskBars';
+import type { Proposal } from '../../shared/proposal';
 import { FreshnessCell } from './FreshnessCell';
+import { KillButton } from './KillDialogProvider';
 import { JobsCell } from './JobsCell';
 import { StatusBadge } from './StatusBadge';
 
@@ -22,6 +24,8 @@ export interface MachineTableProps {
   onSelect: (key: string) => void;
   onOpen: (key: string) => void;
   onClose: () => void;
+  /** Proposals a person may confirm, by machine key: their rows offer "Kill…". */
+  killable?: ReadonlyMap<string, Proposal>;
 }
 
 /** Height of every body row in px; the same as `--row-h` in styles.css. */
@@ -192,6 +196,7 @@ export function MachineTable(props: MachineTableProps) {
               registerRow={registerRow}
               onSelect={props.onSelect}
               onOpen={props.onOpen}
+              proposal={props.killable?.get(row.key)}
             />
           ))}
           {last < rows.length ? <Spacer rows={rows.length - last} /> : null}
@@ -219,6 +224,7 @@ function MachineRowView(props: {
   registerRow: (key: string, el: HTMLTableRowElement | null) => void;
   onSelect: (key: string) => void;
   onOpen: (key: string) => void;
+  proposal: Proposal | undefined;
 }) {
   const { row, selected } = props;
   const stale = row.freshness.state !== 'fresh';
@@ -254,6 +260,7 @@ function MachineRowView(props: {
           providerStatus={row.machine.providerStatus}
           stale={row.machine.status.stale}
         />
+        <KillButton proposal={props.proposal} />
       </td>
       <td>
         <DiskBars disks={row.disks} stale={row.machine.disks.stale} />

@@ -3,6 +3,7 @@ import type { FleetSnapshot } from '../../shared/fleet';
 import { OPEN_WITH_TOKEN_MESSAGE, type StreamStatus, type TransportError } from '../api/transport';
 import { useFleet } from '../api/useFleet';
 import { DISK_PCT_DEFINITION } from '../components/DiskBars';
+import { confirmableByMachine } from '../components/KillDialogProvider';
 import { MachineDetails } from '../components/MachineDetails';
 import { MachineTable } from '../components/MachineTable';
 import { SourcesStrip } from '../components/SourcesStrip';
@@ -52,6 +53,11 @@ function FleetContent(props: {
 
   const allRows = useMemo(() => toRows(snapshot.machines, snapshot.sources, now), [snapshot, now]);
   const rows = useMemo(() => sortRows(filterRows(allRows, filter), sort), [allRows, filter, sort]);
+  // A row offers "Kill…" only when nothing blocks it; blocked ones are explained in Proposals.
+  const killable = useMemo(
+    () => confirmableByMachine(snapshot.proposals.filter((p) => p.blocked.length === 0)),
+    [snapshot.proposals],
+  );
   const openRow = detailsOpen ? allRows.find((row) => row.key === selected) : undefined;
 
   const onSort = (key: SortKey) =>
@@ -123,6 +129,7 @@ function FleetContent(props: {
               setDetailsOpen(true);
             }}
             onClose={() => setDetailsOpen(false)}
+            killable={killable}
           />
           <p className="legend small muted">
             {DISK_PCT_DEFINITION}. ↑/↓ move the selection, Enter opens details, Esc closes them.

@@ -4,6 +4,7 @@ import { createQueryClient } from '../../../renderer/api/query-client';
 import { OPEN_WITH_TOKEN_MESSAGE, TransportError } from '../../../renderer/api/transport';
 import { App } from '../../../renderer/App';
 import type { FleetSnapshot } from '../../../shared/fleet';
+import { Proposal } from '../../../shared/proposal';
 import { FakeTransport } from './fake-transport';
 import { delta, disk, job, machine, NOW, seen, snapshot, source } from './fixtures';
 
@@ -375,5 +376,51 @@ describe('FleetView rows', () => {
     expect(transport.subscriberCount).toBe(1);
     cleanup();
     expect(transport.subscriberCount).toBe(0);
+  });
+});
+
+describe('FleetView kill action', () => {
+  const full = machine('runner-full', { disks: seen([disk('/', 92)]) });
+  const busy = machine('runner-busy', { disks: seen([disk('/', 90)]) });
+  const base = (m: typeof full, id: string, blocked: string[]) =>
+    Proposal.parse({
+      id,
+      machineKey: m.key,
+      machineName: m.name,
+      fleet: m.fleet,
+      rule: 'disk',
+      action: 'hcloud-delete',
+      evidence: {
+        diskPct: 92,
+        diskMount: '/',
+        samplesOver: 3,
+        idleSinceMs: 60_000,
+        runningContainers: 0,
+        runningJobIds: [],
+        ageMs: null,
+        observedAt: NOW,
+      },
+      blocked,
+      state: 'pending',
+      createdAt: NOW,
+      summary: `Kill ${m.name}`,
+    });
+
+  it('offers "Kill…" only on rows with a confirmable proposal, and it opens the re-checking dialog', async () => {
+    const { transport } = renderApp(async () =>
+      snapshot([full, busy], {
+        proposals: [base(full, 'p-full', []), base(busy, 'p-busy', ['job #7 is running'])],
+      }),
+    );
+    transport.answer('rw:reaper:recheck', () => new Promise(() => {}));
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const buttons = screen.getAllByTestId('kill-button');
+    expect(buttons).toHaveLength(1);
+    expect(buttons[0]?.closest('tr')?.getAttribute('data-key')).toBe(full.key);
+    fireEvent.click(buttons[0]!);
+    await waitFor(() => expect(transport.calls).toContain('rw:reaper:recheck'));
+    expect(within(screen.getByRole('dialog')).getAllByText(/runner-full/).length).toBeGreaterThan(
+      0,
+    );
   });
 });
