@@ -5,6 +5,7 @@ import { createConnection, createServer, type Server as NetServer, type Socket }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2, { type Connection, type ParsedKey } from 'ssh2';
+import { generateEd25519 } from './ed25519-keys';
 import { SHIMS_DIR } from './host-state';
 
 /*
@@ -109,7 +110,7 @@ export class SshSim {
     private readonly keepaliveMs: number,
     user: string,
   ) {
-    const pair = utils.generateKeyPairSync('ed25519', { comment: 'runner-watch-sim' });
+    const pair = generateEd25519('runner-watch-sim');
     this.clientKeyFile = join(keyDir, 'id_ed25519');
     writeFileSync(this.clientKeyFile, pair.private, { mode: 0o600 });
     writeFileSync(`${this.clientKeyFile}.pub`, pair.public + '\n');
@@ -274,7 +275,7 @@ export class SshSim {
   private hostKeyFor(address: string): HostKey {
     let key = this.hostKeys.get(address);
     if (!key) {
-      const pair = utils.generateKeyPairSync('ed25519', { comment: `sim-host-${address}` });
+      const pair = generateEd25519(`sim-host-${address}`);
       key = { privateKey: pair.private, publicKey: pair.public.split(' ').slice(0, 2).join(' ') };
       this.hostKeys.set(address, key);
     }

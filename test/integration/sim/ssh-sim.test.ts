@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { generateEd25519 } from '../../sim/ed25519-keys';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
@@ -6,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCalls, writeHostState, type HostState } from '../../sim/host-state';
 import { SshSim } from '../../sim/ssh-sim';
 
-const { Client, utils } = ssh2;
+const { Client } = ssh2;
 const NOW = 1_795_447_734;
 
 let root: string;
@@ -162,7 +163,7 @@ describe('SSH host simulator', () => {
   });
 
   it('rejects another key and another user', async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519('another-client');
     await expect(connect('127.0.1.1', { privateKey: other.private })).rejects.toThrow(
       /authentication methods failed/,
     );
