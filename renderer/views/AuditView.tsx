@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { AuditType, type AuditRecord } from '../../shared/audit';
-import { auditToCsv } from '../api/audit-csv';
+import { auditToCsv } from '../../shared/audit-csv';
 import { OPEN_WITH_TOKEN_MESSAGE } from '../api/transport';
 import { AUDIT_LIMIT, useAuditFollowsProposals, useAuditList } from '../api/useAudit';
 import { useFleet } from '../api/useFleet';

@@ -109,7 +109,7 @@ test('a stuck VM is proposed, confirmed in the dialog with fresh evidence, remov
   await audit.download.click();
   const file = await (await downloading).path();
   const csv = readFileSync(file, 'utf8');
-  expect(csv.split('\r\n')[0]).toMatch(/^at,type,fleet,machineName,/);
+  expect(csv.split('\r\n')[0]).toMatch(/^time,type,fleet,machine,/);
   expect(csv).toContain(`,result,sim-hetzner,${machine},`);
 
   // A reload keeps the Audit view.

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { AuditFilter, AuditType, type AuditRecord } from '../../../shared/audit';
 import { readAudit } from '../../core/audit/audit-log';
-import { auditToCsv } from '../../core/audit/csv';
+import { auditToCsv } from '../../../shared/audit-csv';
 import { expandHome } from '../../core/config/expand-home';
 import { loadSettingsFile } from '../../core/config/load-settings';
 import { UsageError, type CliCommand } from '../command';

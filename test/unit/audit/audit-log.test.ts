@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuditRecord } from '../../../shared/audit';
 import { AuditLog, currentUser, readAudit } from '../../../electron/core/audit/audit-log';
-import { auditToCsv, csvField } from '../../../electron/core/audit/csv';
+import { auditToCsv, csvField } from '../../../shared/audit-csv';
 import { redactor } from '../../../electron/core/errors/redact';
 
 let dir: string;

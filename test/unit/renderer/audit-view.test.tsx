@@ -1,6 +1,6 @@
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { auditToCsv } from '../../../renderer/api/audit-csv';
+import { auditToCsv } from '../../../shared/audit-csv';
 import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportError } from '../../../renderer/api/transport';
 import { App } from '../../../renderer/App';
@@ -251,14 +251,15 @@ describe('auditToCsv', () => {
       }),
     ]);
     const lines = csv.split('\r\n');
+    // The same columns as `runner-watch audit --csv`: one format for the log wherever exported.
     expect(lines[0]).toBe(
-      'at,type,fleet,machineName,machineKey,proposalId,rule,action,who,outcome,reasons,modeFrom,modeTo,detail,evidence,id',
+      'time,type,fleet,machine,machineKey,proposalId,rule,action,who,outcome,reasons,diskPct,runningJobIds,modeFrom,modeTo,detail',
     );
     expect(csv.endsWith('\r\n')).toBe(true);
     expect(csv).toContain(new Date(NOW - 60_000).toISOString());
     expect(csv).toContain(',"a, b; c",');
-    expect(csv).toContain(',"said ""no"", then\nstopped",');
-    expect(csv).toContain('"{""diskPct"":91,');
+    expect(csv).toContain(',"said ""no"", then\nstopped"\r\n');
+    expect(csv).toContain(',"a, b; c",91,,');
   });
 
   it('defuses values a spreadsheet would run as a formula', () => {
@@ -268,6 +269,6 @@ describe('auditToCsv', () => {
   });
 
   it('is only the header for no records', () => {
-    expect(auditToCsv([]).split('\r\n')).toEqual([expect.stringMatching(/^at,type,/), '']);
+    expect(auditToCsv([]).split('\r\n')).toEqual([expect.stringMatching(/^time,type,/), '']);
   });
 });

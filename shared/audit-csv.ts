@@ -1,4 +1,5 @@
-import type { AuditRecord } from '../../../shared/audit';
+// The audit log as CSV: one format for `runner-watch audit --csv` and the UI's download.
+import type { AuditRecord } from './audit';
 
 /** Columns of the CSV export, in order. */
 export const AUDIT_CSV_COLUMNS = [
