@@ -60,6 +60,28 @@ export function rotatedPath(dir: string, fileName: string, n: number): string {
   return path.join(dir, `${fileName.slice(0, fileName.length - ext.length)}.${n}${ext}`);
 }
 
+/** A full record from what a caller gives: every field it leaves out is null (or empty). */
+export function auditRecordOf(input: AuditInput, id: string, at: number): unknown {
+  return {
+    id,
+    at,
+    fleet: null,
+    machineKey: null,
+    machineName: null,
+    proposalId: null,
+    rule: null,
+    action: null,
+    who: null,
+    outcome: null,
+    reasons: [],
+    evidence: null,
+    modeFrom: null,
+    modeTo: null,
+    detail: null,
+    ...input,
+  };
+}
+
 /**
  * The append-only audit log: one JSON object per line, each line fsync'd before `append`
  * resolves, so a record the caller saw written survives a crash or power loss. Appends are
@@ -90,26 +112,7 @@ export class AuditLog implements AuditSink, Disposable {
   }
 
   append(input: AuditInput): Promise<AuditRecord> {
-    const parsed = AuditRecord.safeParse(
-      scrub({
-        id: randomUUID(),
-        at: this.now(),
-        fleet: null,
-        machineKey: null,
-        machineName: null,
-        proposalId: null,
-        rule: null,
-        action: null,
-        who: null,
-        outcome: null,
-        reasons: [],
-        evidence: null,
-        modeFrom: null,
-        modeTo: null,
-        detail: null,
-        ...input,
-      }),
-    );
+    const parsed = AuditRecord.safeParse(scrub(auditRecordOf(input, randomUUID(), this.now())));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       return Promise.reject(

@@ -2,7 +2,11 @@ import { AuditRecord } from '../../../shared/audit';
 import type { Machine } from '../../../shared/machine';
 import type { Proposal, ReaperMode } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
-import type { AuditInput, AuditSink } from '../../../electron/core/audit/audit-log';
+import {
+  auditRecordOf,
+  type AuditInput,
+  type AuditSink,
+} from '../../../electron/core/audit/audit-log';
 import type { ActionRunner } from '../../../electron/core/reaper/actions/action';
 import type {
   HcloudActionState,
@@ -80,24 +84,7 @@ export class MemoryAudit implements AuditSink {
   readonly records: AuditRecord[] = [];
   private n = 0;
   async append(input: AuditInput): Promise<AuditRecord> {
-    const record = AuditRecord.parse({
-      id: `r${++this.n}`,
-      at: 0,
-      fleet: null,
-      machineKey: null,
-      machineName: null,
-      proposalId: null,
-      rule: null,
-      action: null,
-      who: null,
-      outcome: null,
-      reasons: [],
-      evidence: null,
-      modeFrom: null,
-      modeTo: null,
-      detail: null,
-      ...input,
-    });
+    const record = AuditRecord.parse(auditRecordOf(input, `r${++this.n}`, 0));
     this.records.push(record);
     return record;
   }

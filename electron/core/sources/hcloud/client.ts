@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { sleep } from '../../abortable-sleep';
 import type { ErrorCode } from '../../../../shared/errors';
-import { HcloudError } from './hcloud-error';
+import { HcloudError, type HcloudErrorDetails } from './hcloud-error';
 import { parseRateLimit, retryAfterMs, throttleDelayMs, type RateLimitState } from './rate-limit';
 
 const isoTime = z.string().transform((value, ctx) => {
@@ -351,16 +351,7 @@ export class HcloudClient {
     }
   }
 
-  private error(
-    code: ErrorCode,
-    message: string,
-    details: {
-      status?: number | null;
-      hcloudCode?: string | null;
-      retryAfterMs?: number;
-      cause?: unknown;
-    } = {},
-  ): HcloudError {
+  private error(code: ErrorCode, message: string, details: HcloudErrorDetails = {}): HcloudError {
     return new HcloudError(code, message, details);
   }
 }

@@ -1,6 +1,16 @@
 import type { ErrorCode } from '../../../../shared/errors';
 import { RwError } from '../../errors/rw-error';
 
+/** What an Hetzner error knows besides its code and message. */
+export interface HcloudErrorDetails {
+  /** HTTP status, null for network errors and timeouts. */
+  status?: number | null;
+  /** Hetzner's own `error.code`, e.g. `locked`. */
+  hcloudCode?: string | null;
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
 /**
  * A Hetzner Cloud API call failed. `status` is the HTTP status (null when no answer came);
  * `hcloudCode` is Hetzner's own error code (`locked`, `rate_limit_exceeded`, …);
@@ -11,16 +21,7 @@ export class HcloudError extends RwError {
   readonly hcloudCode: string | null;
   readonly retryAfterMs: number | undefined;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    details: {
-      status?: number | null;
-      hcloudCode?: string | null;
-      retryAfterMs?: number;
-      cause?: unknown;
-    } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, details: HcloudErrorDetails = {}) {
     super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'HcloudError';
     this.status = details.status ?? null;
