@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every check and test, then prints one summary counted from the runners' JSON
-// reports (vitest, Playwright). Typecheck and lint count as one test each, so a type
+// reports (vitest, Playwright). Typecheck, lint and format count as one test each, so a type
 // error fails the summary too. Exit status is non-zero when anything failed.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ function check(label, command, args) {
 
 check('typecheck', 'npm', ['run', '--silent', 'typecheck']);
 check('lint', 'npx', ['eslint', '.']);
+check('format', 'npx', ['prettier', '--check', '.']);
 
 const vitestOk = run('unit + integration (vitest)', 'npx', [
   'vitest',
