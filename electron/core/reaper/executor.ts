@@ -9,6 +9,7 @@ import { messageOf, step, type ActionRunner } from './actions/action';
 import { maxWatchedUse, type History } from './history';
 import type { KillLedger } from './ledger';
 import { evaluate, modeOf } from './policy';
+import { proposalFields } from './proposal-fields';
 import type { InFlightAction, ReaperState, StateStore } from './state-store';
 
 /** What the guards look at when they run again before an action. */
@@ -86,15 +87,7 @@ export class Executor {
    */
   async execute(proposal: Proposal, who: string): Promise<ExecutionResult> {
     const audit = this.options.audit;
-    const base = {
-      fleet: proposal.fleet,
-      machineKey: proposal.machineKey,
-      machineName: proposal.machineName,
-      proposalId: proposal.id,
-      rule: proposal.rule,
-      action: proposal.action,
-      who,
-    };
+    const base = { ...proposalFields(proposal), who };
     const refuse = async (
       reasons: string[],
       evidence = proposal.evidence,
@@ -199,12 +192,7 @@ export class Executor {
 
     // Durable before the first side effect: a crash from here on is recovered, not repeated.
     const inFlight: InFlightAction = {
-      proposalId: proposal.id,
-      machineKey: proposal.machineKey,
-      machineName: proposal.machineName,
-      fleet: proposal.fleet,
-      rule: proposal.rule,
-      action: proposal.action,
+      ...proposalFields(proposal),
       providerId: fresh.providerId,
       providerSource: fresh.seenBy.find((id) => id.startsWith('hetzner:')) ?? null,
       startedAt: this.now(),

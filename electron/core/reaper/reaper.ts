@@ -11,6 +11,7 @@ import { Executor, type ExecutionResult } from './executor';
 import { History, type HistoryOptions } from './history';
 import { KillLedger } from './ledger';
 import { evaluate, modeOf } from './policy';
+import { proposalFields } from './proposal-fields';
 import { StateStore, type ReaperState } from './state-store';
 
 /** The part of the engine the reaper uses. */
@@ -358,12 +359,7 @@ export class Reaper implements Disposable {
         dirty = true;
         await this.sink.append({
           type: 'proposal',
-          fleet: proposal.fleet,
-          machineKey: proposal.machineKey,
-          machineName: proposal.machineName,
-          proposalId: proposal.id,
-          rule: proposal.rule,
-          action: proposal.action,
+          ...proposalFields(proposal),
           reasons: proposal.blocked,
           evidence: proposal.evidence,
           detail: proposal.summary,
@@ -374,12 +370,7 @@ export class Reaper implements Disposable {
           await this.sink.append({
             type: 'dry-run',
             outcome: 'dry-run',
-            fleet: proposal.fleet,
-            machineKey: proposal.machineKey,
-            machineName: proposal.machineName,
-            proposalId: proposal.id,
-            rule: proposal.rule,
-            action: proposal.action,
+            ...proposalFields(proposal),
             evidence: proposal.evidence,
             detail: line,
           });
