@@ -26,6 +26,8 @@ interface SourceState {
   timer: NodeJS.Timeout | null;
   running: Promise<void> | null;
   abort: AbortController | null;
+  /** The server asked to wait at least this long before the next call (Retry-After, rate limit). */
+  retryAfterMs: number | undefined;
 }
 
 /**
@@ -62,6 +64,7 @@ export class Engine implements Disposable {
         timer: null,
         running: null,
         abort: null,
+        retryAfterMs: undefined,
         health: {
           id: source.id,
           kind: source.kind,
@@ -170,21 +173,16 @@ export class Engine implements Disposable {
     if (this.stopped) return;
     const { source, health } = state;
     const delay = ok
-      ? Math.max(source.intervalMs, this.retryHint(state) ?? 0)
+      ? Math.max(source.intervalMs, state.retryAfterMs ?? 0)
       : backoffDelay(
           health.consecutiveFailures,
           this.backoffFor(source),
           this.random,
-          this.retryHint(state),
+          state.retryAfterMs,
         );
     health.nextRunAt = this.now() + delay;
     state.timer = setTimeout(() => void this.run(state), delay);
     state.timer.unref?.();
-  }
-
-  private retryHints = new Map<string, number>();
-  private retryHint(state: SourceState): number | undefined {
-    return this.retryHints.get(state.source.id);
   }
 
   private backoffFor(source: Source): BackoffOptions {
@@ -227,8 +225,7 @@ export class Engine implements Disposable {
       health.consecutiveFailures += 1;
       health.lastError = apiError;
       const hint = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
-      if (typeof hint === 'number') this.retryHints.set(source.id, hint);
-      else this.retryHints.delete(source.id);
+      state.retryAfterMs = typeof hint === 'number' ? hint : undefined;
       this.model.fail(source.id, apiError.message);
       return false;
     } finally {
@@ -248,8 +245,7 @@ export class Engine implements Disposable {
     health.lastOkAt = at;
     health.lastError = null;
     health.consecutiveFailures = 0;
-    if (result.retryAfterMs !== undefined) this.retryHints.set(source.id, result.retryAfterMs);
-    else this.retryHints.delete(source.id);
+    state.retryAfterMs = result.retryAfterMs;
   }
 
   /** Emits a delta with what changed since the last event. */
