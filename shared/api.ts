@@ -3,6 +3,8 @@ import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
 import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
+import { CostReport, CostRequest } from './cost';
+import { QueueHealth, QueueHealthRequest } from './queue';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
@@ -59,6 +61,10 @@ export const invokeChannels = {
   'rw:reaper:confirm': { kind: 'command', request: ProposalRef, response: ExecutionResult },
   /** Switches a fleet's reaper mode (audited). */
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
+  /** Fleet cost per hour now, and what the jobs of the last hours cost (per job, per project). */
+  'rw:cost:report': { kind: 'query', request: CostRequest, response: CostReport },
+  /** Pick-up waits per runner and per tag, with a warning when they grow. */
+  'rw:queue:health': { kind: 'query', request: QueueHealthRequest, response: QueueHealth },
   /** Audit records, newest first, filtered. */
   'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;

@@ -12,6 +12,7 @@ import { createDockerMachineSource } from './sources/docker-machine/source';
 import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
+import { CostService, type PriceSource } from './cost/cost-service';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
@@ -53,6 +54,8 @@ export interface Runtime extends Disposable {
 export interface SourceSet {
   sources: Source[];
   gitlab: GitLabSource[];
+  /** The Hetzner projects, whose clients also read prices and delete servers. */
+  hetzner: PriceSource[];
   /** One SSH connection pool for the probe, docker-machine managers and reaper commands. */
   pool: SshPool;
 }
@@ -66,15 +69,18 @@ export interface SourceSet {
 export function createSources(settings: Settings, secrets: SecretResolver): SourceSet {
   const pool = new SshPool({ secrets });
   const gitlab = createGitLabSources(settings, secrets);
+  const hetzner = settings.hetzner.map((project) =>
+    createHcloudSource({ settings: project, secrets }),
+  );
   const sources: Source[] = [
-    ...settings.hetzner.map((project) => createHcloudSource({ settings: project, secrets })),
+    ...hetzner,
     ...gitlab,
     ...settings.dockerMachine.map((dm) =>
       createDockerMachineSource({ settings, dm, secrets, pool }),
     ),
   ];
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
-  return { sources, gitlab, pool };
+  return { sources, gitlab, hetzner, pool };
 }
 
 /**
@@ -90,6 +96,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine = disposables.add(
     new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),
   );
+  const jobs = () => set.gitlab.flatMap((source) => source.timeline());
+  const cost = disposables.add(
+    new CostService({
+      settings: settings.cost,
+      sources: set.hetzner,
+      inputs: { machines: () => engine.snapshot().machines, jobs },
+      // Written only when a report refreshes prices; `scan` alone never touches it.
+      cacheDir: expandHome(settings.stateDir),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
+  disposables.add(
+    engine.onEvent((event) =>
+      cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
+    ),
+  );
+  const extras = { cost, jobs, ...(options.now ? { now: options.now } : {}) };
   const info: AppInfo = {
     name: 'Runner Watch',
     version: options.version,
@@ -101,7 +124,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (!(options.actions ?? options.host !== 'cli')) {
     return {
       engine,
-      api: createApiHandlers({ engine, info }),
+      api: createApiHandlers({ engine, info, ...extras }),
       settings,
       dispose: () => disposables.dispose(),
     };
@@ -139,7 +162,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners }),
+      api: createApiHandlers({ engine, info, reaper, runners, ...extras }),
       settings,
       dispose: () => disposables.dispose(),
     };

@@ -1,7 +1,9 @@
 import type { CliCommand } from '../command';
 import { auditCommand } from './audit';
+import { costCommand } from './cost';
 import { demoCommand } from './demo';
 import { importTomlCommand } from './import-toml';
+import { queueCommand } from './queue';
 import { reapCommand } from './reap';
 import { runnersListCommand, runnersPruneCommand } from './runners';
 import { scanCommand } from './scan';
@@ -17,4 +19,6 @@ export const commands: readonly CliCommand[] = [
   reapCommand,
   auditCommand,
   importTomlCommand,
+  costCommand,
+  queueCommand,
 ];
