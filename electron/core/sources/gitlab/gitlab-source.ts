@@ -677,7 +677,8 @@ function toRunningJob(job: JobJson, runnerId: number): RunningJob {
  */
 function queuedSeconds(job: JobJson): number | null {
   const reported = job.queued_duration;
-  if (typeof reported === 'number') return Number.isFinite(reported) && reported >= 0 ? reported : null;
+  if (typeof reported === 'number')
+    return Number.isFinite(reported) && reported >= 0 ? reported : null;
   if (job.started_at === null || job.created_at === null) return null;
   const sec = (job.started_at - job.created_at) / 1000;
   return sec >= 0 ? sec : null;
