@@ -6,6 +6,21 @@ export const AlertSeverity = z.enum(['info', 'warning', 'critical']);
 /** How bad an alert is. */
 export type AlertSeverity = z.infer<typeof AlertSeverity>;
 
+/** A problem raised now, with whether an acknowledgement or mute keeps it quiet. */
+export const RaisedAlertInfo = z.object({
+  key: z.string(),
+  severity: AlertSeverity,
+  fleet: z.string().nullable(),
+  machineKey: z.string().nullable(),
+  title: z.string(),
+  /** Why it is not notified now; null when it is. */
+  quiet: z
+    .object({ reason: z.enum(['acknowledged', 'muted']), by: z.string(), until: Timestamp })
+    .nullable(),
+});
+/** A problem raised now. */
+export type RaisedAlertInfo = z.infer<typeof RaisedAlertInfo>;
+
 /** What an alert is about: a fleet, or one machine of it. */
 export const AlertScope = z.strictObject({
   fleet: z.string().min(1).max(64),
@@ -78,3 +93,13 @@ export const EndAlertQuietRequest = z.union([
 ]);
 /** Ends an acknowledgement or a mute early. */
 export type EndAlertQuietRequest = z.infer<typeof EndAlertQuietRequest>;
+
+/** Raised alerts and the acknowledgements and mutes in force: the alerts channel's answer. */
+export const AlertsView = z.object({
+  raised: z.array(RaisedAlertInfo),
+  state: AlertState,
+  /** Set when the stored acknowledgements could not be read at start (file kept aside). */
+  problem: z.string().nullable(),
+});
+/** Raised alerts with their quiet state. */
+export type AlertsView = z.infer<typeof AlertsView>;

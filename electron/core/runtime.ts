@@ -13,6 +13,8 @@ import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
 import { CostService, type PriceSource } from './cost/cost-service';
+import { AlertService } from './alerts/alert-service';
+import { AlertStore } from './alerts/alert-store';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
@@ -112,7 +114,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
     ),
   );
-  const extras = { cost, jobs, ...(options.now ? { now: options.now } : {}) };
+  // Acknowledgements and mutes live in the state dir, so every host and the CLI share them.
+  const alertStore = new AlertStore(expandHome(settings.stateDir), options.now);
+  await alertStore.load().catch((error: unknown) => {
+    alertStore.problem = `alert acknowledgements could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  const alerts = new AlertService(
+    alertStore,
+    () => engine.snapshot(),
+    settings.fleets,
+    currentUser(),
+    options.now,
+  );
+  const extras = { cost, jobs, alerts, ...(options.now ? { now: options.now } : {}) };
   const info: AppInfo = {
     name: 'Runner Watch',
     version: options.version,

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { alertsCommand } from './alerts';
 import { auditCommand } from './audit';
 import { costCommand } from './cost';
 import { demoCommand } from './demo';
@@ -21,4 +22,5 @@ export const commands: readonly CliCommand[] = [
   importTomlCommand,
   costCommand,
   queueCommand,
+  alertsCommand,
 ];

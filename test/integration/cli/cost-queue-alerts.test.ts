@@ -2,6 +2,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertsView } from '../../../shared/alerts';
 import { CostReport } from '../../../shared/cost';
 import { JOB_COST_CSV_COLUMNS } from '../../../shared/cost-csv';
 import { QueueHealth } from '../../../shared/queue';
@@ -12,14 +13,15 @@ import { childEnv, runCli } from './run-cli';
 
 const VAT = 1.19;
 
-describe('runner-watch cost and queue on the simulated fleet (child process)', () => {
+describe('runner-watch cost, queue and alerts on the simulated fleet (child process)', () => {
   let dir: string;
   let sim: SimulatedFleet;
   let config: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'rw-cli-cost-'));
-    sim = await startSimulatedFleet({ vms: 4, seed: 11 });
+    // Two VMs stuck with full disks: disk alerts to acknowledge and mute.
+    sim = await startSimulatedFleet({ vms: 4, seed: 11, stuck: 2 });
     await sim.settled();
     config = join(dir, 'config.json');
     await writeFile(config, JSON.stringify(sim.settings, null, 2));
@@ -94,6 +96,54 @@ describe('runner-watch cost and queue on the simulated fleet (child process)', (
     expect(runnerRows.length).toBeGreaterThan(0);
     expect(runnerRows.some((r) => r.jobs > 0 && r.p50Sec !== null)).toBe(true);
     expect(run.code).toBe(health.rows.some((r) => r.warning !== null) ? 1 : 0);
+  });
+
+  it('alerts: an acknowledgement holds in the next process; a fleet mute quiets warnings, not critical ones', async () => {
+    const alerts = async (...extra: string[]) => {
+      const run = await runCli(['alerts', '--config', config, '--json', ...extra], {
+        env: childEnv(sim.env),
+      });
+      expect(run.code, run.stderr).toBe(0);
+      return AlertsView.parse(JSON.parse(run.stdout));
+    };
+    const first = await alerts();
+    const disk = first.raised.filter((a) => a.key.startsWith('disk:'));
+    expect(disk.length).toBeGreaterThan(0);
+    expect(first.raised.every((a) => a.quiet === null)).toBe(true);
+    const target = disk[0]!;
+
+    const acked = await alerts('--ack', target.key, '--for', '30m');
+    const quiet = acked.raised.find((a) => a.key === target.key)!.quiet;
+    expect(quiet).toMatchObject({ reason: 'acknowledged' });
+    expect(quiet!.until - Date.now()).toBeGreaterThan(25 * 60_000);
+    expect(quiet!.until - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+    // A new process (a restart) still keeps it quiet.
+    expect((await alerts()).raised.find((a) => a.key === target.key)!.quiet?.reason).toBe(
+      'acknowledged',
+    );
+
+    const fleet = Settings.parse(sim.settings).fleets[0]!.id;
+    await alerts('--end', target.key);
+    const muted = await alerts('--mute', fleet, '--for', '1h');
+    for (const alert of muted.raised.filter((a) => a.fleet === fleet)) {
+      expect(alert.quiet?.reason ?? null, alert.key).toBe(
+        alert.severity === 'critical' ? null : 'muted',
+      );
+    }
+    expect(muted.state.mutes).toHaveLength(1);
+    const ended = await alerts('--end', muted.state.mutes[0]!.id);
+    expect(ended.state).toEqual({ acks: [], mutes: [] });
+    // Seven CLI processes, each one collection cycle.
+  }, 120_000);
+
+  it('alerts --ack of a key that is not raised is refused with one line', async () => {
+    const run = await runCli(['alerts', '--config', config, '--ack', 'disk:nope/none'], {
+      env: childEnv(sim.env),
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'runner-watch alerts: no raised alert disk:nope/none: list them with runner-watch alerts (see runner-watch alerts --help)',
+    );
   });
 
   it("bad durations are the user's mistake: one line, exit 2", async () => {
