@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
-import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
+import {
+  ConfirmRequest,
+  ExecutionResult,
+  Proposal,
+  ProposalRef,
+  RecheckResult,
+  SetModeRequest,
+} from './proposal';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
@@ -56,7 +63,7 @@ export const invokeChannels = {
   /** Re-reads a proposal's machine now and evaluates it again (the confirm dialog's evidence). */
   'rw:reaper:recheck': { kind: 'command', request: ProposalRef, response: RecheckResult },
   /** Executes a proposal a person confirmed; re-checked first, refused when anything changed. */
-  'rw:reaper:confirm': { kind: 'command', request: ProposalRef, response: ExecutionResult },
+  'rw:reaper:confirm': { kind: 'command', request: ConfirmRequest, response: ExecutionResult },
   /** Switches a fleet's reaper mode (audited). */
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
   /** Audit records, newest first, filtered. */

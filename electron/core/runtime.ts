@@ -67,7 +67,13 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
   const pool = new SshPool({ secrets });
   const gitlab = createGitLabSources(settings, secrets);
   const sources: Source[] = [
-    ...settings.hetzner.map((project) => createHcloudSource({ settings: project, secrets })),
+    ...settings.hetzner.map((project) =>
+      createHcloudSource({
+        settings: project,
+        secrets,
+        fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+      }),
+    ),
     ...gitlab,
     ...settings.dockerMachine.map((dm) =>
       createDockerMachineSource({ settings, dm, secrets, pool }),

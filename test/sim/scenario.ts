@@ -1075,6 +1075,8 @@ export class FleetWorld {
       ],
       paths: ['/etc/gitlab-runner', '/root/.docker/machine', '/var/lib/docker', '/tmp'],
       machines: listed,
+      // The manager runs the runner itself: the probe's pgrep sees it.
+      processes: ['sshd', 'gitlab-runner', 'dockerd'],
       load: {
         load1: 0.31,
         load5: 0.27,

@@ -16,6 +16,8 @@ interface Entry {
   disks: Field<Machine['disks']['value'] & object>;
   jobs: Field<RunningJob[]>;
   load: Field<Machine['load']['value'] & object>;
+  /** A gitlab-runner process was seen (sticky: a manager stays a manager); null = never checked. */
+  runsGitlabRunner: boolean | null;
   /** Which inventory sources listed this machine last time, for "gone" detection. */
   listedBy: Set<string>;
   seenBy: Set<string>;
@@ -50,7 +52,12 @@ export class FleetModel {
   /** GitLab's running jobs per machine name, per GitLab source. */
   private readonly gitlabJobs = new Map<
     string,
-    { at: number; byMachine: Map<string, RunningJob[]> }
+    {
+      at: number;
+      byMachine: Map<string, RunningJob[]>;
+      unlinked: { jobId: number; runnerId: number }[];
+      partial: string | null;
+    }
   >();
   private readonly intervals = new Map<string, number>();
 
@@ -74,7 +81,12 @@ export class FleetModel {
       }
     }
     if (result.jobsByMachine) {
-      this.gitlabJobs.set(sourceId, { at, byMachine: result.jobsByMachine });
+      this.gitlabJobs.set(sourceId, {
+        at,
+        byMachine: result.jobsByMachine,
+        unlinked: result.unlinkedJobs ?? [],
+        partial: result.partialRunners ?? null,
+      });
     }
   }
 
@@ -122,6 +134,7 @@ export class FleetModel {
         disks: emptyField(),
         jobs: emptyField(),
         load: emptyField(),
+        runsGitlabRunner: null,
         listedBy: new Set(),
         seenBy: new Set(),
         firstSeenAt: at,
@@ -153,6 +166,9 @@ export class FleetModel {
     if (observation.load !== undefined) {
       entry.load = { value: observation.load, observedAt: at, source: sourceId, error };
     }
+    if (observation.runsGitlabRunner === true) entry.runsGitlabRunner = true;
+    else if (observation.runsGitlabRunner === false && entry.runsGitlabRunner !== true)
+      entry.runsGitlabRunner = false;
     return key;
   }
 
@@ -191,6 +207,7 @@ export class FleetModel {
     let stale = this.gitlabJobs.size === 0;
     let source: string | null = null;
     const jobs: RunningJob[] = [];
+    const unknown: string[] = [];
     for (const [sourceId, reading] of this.gitlabJobs) {
       const interval = this.intervals.get(sourceId) ?? 0;
       if (now - reading.at > interval * STALE_FACTOR) stale = true;
@@ -200,12 +217,21 @@ export class FleetModel {
         source = sourceId;
       }
       jobs.push(...(reading.byMachine.get(name) ?? []));
+      // A running job not linked to a machine yet may run on this one: GitLab cannot say
+      // "no job here" until the trace names its machine.
+      if (reading.unlinked.length > 0) {
+        const ids = reading.unlinked.map((j) => `#${j.jobId} (runner #${j.runnerId})`);
+        unknown.push(
+          `running job${ids.length === 1 ? '' : 's'} ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''} not linked to a machine yet`,
+        );
+      }
+      if (reading.partial !== null) unknown.push(reading.partial);
     }
     return {
-      value: this.gitlabJobs.size === 0 ? null : jobs,
+      value: this.gitlabJobs.size === 0 || unknown.length > 0 ? null : jobs,
       observedAt: oldestAt,
       stale,
-      error: null,
+      error: unknown.length > 0 ? unknown.join('; ') : null,
       source,
     };
   }
@@ -232,6 +258,8 @@ export class FleetModel {
       jobs,
       gitlabJobs,
       load: this.toObserved(entry.load, now),
+      deleteProtected: identity?.deleteProtected ?? null,
+      runsGitlabRunner: entry.runsGitlabRunner,
       seenBy: [...entry.seenBy].sort(),
       firstSeenAt: entry.firstSeenAt,
       lastSeenAt: entry.lastSeenAt,
@@ -278,6 +306,10 @@ function mergeIdentity(
 function fillIdentity(primary: MachineIdentity, other: MachineIdentity): MachineIdentity {
   return {
     ...primary,
+    // An SSH host (`sshHosts`) that a provider also lists stays dedicated: the provider's
+    // listing must never turn a configured build host into a deletable VM.
+    kind: primary.kind === 'dedicated' || other.kind === 'dedicated' ? 'dedicated' : primary.kind,
+    deleteProtected: primary.deleteProtected ?? other.deleteProtected ?? null,
     providerId: primary.providerId ?? other.providerId,
     serverType: primary.serverType ?? other.serverType,
     createdAt: primary.createdAt ?? other.createdAt,

@@ -115,7 +115,7 @@ const cases: PolicyCase[] = [
   {
     name: 'disk unknown now, after a long idle: never killed',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: [
         ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 30 }, ...busy(2)]),
         [{ name: 'vm', disk: null, error: 'df: timeout' }, ...busy(2)],
@@ -468,9 +468,9 @@ const cases: PolicyCase[] = [
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
   },
   {
-    name: 'idle for more than M minutes: killed by the idle rule',
+    name: 'idle for more than M minutes (idle rule switched on): killed by the idle rule',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
     },
     kill: ['vm'],
@@ -483,7 +483,7 @@ const cases: PolicyCase[] = [
   {
     name: 'idle for less than M minutes: no proposal',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: repeat(IDLE_CYCLES - 2, [{ name: 'vm', disk: 10 }, ...busy(2)]),
     },
     kill: [],
@@ -493,7 +493,7 @@ const cases: PolicyCase[] = [
   {
     name: 'a job in between restarts the idle time',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: [
         ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
         [{ name: 'vm', disk: 10, jobs: [job(12)] }, ...busy(2)],
@@ -507,7 +507,7 @@ const cases: PolicyCase[] = [
   {
     name: 'an unknown job reading in between restarts the idle time',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: [
         ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
         [{ name: 'vm', disk: 10, gitlab: null }, ...busy(2)],
@@ -521,7 +521,7 @@ const cases: PolicyCase[] = [
   {
     name: 'clock jumps forward 2 h between two idle samples: the gap does not count as idle',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: repeat(3, [{ name: 'vm', disk: 10 }, ...busy(2)]),
       times: [T0, T0 + INTERVAL, T0 + 2 * 3_600_000],
     },
@@ -577,7 +577,7 @@ const cases: PolicyCase[] = [
     reasons: { vm: [/#13/] },
   },
   {
-    name: 'unreachable while the provider says running: proposed, but never executable (job state unknown)',
+    name: 'unreachable for K minutes while the provider says running and GitLab shows no job: confirmable only with the acknowledgement',
     scenario: {
       fleets: [fleet('ci', { unreachableMinutes: 10 })],
       ticks: repeat(25, [
@@ -585,14 +585,14 @@ const cases: PolicyCase[] = [
         ...busy(2),
       ]),
     },
-    kill: [],
-    spare: ['vm'],
+    kill: ['vm'],
+    spare: [],
     check: ({ byName }) => {
       const p = byName.get('vm');
       expect(p?.rule).toBe('unreachable');
-      expect(p?.blocked.join('\n')).toMatch(
-        /job containers on the machine unknown \(ssh: timeout\)/,
-      );
+      // Not a blocker but what a person must acknowledge: the probe's readings are the condition.
+      expect(p?.acknowledge).toBe('unknown-job-state');
+      expect(p?.summary).toMatch(/unreachable/);
     },
   },
   {
