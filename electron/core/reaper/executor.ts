@@ -150,23 +150,12 @@ export class Executor {
     if (this.busyMachines().has(proposal.machineKey)) {
       return refuse(['another action is running on this machine']);
     }
-    if (proposal.acknowledge === 'unknown-job-state') {
-      // The machine cannot be probed: only a person, knowingly, may act on it.
-      if (who === 'auto')
-        return refuse([
-          `the ${proposal.rule} rule is never executed automatically: the job state on the machine is unknown`,
-        ]);
-      if (options.acknowledgeUnknownJobState !== true)
-        return refuse([
-          'the job state on the machine is unknown: confirm with the acknowledgement "job state on the machine is unknown"',
-        ]);
-    }
     const abort = new AbortController();
     let settle!: (result: ExecutionResult) => void;
     const promise = new Promise<ExecutionResult>((resolve) => (settle = resolve));
     this.running.set(proposal.machineKey, { promise, abort });
     try {
-      const result = await this.executeLocked(proposal, who, abort.signal, base, refuse);
+      const result = await this.executeLocked(proposal, who, options, abort.signal, base, refuse);
       settle(result);
       return result;
     } catch (error) {
@@ -186,6 +175,7 @@ export class Executor {
   private async executeLocked(
     proposal: Proposal,
     who: string,
+    options: ConfirmOptions,
     signal: AbortSignal,
     base: Record<string, string>,
     refuse: (reasons: string[], evidence?: Proposal['evidence']) => Promise<ExecutionResult>,
@@ -199,9 +189,21 @@ export class Executor {
       ...base,
       type: 'confirm',
       evidence: proposal.evidence,
-      detail: `mode ${mode}`,
+      detail: `mode ${mode}${options.acknowledgeUnknownJobState ? '; acknowledged: job state on the machine is unknown' : ''}`,
     });
     if (mode === 'off') return refuse([`reaper mode is off for fleet ${fleet.id}`]);
+
+    if (proposal.acknowledge === 'unknown-job-state') {
+      // The machine cannot be probed: only a person, knowingly, may act on it.
+      if (who === 'auto')
+        return refuse([
+          `the ${proposal.rule} rule is never executed automatically: the job state on the machine is unknown`,
+        ]);
+      if (options.acknowledgeUnknownJobState !== true)
+        return refuse([
+          'the job state on the machine is unknown: confirm with the acknowledgement "job state on the machine is unknown"',
+        ]);
+    }
 
     // Re-check: a new reading of this machine, then every guard again on it.
     const stepTimeoutMs = fleet.reaper.stepTimeoutSec * 1000;
