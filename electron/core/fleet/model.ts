@@ -18,6 +18,11 @@ interface Entry {
   load: Field<Machine['load']['value'] & object>;
   /** A gitlab-runner process was seen (sticky: a manager stays a manager); null = never checked. */
   runsGitlabRunner: boolean | null;
+  /**
+   * Some source reported the machine as dedicated (an `sshHosts` entry). Sticky: whatever
+   * a provider's listing says later, a configured build host is never a deletable VM.
+   */
+  dedicated: boolean;
   /** Which inventory sources listed this machine last time, for "gone" detection. */
   listedBy: Set<string>;
   seenBy: Set<string>;
@@ -135,6 +140,7 @@ export class FleetModel {
         jobs: emptyField(),
         load: emptyField(),
         runsGitlabRunner: null,
+        dedicated: false,
         listedBy: new Set(),
         seenBy: new Set(),
         firstSeenAt: at,
@@ -147,6 +153,7 @@ export class FleetModel {
     entry.lastSeenAt = at;
     const error = observation.error ?? null;
     if (observation.identity) {
+      if (observation.identity.kind === 'dedicated') entry.dedicated = true;
       entry.identity = mergeIdentity(
         entry.identity,
         entry.listedBy,
@@ -245,7 +252,7 @@ export class FleetModel {
       key: entry.key,
       name: entry.name,
       fleet: entry.fleet,
-      kind: identity?.kind ?? 'autoscaled',
+      kind: entry.dedicated ? 'dedicated' : (identity?.kind ?? 'autoscaled'),
       provider: identity?.provider ?? 'ssh',
       providerId: identity?.providerId ?? null,
       serverType: identity?.serverType ?? null,
@@ -306,9 +313,6 @@ function mergeIdentity(
 function fillIdentity(primary: MachineIdentity, other: MachineIdentity): MachineIdentity {
   return {
     ...primary,
-    // An SSH host (`sshHosts`) that a provider also lists stays dedicated: the provider's
-    // listing must never turn a configured build host into a deletable VM.
-    kind: primary.kind === 'dedicated' || other.kind === 'dedicated' ? 'dedicated' : primary.kind,
     deleteProtected: primary.deleteProtected ?? other.deleteProtected ?? null,
     providerId: primary.providerId ?? other.providerId,
     serverType: primary.serverType ?? other.serverType,

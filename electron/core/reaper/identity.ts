@@ -113,16 +113,21 @@ export function identify(
   const prefix = prefixes.find((p) => machine.name.startsWith(p));
   if (prefix) return { by: `autoscaler naming (${prefix}…)` };
   if (prefixes.length > 0) misses.push(`name does not start with ${prefixes.join(' or ')}`);
+  // The label selector speaks for the listing the machine's identity (labels, id) came from.
   const source = machine.status.source;
   const listing = source ? facts.listings.get(source) : undefined;
-  if (source && listing) {
-    if (listing.labelSelector && isPositiveSelector(listing.labelSelector))
-      return { by: `listed by ${source} with label selector ${listing.labelSelector}` };
-    if (listing.namePrefix && machine.name.startsWith(listing.namePrefix))
-      return { by: `autoscaler naming (${listing.namePrefix}…) listed by ${source}` };
+  if (source && listing?.labelSelector && isPositiveSelector(listing.labelSelector))
+    return { by: `listed by ${source} with label selector ${listing.labelSelector}` };
+  // A name prefix speaks for itself: any inventory that listed the machine by it will do
+  // (docker-machine on the manager and Hetzner list the same VM).
+  for (const id of machine.seenBy) {
+    const prefix = facts.listings.get(id)?.namePrefix;
+    if (prefix && machine.name.startsWith(prefix))
+      return { by: `autoscaler naming (${prefix}…) listed by ${id}` };
   }
-  if (source?.startsWith('docker-machine:') && DOCKER_MACHINE_NAME.test(machine.name))
-    return { by: `docker+machine naming (runner-<token>-…) listed by ${source}` };
+  const dockerMachine = machine.seenBy.find((id) => id.startsWith('docker-machine:'));
+  if (dockerMachine && DOCKER_MACHINE_NAME.test(machine.name))
+    return { by: `docker+machine naming (runner-<token>-…) listed by ${dockerMachine}` };
   if (misses.length > 0) return { none: `not one of the autoscaler's VMs: ${misses.join('; ')}` };
   return {
     none: 'no selector identifies autoscaled VMs (set fleets[].reaper.selector or a Hetzner labelSelector, or import the runner config.toml for its naming)',

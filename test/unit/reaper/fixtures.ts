@@ -76,6 +76,8 @@ export interface MachineSpec {
   runsGitlabRunner?: boolean | null;
   /** The inventory source of the identity; default `hetzner:p`. */
   identitySource?: string;
+  /** Sources that reported the machine; default the identity source and `ssh:ci`. */
+  seenBy?: string[];
   /** Error text of failed readings. */
   error?: string;
   /** GitLab's error (e.g. an unlinked job); shown when `gitlab` is null. */
@@ -160,7 +162,7 @@ export function machine(spec: MachineSpec, at: number): Machine {
     load: { value: null, observedAt: null, stale: true, error: null, source: null },
     deleteProtected: spec.deleteProtected === undefined ? false : spec.deleteProtected,
     runsGitlabRunner: spec.runsGitlabRunner === undefined ? false : spec.runsGitlabRunner,
-    seenBy: [spec.identitySource ?? 'hetzner:p', 'ssh:ci'],
+    seenBy: spec.seenBy ?? [spec.identitySource ?? 'hetzner:p', 'ssh:ci'],
     firstSeenAt: at - 3_600_000,
     lastSeenAt: at,
   };
