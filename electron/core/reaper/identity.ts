@@ -197,10 +197,11 @@ export function deleteBlockers(
   if (host) reasons.push(`is ${host}: dedicated hosts are cleaned up, never deleted`);
   const manager = managerOf(machine, facts);
   if (manager) reasons.push(`runner manager (${manager}): never deleted`);
-  if (action === 'hcloud-delete') {
-    if (machine.deleteProtected === true) reasons.push('Hetzner delete protection is on');
-    else if (machine.deleteProtected !== false) reasons.push('Hetzner delete protection unknown');
-  }
+  if (machine.deleteProtected === true) reasons.push('Hetzner delete protection is on');
+  // docker-machine does not report protection (and its Hetzner driver cannot delete a
+  // protected server); a Hetzner delete needs Hetzner's own "not protected".
+  else if (action === 'hcloud-delete' && machine.deleteProtected !== false)
+    reasons.push('Hetzner delete protection unknown');
   const identified = identify(machine, fleet, facts);
   if ('none' in identified) reasons.push(identified.none);
   return reasons;
