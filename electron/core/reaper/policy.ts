@@ -43,9 +43,27 @@ const HOUR = 60 * MINUTE;
 /** Which rule wins when several fire on one machine: the most urgent first. */
 const RULE_ORDER: readonly ReaperRule[] = ['disk', 'unreachable', 'max-age', 'idle'];
 
-/** Stable id of a proposal: same machine, same rule, same episode (run start) → same id. */
-export function proposalId(machineKey: string, rule: ReaperRule, episodeStart: number): string {
-  const hash = createHash('sha256').update(`${machineKey}\n${rule}\n${episodeStart}`).digest('hex');
+/**
+ * Stable id of a proposal: same machine, same rule, same episode (run start) → same id.
+ * The server's provider id and creation time are part of it, so a server replaced under
+ * the same name never inherits a proposal someone is about to confirm.
+ */
+export function proposalId(
+  machineKey: string,
+  rule: ReaperRule,
+  episodeStart: number,
+  server: { providerId: string | null; createdAt: number | null } = {
+    providerId: null,
+    createdAt: null,
+  },
+): string {
+  const serverPart =
+    server.providerId === null && server.createdAt === null
+      ? ''
+      : `\n${server.providerId ?? ''}\n${server.createdAt ?? ''}`;
+  const hash = createHash('sha256')
+    .update(`${machineKey}\n${rule}\n${episodeStart}${serverPart}`)
+    .digest('hex');
   return `p-${hash.slice(0, 20)}`;
 }
 
@@ -305,7 +323,7 @@ export function evaluate(input: PolicyInput): Proposal[] {
       fleetProposals.push({
         candidate,
         proposal: {
-          id: proposalId(machine.key, candidate.rule, candidate.episode),
+          id: proposalId(machine.key, candidate.rule, candidate.episode, machine),
           machineKey: machine.key,
           machineName: machine.name,
           fleet: fleet.id,

@@ -1502,6 +1502,44 @@ const safetyCases: PolicyCase[] = [
     reasons: { vm: [/minimum fleet size reached \(1 running, minimum 1\)/] },
   },
 
+  // 4. A proposal is bound to one server.
+  {
+    name: "a server replaced under the same name does not inherit the old one's samples (no proposal until N new ones)",
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 90, providerId: '100' }, ...busy(2)]),
+        ...repeat(2, [{ name: 'vm', disk: 90, providerId: '200', createdAt: T0 }, ...busy(2)]),
+      ],
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'the replacement gets its own proposal (another id) once its own samples are in',
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 90, providerId: '100' }, ...busy(2)]),
+        ...repeat(3, [{ name: 'vm', disk: 90, providerId: '200', createdAt: T0 }, ...busy(2)]),
+      ],
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => {
+      const old = runPolicy({
+        fleets: [fleet()],
+        ticks: repeat(3, [{ name: 'vm', disk: 90, providerId: '100' }, ...busy(2)]),
+      }).byName.get('vm');
+      const fresh = byName.get('vm');
+      expect(fresh?.providerId).toBe('200');
+      expect(fresh?.serverCreatedAt).toBe(T0);
+      expect(old?.providerId).toBe('100');
+      expect(fresh?.id).not.toBe(old?.id);
+    },
+  },
+
   // 3. A running job GitLab cannot place makes the job state unknown.
   {
     name: 'a running job not linked to a machine yet: every VM of the runner is blocked, naming the job',
