@@ -22,6 +22,8 @@ export interface ApiContext {
   runners?: RunnerService;
   /** The reaper service (`electron/core/reaper/reaper.ts`); without it proposals are read-only. */
   reaper?: ReaperApi;
+  /** The warnings of this moment (they change, e.g. when this process takes over the state directory). */
+  warnings?: () => string[];
 }
 
 /** What the reaper channels need; `Reaper` and `readAudit` provide it. */
@@ -44,7 +46,8 @@ function needReaper(context: ApiContext): ReaperApi {
 /** The engine's API, one handler per contract channel (the type fails when one is missing). */
 export function createApiHandlers(context: ApiContext): ApiHandlers {
   return {
-    'rw:app:info': async () => context.info,
+    'rw:app:info': async () =>
+      context.warnings ? { ...context.info, warnings: context.warnings() } : context.info,
     'rw:fleet:snapshot': async () => context.engine.snapshot(),
     'rw:runners:list': async () => context.runners?.list() ?? context.engine.snapshot().runners,
     'rw:runners:prune-preview': async (request) =>
