@@ -84,6 +84,12 @@ export interface RunnerTomlOptions {
   keepHetznerToken?: (context: { runner: string; project: string }) => string | null;
   /** SSH alias of the host this config.toml belongs to (the runner manager). */
   managerAlias?: string;
+  /**
+   * Trust each autoscaled VM's host key on first use (recorded under the VM's machine
+   * name). Autoscaled VMs are new hosts every time, so no known_hosts can list them
+   * ahead; without this, every VM is refused as an unknown host until its key is added.
+   */
+  trustOnFirstUse?: boolean;
   /** Writes a secret file; injectable for tests. */
   writeSecretFile?: (path: string, value: string) => Promise<void>;
 }
@@ -154,7 +160,7 @@ export async function proposeFromRunnerToml(
     if (runner.executor === 'docker+machine' && machine) {
       const fleet = uniqueId(name);
       imported.fleet = fleet;
-      fleets.push({ id: fleet, name, kind: 'autoscaled' });
+      fleets.push({ id: fleet, name, kind: 'autoscaled', ...tofuFor(options, name, notes) });
       const options_ = machineOptions(machine.MachineOptions);
       const labels = options_.getAll('hetzner-server-label');
       const labelSelector = labels.length ? labels.join(',') : null;
@@ -199,13 +205,13 @@ export async function proposeFromRunnerToml(
     } else if (runner.executor === 'docker-autoscaler' && autoscaler) {
       const fleet = uniqueId(name);
       imported.fleet = fleet;
+      const tofu = tofuFor(options, name, notes).ssh;
+      const user = autoscaler.connector_config?.username;
       fleets.push({
         id: fleet,
         name,
         kind: 'autoscaled',
-        ...(autoscaler.connector_config?.username
-          ? { ssh: { user: autoscaler.connector_config.username } }
-          : {}),
+        ...(user || tofu ? { ssh: { ...(user ? { user } : {}), ...tofu } } : {}),
       });
       if (/fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')) {
         const namePrefix = autoscaler.plugin_config?.name ?? null;
@@ -255,6 +261,22 @@ export async function proposeFromRunnerToml(
     notes: [...new Set(notes)],
     tokensFound,
   };
+}
+
+/**
+ * The ssh settings of an autoscaled fleet for the trust-on-first-use choice; without it, a
+ * note says why every VM will be an unknown host and what to do.
+ */
+function tofuFor(
+  options: RunnerTomlOptions,
+  runner: string,
+  notes: string[],
+): { ssh?: { trustOnFirstUse: true } } {
+  if (options.trustOnFirstUse) return { ssh: { trustOnFirstUse: true } };
+  notes.push(
+    `${runner}: its VMs are new SSH hosts every time, so each one is refused as an unknown host key until its key is in known_hosts; import with --trust-on-first-use to record each new VM's key under its machine name, or add keys with ssh-keyscan`,
+  );
+  return {};
 }
 
 async function keepToken(
