@@ -259,6 +259,7 @@ function MachineRowView(props: {
           state={row.state}
           providerStatus={row.machine.providerStatus}
           stale={row.machine.status.stale}
+          removed={row.machine.removed}
         />
         <KillButton proposal={props.proposal} />
       </td>

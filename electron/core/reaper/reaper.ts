@@ -1,9 +1,13 @@
 import type { FleetEvent } from '../../../shared/fleet';
-import type { Machine } from '../../../shared/machine';
+import type { Machine, MachineRemoval } from '../../../shared/machine';
+import { REMOVAL_RETENTION_MS } from '../fleet/model';
+import { readRemovals, trackRemovals, type RecordedRemoval } from './removals';
 import type { Proposal, ReaperAction, ReaperMode, RecheckResult } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
 import type { AuditListRequest, AuditRecord } from '../../../shared/audit';
-import { AuditLog, currentUser, readAudit, type AuditSink } from '../audit/audit-log';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AUDIT_FILE, AuditLog, currentUser, readAudit, type AuditSink } from '../audit/audit-log';
 import { RwError } from '../errors/rw-error';
 import type { Disposable } from '../lifecycle';
 import type { ActionRunner } from './actions/action';
@@ -20,6 +24,8 @@ export interface ReaperEngine {
   onEvent(listener: (event: FleetEvent) => void): Disposable;
   machines(): Machine[];
   setProposals(proposals: Proposal[]): void;
+  /** Marks a machine as deleted by this app (shown so, no longer probed). */
+  markRemoved?(machineKey: string, removal: MachineRemoval): void;
 }
 
 /** What the reaper service needs. */
@@ -91,6 +97,8 @@ export class Reaper implements Disposable {
   /** Set while the state file is unreadable: every action stops (see `StateStore.load`). */
   private halted: string | null = null;
   private lockSubscription: Disposable | null = null;
+  /** Size of the audit file when a watching process last read the deletions from it. */
+  private auditSizeSeen: number | null = null;
 
   private constructor(
     private readonly options: ReaperOptions,
@@ -105,7 +113,7 @@ export class Reaper implements Disposable {
     this.executor = new Executor({
       recheck: options.recheck,
       context: () => ({
-        machines: options.engine.machines(),
+        machines: this.liveMachines(),
         fleets: this.fleets,
         modes: this.modes(),
       }),
@@ -128,9 +136,15 @@ export class Reaper implements Disposable {
    */
   static async start(options: ReaperOptions): Promise<Reaper> {
     const store = options.store === undefined ? new StateStore(options.stateDir) : options.store;
-    const audit =
+    const markRemoved = ({ machineKey, removal }: RecordedRemoval) =>
+      options.engine.markRemoved?.(machineKey, removal);
+    // Every successful delete this reaper records marks its machine at once; the ones
+    // recorded before this start come from the audit log below.
+    const audit = trackRemovals(
       options.audit ??
-      new AuditLog({ dir: options.stateDir, ...(options.now ? { now: options.now } : {}) });
+        new AuditLog({ dir: options.stateDir, ...(options.now ? { now: options.now } : {}) }),
+      markRemoved,
+    );
     const lock = options.lock ?? null;
     const acting = lock?.readOnlyReason() == null;
     let state: ReaperState = emptyState();
@@ -142,6 +156,7 @@ export class Reaper implements Disposable {
     }
     const reaper = new Reaper(options, state, store, audit);
     reaper.halted = halted;
+    await reaper.loadRemovals();
     if (acting) {
       if (halted) await audit.append({ type: 'recovery', outcome: 'failed', detail: halted });
       else await reaper.executor.recover();
@@ -321,6 +336,25 @@ export class Reaper implements Disposable {
     }
   }
 
+  /** The engine's machines without the ones this app deleted: they are no fleet members. */
+  private liveMachines(): Machine[] {
+    return this.options.engine.machines().filter((m) => !m.removed);
+  }
+
+  /** Marks the machines the audit log says were deleted (before this start, or by the holder). */
+  private async loadRemovals(): Promise<void> {
+    if (!this.options.engine.markRemoved) return;
+    const since = this.now() - REMOVAL_RETENTION_MS;
+    try {
+      for (const { machineKey, removal } of await readRemovals(this.options.stateDir, since))
+        this.options.engine.markRemoved(machineKey, removal);
+    } catch (error) {
+      this.options.log?.(
+        `cannot read past deletions from the audit log: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
   /** Replaces the state in place: the executor and the ledger hold the same objects. */
   private replaceState(next: ReaperState): void {
     this.state.modes = next.modes;
@@ -341,6 +375,18 @@ export class Reaper implements Disposable {
     this.halted = loaded.corrupt?.message ?? null;
     if (loaded.corrupt) return;
     this.replaceState(loaded.state);
+    if (!acting) {
+      // The holder's deletions reach this process through the audit log, read again when
+      // it grew (every record of a kill is appended there).
+      const size = await fs
+        .stat(path.join(this.options.stateDir, AUDIT_FILE))
+        .then((s) => s.size)
+        .catch(() => null);
+      if (size !== this.auditSizeSeen) {
+        this.auditSizeSeen = size;
+        await this.loadRemovals();
+      }
+    }
     if (acting && wasHalted) {
       await this.sink.append({
         type: 'recovery',
@@ -361,6 +407,7 @@ export class Reaper implements Disposable {
         const loaded = this.store ? await this.store.load() : null;
         this.halted = loaded?.corrupt?.message ?? null;
         if (loaded && !loaded.corrupt) this.replaceState(loaded.state);
+        await this.loadRemovals();
         await this.sink.append({
           type: 'recovery',
           outcome: this.halted ? 'failed' : 'ok',
@@ -440,7 +487,7 @@ export class Reaper implements Disposable {
       }
     }
     const now = this.now();
-    const machines = this.options.engine.machines();
+    const machines = this.liveMachines();
     this.history.ingest(machines, this.fleets);
     this.ledger.prune(now);
     const evaluated = evaluate({
