@@ -7,10 +7,21 @@ function clock(at: number): string {
 }
 
 /**
- * How a machine this app deleted reads in the Fleet view: who and when, from the audit
- * log. `auto` is the reaper in auto mode, not a person.
+ * Who deleted a machine and when, from the audit log: "by you at 10:42" when it was the
+ * user this host acts as (`viewer`, AppInfo.user), "by the reaper (auto mode)" for auto
+ * mode, else the `user@host` who confirmed.
  */
-export function removalText(removal: MachineRemoval): string {
-  const who = removal.by === 'auto' ? 'the reaper (auto mode)' : removal.by;
-  return `deleted by ${who} at ${clock(removal.at)}`;
+export function removedBy(removal: MachineRemoval, viewer: string | null | undefined): string {
+  const who =
+    removal.by === 'auto'
+      ? 'the reaper (auto mode)'
+      : viewer && removal.by === viewer
+        ? 'you'
+        : removal.by;
+  return `by ${who} at ${clock(removal.at)}`;
+}
+
+/** The whole sentence: "deleted by you at 10:42". */
+export function removalText(removal: MachineRemoval, viewer: string | null | undefined): string {
+  return `deleted ${removedBy(removal, viewer)}`;
 }

@@ -104,6 +104,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     demo: options.demo,
     startedAt: (options.now ?? Date.now)(),
     warnings: options.warnings ?? [],
+    user: currentUser(),
   };
   if (!(options.actions ?? options.host !== 'cli')) {
     return {

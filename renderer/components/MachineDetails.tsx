@@ -4,10 +4,12 @@ import type { MachineRow } from '../fleet-rows';
 import { DISK_PCT_DEFINITION } from './DiskBars';
 import { jobLabel } from './JobsCell';
 import { removalText } from '../removal-text';
+import { useAppInfo } from '../api/useFleet';
 
 /** Everything known about one machine, with each reading's age and source. */
 export function MachineDetails(props: { row: MachineRow; now: number; onClose: () => void }) {
   const { machine } = props.row;
+  const viewer = useAppInfo().data?.user;
   return (
     <aside
       className="details"
@@ -55,7 +57,7 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
           <>
             <dt>Deleted</dt>
             <dd data-testid="details-removed">
-              {removalText(machine.removed)} ({machine.removed.action},{' '}
+              {removalText(machine.removed, viewer)} ({machine.removed.action},{' '}
               {formatTime(machine.removed.at)}); shown until every source stops listing it
             </dd>
           </>

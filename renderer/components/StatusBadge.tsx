@@ -1,6 +1,7 @@
 import type { MachineRemoval, MachineState } from '../../shared/machine';
+import { useAppInfo } from '../api/useFleet';
 import { formatTime } from '../format';
-import { removalText } from '../removal-text';
+import { removalText, removedBy } from '../removal-text';
 
 /** The machine's life-cycle state as a coloured badge; null reads "unknown", never "ok". */
 export function StatusBadge(props: {
@@ -10,17 +11,8 @@ export function StatusBadge(props: {
   /** Deleted by this app: that is the state, whatever a lagging source still reports. */
   removed?: MachineRemoval | undefined;
 }) {
-  if (props.removed) {
-    return (
-      <span
-        className="badge badge-removed"
-        title={`${props.removed.action} succeeded ${formatTime(props.removed.at)}; still listed by a source (${props.providerStatus ?? 'no status'}), not probed any more`}
-        data-testid="status"
-      >
-        {removalText(props.removed)}
-      </span>
-    );
-  }
+  if (props.removed)
+    return <RemovedBadge removal={props.removed} providerStatus={props.providerStatus} />;
   const state = props.state ?? 'unknown';
   const title = [
     props.providerStatus ? `provider says: ${props.providerStatus}` : null,
@@ -36,5 +28,29 @@ export function StatusBadge(props: {
     >
       {state}
     </span>
+  );
+}
+
+/**
+ * A machine this app deleted: "deleted", and who and when on the line below (the sentence
+ * in full in the tooltip), instead of whatever state a lagging source still reports.
+ */
+function RemovedBadge(props: { removal: MachineRemoval; providerStatus: string | null }) {
+  const viewer = useAppInfo().data?.user;
+  const text = removalText(props.removal, viewer);
+  return (
+    <>
+      <span
+        className="badge badge-removed"
+        title={`${text} (${props.removal.action}, ${formatTime(props.removal.at)}); a source still lists it (${props.providerStatus ?? 'no status'}); not probed any more`}
+        aria-label={text}
+        data-testid="status"
+      >
+        deleted
+      </span>
+      <span className="sub" data-testid="removed-by">
+        {removedBy(props.removal, viewer)}
+      </span>
+    </>
   );
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -155,4 +155,25 @@ describe('one state directory, several processes', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(deletes() - before).toBe(1);
   }, 180_000);
+
+  it('a corrupt state file: `reap --confirm` refuses with the message naming it, and nothing is lost', async () => {
+    const { path, stateDir } = await config('corrupt');
+    await mkdir(stateDir, { recursive: true });
+    const file = join(stateDir, 'reaper-state.json');
+    const text = '{"version":1,"modes":{"sim-hetzner":"off"},"proposals":{},"inFlight":[],"led';
+    await writeFile(file, text);
+    const before = deletes();
+    const run = await reap(path, stuck()[0]!);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain(`warning: the reaper state file ${file} is unreadable`);
+    expect(run.stderr).toMatch(/^refused: /m);
+    expect(run.stderr).toMatch(/every action is stopped .*Repair the file, or remove it/);
+    expect(deletes()).toBe(before);
+    expect(await readFile(file, 'utf8')).toBe(text);
+    const copies = (await readdir(stateDir)).filter((f) =>
+      f.startsWith('reaper-state.json.corrupt-'),
+    );
+    expect(copies).toHaveLength(1);
+    expect(await readFile(join(stateDir, copies[0]!), 'utf8')).toBe(text);
+  }, 120_000);
 });
