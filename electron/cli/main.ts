@@ -15,7 +15,16 @@ export interface CliIo {
   /** Install SIGINT/SIGTERM handlers (the bin does; in-process tests do not). */
   handleSignals: boolean;
   commands: readonly CliCommand[];
+  /** How long a clean shutdown may take after the first signal (default `SHUTDOWN_BOUND_MS`). */
+  shutdownBoundMs: number;
 }
+
+/**
+ * After SIGINT/SIGTERM the command gets this long to stop cleanly (abort collections,
+ * flush state); then the process exits anyway (130/143), whatever step it was stuck in.
+ * docs/cli.md states this bound.
+ */
+export const SHUTDOWN_BOUND_MS = 10_000;
 
 /**
  * Runs `runner-watch` with the given arguments and resolves to the exit code: 0 done,
@@ -56,10 +65,17 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   const { command, rest } = found;
 
   const abort = new AbortController();
+  const shutdownBoundMs = io.shutdownBoundMs ?? SHUTDOWN_BOUND_MS;
   const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
     // A second signal means "now": the first one's clean shutdown is taking too long.
-    if (abort.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    if (abort.signal.aborted) process.exit(code);
     abort.abort();
+    // A step that does not listen to the signal must not keep the process alive for good.
+    setTimeout(() => {
+      err(`runner-watch ${command.name}: did not stop within ${shutdownBoundMs} ms; exiting`);
+      process.exit(code);
+    }, shutdownBoundMs).unref();
   };
   if (io.handleSignals) {
     process.on('SIGINT', onSignal);

@@ -3,6 +3,7 @@ import type { SecretRef, Settings } from '../../shared/settings';
 import { createApiHandlers } from './api';
 import { AuditLog, currentUser } from './audit/audit-log';
 import { expandHome } from './config/expand-home';
+import { prepareStateDir } from './config/state-dir';
 import { Engine } from './engine';
 import { DisposableStore, type Disposable } from './lifecycle';
 import { createReaper } from './reaper/create-reaper';
@@ -108,6 +109,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   try {
+    // Bounded and one line naming stateDir, before anything writes there.
+    await prepareStateDir(expandHome(settings.stateDir));
     const audit = new AuditLog({
       dir: expandHome(settings.stateDir),
       ...(options.now ? { now: options.now } : {}),

@@ -5,6 +5,7 @@ import { AuditLog, currentUser } from '../../core/audit/audit-log';
 import { loadSettingsFile } from '../../core/config/load-settings';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
 import { expandHome } from '../../core/config/expand-home';
+import { prepareStateDir } from '../../core/config/state-dir';
 import { Engine } from '../../core/engine';
 import { previewPrune, pruneRunners } from '../../core/runners/prune';
 import { createGitLabSources } from '../../core/sources/gitlab/create-gitlab-sources';
@@ -161,6 +162,7 @@ export const runnersPruneCommand: CliCommand = {
     if (!collected) return 0;
     const audit = new AuditLog({ dir: expandHome(collected.settings.stateDir) });
     try {
+      await prepareStateDir(expandHome(collected.settings.stateDir));
       if (instance !== undefined && !collected.settings.gitlab.some((g) => g.id === instance)) {
         throw new UsageError(`--instance ${instance} is not a GitLab instance of this config`);
       }
