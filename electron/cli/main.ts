@@ -133,21 +133,31 @@ function parseCommandArgs(command: CliCommand, rest: string[]): CliArgs {
     });
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeParseError(error, command));
   }
 }
 
 /** Node's parseArgs messages are long and multi-sentence; keep the first, in our words. */
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, command: CliCommand): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown option ${unknown[1]}`;
   const missing = /Option '([^']+)' argument missing/.exec(message);
   if (missing) return `option ${missing[1]?.replace(/ <value>$/, '')} needs a value`;
+  const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const given = ambiguous[1]?.replace(/ <value>$/, '').replace(/^-\w, /, '') ?? '';
+    const short = /^-(\w)$/.exec(given)?.[1];
+    const long = short
+      ? Object.entries(command.options).find(([, option]) => option.short === short)?.[0]
+      : given.replace(/^--/, '');
+    const name = long ? `--${long}` : given;
+    return `option ${given} needs a value; for one that starts with "-", write ${name}=VALUE`;
+  }
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `unexpected argument "${positional[1]}"`;
-  return message.split('. ')[0] ?? message;
+  return oneLine(message.split('. ')[0] ?? message);
 }
 
 function reportError(command: CliCommand, error: unknown, context: CommandContext): number {

@@ -218,7 +218,7 @@ export class Engine implements Disposable {
       const result = await raceAbort(source.collect(abort.signal, context), abort.signal);
       if (this.stopped) return false;
       this.accept(state, result);
-      return true;
+      return result.failure === undefined;
     } catch (error) {
       const apiError =
         abort.signal.aborted && abort.signal.reason instanceof TimeoutError
@@ -244,11 +244,17 @@ export class Engine implements Disposable {
     this.model.apply(source.id, result, at);
     if (result.runners) this.runners.set(source.id, result.runners);
     health.warnings = result.warnings ?? [];
+    state.retryAfterMs = result.retryAfterMs;
+    if (result.failure) {
+      health.state = 'failing';
+      health.lastError = result.failure;
+      health.consecutiveFailures += 1;
+      return;
+    }
     health.state = health.warnings.length > 0 ? 'degraded' : 'ok';
     health.lastOkAt = at;
     health.lastError = null;
     health.consecutiveFailures = 0;
-    state.retryAfterMs = result.retryAfterMs;
   }
 
   /** Emits a delta with what changed since the last event. */

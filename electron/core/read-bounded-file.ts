@@ -151,9 +151,14 @@ function errnoError(label: string, path: string, error: unknown): FileReadError 
         { cause: error },
       );
     case 'EISDIR':
-      return new FileReadError('not-regular', `${label} ${path} is a directory, not a file`, errno, {
-        cause: error,
-      });
+      return new FileReadError(
+        'not-regular',
+        `${label} ${path} is a directory, not a file`,
+        errno,
+        {
+          cause: error,
+        },
+      );
     default:
       return new FileReadError(
         'unreadable',

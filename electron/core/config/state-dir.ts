@@ -59,7 +59,13 @@ async function inspect(dir: string, create: boolean): Promise<string | null> {
       await mkdir(path, { mode: 0o700 });
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      if (code === 'EEXIST' && (await stat(path).then((s) => s.isDirectory(), () => false)))
+      if (
+        code === 'EEXIST' &&
+        (await stat(path).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
         continue;
       return `${target} cannot be created (${code} at ${path})`;
     }
