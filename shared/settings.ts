@@ -28,6 +28,8 @@ const id = z
 export const ApiUrl = z
   .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
   .refine((text) => {
+    // Runs after a failed format check too (zod 4 does not abort): no URL, nothing to say.
+    if (!URL.canParse(text)) return true;
     const url = new URL(text);
     return url.username === '' && url.password === '';
   }, 'must not contain user:password@ (put the token in a secret reference: {"env": …} or {"file": …})');
