@@ -90,7 +90,6 @@ export const PRUNE_LIMITS = { maxKeys: 1_000, maxPauseMs: 60_000 } as const;
  */
 export const RunnerKey = z
   .string()
-  .max(100)
   .regex(/^[a-z0-9][a-z0-9._-]{0,63}\/[1-9]\d{0,15}$/i, 'runner keys look like <instance>/<id>')
   .refine(
     (key) => Number.isSafeInteger(Number(key.slice(key.indexOf('/') + 1))),
