@@ -193,7 +193,10 @@ export class GitLabTransport {
           );
         }
         // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
-        if (response.status === 303 || ((response.status === 301 || response.status === 302) && verb === 'POST')) {
+        if (
+          response.status === 303 ||
+          ((response.status === 301 || response.status === 302) && verb === 'POST')
+        ) {
           verb = 'GET';
           body = undefined;
           delete headers['content-type'];
