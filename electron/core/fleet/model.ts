@@ -48,12 +48,14 @@ export function machineKey(fleet: string, name: string): string {
  */
 export class FleetModel {
   /**
-   * @param onRejected told about every reading that failed the contract's schema (the
-   *   field is unknown instead), so the host can log it.
+   * @param onRejected told about each reading that failed the contract's schema (the
+   *   field is unknown instead), once per machine, source and problem, so the host can log it.
    */
   constructor(private readonly onRejected: (message: string) => void = () => undefined) {}
 
   private readonly entries = new Map<string, Entry>();
+  /** Rejections already logged (see `reject`). */
+  private readonly reported = new Set<string>();
   /** GitLab's running jobs per machine name, per GitLab source. */
   private readonly gitlabJobs = new Map<
     string,
@@ -85,7 +87,7 @@ export class FleetModel {
       for (const [name, jobs] of result.jobsByMachine) {
         const checked = checkReading('jobs', jobs);
         if (checked.ok) byMachine.set(name, jobs);
-        else this.onRejected(`${sourceId}: running jobs of ${name} rejected: ${checked.problem}`);
+        else this.reject(`running jobs of ${name}`, sourceId, checked.problem);
       }
       this.gitlabJobs.set(sourceId, { at, byMachine });
     }
@@ -196,6 +198,11 @@ export class FleetModel {
   }
 
   private reject(key: string, sourceId: string, problem: string): void {
+    // Once per machine, source and problem: a broken host must not flood the log each cycle.
+    const id = `${key}\n${sourceId}\n${problem}`;
+    if (this.reported.has(id)) return;
+    if (this.reported.size >= 1_000) this.reported.clear();
+    this.reported.add(id);
     this.onRejected(`${key}: reading from ${sourceId} rejected (${problem}); the field is unknown`);
   }
 
