@@ -106,8 +106,21 @@ export async function dispatch(
   }
   try {
     const handler = handlers[channel] as (request: unknown, call: CallContext) => Promise<unknown>;
-    const value = def.response.parse(await handler(parsed.data, call));
-    return { ok: true, value };
+    const answer = await handler(parsed.data, call);
+    const checked = def.response.safeParse(answer);
+    if (!checked.success) {
+      // Our bug, not the caller's: one line naming where, never zod's raw dump of the data.
+      const issue = checked.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+      return {
+        ok: false,
+        error: {
+          code: 'internal',
+          message: `${channel}: the answer failed its own schema${where}: ${issue?.message ?? 'invalid'}`,
+        },
+      };
+    }
+    return { ok: true, value: checked.data };
   } catch (error) {
     return { ok: false, error: toApiError(error) };
   }
