@@ -180,7 +180,7 @@ export class GitLabTransport {
         if (!target || target.origin !== origin) {
           throw new GitLabError(
             'bad_response',
-            `${this.options.label}: ${call} was redirected (HTTP ${response.status}) to ${target ? redactUrl(target.origin) : 'an unreadable address'}, not ${origin}; not following, since the token is sent only to the configured URL (fix the instance url)`,
+            `${this.options.label}: ${call} was redirected (HTTP ${response.status}) to ${target ? originOf(target) : 'an unreadable address'}, not ${origin}; not following, since the token is sent only to the configured URL (fix the instance url)`,
             { status: response.status, call },
           );
         }
@@ -348,6 +348,11 @@ export class GitLabTransport {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Same-origin hops followed before giving up, as browsers bound them too. */
 const MAX_REDIRECTS = 5;
+
+/** The origin to name in a message; `file:` and the like have none (`null`). */
+function originOf(url: URL): string {
+  return url.origin === 'null' ? `a ${url.protocol} URL` : redactUrl(url.origin);
+}
 
 function redirectTarget(response: Response, from: URL): URL | null {
   const location = response.headers.get('location');
