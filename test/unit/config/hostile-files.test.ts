@@ -16,7 +16,7 @@ import {
   readBoundedFile,
 } from '../../../electron/core/read-bounded-file';
 import { planAuth } from '../../../electron/core/sources/ssh/auth';
-import { readKnownHosts } from '../../../electron/core/sources/ssh/known-hosts';
+import { appendKnownHost, readKnownHosts } from '../../../electron/core/sources/ssh/known-hosts';
 import { loadSshConfig } from '../../../electron/core/sources/ssh/ssh-config';
 
 // Issue 16.1/16.2 (and 17.4): every file a setting names is read bounded and FIFO-safe.
@@ -148,6 +148,16 @@ describe('every file a setting names is bounded', () => {
       entries: [],
       problems: [],
     });
+  });
+
+  it('trust-on-first-use into an uncreatable folder fails at once (was: an endless mkdir loop)', async () => {
+    const result = await rwFailure(
+      appendKnownHost('/proc/self/nope/known_hosts', '127.0.0.1', 22, Buffer.alloc(0)),
+    );
+    expect(result.code).toBe('host_key');
+    expect(result.message).toMatch(
+      /^cannot record the host key in \/proc\/self\/nope\/known_hosts: \/proc\/self\/nope cannot be created/,
+    );
   });
 
   it('an identity file on /dev/zero or a FIFO is a note, not a 7 GB read or a hang', async () => {

@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { directoryProblem } from '../../ensure-directory';
 import { RwError } from '../../errors/rw-error';
 import { FILE_LIMITS, FileReadError, readBoundedText } from '../../read-bounded-file';
 
@@ -218,7 +219,9 @@ export async function appendKnownHost(
   port: number,
   key: Buffer,
 ): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  // Bounded, unlike mkdir({recursive: true}), which spins on a path like /proc/self/x.
+  const problem = await directoryProblem(dirname(file), true);
+  if (problem) throw new RwError('host_key', `cannot record the host key in ${file}: ${problem}`);
   let prefix = '';
   let hashed = false;
   const current = await readKnownHostsText(file);
