@@ -55,6 +55,14 @@ describe('start-up mistakes are one line, exit 2, and never hang', () => {
     ]);
   });
 
+  it('import-toml on a FIFO says so at once instead of waiting for a writer', async () => {
+    const run = await runCli(['import-toml', '--file', fifo]);
+    expect(run.code).toBe(2);
+    expect(oneLine(run.stderr)).toEqual([
+      `runner-watch import-toml: file ${fifo} is a FIFO (named pipe), not a regular file (see runner-watch import-toml --help)`,
+    ]);
+  });
+
   it('a 10 MB config is refused', async () => {
     const path = join(dir, 'huge.json');
     await writeFile(path, '');
