@@ -158,6 +158,47 @@ describe('an SSH probe that reaches no host is failing (17.5)', () => {
   });
 });
 
+describe('every source failing is exit 2, whatever the mix (17.5)', () => {
+  it('Hetzner and GitLab unreachable and the only SSH host unreachable: exit 2, each named', async () => {
+    const path = await config('all-down.json', {
+      fleets: [
+        {
+          id: 'build',
+          kind: 'dedicated',
+          ssh: { user: 'ops', identityFiles: [key], useAgent: false, connectTimeoutSec: 3 },
+        },
+      ],
+      hetzner: [
+        {
+          id: 'p',
+          fleet: 'build',
+          token: { env: 'HC_TOKEN' },
+          apiUrl: `http://127.0.0.1:${closedPort}/v1`,
+          timeoutSec: 3,
+        },
+      ],
+      gitlab: [
+        {
+          id: 'g',
+          url: `http://127.0.0.1:${closedPort}`,
+          token: { env: 'GL_TOKEN' },
+          timeoutSec: 3,
+        },
+      ],
+      sshHosts: [{ alias: 'build-1', fleet: 'build', host: '127.0.0.1', port: closedPort }],
+    });
+    const run = await runCli(['scan', '--config', path], {
+      env: childEnv({ HC_TOKEN: 'hcloud-token-all-down-1', GL_TOKEN: 'glpat-all-down-0001' }),
+    });
+    expect(run.code).toBe(2);
+    const [line, ...rest] = oneLine(run.stderr);
+    expect(rest).toEqual([]);
+    expect(line).toMatch(/^runner-watch: all sources failed: /);
+    for (const id of ['hetzner:p', 'gitlab:g', 'ssh:probe']) expect(line).toContain(`${id}: `);
+    expect(line).not.toContain('all-down');
+  });
+});
+
 describe('SIGTERM always ends the process within the documented bound (17.4)', () => {
   it(`serve exits 0 on SIGTERM, well within ${SHUTDOWN_BOUND_MS} ms`, async () => {
     const path = await config('serve.json', { fleets: [{ id: 'ci' }] });
