@@ -149,6 +149,7 @@ export function createProbeSource(
         disks: report.disks,
         jobs: report.jobs,
         load: report.load,
+        runsGitlabRunner: report.runsGitlabRunner,
         ...(report.errors.length ? { error: report.errors.join('; ') } : {}),
       };
       return { observation, failure: null };
