@@ -1,10 +1,11 @@
 import type { ApiHandlers, AppInfo } from '../../shared/api';
+import type { AuditRecord } from '../../shared/audit';
 import type { SecretRef, Settings } from '../../shared/settings';
 import { createApiHandlers } from './api';
 import { AuditLog, currentUser } from './audit/audit-log';
 import { expandHome } from './config/expand-home';
 import { Engine } from './engine';
-import { DisposableStore, type Disposable } from './lifecycle';
+import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 import { createReaper } from './reaper/create-reaper';
 import { sshRemoteExec } from './reaper/remote-exec';
 import { RunnerService } from './runners/runner-service';
@@ -46,6 +47,8 @@ export interface Runtime extends Disposable {
   engine: Engine;
   api: ApiHandlers;
   settings: Settings;
+  /** Every audit record once written; never fires when the runtime runs no actions. */
+  onAudit(listener: (record: AuditRecord) => void): Disposable;
   dispose(): Promise<void>;
 }
 
@@ -103,6 +106,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       engine,
       api: createApiHandlers({ engine, info }),
       settings,
+      onAudit: () => toDisposable(() => undefined),
       dispose: () => disposables.dispose(),
     };
   }
@@ -141,6 +145,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       engine,
       api: createApiHandlers({ engine, info, reaper, runners }),
       settings,
+      onAudit: (listener) => audit.onRecord(listener),
       dispose: () => disposables.dispose(),
     };
   } catch (error) {
