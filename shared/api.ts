@@ -4,6 +4,8 @@ import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
 import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
+import { SecretMigrationReport } from './secrets';
+import { OpenTarget } from './ui';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
 export const AppInfo = z.object({
@@ -61,6 +63,11 @@ export const invokeChannels = {
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
   /** Audit records, newest first, filtered. */
   'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
+  /**
+   * Desktop app only: moves `{env}` / `{file}` secrets of the settings into the encrypted
+   * store (safeStorage) and rewrites them as `{stored}`. The serve host refuses it.
+   */
+  'rw:secrets:migrate': { kind: 'command', request: empty, response: SecretMigrationReport },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;
 
 /** Name of a request/response channel. */
@@ -83,6 +90,8 @@ export type ApiHandlers = {
 export const eventChannels = {
   /** Snapshot and delta events of the fleet. */
   'rw:fleet:event': FleetEvent,
+  /** Desktop app only: show a machine, a proposal's confirm dialog, a source or the fleet. */
+  'rw:ui:open': OpenTarget,
 } as const satisfies Record<`rw:${string}`, z.ZodType>;
 
 /** Name of a push channel. */

@@ -1,7 +1,7 @@
 import type { ApiHandlers, AppInfo } from '../../shared/api';
 import type { AuditRecord } from '../../shared/audit';
 import type { SecretRef, Settings } from '../../shared/settings';
-import { createApiHandlers } from './api';
+import { createApiHandlers, type ApiContext } from './api';
 import { AuditLog, currentUser } from './audit/audit-log';
 import { expandHome } from './config/expand-home';
 import { Engine } from './engine';
@@ -33,6 +33,8 @@ export interface RuntimeOptions {
   version: string;
   /** Warnings the host wants shown (e.g. secrets stored as plain text). */
   warnings?: string[];
+  /** The desktop app's encrypted store, for `rw:secrets:migrate`. */
+  secretStore?: ApiContext['secretStore'];
   now?: () => number;
   /**
    * Run the reaper and runner pruning (audit log and state in `stateDir`). On by default
@@ -104,7 +106,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (!(options.actions ?? options.host !== 'cli')) {
     return {
       engine,
-      api: createApiHandlers({ engine, info }),
+      api: createApiHandlers({ engine, info, ...secretStoreOf(options) }),
       settings,
       onAudit: () => toDisposable(() => undefined),
       dispose: () => disposables.dispose(),
@@ -143,7 +145,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners }),
+      api: createApiHandlers({ engine, info, reaper, runners, ...secretStoreOf(options) }),
       settings,
       onAudit: (listener) => audit.onRecord(listener),
       dispose: () => disposables.dispose(),
@@ -152,4 +154,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     await disposables.dispose();
     throw error;
   }
+}
+
+function secretStoreOf(options: RuntimeOptions): Pick<ApiContext, 'secretStore'> {
+  return options.secretStore ? { secretStore: options.secretStore } : {};
 }

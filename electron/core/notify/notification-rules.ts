@@ -1,6 +1,7 @@
 import type { AuditRecord } from '../../../shared/audit';
 import type { FleetSnapshot } from '../../../shared/fleet';
 import type { FleetSettings, NotificationSettings, QuietHours } from '../../../shared/settings';
+import type { OpenTarget } from '../../../shared/ui';
 import { proposalMenuLabel } from '../tray/tray-state';
 import {
   initialDiskAlertState,
@@ -8,12 +9,8 @@ import {
   type DiskAlertState,
 } from './disk-notifications';
 
-/** What clicking a notification opens in the window. */
-export type NotificationTarget =
-  | { kind: 'machine'; machineKey: string }
-  | { kind: 'proposal'; proposalId: string }
-  | { kind: 'source'; sourceId: string }
-  | { kind: 'fleet' };
+/** What clicking a notification opens in the window (pushed to it on `rw:ui:open`). */
+export type NotificationTarget = OpenTarget;
 
 /** Why a notification was raised (tests and the summary's wording read it). */
 export type NotificationReason =
