@@ -23,6 +23,7 @@ import { OpenTarget } from '../shared/ui';
 import { migrateSecretsToStore } from './core/config/migrate-secrets';
 import { SecretBlobStore } from './core/config/secret-blob-store';
 import { parseDesktopArgs } from './core/desktop-args';
+import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
 import { createRuntime, type Runtime, type SecretResolver } from './core/runtime';
@@ -159,148 +160,175 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
   // A tray app keeps running without windows.
   app.on('window-all-closed', () => undefined);
 
-  await app.whenReady();
-  const userData = app.getPath('userData');
-  const blobs = new SecretBlobStore(join(userData, 'secrets'));
-  const desktopSecrets = new DesktopSecrets(electron.safeStorage, blobs, platform);
-
-  let settings: Settings;
-  let secrets: SecretResolver = desktopSecrets;
-  let settingsStore: DesktopSettingsStore | null = null;
-  if (args.demo && options.demo) {
-    const demo = await options.demo();
-    disposables.add(demo);
-    settings = demo.settings;
-    secrets = demo.secrets;
-  } else {
-    const storeOptions = desktopStoreOptions(args.configPath, userData);
-    const settingsPath = join(
-      storeOptions.cwd,
-      `${storeOptions.name}.${storeOptions.fileExtension}`,
-    );
-    if (!args.configPath) {
-      const migration = await migrateLegacyDesktopFiles(userData, settingsPath, blobs);
-      if (migration.kind === 'migrated')
-        options.log(
-          `migrated ${migration.from} to ${migration.to} (${migration.secrets.length} stored secrets)`,
-        );
-      if (migration.kind === 'unreadable')
-        options.log(`warning: ${migration.from} was not migrated: ${migration.message}`);
-    }
-    settingsStore = disposables.add(new DesktopSettingsStore(options.createStore(storeOptions)));
-    settings = await settingsStore.load();
+  try {
+    return await startInside();
+  } catch (error) {
+    // Whatever started before the failure is stopped, so a failed start leaks nothing.
+    await shutdown();
+    throw error;
   }
 
-  await applyLoginItem(options, settings.desktop.startAtLogin);
-  const store = settingsStore;
-  const runtime = disposables.add(
-    await createRuntime({
-      settings,
-      secrets,
-      host: 'electron',
-      demo: args.demo,
-      version: app.getVersion(),
-      warnings: desktopSecrets.warnings(),
-      ...(store
-        ? {
-            secretStore: {
-              migrate: async () => {
-                const { settings: next, report } = await migrateSecretsToStore(await store.read(), {
-                  resolve: (ref) => desktopSecrets.resolve(ref),
-                  save: (name, value) => desktopSecrets.save(name, value),
-                });
-                if (report.moved.length > 0) await store.write(next);
-                for (const m of report.moved)
-                  options.log(`secrets: moved ${m.path} from ${m.from} to ${m.to}`);
-                for (const f of report.failed)
-                  options.log(`secrets: kept ${f.path} (${f.from}): ${f.message}`);
-                return report;
+  async function startInside(): Promise<DesktopApp> {
+    await app.whenReady();
+    const userData = app.getPath('userData');
+    const blobs = new SecretBlobStore(join(userData, 'secrets'));
+    const desktopSecrets = new DesktopSecrets(electron.safeStorage, blobs, platform);
+
+    let settings: Settings;
+    let secrets: SecretResolver = desktopSecrets;
+    let settingsStore: DesktopSettingsStore | null = null;
+    if (args.demo && options.demo) {
+      const demo = await options.demo();
+      disposables.add(demo);
+      settings = demo.settings;
+      secrets = demo.secrets;
+    } else {
+      const storeOptions = desktopStoreOptions(args.configPath, userData);
+      const settingsPath = join(
+        storeOptions.cwd,
+        `${storeOptions.name}.${storeOptions.fileExtension}`,
+      );
+      if (!args.configPath) {
+        const migration = await migrateLegacyDesktopFiles(userData, settingsPath, blobs);
+        if (migration.kind === 'migrated')
+          options.log(
+            `migrated ${migration.from} to ${migration.to} (${migration.secrets.length} stored secrets)`,
+          );
+        if (migration.kind === 'unreadable')
+          options.log(`warning: ${migration.from} was not migrated: ${migration.message}`);
+      }
+      let file: JsonFileStore;
+      try {
+        file = options.createStore(storeOptions);
+      } catch (error) {
+        // conf parses the file when it opens it; say which file, and leave it as it is.
+        throw new ConfigError(
+          `${settingsPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+      settingsStore = disposables.add(new DesktopSettingsStore(file));
+      settings = await settingsStore.load();
+    }
+
+    await applyLoginItem(options, settings.desktop.startAtLogin);
+    const store = settingsStore;
+    const runtime = disposables.add(
+      await createRuntime({
+        settings,
+        secrets,
+        host: 'electron',
+        demo: args.demo,
+        version: app.getVersion(),
+        warnings: desktopSecrets.warnings(),
+        ...(store
+          ? {
+              secretStore: {
+                migrate: async () => {
+                  const { settings: next, report } = await migrateSecretsToStore(
+                    await store.read(),
+                    {
+                      resolve: (ref) => desktopSecrets.resolve(ref),
+                      save: (name, value) => desktopSecrets.save(name, value),
+                    },
+                  );
+                  if (report.moved.length > 0) await store.write(next);
+                  for (const m of report.moved)
+                    options.log(`secrets: moved ${m.path} from ${m.from} to ${m.to}`);
+                  for (const f of report.failed)
+                    options.log(`secrets: kept ${f.path} (${f.from}): ${f.message}`);
+                  return report;
+                },
               },
-            },
-          }
-        : {}),
-    }),
-  );
-
-  const rendererIndex = join(root, 'dist/renderer/index.html');
-  const window = new electron.BrowserWindow(
-    secureWindowOptions(join(root, 'dist/electron/preload.cjs')),
-  );
-  disposables.add(toDisposable(() => void (window.isDestroyed() || window.destroy())));
-  secureSession(window.webContents.session);
-  const openExternal = createExternalOpener(
-    () => runtime.settings,
-    (url) => electron.shell.openExternal(url),
-    (url) =>
-      options.log(
-        `refused to open ${new URL(url).protocol} link outside the configured GitLab instances`,
-      ),
-  );
-  lockNavigation(window.webContents, pathToFileURL(rendererIndex).href, openExternal);
-  // Closing the window hides it: the app lives in the tray until Quit.
-  window.on('close', (event) => {
-    if (quitting) return;
-    event.preventDefault();
-    window.hide();
-  });
-
-  disposables.add(
-    registerIpc(electron.ipcMain, runtime.api, createSenderCheck(new Set([window.webContents.id]))),
-  );
-  disposables.add(forwardFleetEvents(runtime.engine, window.webContents));
-
-  const show = () => {
-    window.show();
-    window.focus();
-  };
-  const open = (target: OpenTarget) => {
-    show();
-    const payload = OpenTarget.parse(target);
-    const send = () => {
-      if (!window.webContents.isDestroyed()) window.webContents.send('rw:ui:open', payload);
-    };
-    if (window.webContents.isLoading()) window.webContents.once('did-finish-load', send);
-    else send();
-  };
-  app.on('second-instance', () => show());
-
-  const tray = new electron.Tray(
-    electron.nativeImage.createFromPath(join(root, trayIconFile('ok', platform))),
-  );
-  disposables.add(toDisposable(() => tray.destroy()));
-  disposables.add(
-    registerTray(runtime.engine, settings.fleets, {
-      tray,
-      buildMenu: (template) => electron.Menu.buildFromTemplate(template),
-      image: (icon) =>
-        electron.nativeImage.createFromPath(join(root, trayIconFile(icon, platform))),
-      ...(platform === 'win32' ? { maxTooltipLength: 127 } : {}),
-      onOpen: show,
-      onToggle: () => toggleWindowNearTray(window, tray.getBounds(), electron.screen),
-      onOpenMachine: (machineKey) => open({ kind: 'machine', machineKey }),
-      onConfirm: (proposalId) => open({ kind: 'proposal', proposalId }),
-      onPause: () => runtime.engine.pause(),
-      onResume: () => runtime.engine.resume(),
-      onQuit: () => app.quit(),
-    }),
-  );
-  if (electron.Notification.isSupported()) {
-    disposables.add(
-      registerNotifications({
-        engine: runtime.engine,
-        fleets: settings.fleets,
-        options: settings.desktop.notifications,
-        onAudit: (listener) => runtime.onAudit(listener),
-        createNotification: (o) => new electron.Notification(o),
-        onClick: open,
+            }
+          : {}),
       }),
     );
-  }
 
-  disposables.add(runtime.engine.start());
-  await window.loadFile(rendererIndex);
-  if (!args.hidden) show();
-  return { window, runtime, settingsStore, open, openExternal, shutdown };
+    const rendererIndex = join(root, 'dist/renderer/index.html');
+    const window = new electron.BrowserWindow(
+      secureWindowOptions(join(root, 'dist/electron/preload.cjs')),
+    );
+    disposables.add(toDisposable(() => void (window.isDestroyed() || window.destroy())));
+    secureSession(window.webContents.session);
+    const openExternal = createExternalOpener(
+      () => runtime.settings,
+      (url) => electron.shell.openExternal(url),
+      (url) =>
+        options.log(
+          `refused to open ${new URL(url).protocol} link outside the configured GitLab instances`,
+        ),
+    );
+    lockNavigation(window.webContents, pathToFileURL(rendererIndex).href, openExternal);
+    // Closing the window hides it: the app lives in the tray until Quit.
+    window.on('close', (event) => {
+      if (quitting) return;
+      event.preventDefault();
+      window.hide();
+    });
+
+    disposables.add(
+      registerIpc(
+        electron.ipcMain,
+        runtime.api,
+        createSenderCheck(new Set([window.webContents.id])),
+      ),
+    );
+    disposables.add(forwardFleetEvents(runtime.engine, window.webContents));
+
+    const show = () => {
+      window.show();
+      window.focus();
+    };
+    const open = (target: OpenTarget) => {
+      show();
+      const payload = OpenTarget.parse(target);
+      const send = () => {
+        if (!window.webContents.isDestroyed()) window.webContents.send('rw:ui:open', payload);
+      };
+      if (window.webContents.isLoading()) window.webContents.once('did-finish-load', send);
+      else send();
+    };
+    app.on('second-instance', () => show());
+
+    const tray = new electron.Tray(
+      electron.nativeImage.createFromPath(join(root, trayIconFile('ok', platform))),
+    );
+    disposables.add(toDisposable(() => tray.destroy()));
+    disposables.add(
+      registerTray(runtime.engine, settings.fleets, {
+        tray,
+        buildMenu: (template) => electron.Menu.buildFromTemplate(template),
+        image: (icon) =>
+          electron.nativeImage.createFromPath(join(root, trayIconFile(icon, platform))),
+        ...(platform === 'win32' ? { maxTooltipLength: 127 } : {}),
+        onOpen: show,
+        onToggle: () => toggleWindowNearTray(window, tray.getBounds(), electron.screen),
+        onOpenMachine: (machineKey) => open({ kind: 'machine', machineKey }),
+        onConfirm: (proposalId) => open({ kind: 'proposal', proposalId }),
+        onPause: () => runtime.engine.pause(),
+        onResume: () => runtime.engine.resume(),
+        onQuit: () => app.quit(),
+      }),
+    );
+    if (electron.Notification.isSupported()) {
+      disposables.add(
+        registerNotifications({
+          engine: runtime.engine,
+          fleets: settings.fleets,
+          options: settings.desktop.notifications,
+          onAudit: (listener) => runtime.onAudit(listener),
+          createNotification: (o) => new electron.Notification(o),
+          onClick: open,
+        }),
+      );
+    }
+
+    disposables.add(runtime.engine.start());
+    await window.loadFile(rendererIndex);
+    if (!args.hidden) show();
+    return { window, runtime, settingsStore, open, openExternal, shutdown };
+  }
 }
 
 /** Applies the start-at-login setting: a login item, or an XDG autostart entry on Linux. */

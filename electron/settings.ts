@@ -91,8 +91,8 @@ export class DesktopSettingsStore implements SettingsStore {
     return this.file.path;
   }
 
-  read(): Promise<SettingsInput> {
-    return Promise.resolve(this.readNow());
+  async read(): Promise<SettingsInput> {
+    return this.readNow();
   }
 
   /** The settings as written; throws ConfigError with the field path when they do not parse. */
