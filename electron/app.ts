@@ -27,6 +27,7 @@ import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
 import { createRuntime, type Runtime, type SecretResolver } from './core/runtime';
+import { trayMenuModel } from './core/tray/tray-menu';
 import type { TrayIcon } from './core/tray/tray-state';
 import { createSenderCheck, forwardFleetEvents, registerIpc } from './ipc-main';
 import { registerNotifications, type NotificationLike } from './notify';
@@ -107,6 +108,16 @@ export interface DesktopAppOptions {
   exec: string;
   /** Arguments before `--hidden` in a login start (the app folder when run from source). */
   execArgs: readonly string[];
+  /**
+   * Receives read-only views for the end-to-end test on the real binary (what the tray
+   * shows); main.ts passes it only when RW_TEST_HOOKS=1, never in normal use.
+   */
+  exposeTestHooks?: (hooks: DesktopTestHooks) => void;
+}
+
+/** What the end-to-end test reads from the main process: drawn state, never secrets. */
+export interface DesktopTestHooks {
+  tray(): { icon: string; tooltip: string; menu: string[] } | null;
 }
 
 /** The running app, for tests and the quit path. */
@@ -295,7 +306,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       electron.nativeImage.createFromPath(join(root, trayIconFile('ok', platform))),
     );
     disposables.add(toDisposable(() => tray.destroy()));
-    disposables.add(
+    const trayHandle = disposables.add(
       registerTray(runtime.engine, settings.fleets, {
         tray,
         buildMenu: (template) => electron.Menu.buildFromTemplate(template),
@@ -324,6 +335,17 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       );
     }
 
+    options.exposeTestHooks?.({
+      tray: () => {
+        const state = trayHandle.state();
+        if (!state) return null;
+        return {
+          icon: state.icon,
+          tooltip: state.tooltip,
+          menu: trayMenuModel(state).flatMap((e) => (e.kind === 'separator' ? [] : [e.label])),
+        };
+      },
+    });
     disposables.add(runtime.engine.start());
     await window.loadFile(rendererIndex);
     if (!args.hidden) show();

@@ -18,7 +18,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Settings } from '../shared/settings';
-import { startDesktopApp, type ElectronModules } from './app';
+import { startDesktopApp, type DesktopTestHooks, type ElectronModules } from './app';
 import { createEnvFileSecretSource } from './core/config/secrets';
 import { toApiError } from './core/errors/rw-error';
 import type { JsonFileStore } from './settings';
@@ -86,6 +86,14 @@ startDesktopApp({
   configHome: process.env.XDG_CONFIG_HOME || join(homedir(), '.config'),
   exec,
   execArgs: app.isPackaged ? [] : [root],
+  // Only for test/integration/electron/app.test.ts, which reads it with app.evaluate().
+  ...(process.env.RW_TEST_HOOKS === '1'
+    ? {
+        exposeTestHooks: (hooks: DesktopTestHooks) => {
+          (globalThis as { runnerWatchTestHooks?: DesktopTestHooks }).runnerWatchTestHooks = hooks;
+        },
+      }
+    : {}),
 }).catch((error: unknown) => {
   // The message is already free of secrets (RwError messages never carry one).
   const message = toApiError(error).message;

@@ -73,9 +73,10 @@ export function registerTray(
   engine: Pick<Engine, 'onEvent' | 'snapshot' | 'isPaused' | 'onPauseChange'>,
   fleets: readonly FleetSettings[],
   deps: TrayDeps,
-): Disposable {
+): Disposable & { state(): TrayState | null } {
   const store = new DisposableStore();
   let last = '';
+  let drawn: TrayState | null = null;
   const draw = () => {
     const state = computeTrayState(engine.snapshot(), fleets, {
       paused: engine.isPaused,
@@ -84,6 +85,7 @@ export function registerTray(
     const key = JSON.stringify(state);
     if (key === last) return;
     last = key;
+    drawn = state;
     deps.tray.setImage(deps.image(state.icon));
     deps.tray.setToolTip(state.tooltip);
     deps.tray.setContextMenu(deps.buildMenu(trayMenuTemplate(state, deps)));
@@ -93,5 +95,5 @@ export function registerTray(
   store.add(toDisposable(() => void deps.tray.removeListener('click', onClick)));
   store.add(engine.onEvent(draw));
   store.add(engine.onPauseChange(draw));
-  return store;
+  return { dispose: () => store.dispose(), state: () => drawn };
 }

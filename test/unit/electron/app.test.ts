@@ -5,7 +5,12 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startDesktopApp, type DesktopApp, type DesktopAppOptions } from '../../../electron/app';
+import {
+  startDesktopApp,
+  type DesktopApp,
+  type DesktopAppOptions,
+  type DesktopTestHooks,
+} from '../../../electron/app';
 import type { JsonFileStore } from '../../../electron/settings';
 import type { SettingsInput } from '../../../shared/settings';
 import {
@@ -162,6 +167,20 @@ describe('desktop app wiring', () => {
     expect(window.visible).toBe(true);
     // Centred on the icon would put its right edge off screen: it is moved inside.
     expect(window.position).toEqual([1440 - 1280, 29]);
+  });
+
+  it('exposes the drawn tray to the end-to-end test only when asked', async () => {
+    let hooks: DesktopTestHooks | undefined;
+    const t = setup({
+      argv: ['--config', await writeConfig({})],
+      exposeTestHooks: (h) => (hooks = h),
+    });
+    await t.start();
+    expect(hooks?.tray()).toEqual({
+      icon: 'ok',
+      tooltip: 'Runner Watch — 0 machines',
+      menu: ['Open Runner Watch', 'Pause monitoring', 'Quit Runner Watch'],
+    });
   });
 
   it('quits gracefully on Quit and on SIGTERM: the runtime is disposed, then exit 0', async () => {
