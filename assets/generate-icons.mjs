@@ -17,7 +17,10 @@ const states = ['ok', 'warning', 'critical', 'disconnected'];
 
 function render(svgFile, size) {
   const svg = readFileSync(join(here, 'src', svgFile));
-  const resvg = new Resvg(svg, { fitTo: { mode: 'width', value: size }, background: 'rgba(0,0,0,0)' });
+  const resvg = new Resvg(svg, {
+    fitTo: { mode: 'width', value: size },
+    background: 'rgba(0,0,0,0)',
+  });
   return Buffer.from(resvg.render().asPng());
 }
 
@@ -29,10 +32,16 @@ export function generateIcons() {
     files.set(`tray/${state}@2x.png`, render(`${state}.svg`, 32));
     files.set(`tray/${state}Template.png`, render(`${state}Template.svg`, 16));
     files.set(`tray/${state}Template@2x.png`, render(`${state}Template.svg`, 32));
-    files.set(`tray/${state}.ico`, icoFromPngs([16, 24, 32, 48].map((s) => render(`${state}.svg`, s))));
+    files.set(
+      `tray/${state}.ico`,
+      icoFromPngs([16, 24, 32, 48].map((s) => render(`${state}.svg`, s))),
+    );
   }
   files.set('icon.png', render('icon.svg', 512));
-  files.set('icon.ico', icoFromPngs([16, 24, 32, 48, 64, 128, 256].map((s) => render('icon.svg', s))));
+  files.set(
+    'icon.ico',
+    icoFromPngs([16, 24, 32, 48, 64, 128, 256].map((s) => render('icon.svg', s))),
+  );
   return files;
 }
 
@@ -42,7 +51,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [name, bytes] of generateIcons()) {
     const path = join(here, name);
     if (check) {
-      if (!existsSync(path) || !readFileSync(path).equals(bytes)) stale.push(relative(process.cwd(), path));
+      if (!existsSync(path) || !readFileSync(path).equals(bytes))
+        stale.push(relative(process.cwd(), path));
       continue;
     }
     mkdirSync(dirname(path), { recursive: true });
@@ -52,5 +62,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.error(`out of date (run node assets/generate-icons.mjs): ${stale.join(', ')}`);
     process.exit(1);
   }
-  console.log(check ? 'icons match their sources' : 'wrote assets/tray/* and assets/icon.{png,ico}');
+  console.log(
+    check ? 'icons match their sources' : 'wrote assets/tray/* and assets/icon.{png,ico}',
+  );
 }

@@ -17,7 +17,8 @@ export function icoFromPngs(pngs) {
   let offset = 6 + 16 * pngs.length;
   for (const png of pngs) {
     const { width, height } = pngSize(png);
-    if (width > 256 || height > 256) throw new Error(`icon images are at most 256 px, got ${width}`);
+    if (width > 256 || height > 256)
+      throw new Error(`icon images are at most 256 px, got ${width}`);
     const entry = Buffer.alloc(16);
     entry.writeUInt8(width === 256 ? 0 : width, 0); // 0 means 256
     entry.writeUInt8(height === 256 ? 0 : height, 1);
