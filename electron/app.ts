@@ -329,6 +329,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
           fleets: settings.fleets,
           options: settings.desktop.notifications,
           onAudit: (listener) => runtime.onAudit(listener),
+          alertState: () => runtime.alertState(),
           createNotification: (o) => new electron.Notification(o),
           onClick: open,
         }),

@@ -1,4 +1,5 @@
 import type { Notification, NotificationConstructorOptions } from 'electron';
+import type { AlertState } from '../shared/alerts';
 import type { AuditRecord } from '../shared/audit';
 import type { FleetSettings, NotificationSettings } from '../shared/settings';
 import type { Engine } from './core/engine';
@@ -24,6 +25,8 @@ export interface NotifyDeps {
   /** Audit records as they are written (kill results); the runtime's `onAudit`. */
   onAudit(listener: (record: AuditRecord) => void): Disposable;
   createNotification(options: NotificationConstructorOptions): NotificationLike;
+  /** Acknowledgements and mutes made in any host; quieted alerts are not shown. */
+  alertState?: () => AlertState;
   /** Opens the window on what the notification is about. */
   onClick(target: NotificationTarget): void;
   now?: () => number;
@@ -71,6 +74,7 @@ export function registerNotifications(deps: NotifyDeps): Disposable {
       now: at,
       localMinuteOfDay: minuteOf(at),
       options: deps.options,
+      ...(deps.alertState ? { alerts: deps.alertState() } : {}),
     });
     records = [];
     state = next.state;

@@ -1,4 +1,5 @@
 import type { ApiHandlers, AppInfo } from '../../shared/api';
+import type { AlertState } from '../../shared/alerts';
 import type { AuditRecord } from '../../shared/audit';
 import type { SecretRef, Settings } from '../../shared/settings';
 import { createApiHandlers, type ApiContext } from './api';
@@ -54,6 +55,8 @@ export interface Runtime extends Disposable {
   settings: Settings;
   /** Every audit record once written; never fires when the runtime runs no actions. */
   onAudit(listener: (record: AuditRecord) => void): Disposable;
+  /** Acknowledgements and mutes now (shared by every host through the state dir). */
+  alertState(): AlertState;
   dispose(): Promise<void>;
 }
 
@@ -152,6 +155,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       api: createApiHandlers({ engine, info, ...extras }),
       settings,
       onAudit: () => toDisposable(() => undefined),
+      alertState: () => alertStore.current(),
       dispose: () => disposables.dispose(),
     };
   }
@@ -191,6 +195,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       api: createApiHandlers({ engine, info, reaper, runners, ...extras }),
       settings,
       onAudit: (listener) => audit.onRecord(listener),
+      alertState: () => alertStore.current(),
       dispose: () => disposables.dispose(),
     };
   } catch (error) {

@@ -2,6 +2,8 @@ import type { AuditRecord } from '../../../shared/audit';
 import type { FleetSnapshot } from '../../../shared/fleet';
 import type { FleetSettings, NotificationSettings, QuietHours } from '../../../shared/settings';
 import type { OpenTarget } from '../../../shared/ui';
+import type { AlertState } from '../../../shared/alerts';
+import { quietedBy, type RaisedAlert } from '../alerts/alert-policy';
 import { proposalMenuLabel } from '../tray/tray-state';
 import {
   initialDiskAlertState,
@@ -19,6 +21,11 @@ export type NotificationReason =
 /** A notification to show; the adapter only draws it. */
 export interface DesktopNotification {
   reason: NotificationReason;
+  /**
+   * The alert it speaks for (same keys as `raisedAlerts`), so an acknowledgement or mute
+   * made in any host keeps it quiet here too. Summaries have none.
+   */
+  alert: RaisedAlert | null;
   title: string;
   body: string;
   target: NotificationTarget;
@@ -58,6 +65,8 @@ export interface NotifyInput {
   /** Minutes since local midnight at `now` (the adapter reads the local clock). */
   localMinuteOfDay: number;
   options: NotificationSettings;
+  /** Acknowledgements and mutes (the state dir's alerts.json); none means nothing is quiet. */
+  alerts?: AlertState;
 }
 
 /** True when `minute` (since local midnight) falls in the quiet hours; start > end spans midnight. */
@@ -91,9 +100,19 @@ export function nextNotifications(
   const fired: DesktopNotification[] = [];
 
   const disk = nextDiskCrossings(previous.disk, snapshot, fleets);
+  const fleetOf = new Map(snapshot.machines.map((m) => [m.key, m.fleet]));
+  const thresholdOf = new Map(fleets.map((f) => [f.id, f.reaper.diskThresholdPct]));
   for (const c of disk.crossed) {
+    const fleet = fleetOf.get(c.key) ?? null;
+    const critical = fleet !== null && c.pct >= (thresholdOf.get(fleet) ?? 60);
     fired.push({
       reason: 'disk-warn',
+      alert: {
+        key: `disk:${c.key}`,
+        severity: critical ? 'critical' : 'warning',
+        fleet,
+        machineKey: c.key,
+      },
       title: `Disk ${c.pct} % on ${c.name}`,
       body: `Over the warn level for ${c.samples} samples in a row.`,
       target: { kind: 'machine', machineKey: c.key },
@@ -110,6 +129,12 @@ export function nextNotifications(
     seen.add(proposal.id);
     fired.push({
       reason: 'proposal',
+      alert: {
+        key: `proposal:${proposal.machineKey}`,
+        severity: 'info',
+        fleet: proposal.fleet,
+        machineKey: proposal.machineKey,
+      },
       title: proposal.action === 'cleanup' ? 'Cleanup proposed' : 'Kill proposed',
       body: `${proposalMenuLabel(proposal).replace(/…$/, '')}: click to review and confirm.`,
       target: { kind: 'proposal', proposalId: proposal.id },
@@ -127,6 +152,12 @@ export function nextNotifications(
     const ok = record.outcome === 'ok';
     fired.push({
       reason: ok ? 'kill-ok' : 'kill-failed',
+      alert: {
+        key: `kill:${record.proposalId ?? record.id}`,
+        severity: ok ? 'info' : 'critical',
+        fleet: record.fleet,
+        machineKey: record.machineKey,
+      },
       title: ok ? `${verb} of ${name} done` : `${verb} of ${name} failed`,
       body: record.detail ?? (ok ? 'The action completed.' : 'The action did not complete.'),
       target: record.machineKey
@@ -151,6 +182,7 @@ export function nextNotifications(
       raisedSources.add(source.id);
       fired.push({
         reason: 'source-failing',
+        alert: { key: `source:${source.id}`, severity: 'warning', fleet: null, machineKey: null },
         title: `${source.label} failing for ${Math.floor((now - since) / 60_000)} min`,
         body: `${source.lastError?.message ?? 'no answer'}. Its values are shown as stale; nothing is killed on stale data.`,
         target: { kind: 'source', sourceId: source.id },
@@ -169,12 +201,17 @@ export function nextNotifications(
     sourcesRaised: [...raisedSources].sort(),
   };
   if (!options.enabled) return { state: { ...base, held: [] }, notifications: [] };
+  // Acknowledged or muted alerts stay quiet (a worse one speaks again: see quietedBy).
+  const alertState = input.alerts;
+  const audible = alertState
+    ? fired.filter((n) => n.alert === null || quietedBy(n.alert, alertState, now) === null)
+    : fired;
   if (inQuietHours(input.localMinuteOfDay, options.quietHours)) {
-    return { state: { ...base, held: [...previous.held, ...fired] }, notifications: [] };
+    return { state: { ...base, held: [...previous.held, ...audible] }, notifications: [] };
   }
   const heldSummary =
     previous.held.length > 0 ? [summarize(previous.held, 'during quiet hours')] : [];
-  const shown = fired.length > options.summaryAfter ? [summarize(fired, 'at once')] : fired;
+  const shown = audible.length > options.summaryAfter ? [summarize(audible, 'at once')] : audible;
   return { state: { ...base, held: [] }, notifications: [...heldSummary, ...shown] };
 }
 
@@ -198,6 +235,7 @@ function summarize(items: readonly DesktopNotification[], when: string): Desktop
   const machineKeys = [...new Set(items.flatMap((i) => i.machineKeys))];
   return {
     reason: 'summary',
+    alert: null,
     title: `${items.length} alerts ${when}`,
     body: `${parts.join(', ')}. ${titles.join('; ')}${items.length > 3 ? '; …' : ''}`,
     target:

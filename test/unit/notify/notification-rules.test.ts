@@ -285,4 +285,48 @@ describe('summaries and quiet hours', () => {
       NotificationSettings.safeParse({ quietHours: { start: '7', end: '07:00' } }).success,
     ).toBe(false);
   });
+
+  it('keep acknowledged and muted alerts quiet, as every host shows them', () => {
+    const alerts = {
+      acks: [
+        { alertKey: 'proposal:ci/a', severity: 'info' as const, by: 'me', at: 0, until: 10_000 },
+      ],
+      mutes: [
+        {
+          id: 'm1',
+          scope: { fleet: 'ci', machineKey: 'ci/b' },
+          by: 'me',
+          at: 0,
+          until: 10_000,
+          includeCritical: false,
+        },
+      ],
+    };
+    const snapshot = testSnapshot([], {
+      proposals: [proposal('a'), proposal('b'), proposal('c')],
+    });
+    const next = nextNotifications(initialNotifyState, {
+      snapshot,
+      fleets: [ciFleet],
+      records: [result('failed', 'b', 'boom')],
+      now: 1_000,
+      localMinuteOfDay: NOON,
+      options,
+      alerts,
+    });
+    // a is acknowledged, b is muted (but its failed kill is critical and still speaks).
+    expect(next.notifications.map((n) => n.title)).toEqual(['Kill proposed', 'Kill of b failed']);
+    expect(next.notifications[0]?.target).toEqual({ kind: 'proposal', proposalId: 'c' });
+    // Once the acknowledgement ran out, a new proposal of the same machine speaks again.
+    const later = nextNotifications(initialNotifyState, {
+      snapshot,
+      fleets: [ciFleet],
+      records: [],
+      now: 20_000,
+      localMinuteOfDay: NOON,
+      options,
+      alerts,
+    });
+    expect(later.notifications).toHaveLength(3);
+  });
 });
