@@ -97,7 +97,7 @@ export function computeTrayState(
       const mounts = fleet?.watchedMounts ?? ['/', '/var/lib/docker'];
       return { machine, pct: worstDiskPct(machine, mounts), fleet };
     })
-    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || a.machine.name.localeCompare(b.machine.name));
+    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || byName(a.machine.name, b.machine.name));
 
   const failing = snapshot.sources.filter((s) => s.state === 'failing');
   const isCritical = (r: (typeof rated)[number]) =>
@@ -152,6 +152,11 @@ export function computeTrayState(
       .slice(0, MAX_MENU_PROPOSALS)
       .map((p) => ({ label: proposalMenuLabel(p), proposalId: p.id })),
   };
+}
+
+/** Plain code-unit order: the tie-break must be stable, not locale-aware (and localeCompare is slow at fleet size). */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function truncate(text: string, max: number | undefined): string {
