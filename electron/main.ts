@@ -79,7 +79,13 @@ startDesktopApp({
   argv: process.argv.slice(1),
   env: process.env,
   platform: process.platform,
-  createStore: (options) => new Store<Record<string, unknown>>(options) as unknown as JsonFileStore,
+  createStore: (options) => {
+    const store = new Store<Record<string, unknown>>(options) as unknown as JsonFileStore;
+    // electron-store answers 'electron-store-get-data' for stores in renderers; ours live in
+    // the main process only, and no IPC channel outside the typed contract stays open.
+    ipcMain.removeAllListeners('electron-store-get-data');
+    return store;
+  },
   demo,
   onSignal: (signal, listener) => process.on(signal, listener),
   log: (line) => console.error(`runner-watch: ${line}`),
