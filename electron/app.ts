@@ -24,6 +24,7 @@ import { migrateSecretsToStore } from './core/config/migrate-secrets';
 import { SecretBlobStore } from './core/config/secret-blob-store';
 import { parseDesktopArgs } from './core/desktop-args';
 import { ConfigError } from './core/errors/config-error';
+import { toApiError } from './core/errors/rw-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
 import { createRuntime, type Runtime, type SecretResolver } from './core/runtime';
@@ -223,6 +224,24 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     }
 
     await applyLoginItem(options, settings.desktop.startAtLogin);
+    // The desktop section applies at once when the settings change (Settings view, another
+    // host, an editor); the rest (sources, fleets) needs a restart of the engine.
+    let desktop = settings.desktop;
+    if (settingsStore) {
+      disposables.add(
+        settingsStore.onDidChange((input) => {
+          const parsed = Settings.safeParse(input);
+          if (!parsed.success) return;
+          const before = desktop;
+          desktop = parsed.data.desktop;
+          if (desktop.startAtLogin !== before.startAtLogin) {
+            applyLoginItem(options, desktop.startAtLogin).catch((error: unknown) =>
+              options.log(`start at login not changed: ${toApiError(error).message}`),
+            );
+          }
+        }),
+      );
+    }
     const store = settingsStore;
     const runtime = disposables.add(
       await createRuntime({
@@ -327,7 +346,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         registerNotifications({
           engine: runtime.engine,
           fleets: settings.fleets,
-          options: settings.desktop.notifications,
+          options: () => desktop.notifications,
           onAudit: (listener) => runtime.onAudit(listener),
           alertState: () => runtime.alertState(),
           createNotification: (o) => new electron.Notification(o),

@@ -21,7 +21,8 @@ export type NotificationLike = Pick<Notification, 'show'> & {
 export interface NotifyDeps {
   engine: Pick<Engine, 'onEvent' | 'snapshot'>;
   fleets: readonly FleetSettings[];
-  options: NotificationSettings;
+  /** Read at every evaluation, so a change in Settings applies at once. */
+  options: () => NotificationSettings;
   /** Audit records as they are written (kill results); the runtime's `onAudit`. */
   onAudit(listener: (record: AuditRecord) => void): Disposable;
   createNotification(options: NotificationConstructorOptions): NotificationLike;
@@ -73,7 +74,7 @@ export function registerNotifications(deps: NotifyDeps): Disposable {
       records,
       now: at,
       localMinuteOfDay: minuteOf(at),
-      options: deps.options,
+      options: deps.options(),
       ...(deps.alertState ? { alerts: deps.alertState() } : {}),
     });
     records = [];

@@ -281,7 +281,7 @@ describe('registerNotifications on the Notification double', () => {
     const disposable = registerNotifications({
       engine,
       fleets: [ciFleet],
-      options: NotificationSettings.parse({}),
+      options: () => NotificationSettings.parse({}),
       onAudit: (l) => {
         auditListener = l;
         return { dispose: () => (auditListener = undefined) };

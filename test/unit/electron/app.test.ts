@@ -218,6 +218,21 @@ describe('desktop app wiring', () => {
     expect(mac.app.loginItem).toEqual({ openAtLogin: true, args: ['--hidden'] });
   });
 
+  it('applies a change of the desktop settings at once, through the settings store', async () => {
+    const config = await writeConfig({});
+    const t = setup({ argv: ['--config', config], platform: 'darwin' });
+    const app = await t.start();
+    expect(t.app.loginItem).toEqual({ openAtLogin: false, args: ['--hidden'] });
+    await app?.settingsStore?.write({
+      stateDir: join(dir, 'state'),
+      desktop: { startAtLogin: true },
+    });
+    await expect.poll(() => t.app.loginItem?.openAtLogin).toBe(true);
+    expect(JSON.parse(await readFile(config, 'utf8'))).toMatchObject({
+      desktop: { startAtLogin: true },
+    });
+  });
+
   it('uses settings.json in the data dir by default and migrates the 0.1 store into it', async () => {
     const userData = join(dir, 'userData');
     await mkdir(userData, { recursive: true });
