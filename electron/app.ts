@@ -21,6 +21,7 @@ import { pathToFileURL } from 'node:url';
 import { Settings } from '../shared/settings';
 import { OpenTarget } from '../shared/ui';
 import { migrateSecretsToStore } from './core/config/migrate-secrets';
+import { createEnvFileSecretSource } from './core/config/secrets';
 import { SecretBlobStore } from './core/config/secret-blob-store';
 import { parseDesktopArgs } from './core/desktop-args';
 import { ConfigError } from './core/errors/config-error';
@@ -184,7 +185,18 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     await app.whenReady();
     const userData = app.getPath('userData');
     const blobs = new SecretBlobStore(join(userData, 'secrets'));
-    const desktopSecrets = new DesktopSecrets(electron.safeStorage, blobs, platform);
+    const storeOptions = desktopStoreOptions(args.configPath, userData);
+    const settingsPath = join(
+      storeOptions.cwd,
+      `${storeOptions.name}.${storeOptions.fileExtension}`,
+    );
+    // {file} references are relative to the settings file's folder, as for the CLI.
+    const desktopSecrets = new DesktopSecrets(
+      electron.safeStorage,
+      blobs,
+      platform,
+      createEnvFileSecretSource({ env: options.env, baseDir: dirname(settingsPath) }),
+    );
 
     let settings: Settings;
     let secrets: SecretResolver = desktopSecrets;
@@ -195,11 +207,6 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       settings = demo.settings;
       secrets = demo.secrets;
     } else {
-      const storeOptions = desktopStoreOptions(args.configPath, userData);
-      const settingsPath = join(
-        storeOptions.cwd,
-        `${storeOptions.name}.${storeOptions.fileExtension}`,
-      );
       if (!args.configPath) {
         const migration = await migrateLegacyDesktopFiles(userData, settingsPath, blobs);
         if (migration.kind === 'migrated')
@@ -284,9 +291,10 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     const openExternal = createExternalOpener(
       () => runtime.settings,
       (url) => electron.shell.openExternal(url),
+      // Only the scheme is logged: a refused URL may carry a query the user did not mean to keep.
       (url) =>
         options.log(
-          `refused to open ${new URL(url).protocol} link outside the configured GitLab instances`,
+          `refused to open a ${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'malformed'} link outside the configured GitLab instances`,
         ),
     );
     lockNavigation(window.webContents, pathToFileURL(rendererIndex).href, openExternal);

@@ -263,13 +263,16 @@ describe('desktop app wiring', () => {
   it('moves CLI secrets into the encrypted store on request, without logging a value', async () => {
     const config = await writeConfig({
       gitlab: [{ id: 'main', url: 'https://gitlab.example.test', token: { env: 'RW_TEST_TOKEN' } }],
-      hetzner: [{ id: 'prod', fleet: 'ci', token: { file: join(dir, 'hcloud-token') } }],
+      // Relative to the settings file's folder, as the CLI reads it.
+      hetzner: [{ id: 'prod', fleet: 'ci', token: { file: 'hcloud-token' } }],
       fleets: [{ id: 'ci' }],
     });
     await writeFile(join(dir, 'hcloud-token'), 'hcloud-secret-value-77\n', { mode: 0o600 });
-    process.env.RW_TEST_TOKEN = 'glpat-secret-value-42';
-    try {
-      const t = setup({ argv: ['--config', config, '--hidden'] });
+    {
+      const t = setup({
+        argv: ['--config', config, '--hidden'],
+        env: { RW_TEST_TOKEN: 'glpat-secret-value-42' },
+      });
       await t.start();
       const window = FakeBrowserWindow.instances[0]!;
       const result = await t.handlers.get('rw:secrets:migrate')!(
@@ -287,7 +290,7 @@ describe('desktop app wiring', () => {
             },
             {
               path: 'hetzner.0.token',
-              from: `file ${join(dir, 'hcloud-token')}`,
+              from: 'file hcloud-token',
               to: 'stored secret hetzner.prod.token',
             },
           ],
@@ -305,8 +308,6 @@ describe('desktop app wiring', () => {
       expect(t.log).toContain(
         'secrets: moved gitlab.0.token from environment variable RW_TEST_TOKEN to stored secret gitlab.main.token',
       );
-    } finally {
-      delete process.env.RW_TEST_TOKEN;
     }
   });
 });
