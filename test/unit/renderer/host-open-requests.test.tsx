@@ -7,10 +7,11 @@ import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportProvider } from '../../../renderer/api/TransportProvider';
 import { HostOpenRequests, useMachineFocus } from '../../../renderer/components/HostOpenRequests';
 import { KillDialogProvider } from '../../../renderer/components/KillDialogProvider';
+import { App } from '../../../renderer/App';
 import { Proposal } from '../../../shared/proposal';
 import type { OpenTarget } from '../../../shared/ui';
 import { FakeTransport } from './fake-transport';
-import { machine, NOW } from './fixtures';
+import { machine, NOW, snapshot } from './fixtures';
 
 const vm = machine('runner-a');
 const pending = Proposal.parse({
@@ -106,5 +107,25 @@ describe('HostOpenRequests', () => {
     expect(push).toBeUndefined();
     const old = createIpcTransport({ invoke: bridge.invoke, onEvent: bridge.onEvent });
     expect(old.onOpenRequest).toBeUndefined();
+  });
+
+  it('a machine request from the tray opens that machine in the Fleet view of the app', async () => {
+    const transport = new HostTransport()
+      .answer('rw:app:info', async () => ({
+        name: 'Runner Watch',
+        version: '0.1.0',
+        host: 'electron',
+        demo: false,
+        startedAt: NOW,
+        warnings: [],
+      }))
+      .answer('rw:fleet:snapshot', async () =>
+        snapshot([machine('runner-a'), machine('runner-b')]),
+      );
+    render(<App transport={transport} queryClient={createQueryClient()} />);
+    expect(await screen.findAllByTestId('machine-row')).toHaveLength(2);
+    expect(screen.queryByTestId('details')).toBeNull();
+    await act(async () => transport.open({ kind: 'machine', machineKey: machine('runner-b').key }));
+    expect(screen.getByTestId('details').getAttribute('aria-label')).toBe('Details of runner-b');
   });
 });
