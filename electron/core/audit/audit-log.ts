@@ -162,7 +162,7 @@ export class AuditLog implements AuditSink, Disposable {
       // so only the torn record is lost (readAudit counts it as skipped), never the next.
       const torn = !this.endsClean && size > 0 && !(await endsWithNewline(handle, size));
       this.endsClean = false;
-      await handle.write(torn ? `\n${line}` : line);
+      await writeAll(handle, Buffer.from(torn ? `\n${line}` : line));
       await handle.sync();
       this.endsClean = true;
     } finally {
@@ -187,6 +187,20 @@ export class AuditLog implements AuditSink, Disposable {
       }
     }
     await syncDir(this.dir);
+  }
+}
+
+/**
+ * Writes the whole buffer. write(2) may write only part of it (a nearly full disk takes what
+ * fits) and FileHandle.write reports that as success; the rest is written again, so a full
+ * disk ends in ENOSPC instead of a record silently cut short.
+ */
+async function writeAll(handle: fs.FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    if (bytesWritten <= 0) throw new Error('audit log write made no progress');
+    offset += bytesWritten;
   }
 }
 

@@ -351,12 +351,8 @@ export class Reaper implements Disposable {
       }
       if (known) proposal.lastResult = known.lastResult;
       if (!known) {
-        this.state.proposals[proposal.id] = {
-          firstSeenAt: now,
-          state: 'pending',
-          lastResult: null,
-        };
-        dirty = true;
+        // Remembered only once its record is written: if the audit log cannot be written
+        // (disk full), the next cycle tries again, and nothing acts on an unrecorded proposal.
         await this.sink.append({
           type: 'proposal',
           ...proposalFields(proposal),
@@ -375,6 +371,12 @@ export class Reaper implements Disposable {
             detail: line,
           });
         }
+        this.state.proposals[proposal.id] = {
+          firstSeenAt: now,
+          state: 'pending',
+          lastResult: null,
+        };
+        dirty = true;
       }
     }
     for (const [id, entry] of Object.entries(this.state.proposals)) {
@@ -403,10 +405,18 @@ export class Reaper implements Disposable {
         now - (known?.updatedAt ?? known?.firstSeenAt ?? now) >= retryAfter;
       if (proposal.state !== 'pending' && !retry) continue;
       if (this.executor.isStopping || this.disposed) break;
-      const run = this.executor.execute(proposal, 'auto').finally(() => {
-        this.autoRuns.delete(run);
-        this.scheduleCycle();
-      });
+      const run = this.executor
+        .execute(proposal, 'auto')
+        .then((result) => {
+          if (result.outcome === 'failed')
+            this.options.log?.(
+              `auto ${proposal.action} of ${proposal.machineName} failed: ${result.detail ?? ''}`,
+            );
+        })
+        .finally(() => {
+          this.autoRuns.delete(run);
+          this.scheduleCycle();
+        });
       this.autoRuns.add(run);
     }
   }
