@@ -12,6 +12,9 @@ import { createDockerMachineSource } from './sources/docker-machine/source';
 import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
+import { CostService, type PriceSource } from './cost/cost-service';
+import { AlertService } from './alerts/alert-service';
+import { AlertStore } from './alerts/alert-store';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
@@ -53,6 +56,8 @@ export interface Runtime extends Disposable {
 export interface SourceSet {
   sources: Source[];
   gitlab: GitLabSource[];
+  /** The Hetzner projects, whose clients also read prices and delete servers. */
+  hetzner: PriceSource[];
   /** One SSH connection pool for the probe, docker-machine managers and reaper commands. */
   pool: SshPool;
 }
@@ -73,17 +78,18 @@ export function createSources(
   // same time as freshness (a simulated clock in tests and the demo, a jumped clock).
   const clock = now ? { now } : {};
   const gitlab = createGitLabSources(settings, secrets, clock);
+  const hetzner = settings.hetzner.map((project) =>
+    createHcloudSource({ settings: project, secrets, ...clock }),
+  );
   const sources: Source[] = [
-    ...settings.hetzner.map((project) =>
-      createHcloudSource({ settings: project, secrets, ...clock }),
-    ),
+    ...hetzner,
     ...gitlab,
     ...settings.dockerMachine.map((dm) =>
       createDockerMachineSource({ settings, dm, secrets, pool }),
     ),
   ];
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
-  return { sources, gitlab, pool };
+  return { sources, gitlab, hetzner, pool };
 }
 
 /**
@@ -99,6 +105,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine = disposables.add(
     new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),
   );
+  const jobs = () => set.gitlab.flatMap((source) => source.timeline());
+  const cost = disposables.add(
+    new CostService({
+      settings: settings.cost,
+      sources: set.hetzner,
+      inputs: { machines: () => engine.snapshot().machines, jobs },
+      // Written only when a report refreshes prices; `scan` alone never touches it.
+      cacheDir: expandHome(settings.stateDir),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
+  disposables.add(
+    engine.onEvent((event) =>
+      cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
+    ),
+  );
+  // Acknowledgements and mutes live in the state dir, so every host and the CLI share them.
+  const alertStore = new AlertStore(expandHome(settings.stateDir), options.now);
+  await alertStore.load().catch((error: unknown) => {
+    alertStore.problem = `alert acknowledgements could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  const alerts = new AlertService(
+    alertStore,
+    () => engine.snapshot(),
+    settings.fleets,
+    currentUser(),
+    options.now,
+  );
+  const extras = { cost, jobs, alerts, ...(options.now ? { now: options.now } : {}) };
   const info: AppInfo = {
     name: 'Runner Watch',
     version: options.version,
@@ -110,7 +145,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (!(options.actions ?? options.host !== 'cli')) {
     return {
       engine,
-      api: createApiHandlers({ engine, info }),
+      api: createApiHandlers({ engine, info, ...extras }),
       settings,
       dispose: () => disposables.dispose(),
     };
@@ -148,7 +183,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners }),
+      api: createApiHandlers({ engine, info, reaper, runners, ...extras }),
       settings,
       dispose: () => disposables.dispose(),
     };
