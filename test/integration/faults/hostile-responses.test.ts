@@ -17,6 +17,10 @@ import { faultTally } from './tally';
  */
 const tally = faultTally('hostile responses');
 let inputsTried = 0;
+afterAll(() => {
+  tally.print();
+  console.log(`figures: hostile API answers tried: ${inputsTried}`);
+});
 
 type Hostile = (req: IncomingMessage, res: ServerResponse) => boolean;
 
@@ -97,10 +101,6 @@ describe('hostile GitLab answers', () => {
     await engine?.dispose();
     await proxy?.close();
     await sim?.close();
-  });
-  afterAll(() => {
-    tally.print();
-    console.log(`figures: hostile API answers tried: ${inputsTried}`);
   });
 
   const cases: [string, Hostile][] = [
