@@ -236,19 +236,39 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
     faults.active ??= { kind, until: cycle + duration, clear };
   };
 
+  // A phase that takes long says where the time goes (a soak that hangs must be diagnosable).
+  const watch = async <T>(phase: string, work: Promise<T>): Promise<T> => {
+    const timer = setInterval(() => {
+      const health = runtime.engine
+        .snapshot()
+        .sources.map((x) => `${x.id}:${x.state}:${x.lastError?.code ?? ''}`)
+        .join(' ');
+      process.stderr.write(
+        `soak: ${phase} still running after ${Math.round((Date.now() - t0) / 1000)} s; fault ${faults.active?.kind ?? '-'}; ${health}\n`,
+      );
+    }, 20_000);
+    const t0 = Date.now();
+    try {
+      return await work;
+    } finally {
+      clearInterval(timer);
+    }
+  };
+
   const totalCycles = Math.ceil((options.hours * 3_600_000) / stepMs);
   let quietCycles = 0;
   try {
     for (let cycle = 0; cycle < totalCycles; cycle++) {
       if (options.wallBudgetMs !== undefined && Date.now() - started > options.wallBudgetMs) break;
       if (faults.active && cycle >= faults.active.until) {
-        await faults.active.clear();
+        await watch('clearing a fault', faults.active.clear());
         faults.active = null;
         quietCycles = 0;
       }
-      if (!faults.active && random() < faultRate) await startFault(cycle);
+      if (!faults.active && random() < faultRate)
+        await watch('starting a fault', startFault(cycle));
       clock.tick(stepMs);
-      await fleet.settled();
+      await watch('settled', fleet.settled());
       const vmsNow = fleet.world.vms();
       for (const vm of vmsNow) {
         if (!seenVms.has(vm.name)) {
@@ -257,9 +277,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
         }
       }
       worldBefore = new Map(vmsNow.map((vm) => [vm.name, vm.runningJobId]));
-      const snap = await runtime.engine.runOnce();
-      await reaper.idle();
+      const snap = await watch('runOnce', runtime.engine.runOnce());
+      await watch('reaper.idle', reaper.idle());
       figures.cycles += 1;
+      if (process.env.RW_SOAK_PROGRESS)
+        process.stderr.write(
+          `soak cycle ${cycle}/${totalCycles} wall ${Date.now() - started} ms vms ${vmsNow.length} fault ${faults.active?.kind ?? '-'}\n`,
+        );
       if (!faults.active) quietCycles += 1;
       // Some cycles after a fault cleared, every source must be healthy again (Retry-After,
       // backoff and injected failures still queued may hold one for a few cycles).
