@@ -79,7 +79,12 @@ export function createSources(
   const clock = now ? { now } : {};
   const gitlab = createGitLabSources(settings, secrets, clock);
   const hetzner = settings.hetzner.map((project) =>
-    createHcloudSource({ settings: project, secrets, ...clock }),
+    createHcloudSource({
+      settings: project,
+      secrets,
+      fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+      ...clock,
+    }),
   );
   const sources: Source[] = [
     ...hetzner,

@@ -213,8 +213,8 @@ export class SshSim {
     const before = host.fault;
     host.fault = fault;
     if (fault === 'refuse' && before !== 'refuse') {
-      // A host that refuses connections is down: the ones open drop too (and server.close
-      // would otherwise wait for them forever).
+      // A host that refuses connections is down: pooled connections drop too (and the
+      // listener's close would otherwise wait for them forever).
       for (const socket of host.sockets) socket.destroy();
       await this.closeListener(host);
     }
