@@ -84,14 +84,22 @@ export interface SourceSet {
  * every fleet's machines and dedicated hosts (it probes whatever the inventories found).
  * The SSH sources share one pool, so a host is one connection whatever uses it.
  */
-export function createSources(settings: Settings, secrets: SecretResolver): SourceSet {
+export function createSources(
+  settings: Settings,
+  secrets: SecretResolver,
+  now?: () => number,
+): SourceSet {
   const pool = new SshPool({ secrets });
-  const gitlab = createGitLabSources(settings, secrets);
+  // The engine's clock, so rate-limit windows and "retry a rejected token later" follow the
+  // same time as freshness (a simulated clock in tests and the demo, a jumped clock).
+  const clock = now ? { now } : {};
+  const gitlab = createGitLabSources(settings, secrets, clock);
   const hetzner = settings.hetzner.map((project) =>
     createHcloudSource({
       settings: project,
       secrets,
       fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+      ...clock,
     }),
   );
   const sources: Source[] = [
@@ -113,7 +121,7 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { settings, secrets } = options;
   const disposables = new DisposableStore();
-  const set = createSources(settings, secrets);
+  const set = createSources(settings, secrets, options.now);
   disposables.add(set.pool);
   const engine = disposables.add(
     new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),

@@ -382,6 +382,14 @@ export class HcloudSim {
   private nextActionId = 5_000_001;
   private failQueue: { status: number; code: string }[] = [];
   private hangCount = 0;
+  private down = false;
+  /** Errors the next delete actions end with, oldest first. */
+  private failingDeletes: { code: string; message: string }[] = [];
+  /** Delete actions that will end in error: the error and the server's status before. */
+  private readonly doomed = new Map<
+    number,
+    { error: { code: string; message: string }; status: HcloudServerRecord['status'] }
+  >();
   private disposed = false;
 
   private constructor(
@@ -533,6 +541,26 @@ export class HcloudSim {
     this.hangCount += count;
   }
 
+  /**
+   * The API is down: every connection is reset before an answer (a network outage or a
+   * load balancer with no backend), until `setDown(false)`.
+   */
+  setDown(down: boolean): void {
+    this.down = down;
+  }
+
+  /**
+   * The next `count` delete_server actions end in `error` instead of `success` (Hetzner
+   * reports a failed action with `status: "error"` and an `error {code, message}`); the
+   * server stays, unlocked, in its previous status.
+   */
+  failNextDeleteActions(
+    count: number,
+    error = { code: 'action_failed', message: 'server deletion failed' },
+  ): void {
+    for (let i = 0; i < count; i++) this.failingDeletes.push({ ...error });
+  }
+
   /** Locks a server as if another action ran on it: DELETE answers 423 until unlockServer. */
   lockServer(id: number): void {
     const s = this.servers.get(id);
@@ -571,9 +599,22 @@ export class HcloudSim {
         action.progress = Math.min(99, Math.floor(((now - action.startedMs) / span) * 100));
         continue;
       }
+      action.finishedMs = action.dueMs;
+      const doomed = this.doomed.get(action.id);
+      if (doomed) {
+        this.doomed.delete(action.id);
+        action.status = 'error';
+        action.error = doomed.error;
+        for (const r of action.resources) {
+          const server = this.servers.get(r.id);
+          if (!server) continue;
+          server.status = doomed.status;
+          if (server.lockedBy === action.id) server.lockedBy = null;
+        }
+        continue;
+      }
       action.status = 'success';
       action.progress = 100;
-      action.finishedMs = action.dueMs;
       for (const r of action.resources) {
         const server = this.servers.get(r.id);
         if (!server) continue;
@@ -619,6 +660,10 @@ export class HcloudSim {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
+    if (this.down) {
+      req.socket.destroy();
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://sim');
     const query: Record<string, string | string[]> = {};
     for (const key of new Set(url.searchParams.keys())) {
@@ -837,6 +882,8 @@ export class HcloudSim {
       error: null,
     };
     this.actions.set(action.id, action);
+    const failWith = this.failingDeletes.shift();
+    if (failWith) this.doomed.set(action.id, { error: failWith, status: server.status });
     server.lockedBy = action.id;
     server.status = 'deleting';
     if (this.deleteDelayMs === 0) this.settle();

@@ -221,6 +221,18 @@ export class SshSim {
     if (fault !== 'refuse' && before === 'refuse') await this.openListener(host);
   }
 
+  /**
+   * The host gets a new host key (reinstalled, or a different machine on its address):
+   * open connections drop, and clients whose known_hosts holds the old key must refuse it.
+   */
+  async rotateHostKey(address: string): Promise<void> {
+    const host = this.hosts.get(address);
+    if (!host) throw new Error(`no simulated SSH host at ${address}`);
+    await this.removeHost(address);
+    this.hostKeys.delete(address);
+    await this.addHost(host.init);
+  }
+
   /** Makes sure a host key exists for each address (VMs that may come later) . */
   reserveHostKeys(addresses: string[]): void {
     for (const a of addresses) this.hostKeyFor(a);

@@ -1,16 +1,19 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SshAccess } from '../../shared/settings';
 
 /*
@@ -20,6 +23,11 @@ import { SshAccess } from '../../shared/settings';
  * PATH=<host override dir>:<shims>:/usr/bin:/bin and RW_SIM_STATE=<host state dir>, so the
  * docker/df shims of test/sim answer from that host's state files, and a test can drop a
  * script into the override dir to make one host hang or drop its connection.
+ *
+ * The test user is not root: it cannot enter a checkout inside a directory only its owner
+ * may enter (mode 0700, as /root or many home directories are). So everything it runs or
+ * reads (shims, their awk library, state, keys) lives in one temp dir it can read, and the
+ * shims are copied there rather than run from the checkout.
  */
 
 const SSHD = '/usr/sbin/sshd';
@@ -66,6 +74,8 @@ export interface SshdHost {
 export interface SshdCluster {
   readonly dir: string;
   readonly user: string;
+  /** The copy of the shims the hosts put on PATH (readable by the test user). */
+  readonly shimDir: string;
   readonly hosts: SshdHost[];
   /** Unencrypted client key. */
   readonly clientKey: string;
@@ -96,9 +106,10 @@ export async function startSshdCluster(options: {
   if (reason) throw new Error(`sshd harness unavailable: ${reason}`);
   ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const dir = mkdtempSync(join(tmpdir(), 'rw-sshd-'));
+  const dir = mkdtempSync(join(tempRootOthersCanEnter(), 'rw-sshd-'));
   // sshd reads AuthorizedKeysFile as the test user; the state dirs are written by shims.
   chmodSync(dir, 0o755);
+  const shimDir = copyShims(options.shimDir, join(dir, 'shims'));
   const clientKey = join(dir, 'id_ed25519');
   const encryptedClientKey = join(dir, 'id_ed25519_enc');
   keygen(clientKey, '');
@@ -115,6 +126,7 @@ export async function startSshdCluster(options: {
   const cluster: SshdCluster = {
     dir,
     user: TEST_USER,
+    shimDir,
     hosts,
     get port() {
       return hosts[0]?.port ?? 0;
@@ -155,7 +167,7 @@ export async function startSshdCluster(options: {
     for (const address of options.addresses) {
       const proc: HostProcess = { child: null };
       processes.push(proc);
-      hosts.push(await startHost(dir, address, port, options.shimDir, authorized, proc));
+      hosts.push(await startHost(dir, address, port, shimDir, authorized, proc));
     }
   } catch (error) {
     await cluster.dispose();
@@ -250,6 +262,29 @@ async function startHost(
     stop: () => stopProcess(proc),
   };
   return host;
+}
+
+/**
+ * os.tmpdir(), unless TMPDIR points somewhere the test user cannot enter (a private
+ * per-user temp dir): then /tmp, which is world-enterable on every Unix.
+ */
+function tempRootOthersCanEnter(): string {
+  const root = tmpdir();
+  for (let d = root; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return '/tmp';
+    if (dirname(d) === d) return root;
+  }
+}
+
+/** Copies the shims (scripts and their awk library) to `to`, readable and runnable by anyone. */
+function copyShims(from: string, to: string): string {
+  cpSync(from, to, { recursive: true });
+  chmodSync(to, 0o755);
+  for (const entry of readdirSync(to)) {
+    const file = join(to, entry);
+    chmodSync(file, statSync(file).mode & 0o100 ? 0o755 : 0o644);
+  }
+  return to;
 }
 
 function keygen(file: string, passphrase: string): void {

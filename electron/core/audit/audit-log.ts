@@ -98,6 +98,12 @@ export class AuditLog implements AuditSink, Disposable {
   private chain: Promise<unknown> = Promise.resolve();
   private ready: Promise<void> | null = null;
   private readonly recordListeners = new Set<(record: AuditRecord) => void>();
+  /**
+   * Whether the current file is known to end with a newline. Not known at start (a crash
+   * may have torn the last line) nor after a failed write (a full disk may have written
+   * part of a line): then the file's last byte is read before the next append.
+   */
+  private endsClean = false;
 
   constructor(options: AuditLogOptions) {
     this.dir = options.dir;
@@ -161,11 +167,19 @@ export class AuditLog implements AuditSink, Disposable {
       (s) => s.size,
       () => 0,
     );
-    if (size > 0 && size + bytes > this.maxBytes) await this.rotate();
-    const handle = await fs.open(this.file, 'a', 0o600);
+    if (size > 0 && size + bytes > this.maxBytes) {
+      await this.rotate();
+      this.endsClean = true;
+    }
+    const handle = await fs.open(this.file, 'a+', 0o600);
     try {
-      await handle.write(line);
+      // A torn last line would swallow this record into one unparsable line: end it first,
+      // so only the torn record is lost (readAudit counts it as skipped), never the next.
+      const torn = !this.endsClean && size > 0 && !(await endsWithNewline(handle, size));
+      this.endsClean = false;
+      await writeAll(handle, Buffer.from(torn ? `\n${line}` : line));
       await handle.sync();
+      this.endsClean = true;
     } finally {
       await handle.close();
     }
@@ -189,6 +203,27 @@ export class AuditLog implements AuditSink, Disposable {
     }
     await syncDir(this.dir);
   }
+}
+
+/**
+ * Writes the whole buffer. write(2) may write only part of it (a nearly full disk takes what
+ * fits) and FileHandle.write reports that as success; the rest is written again, so a full
+ * disk ends in ENOSPC instead of a record silently cut short.
+ */
+async function writeAll(handle: fs.FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    if (bytesWritten <= 0) throw new Error('audit log write made no progress');
+    offset += bytesWritten;
+  }
+}
+
+/** Whether a file of `size` bytes (> 0) ends with a newline. */
+async function endsWithNewline(handle: fs.FileHandle, size: number): Promise<boolean> {
+  const last = Buffer.alloc(1);
+  const { bytesRead } = await handle.read(last, 0, 1, size - 1);
+  return bytesRead === 1 && last[0] === 0x0a;
 }
 
 /** fsync a directory so renames in it survive a crash (no-op where unsupported). */

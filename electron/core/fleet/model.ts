@@ -41,6 +41,15 @@ const emptyField = <T>(): Field<T> => ({
 
 /** How long a machine the provider no longer lists stays visible as `gone`. */
 export const GONE_RETENTION_MS = 15 * 60_000;
+/**
+ * Whether a reading taken at `at` is stale at `now`. A reading from the future means the
+ * clock was set back: its age is unknown, so it is stale, or it would pass for fresh for
+ * as long as the jump was, long after its source stopped answering.
+ */
+function isOld(now: number, at: number, intervalMs: number): boolean {
+  return now < at || now - at > intervalMs * STALE_FACTOR;
+}
+
 /** A removal no source shows any more is forgotten after this long (sources may lag a restart). */
 export const REMOVAL_RETENTION_MS = 24 * 3_600_000;
 /** A value older than its source's interval times this is stale (ARCHITECTURE.md). */
@@ -270,9 +279,7 @@ export class FleetModel {
   private toObserved<T>(field: Field<T>, now: number): Observed<T> {
     const interval = field.source ? this.intervals.get(field.source) : undefined;
     const stale =
-      field.observedAt === null ||
-      interval === undefined ||
-      now - field.observedAt > interval * STALE_FACTOR;
+      field.observedAt === null || interval === undefined || isOld(now, field.observedAt, interval);
     return {
       value: field.value,
       observedAt: field.observedAt,
@@ -293,7 +300,7 @@ export class FleetModel {
     const unknown: string[] = [];
     for (const [sourceId, reading] of this.gitlabJobs) {
       const interval = this.intervals.get(sourceId) ?? 0;
-      if (now - reading.at > interval * STALE_FACTOR) stale = true;
+      if (isOld(now, reading.at, interval)) stale = true;
       oldestAt = oldestAt === null ? reading.at : Math.min(oldestAt, reading.at);
       if (newest === null || reading.at > newest) {
         newest = reading.at;

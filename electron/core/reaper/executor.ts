@@ -170,6 +170,11 @@ export class Executor {
         reasons: [],
         detail: messageOf(error),
       };
+      // Remembered (in memory at least: the failure may be a full disk) so auto mode waits
+      // before the next attempt instead of retrying in a tight loop.
+      await this.markProposal(proposal.id, 'failed', result.detail ?? 'failed').catch(
+        () => undefined,
+      );
       settle(result);
       return result;
     } finally {

@@ -537,14 +537,10 @@ export class Reaper implements Disposable {
       }
       if (known) proposal.lastResult = known.lastResult;
       if (block) proposal.blocked.unshift(block);
-      // A watching process writes nothing: the holder records its own proposals.
+      // A watching process writes nothing: the holder records its own proposals. Remembered
+      // only once its record is written: if the audit log cannot be written (disk full), the
+      // next cycle tries again, and nothing acts on an unrecorded proposal.
       if (!known && !readOnly) {
-        this.state.proposals[proposal.id] = {
-          firstSeenAt: now,
-          state: 'pending',
-          lastResult: null,
-        };
-        dirty = true;
         await this.sink.append({
           type: 'proposal',
           ...proposalFields(proposal),
@@ -563,6 +559,12 @@ export class Reaper implements Disposable {
             detail: line,
           });
         }
+        this.state.proposals[proposal.id] = {
+          firstSeenAt: now,
+          state: 'pending',
+          lastResult: null,
+        };
+        dirty = true;
       }
     }
     for (const [id, entry] of Object.entries(this.state.proposals)) {
@@ -593,10 +595,18 @@ export class Reaper implements Disposable {
         now - (known?.updatedAt ?? known?.firstSeenAt ?? now) >= retryAfter;
       if (proposal.state !== 'pending' && !retry) continue;
       if (this.executor.isStopping || this.disposed) break;
-      const run = this.executor.execute(proposal, 'auto').finally(() => {
-        this.autoRuns.delete(run);
-        this.scheduleCycle();
-      });
+      const run = this.executor
+        .execute(proposal, 'auto')
+        .then((result) => {
+          if (result.outcome === 'failed')
+            this.options.log?.(
+              `auto ${proposal.action} of ${proposal.machineName} failed: ${result.detail ?? ''}`,
+            );
+        })
+        .finally(() => {
+          this.autoRuns.delete(run);
+          this.scheduleCycle();
+        });
       this.autoRuns.add(run);
     }
   }

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { RwError } from '../errors/rw-error';
+import { shellJoin, shellQuote as quoteArg } from '../sources/ssh/shell-quote';
 
 /** What a remote command returned. */
 export interface ExecResult {
@@ -22,21 +23,13 @@ export interface RemoteExec {
 }
 
 /**
- * Quotes one argument for a POSIX shell: wrapped in single quotes, each single quote
- * written as `'\''`. Inside single quotes nothing is special, so the shell passes the
- * bytes through unchanged. NUL cannot be passed in an argument at all and is refused.
+ * One quoting implementation for every command line that reaches a shell, local or
+ * remote: the SSH pool's (`sources/ssh/shell-quote.ts`). Two copies could drift apart,
+ * and the test path would then exercise other quoting than production.
  */
-export function shellQuoteArg(arg: string): string {
-  if (arg.includes('\0')) throw new RwError('bad_input', 'a command argument contains a NUL byte');
-  if (arg !== '' && /^[A-Za-z0-9_./=:@%+,-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
+export const shellQuoteArg = quoteArg;
 /** Quotes an argument vector into one shell command line. */
-export function shellQuote(argv: readonly string[]): string {
-  if (argv.length === 0) throw new RwError('bad_input', 'empty command');
-  return argv.map(shellQuoteArg).join(' ');
-}
+export const shellQuote = shellJoin;
 
 /**
  * Runs commands on this machine through `/bin/sh -c` with the quoted command line: the

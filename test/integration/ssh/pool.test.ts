@@ -66,7 +66,7 @@ describe.skipIf(skip !== null)('SshPool against real sshd', () => {
     const failed = await pool.exec(target(0), ['sh', '-c', 'echo oops >&2; exit 3']);
     expect(failed).toMatchObject({ code: 3, stderr: 'oops\n' });
     const env = await pool.exec(target(0), ['sh', '-c', 'echo "$RW_SIM_STATE"; command -v df']);
-    expect(env.stdout).toBe(`${cluster.hosts[0]!.stateDir}\n${SHIMS_DIR}/df\n`);
+    expect(env.stdout).toBe(`${cluster.hosts[0]!.stateDir}\n${cluster.shimDir}/df\n`);
   });
 
   it('refuses an unknown host unless trust-on-first-use is on, then records it', async () => {

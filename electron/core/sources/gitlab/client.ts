@@ -13,6 +13,10 @@ import {
 } from './schemas';
 import { readHead } from './trace';
 
+/** Runners per instance this tool reads; more is a broken or hostile answer. */
+const MAX_RUNNERS = 20_000;
+const MAX_RUNNER_PAGES = MAX_RUNNERS / 100 + 1;
+
 /** Options of a client for one GitLab instance. */
 export interface GitLabClientOptions extends Omit<TransportOptions, 'label'> {
   /** Instance URL, e.g. `https://gitlab.example.com`. */
@@ -102,11 +106,13 @@ export class GitLabClient {
   /** Every runner, all pages: `/runners/all` for admins, `/runners` otherwise. */
   async listRunners(admin: boolean, signal: AbortSignal): Promise<RunnerSummary[]> {
     return callSignal.run(signal, async () => {
+      // Bounded: a server that always names a next page, or lists absurdly many runners, is
+      // refused instead of read until memory or the rate limit runs out.
       const raw: unknown = admin
-        ? await this.runners.all({ perPage: 100 })
-        : await this.runners.all({ owned: true, perPage: 100 });
+        ? await this.runners.all({ perPage: 100, maxPages: MAX_RUNNER_PAGES })
+        : await this.runners.all({ owned: true, perPage: 100, maxPages: MAX_RUNNER_PAGES });
       return parseAs(
-        z.array(RunnerSummary),
+        z.array(RunnerSummary).max(MAX_RUNNERS, `more than ${MAX_RUNNERS} runners`),
         raw,
         `${this.label}: GET /runners${admin ? '/all' : ''}`,
       );

@@ -3,6 +3,7 @@ import { sleep } from '../../abortable-sleep';
 import type { RequesterType, ResourceOptions } from '@gitbeaker/requester-utils';
 import { redactUrl } from '../../errors/redact';
 import { GitLabError } from './errors';
+import { readBoundedText, ResponseTooLarge } from '../response-body';
 import { parseRateLimit, parseRetryAfter, slowDownMs, type RateLimitState } from './rate-limit';
 
 /** Options of the transport under gitbeaker. */
@@ -208,7 +209,8 @@ export class GitLabTransport {
       const rate = parseRateLimit(lower);
       if (rate) this.rate = rate;
       if (response.ok) return await this.parse(response, lower, options.asStream === true, call);
-      const text = await response.text().catch(() => '');
+      // an error body only feeds the message: a short read is enough
+      const text = await readBoundedText(response, 64 * 1024).catch(() => '');
       if (response.status === 429) {
         const wait =
           parseRetryAfter(response.headers.get('retry-after'), this.now()) ??
@@ -302,7 +304,17 @@ export class GitLabTransport {
     if (asStream) return { body: response.body, headers, status };
     if (status === 204) return { body: null, headers, status };
     const type = (headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await readBoundedText(response);
+    } catch (error) {
+      if (!(error instanceof ResponseTooLarge)) throw error;
+      throw new GitLabError('bad_response', `${this.options.label}: ${call}: ${error.message}`, {
+        status,
+        call,
+        cause: error,
+      });
+    }
     if (type === 'application/json') {
       if (text === '') return { body: {}, headers, status };
       try {

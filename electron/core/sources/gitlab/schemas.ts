@@ -53,7 +53,7 @@ const runnerType = z
 
 /** One runner of `GET /runners/all` or `GET /runners`. */
 export const RunnerSummary = z.object({
-  id: z.number().int(),
+  id: z.number().int().positive(),
   description: z.string().nullish(),
   active: z.boolean().nullish(),
   paused: z.boolean().nullish(),

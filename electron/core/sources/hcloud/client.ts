@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { sleep } from '../../abortable-sleep';
 import type { ErrorCode } from '../../../../shared/errors';
 import { HcloudError, type HcloudErrorDetails } from './hcloud-error';
+import { readBoundedText, ResponseTooLarge } from '../response-body';
 import { parseRateLimit, retryAfterMs, throttleDelayMs, type RateLimitState } from './rate-limit';
 
 const isoTime = z.string().transform((value, ctx) => {
@@ -248,9 +249,11 @@ export class HcloudClient {
         headers: { Authorization: `Bearer ${this.options.token}`, Accept: 'application/json' },
         signal: combined,
       });
-      text = await response.text();
+      text = await readBoundedText(response);
     } catch (cause) {
       if (signal?.aborted) throw signal.reason;
+      if (cause instanceof ResponseTooLarge)
+        throw this.error('bad_response', `${what}: ${cause.message}`, { cause });
       if (timeout.aborted) {
         throw this.error('timeout', `${what}: no answer within ${this.timeoutMs} ms`, { cause });
       }

@@ -1,0 +1,178 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Settings, type SecretRef, type SettingsInput } from '../../../shared/settings';
+import { AuditLog, readAudit } from '../../../electron/core/audit/audit-log';
+import { createReaper } from '../../../electron/core/reaper/create-reaper';
+import type { Reaper } from '../../../electron/core/reaper/reaper';
+import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import { ManualClock } from '../../sim/clock';
+import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { faultTally } from './tally';
+
+/*
+ * The data directory fills up (ENOSPC), on a real filesystem: a 512 KiB tmpfs mounted for
+ * the test. Writes must fail loudly, and in `auto` mode no kill may happen while its
+ * audit record cannot be written. Once there is room again, kills resume with their full
+ * audit trail (proposal, confirm, action-start, result).
+ */
+const tally = faultTally('disk full');
+
+function tmpfsSkipReason(): string | null {
+  if (process.getuid?.() !== 0) return 'mounting a tmpfs needs root';
+  const probe = mkdtempSync(join(tmpdir(), 'rw-tmpfs-probe-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe], { stdio: 'ignore' });
+    execFileSync('umount', [probe], { stdio: 'ignore' });
+    return null;
+  } catch {
+    return 'mount -t tmpfs is not allowed here';
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+const skip = tmpfsSkipReason();
+if (skip) console.warn(`skipping disk-full tests: ${skip}`);
+
+describe.skipIf(skip !== null)('data directory full (ENOSPC on a tmpfs)', () => {
+  let mountPoint: string;
+  let clock: ManualClock;
+  let fleet: SimulatedFleet;
+  let runtime: Runtime;
+  let reaper: Reaper;
+  let settings: Settings;
+  const logLines: string[] = [];
+  const filler = () => join(mountPoint, 'filler');
+  const fill = () => {
+    // fill to the last byte: dd stops with ENOSPC
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${filler()}`, 'bs=4k'], { stdio: 'ignore' });
+    } catch {
+      /* ENOSPC is the point */
+    }
+  };
+  const free = () => rmSync(filler(), { force: true });
+
+  beforeAll(async () => {
+    mountPoint = mkdtempSync(join(tmpdir(), 'rw-full-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k,mode=0700', 'tmpfs', mountPoint]);
+    clock = new ManualClock(Date.UTC(2026, 10, 23, 10));
+    fleet = await startSimulatedFleet({ clock, vms: 4, seed: 7, stuck: 1, deleteDelayMs: 0 });
+    const input = fleet.settings;
+    const stateDir = join(mountPoint, 'state');
+    mkdirSync(stateDir);
+    const withAuto: SettingsInput = {
+      ...input,
+      fleets: (input.fleets ?? []).map((f) => ({
+        ...f,
+        reaper: { mode: 'auto', diskThresholdPct: 80, minFleetSize: 1, maxKillsPerHour: 4 },
+      })),
+      stateDir,
+    };
+    settings = Settings.parse(withAuto);
+    const env = fleet.env;
+    const secrets = {
+      resolve: (ref: SecretRef) => {
+        const value = 'env' in ref ? env[ref.env] : undefined;
+        return value === undefined
+          ? Promise.reject(new Error('unknown secret'))
+          : Promise.resolve(value);
+      },
+    };
+    runtime = await createRuntime({
+      settings,
+      secrets,
+      host: 'cli',
+      demo: true,
+      version: 'test',
+      now: () => clock.now(),
+    });
+    reaper = await createReaper({
+      settings,
+      engine: runtime.engine,
+      secrets,
+      now: () => clock.now(),
+      log: (line) => logLines.push(line),
+      hcloud: { pollIntervalMs: 20 },
+    });
+  });
+  afterAll(async () => {
+    await reaper?.dispose();
+    await runtime?.dispose();
+    await fleet?.dispose();
+    clock?.dispose();
+    if (mountPoint) {
+      try {
+        execFileSync('umount', [mountPoint], { stdio: 'ignore' });
+      } catch {
+        /* already gone */
+      }
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
+    tally.print();
+  });
+
+  async function cycle(tickMs = 10_000): Promise<void> {
+    clock.tick(tickMs);
+    await fleet.settled();
+    await runtime.engine.runOnce();
+    await reaper.idle();
+  }
+  const deletes = () => fleet.hcloud.requests.filter((r) => r.method === 'DELETE').length;
+
+  it('an append on a full disk rejects with ENOSPC and the next one after freeing space is whole', async () => {
+    tally.inject('audit append on full disk');
+    const dir = join(mountPoint, 'audit-only');
+    mkdirSync(dir);
+    const log = new AuditLog({ dir });
+    await log.append({ type: 'proposal', fleet: 'ci', proposalId: 'before' });
+    fill();
+    await expect(
+      log.append({ type: 'proposal', fleet: 'ci', proposalId: 'lost', detail: 'x'.repeat(8192) }),
+    ).rejects.toMatchObject({ code: 'ENOSPC' });
+    free();
+    await log.append({ type: 'proposal', fleet: 'ci', proposalId: 'after' });
+    const { records } = await readAudit({ dir });
+    expect(records.map((r) => r.proposalId)).toEqual(['after', 'before']);
+    rmSync(dir, { recursive: true, force: true });
+    tally.survived('audit append on full disk');
+  });
+
+  it('auto mode: no kill while the audit log cannot be written; the failure is logged; kills resume with a full trail', async () => {
+    tally.inject('auto mode with state dir full');
+    const stuck = fleet.world.vms().find((vm) => vm.stuck);
+    expect(stuck).toBeDefined();
+    // the first cycle writes the state dir's files; then the disk is full
+    await cycle();
+    fill();
+    try {
+      for (let i = 0; i < 5; i++) await cycle();
+      expect(deletes()).toBe(0);
+      expect(fleet.hcloud.list().map((s) => s.name)).toContain(stuck!.name);
+      expect(logLines.join('\n')).toMatch(/ENOSPC|no space left/i);
+      // no tight retry loop: at most one attempt per retry pause (10 min)
+      const attempts = logLines.filter((l) => l.startsWith('auto ')).length;
+      expect(attempts).toBeLessThanOrEqual(1);
+    } finally {
+      free();
+    }
+    // a failed attempt is retried after auto mode's pause (10 min)
+    for (let i = 0; i < 12 && deletes() === 0; i++) await cycle(60_000);
+    expect(deletes()).toBe(1);
+    expect(fleet.hcloud.list().map((s) => s.name)).not.toContain(stuck!.name);
+    const { records } = await readAudit({
+      dir: settings.stateDir,
+      filter: { machine: stuck!.name },
+    });
+    expect(records.map((r) => r.type).reverse()).toEqual([
+      'proposal',
+      'confirm',
+      'action-start',
+      'result',
+    ]);
+    expect(records[0]?.outcome).toBe('ok');
+    tally.survived('auto mode with state dir full');
+  });
+});
