@@ -25,7 +25,7 @@ import { registerNotifications } from './notify';
 import { DesktopSecrets } from './secrets';
 import { loadStoredSettings, type SettingsStore } from './settings';
 import { registerTray } from './tray';
-import { lockNavigation, secureWindowOptions } from './window';
+import { checkedOpenExternal, lockNavigation, secureWindowOptions } from './window';
 
 // The bundle lives in dist/electron/: the project (or packaged app) root is two up, whether
 // Electron was started on this file or on the folder with package.json.
@@ -83,6 +83,7 @@ async function start(): Promise<void> {
           secrets: desktopSecrets,
         };
 
+  const gitlabOrigins = settings.gitlab.map((g) => new URL(g.url).origin);
   const runtime = disposables.add(
     await createRuntime({
       settings,
@@ -91,13 +92,14 @@ async function start(): Promise<void> {
       demo: process.env.RW_DEMO === '1',
       version: app.getVersion(),
       warnings: desktopSecrets.warnings(),
+      // Jobs of the timeline open in the user's browser, never in the app's window.
+      openExternal: checkedOpenExternal(gitlabOrigins, (url) => shell.openExternal(url)),
     }),
   );
   disposables.add(runtime.engine.start());
 
   const window = new BrowserWindow(secureWindowOptions(preloadPath));
   const trusted = new Set([window.webContents.id]);
-  const gitlabOrigins = settings.gitlab.map((g) => new URL(g.url).origin);
   lockNavigation(
     window.webContents,
     pathToFileURL(rendererIndex).href,

@@ -32,6 +32,23 @@ export function isAllowedExternal(url: string, allowedOrigins: readonly string[]
 }
 
 /**
+ * The desktop app's way to open a job in the browser: `shell.openExternal` (injected, so
+ * tests need no Electron) behind one more check of the URL, so nothing but an http(s) page
+ * of a configured GitLab instance ever reaches the OS, whatever asked for it.
+ */
+export function checkedOpenExternal(
+  allowedOrigins: readonly string[],
+  openExternal: (url: string) => Promise<void>,
+): (url: string) => Promise<void> {
+  return async (url) => {
+    if (!isAllowedExternal(url, allowedOrigins)) {
+      throw new Error('refused to open a URL outside the configured GitLab instances');
+    }
+    await openExternal(url);
+  };
+}
+
+/**
  * Blocks navigation away from the app and new windows; links to configured GitLab
  * instances open in the user's browser instead.
  */

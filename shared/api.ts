@@ -4,6 +4,7 @@ import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
 import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
+import { OpenJobRequest, OpenJobResult, Timeline, TimelineRequest } from './timeline';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
 export const AppInfo = z.object({
@@ -61,6 +62,13 @@ export const invokeChannels = {
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
   /** Audit records, newest first, filtered. */
   'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
+  /** Jobs per machine, disk samples and kill/proposal marks overlapping a window. */
+  'rw:timeline:get': { kind: 'query', request: TimelineRequest, response: Timeline },
+  /**
+   * Opens a job of the timeline in GitLab: the host looks the job up by key and checks its
+   * URL belongs to the configured instance; never a URL the renderer supplies.
+   */
+  'rw:timeline:open-job': { kind: 'command', request: OpenJobRequest, response: OpenJobResult },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;
 
 /** Name of a request/response channel. */

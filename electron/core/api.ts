@@ -13,6 +13,7 @@ import type { Engine } from './engine';
 import { RwError, toApiError } from './errors/rw-error';
 import { previewPrune } from './runners/prune';
 import type { RunnerService } from './runners/runner-service';
+import type { TimelineService } from './timeline/timeline-service';
 
 /** What the API needs besides the engine. Each later feature adds its service here. */
 export interface ApiContext {
@@ -22,6 +23,8 @@ export interface ApiContext {
   runners?: RunnerService;
   /** The reaper service (`electron/core/reaper/reaper.ts`); without it proposals are read-only. */
   reaper?: ReaperApi;
+  /** The fleet timeline (`electron/core/timeline/timeline-service.ts`). */
+  timeline?: Pick<TimelineService, 'get' | 'openJob'>;
 }
 
 /** What the reaper channels need; `Reaper` and `readAudit` provide it. */
@@ -34,6 +37,11 @@ export interface ReaperApi {
   audit(request: AuditListRequest): Promise<AuditRecord[]>;
   /** Who confirms from this host: `user@hostname` of the process owner. */
   who(): string;
+}
+
+function needTimeline(context: ApiContext): Pick<TimelineService, 'get' | 'openJob'> {
+  if (!context.timeline) throw new RwError('refused', 'the timeline is not available in this host');
+  return context.timeline;
 }
 
 function needReaper(context: ApiContext): ReaperApi {
@@ -72,6 +80,8 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       return { fleet: request.fleet, mode: reaper.mode(request.fleet) };
     },
     'rw:audit:list': async (request) => (context.reaper ? context.reaper.audit(request) : []),
+    'rw:timeline:get': async (request) => needTimeline(context).get(request),
+    'rw:timeline:open-job': async (request) => needTimeline(context).openJob(request.jobKey),
   };
 }
 

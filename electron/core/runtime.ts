@@ -17,6 +17,7 @@ import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
 import { emptySshConfig, loadSshConfig } from './sources/ssh/ssh-config';
 import { createTargetDirectory } from './sources/ssh/targets';
+import { TimelineService, type TimelineServiceOptions } from './timeline/timeline-service';
 
 /** Resolves secret references; implemented per host (env/file for CLI and serve). */
 export interface SecretResolver {
@@ -39,6 +40,13 @@ export interface RuntimeOptions {
    * `reap` builds its own with a forced mode.
    */
   actions?: boolean;
+  /**
+   * Opens a checked job URL in the user's browser (the Electron host passes
+   * `shell.openExternal`); without it `rw:timeline:open-job` hands the URL back.
+   */
+  openExternal?: (url: string) => Promise<void>;
+  /** Whether a fleet's job metrics can be read; see `TimelineServiceOptions.jobMetrics`. */
+  jobMetrics?: TimelineServiceOptions['jobMetrics'];
 }
 
 /** The engine with its API, as every host uses it. */
@@ -98,10 +106,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     startedAt: (options.now ?? Date.now)(),
     warnings: options.warnings ?? [],
   };
+  const timelineOptions: TimelineServiceOptions = {
+    engine,
+    fleets: settings.fleets,
+    gitlab: settings.gitlab,
+    sources: set.gitlab,
+    ...(options.openExternal ? { openExternal: options.openExternal } : {}),
+    ...(options.jobMetrics ? { jobMetrics: options.jobMetrics } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
   if (!(options.actions ?? options.host !== 'cli')) {
+    const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
       engine,
-      api: createApiHandlers({ engine, info }),
+      api: createApiHandlers({ engine, info, timeline }),
       settings,
       dispose: () => disposables.dispose(),
     };
@@ -137,9 +155,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         who: currentUser(),
       }),
     );
+    const timeline = disposables.add(
+      new TimelineService({ ...timelineOptions, audit: (request) => reaper.audit(request) }),
+    );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners }),
+      api: createApiHandlers({ engine, info, reaper, runners, timeline }),
       settings,
       dispose: () => disposables.dispose(),
     };
