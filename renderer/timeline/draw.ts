@@ -72,9 +72,13 @@ function measure(ctx: CanvasRenderingContext2D, cache: DrawCache, text: string):
   return width;
 }
 
-/** A label cut with an ellipsis to fit `max` px; computed once per text and width. */
-function fitted(
-  ctx: CanvasRenderingContext2D,
+/**
+ * A label cut in the middle to fit `max` px, computed once per text and width. The middle,
+ * because machine names share their start (`runner-<token>-auto-scale-…`) and differ at
+ * the end.
+ */
+export function fitted(
+  ctx: Pick<CanvasRenderingContext2D, 'measureText'>,
   cache: DrawCache,
   text: string,
   max: number,
@@ -83,15 +87,19 @@ function fitted(
   const known = cache.labels.get(key);
   if (known !== undefined) return known;
   let out = text;
-  if (measure(ctx, cache, text) > max) {
+  if (ctx.measureText(text).width > max) {
+    const cut = (keep: number) => {
+      const head = Math.ceil(keep * 0.35);
+      return `${text.slice(0, head)}…${text.slice(text.length - (keep - head))}`;
+    };
     let lo = 0;
-    let hi = text.length;
+    let hi = text.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
-      if (ctx.measureText(`${text.slice(0, mid)}…`).width <= max) lo = mid;
+      if (ctx.measureText(cut(mid)).width <= max) lo = mid;
       else hi = mid - 1;
     }
-    out = `${text.slice(0, lo)}…`;
+    out = cut(lo);
   }
   if (cache.labels.size > CACHE_MAX) cache.labels.clear();
   cache.labels.set(key, out);
@@ -200,6 +208,11 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
       if (w > 48 && job.name !== null && measure(ctx, scene.cache, job.name) <= w - 8) {
         // Hollow and light bars (canceled, other) carry dark text; filled ones light text.
         const hollow = job.status === 'canceled' || job.status === 'other';
+        if (job.status === 'failed') {
+          // The hatch would cross the letters: give them a plain backing.
+          ctx.fillStyle = colours.fill;
+          ctx.fillRect(left + 2, y + 2, measure(ctx, scene.cache, job.name) + 4, BAR_HEIGHT - 4);
+        }
         ctx.fillStyle = hollow ? palette.labelText : palette.barText;
         ctx.fillText(job.name, left + 4, y + BAR_HEIGHT / 2 + 0.5);
       }
