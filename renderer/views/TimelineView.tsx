@@ -194,7 +194,7 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
           </span>
           <span className="muted small tl-counts" data-testid="timeline-counts">
             {timeline.rows.length} rows · {jobCount} jobs in the last{' '}
-            {formatSpan(timeline.to - timeline.from)}
+            {Math.round((timeline.to - timeline.from) / HOUR)} h
           </span>
         </div>
         {props.disconnected ? (
