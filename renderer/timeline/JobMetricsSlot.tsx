@@ -21,11 +21,15 @@ export function JobMetricsSlot(props: {
     );
   } else if (!availability.available) {
     body = (
-      <p className="muted">
-        {availability.reason ?? 'Job metrics are not available for this fleet.'} Metrics come from
-        Prometheus with node_exporter on the fleet&apos;s machines; add a Prometheus source to the
-        fleet in the settings to see them here.
-      </p>
+      <>
+        <p>
+          <strong>{availability.reason ?? 'Job metrics are not available for this fleet.'}</strong>
+        </p>
+        <p className="muted small">
+          Metrics come from Prometheus with node_exporter on the fleet&apos;s machines; once the
+          fleet has a Prometheus source they show here for the job&apos;s time window.
+        </p>
+      </>
     );
   } else if (props.panel) {
     body = props.panel(props.job);

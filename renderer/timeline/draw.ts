@@ -12,7 +12,7 @@ import {
   type TimelineLayout,
 } from './layout';
 import { diskColour, type TimelinePalette, type TimelinePatterns } from './palette';
-import { lowerBound, upperBound, visibleJobRange, type RowIndex } from './row-index';
+import { laneBox, lowerBound, upperBound, visibleJobRange, type RowIndex } from './row-index';
 import { firstTick, tickStep, timeToX, type TimeWindow } from './viewport';
 
 /** Disk thresholds of a row's fleet (the strip's colour steps). */
@@ -183,10 +183,11 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
       const left = Math.max(x0 - 1, timeToX(index.starts[i] ?? 0, window, x0, width));
       const right = Math.min(x1 + 1, timeToX(end, window, x0, width));
       const w = Math.max(MIN_BAR_PX, right - left);
-      const y = top + BAR_TOP;
+      const [laneTop, barHeight] = laneBox(index, i, BAR_TOP, BAR_HEIGHT);
+      const y = top + laneTop;
       const colours = palette.status[job.status];
       ctx.fillStyle = colours.fill;
-      ctx.fillRect(left, y, w, BAR_HEIGHT);
+      ctx.fillRect(left, y, w, barHeight);
       if (w >= 4) {
         const pattern =
           job.status === 'failed'
@@ -196,16 +197,21 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
               : null;
         if (pattern) {
           ctx.fillStyle = pattern;
-          ctx.fillRect(left, y, w, BAR_HEIGHT);
+          ctx.fillRect(left, y, w, barHeight);
         }
         ctx.strokeStyle = colours.stroke;
         ctx.lineWidth = job.status === 'failed' ? 2 : 1;
         // Canceled: hollow; other (skipped, manual…): dashed outline.
         if (job.status === 'other') ctx.setLineDash(DASH);
-        ctx.strokeRect(left + 0.5, y + 0.5, w - 1, BAR_HEIGHT - 1);
+        ctx.strokeRect(left + 0.5, y + 0.5, w - 1, barHeight - 1);
         if (job.status === 'other') ctx.setLineDash(NO_DASH);
       }
-      if (w > 48 && job.name !== null && measure(ctx, scene.cache, job.name) <= w - 8) {
+      if (
+        w > 48 &&
+        barHeight === BAR_HEIGHT &&
+        job.name !== null &&
+        measure(ctx, scene.cache, job.name) <= w - 8
+      ) {
         // Hollow and light bars (canceled, other) carry dark text; filled ones light text.
         const hollow = job.status === 'canceled' || job.status === 'other';
         if (job.status === 'failed') {
@@ -222,7 +228,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
       ) {
         ctx.strokeStyle = palette.focus;
         ctx.lineWidth = 2;
-        ctx.strokeRect(left - 1, y - 1, w + 2, BAR_HEIGHT + 2);
+        ctx.strokeRect(left - 1, y - 1, w + 2, barHeight + 2);
       }
     }
 

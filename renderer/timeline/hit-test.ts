@@ -1,6 +1,6 @@
 import type { TimelineJob, TimelineMark } from '../../shared/timeline';
 import { BAR_HEIGHT, BAR_TOP, plotWidth, rowAt, rowTop, type TimelineLayout } from './layout';
-import { lowerBound, upperBound, visibleJobRange, type RowIndex } from './row-index';
+import { laneBox, lowerBound, upperBound, visibleJobRange, type RowIndex } from './row-index';
 import { timeToX, xToTime, type TimeWindow } from './viewport';
 
 /** What is under the pointer. */
@@ -61,7 +61,9 @@ export function hitTest(
       const end = index.ends[i] ?? 0;
       const left = timeToX(start, window, x0, width);
       const right = Math.max(left + MIN_BAR_PX, timeToX(end, window, x0, width));
-      if (x >= left - 1 && x <= right + 1) {
+      const [laneTop, laneHeight] = laneBox(index, i, BAR_TOP, BAR_HEIGHT);
+      const inLane = y >= top + laneTop - 1 && y <= top + laneTop + laneHeight + 1;
+      if (inLane && x >= left - 1 && x <= right + 1) {
         const job = index.jobs[i];
         if (job) return { kind: 'job', row, index: i, job };
       }

@@ -16,12 +16,34 @@ export interface RowIndex {
   readonly ends: Float64Array;
   /** maxEnd[i] = max(ends[0..i]); non-decreasing. */
   readonly maxEnd: Float64Array;
+  /**
+   * Lane of each job: jobs that overlap in time (a dedicated host running several at once,
+   * the unplaced row) are drawn in lanes stacked within the bar's height.
+   */
+  readonly lanes: Uint8Array;
+  /** Lanes drawn (at most MAX_LANES; more overlapping jobs share lanes). */
+  readonly laneCount: number;
   readonly disk: readonly TimelineDiskSample[];
   /** Disk samples' start times, sorted. */
   readonly diskAt: Float64Array;
   readonly marks: readonly TimelineMark[];
   /** Marks' times, sorted. */
   readonly markAt: Float64Array;
+}
+
+/** Most lanes a row is split into; past that a 5 px bar would no longer be hit or read. */
+export const MAX_LANES = 3;
+
+/** Top offset and height of a lane within the bar area. */
+export function laneBox(
+  index: RowIndex,
+  i: number,
+  barTop: number,
+  barHeight: number,
+): [number, number] {
+  if (index.laneCount === 1) return [barTop, barHeight];
+  const h = Math.floor(barHeight / index.laneCount);
+  return [barTop + (index.lanes[i] ?? 0) * h, h - 1];
 }
 
 /** Indexes one row; running jobs end at `now`. */
@@ -40,11 +62,24 @@ export function buildRowIndex(row: TimelineRow, now: number): RowIndex {
     running = Math.max(running, ends[i] ?? running);
     maxEnd[i] = running;
   }
+  const lanes = new Uint8Array(n);
+  const laneEnds: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const start = starts[i] ?? 0;
+    let lane = laneEnds.findIndex((end) => end <= start);
+    if (lane === -1) {
+      lane = laneEnds.length;
+      laneEnds.push(0);
+    }
+    laneEnds[lane] = ends[i] ?? start;
+    lanes[i] = lane % MAX_LANES;
+  }
+  const laneCount = Math.max(1, Math.min(MAX_LANES, laneEnds.length));
   const disk = [...row.disk].sort((a, b) => a.at - b.at);
   const marks = [...row.marks].sort((a, b) => a.at - b.at);
   const diskAt = Float64Array.from(disk, (s) => s.at);
   const markAt = Float64Array.from(marks, (m) => m.at);
-  return { jobs, starts, ends, maxEnd, disk, diskAt, marks, markAt };
+  return { jobs, starts, ends, maxEnd, lanes, laneCount, disk, diskAt, marks, markAt };
 }
 
 /** First index whose value is ≥ `value` in a non-decreasing array (its length when none). */

@@ -9,7 +9,7 @@ import {
   visibleRows,
   type TimelineLayout,
 } from '../../../renderer/timeline/layout';
-import { buildRowIndex, visibleJobRange } from '../../../renderer/timeline/row-index';
+import { buildRowIndex, laneBox, visibleJobRange } from '../../../renderer/timeline/row-index';
 import {
   clampWindow,
   firstTick,
@@ -163,6 +163,30 @@ describe('row index', () => {
     expect([lo, hi]).toEqual([0, 2]);
   });
 
+  it('puts overlapping jobs in lanes (a host running several at once), at most three', () => {
+    const index = buildRowIndex(
+      row([
+        job(1, T - 4 * H, T - 2 * H),
+        job(2, T - 3 * H, T - H),
+        job(3, T - 2 * H, T - 1.5 * H),
+        job(4, T - 2.5 * H, T - 2.2 * H),
+        job(5, T - 2.4 * H, T - 2.1 * H),
+      ]),
+      T,
+    );
+    // 1 and 2 overlap; 4 starts while both run (lane 2); 5 while 1, 2 and 4 run (lane 3,
+    // wrapped to 0); 3 starts when 1 has ended (lane 0).
+    expect([...index.lanes]).toEqual([0, 1, 2, 0, 0]);
+    expect(index.laneCount).toBe(3);
+    expect(laneBox(index, 1, 3, 15)).toEqual([8, 4]);
+    const single = buildRowIndex(
+      row([job(1, T - 4 * H, T - 3 * H), job(2, T - 3 * H, T - 2 * H)]),
+      T,
+    );
+    expect(single.laneCount).toBe(1);
+    expect(laneBox(single, 1, 3, 15)).toEqual([3, 15]);
+  });
+
   it('ends a running job at now', () => {
     const index = buildRowIndex(row([job(1, T - H, null)]), T);
     expect(index.ends[0]).toBe(T);
@@ -227,6 +251,14 @@ describe('layout and hit testing', () => {
     });
     expect(hitTest(indexes, small, w, 100, 30 + 26 + 13)).toEqual({ kind: 'row', row: 1 });
     expect(hitTest(indexes, small, w, 500, 5)).toBeNull();
+    // Overlapping jobs: the lane under the pointer decides.
+    const lanes = [buildRowIndex(row([job(1, T - H, T), job(2, T - H, T)]), T)];
+    expect(hitTest(lanes, small, w, xOf(T - 30 * 60_000), 30 + 3 + 2)).toMatchObject({
+      job: { jobId: 1 },
+    });
+    expect(hitTest(lanes, small, w, xOf(T - 30 * 60_000), 30 + 3 + 7 + 3)).toMatchObject({
+      job: { jobId: 2 },
+    });
     expect(hitTest(indexes, small, w, 500, 30 + 26 * 2 + 5)).toBeNull();
   });
 });
