@@ -12,7 +12,15 @@ import {
   type TimelineLayout,
 } from './layout';
 import { diskColour, type TimelinePalette, type TimelinePatterns } from './palette';
-import { laneBox, lowerBound, upperBound, visibleJobRange, type RowIndex } from './row-index';
+import {
+  endVisibleJob,
+  firstVisibleJob,
+  laneHeight,
+  laneTop,
+  lowerBound,
+  upperBound,
+  type RowIndex,
+} from './row-index';
 import { firstTick, tickStep, timeToX, type TimeWindow } from './viewport';
 
 /** Disk thresholds of a row's fleet (the strip's colour steps). */
@@ -48,7 +56,8 @@ export interface TimelineScene {
 
 /** Measured and truncated strings, reused across frames. */
 export interface DrawCache {
-  labels: Map<string, string>;
+  /** Row label → the label cut to fit `max` px. */
+  labels: Map<string, { max: number; text: string }>;
   widths: Map<string, number>;
   ticks: Map<number, string>;
 }
@@ -83,9 +92,8 @@ export function fitted(
   text: string,
   max: number,
 ): string {
-  const key = `${max}\u0000${text}`;
-  const known = cache.labels.get(key);
-  if (known !== undefined) return known;
+  const known = cache.labels.get(text);
+  if (known !== undefined && known.max === max) return known.text;
   let out = text;
   if (ctx.measureText(text).width > max) {
     const cut = (keep: number) => {
@@ -102,7 +110,7 @@ export function fitted(
     out = cut(lo);
   }
   if (cache.labels.size > CACHE_MAX) cache.labels.clear();
-  cache.labels.set(key, out);
+  cache.labels.set(text, { max, text: out });
   return out;
 }
 
@@ -173,7 +181,9 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
     }
 
     // Job bars.
-    const [lo, hi] = visibleJobRange(index, window.from, window.to);
+    const lo = firstVisibleJob(index, window.from);
+    const hi = endVisibleJob(index, window.to);
+    const barHeight = laneHeight(index, BAR_HEIGHT);
     for (let i = lo; i < hi; i++) {
       const end = index.ends[i] ?? 0;
       if (end < window.from) continue;
@@ -183,8 +193,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
       const left = Math.max(x0 - 1, timeToX(index.starts[i] ?? 0, window, x0, width));
       const right = Math.min(x1 + 1, timeToX(end, window, x0, width));
       const w = Math.max(MIN_BAR_PX, right - left);
-      const [laneTop, barHeight] = laneBox(index, i, BAR_TOP, BAR_HEIGHT);
-      const y = top + laneTop;
+      const y = top + laneTop(index, i, BAR_TOP, BAR_HEIGHT);
       const colours = palette.status[job.status];
       ctx.fillStyle = colours.fill;
       ctx.fillRect(left, y, w, barHeight);

@@ -34,16 +34,25 @@ export interface RowIndex {
 /** Most lanes a row is split into; past that a 5 px bar would no longer be hit or read. */
 export const MAX_LANES = 3;
 
-/** Top offset and height of a lane within the bar area. */
+/** Height of one lane's bar within the bar area. */
+export function laneHeight(index: RowIndex, barHeight: number): number {
+  return index.laneCount === 1 ? barHeight : Math.floor(barHeight / index.laneCount) - 1;
+}
+
+/** Top offset of job i's lane within the row. */
+export function laneTop(index: RowIndex, i: number, barTop: number, barHeight: number): number {
+  if (index.laneCount === 1) return barTop;
+  return barTop + (index.lanes[i] ?? 0) * Math.floor(barHeight / index.laneCount);
+}
+
+/** Top offset and height of job i's lane (hit testing and tests). */
 export function laneBox(
   index: RowIndex,
   i: number,
   barTop: number,
   barHeight: number,
 ): [number, number] {
-  if (index.laneCount === 1) return [barTop, barHeight];
-  const h = Math.floor(barHeight / index.laneCount);
-  return [barTop + (index.lanes[i] ?? 0) * h, h - 1];
+  return [laneTop(index, i, barTop, barHeight), laneHeight(index, barHeight)];
 }
 
 /** Indexes one row; running jobs end at `now`. */
@@ -113,7 +122,16 @@ export function upperBound(values: Float64Array, value: number): number {
  * caller skips those with one comparison each.
  */
 export function visibleJobRange(index: RowIndex, from: number, to: number): [number, number] {
-  const lo = lowerBound(index.maxEnd, from);
-  const hi = upperBound(index.starts, to);
-  return [lo, Math.max(lo, hi)];
+  const lo = firstVisibleJob(index, from);
+  return [lo, Math.max(lo, endVisibleJob(index, to))];
+}
+
+/** `lo` of visibleJobRange, without building a tuple (the draw loop calls it per row). */
+export function firstVisibleJob(index: RowIndex, from: number): number {
+  return lowerBound(index.maxEnd, from);
+}
+
+/** `hi` of visibleJobRange (may be below `lo` when nothing is visible). */
+export function endVisibleJob(index: RowIndex, to: number): number {
+  return upperBound(index.starts, to);
 }
