@@ -8,7 +8,13 @@ import {
   type KeyboardEvent,
 } from 'react';
 import type { TimelineJob, TimelineRow } from '../../shared/timeline';
-import { createDrawCache, drawTimeline, type RowLevels, type TimelineScene } from './draw';
+import {
+  createDrawCache,
+  drawTimeline,
+  killTimes,
+  type RowLevels,
+  type TimelineScene,
+} from './draw';
 import {
   clockTime,
   durationText,
@@ -82,6 +88,7 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
   const [pointed, setPointed] = useState<Pointed | null>(null);
   const frame = useRef<number | null>(null);
   const [cache] = useState(createDrawCache);
+  const killAt = useMemo(() => killTimes(props.indexes), [props.indexes]);
   const stats = useRef({ rows: 0, jobs: 0 });
 
   const layout: TimelineLayout = useMemo(
@@ -134,6 +141,7 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
       rows: props.rows,
       indexes: props.indexes,
       levels: props.levels,
+      killAt,
       layout,
       window: props.window,
       now: props.now,
@@ -152,7 +160,7 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
     drawTimeline(ctx, scene);
     canvas.dataset.jobsDrawn = String(stats.current.jobs);
     canvas.dataset.rowsDrawn = String(stats.current.rows);
-  }, [props, layout, pointed, palette, cache]);
+  }, [props, layout, pointed, palette, cache, killAt]);
 
   useEffect(() => {
     if (frame.current !== null) return;

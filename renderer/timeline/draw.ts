@@ -34,6 +34,8 @@ export interface TimelineScene {
   rows: readonly TimelineRow[];
   indexes: readonly RowIndex[];
   levels: readonly RowLevels[];
+  /** Times of every row's kills, sorted (see killTimes): drawn on the axis. */
+  killAt: Float64Array;
   layout: TimelineLayout;
   window: TimeWindow;
   now: number;
@@ -65,6 +67,14 @@ export interface DrawCache {
 /** An empty cache; drop it when the font or the label width changes. */
 export function createDrawCache(): DrawCache {
   return { labels: new Map(), widths: new Map(), ticks: new Map() };
+}
+
+/** Every row's kill times, sorted, so the axis finds those in the window by binary search. */
+export function killTimes(indexes: readonly RowIndex[]): Float64Array {
+  const times: number[] = [];
+  for (const index of indexes)
+    for (const mark of index.marks) if (mark.kind === 'killed') times.push(mark.at);
+  return Float64Array.from(times.sort((a, b) => a - b));
 }
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
@@ -287,23 +297,18 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
   }
   ctx.textAlign = 'left';
 
-  // Kills on the axis, over every row (also rows scrolled out of view).
-  for (let r = 0; r < indexes.length; r++) {
-    const index = indexes[r];
-    if (!index || index.markAt.length === 0) continue;
-    const mFrom = lowerBound(index.markAt, window.from);
-    const mTo = upperBound(index.markAt, window.to);
-    for (let i = mFrom; i < mTo; i++) {
-      if (index.marks[i]?.kind !== 'killed') continue;
-      const x = timeToX(index.markAt[i] ?? 0, window, x0, width);
-      ctx.fillStyle = palette.marks.killed;
-      ctx.beginPath();
-      ctx.moveTo(x - 4, layout.axisHeight - 8);
-      ctx.lineTo(x + 4, layout.axisHeight - 8);
-      ctx.lineTo(x, layout.axisHeight - 1);
-      ctx.closePath();
-      ctx.fill();
-    }
+  // Kills on the axis, of every row (also rows scrolled out of view).
+  const kFrom = lowerBound(scene.killAt, window.from);
+  const kTo = upperBound(scene.killAt, window.to);
+  ctx.fillStyle = palette.marks.killed;
+  for (let i = kFrom; i < kTo; i++) {
+    const x = timeToX(scene.killAt[i] ?? 0, window, x0, width);
+    ctx.beginPath();
+    ctx.moveTo(x - 4, layout.axisHeight - 8);
+    ctx.lineTo(x + 4, layout.axisHeight - 8);
+    ctx.lineTo(x, layout.axisHeight - 1);
+    ctx.closePath();
+    ctx.fill();
   }
 
   // Now.

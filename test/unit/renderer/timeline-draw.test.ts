@@ -4,6 +4,7 @@ import {
   createDrawCache,
   drawTimeline,
   fitted,
+  killTimes,
   type TimelineScene,
 } from '../../../renderer/timeline/draw';
 import type { TimelineLayout } from '../../../renderer/timeline/layout';
@@ -73,9 +74,11 @@ function scene(
   extra: Partial<TimelineScene> = {},
 ): TimelineScene {
   const palette = paletteFor('light');
+  const indexes = rows.map((r) => buildRowIndex(r, T));
   return {
     rows,
-    indexes: rows.map((r) => buildRowIndex(r, T)),
+    indexes,
+    killAt: killTimes(indexes),
     levels: rows.map(() => ({ warnPct: 50, killPct: 60 })),
     layout: {
       width: 1240,
