@@ -27,7 +27,7 @@ const HOUR = 3_600_000;
 /** The view opens on the last three hours. */
 const DEFAULT_HOURS = 3;
 /** Room after now, so the "now" line is not on the edge. */
-const AFTER_NOW_MS = 5 * 60_000;
+const AFTER_NOW_MS = 2 * 60_000;
 
 /** The fleet timeline: jobs per machine over a window, disk heat, kills and proposals. */
 export function TimelineView() {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { FleetEvent, FleetSnapshot } from '../../../shared/fleet';
 import type { RunnerJob } from '../../../shared/runner';
 import { GitLabSettings } from '../../../shared/settings';
-import { createApiHandlers, dispatch } from '../../../electron/core/api';
+import { createApiHandlers, dispatch, isCommand } from '../../../electron/core/api';
 import type { Engine } from '../../../electron/core/engine';
 import { toDisposable } from '../../../electron/core/lifecycle';
 import { TimelineService } from '../../../electron/core/timeline/timeline-service';
@@ -168,6 +168,11 @@ describe('TimelineService', () => {
         error: { code: 'bad_input' },
       });
     }
+  });
+
+  it('makes opening a job a command (the serve host checks its Origin) and reading a query', () => {
+    expect(isCommand('rw:timeline:open-job')).toBe(true);
+    expect(isCommand('rw:timeline:get')).toBe(false);
   });
 
   it('stops following the engine when disposed', async () => {
