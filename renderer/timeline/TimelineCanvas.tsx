@@ -415,7 +415,7 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
     return count;
   }, [props.indexes, props.window]);
 
-  const label = `Fleet timeline: ${props.rows.length} rows, about ${jobsInView} jobs between ${clockTime(props.window.from)} and ${clockTime(props.window.to)}; rows ${first + 1} to ${last + 1} in view.`;
+  const label = `Fleet timeline: ${props.rows.length} ${props.rows.length === 1 ? 'row' : 'rows'}, about ${jobsInView} jobs between ${clockTime(props.window.from)} and ${clockTime(props.window.to)}; rows ${first + 1} to ${last + 1} in view.`;
 
   return (
     <div className="tl-canvas-wrap">

@@ -10,6 +10,7 @@ import type { RowLevels } from '../timeline/draw';
 import { clockTime } from '../timeline/format-job';
 import { JobPanel } from '../timeline/JobPanel';
 import { buildRowIndex } from '../timeline/row-index';
+import { filterRows } from '../timeline/filter-rows';
 import { RowJobsTable } from '../timeline/RowJobsTable';
 import { TimelineCanvas } from '../timeline/TimelineCanvas';
 import { TimelineLegend } from '../timeline/TimelineLegend';
@@ -75,6 +76,8 @@ type ViewState = { live: true; span: number } | { live: false; window: TimeWindo
 function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
   const { timeline } = props;
   const scheme = useColorScheme();
+  // Short windows start with the legend folded, leaving the height to the rows.
+  const [roomy] = useState(() => (globalThis.innerHeight ?? 900) >= 720);
   const now = timeline.generatedAt;
   const bounds = useMemo(() => boundsOf(timeline), [timeline]);
   // A live view keeps its span and ends just after now, moving along as data arrives; a
@@ -105,53 +108,44 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
     [timeline.to],
   );
 
-  const indexes = useMemo(
-    () => timeline.rows.map((row) => buildRowIndex(row, now)),
-    [timeline.rows, now],
-  );
+  const [filter, setFilter] = useState('');
+  const rows = useMemo(() => filterRows(timeline.rows, filter), [timeline.rows, filter]);
+  const indexes = useMemo(() => rows.map((row) => buildRowIndex(row, now)), [rows, now]);
   const fleets = useMemo(() => new Map(timeline.fleets.map((f) => [f.id, f])), [timeline.fleets]);
   const levels = useMemo<RowLevels[]>(
     () =>
-      timeline.rows.map((row) => {
+      rows.map((row) => {
         const fleet = row.fleet === null ? undefined : fleets.get(row.fleet);
         return { warnPct: fleet?.warnPct ?? 50, killPct: fleet?.thresholdPct ?? 60 };
       }),
-    [timeline.rows, fleets],
+    [rows, fleets],
   );
-  const rowIndexOf = useMemo(
-    () => new Map(timeline.rows.map((row, i) => [row.key, i])),
-    [timeline.rows],
-  );
+  const rowIndexOf = useMemo(() => new Map(rows.map((row, i) => [row.key, i])), [rows]);
   const selectedRow = selectedRowKey === null ? null : (rowIndexOf.get(selectedRowKey) ?? null);
   // The job shown in the panel, refreshed from the newest data (a running job finishes).
   const panelJob = useMemo(() => {
     if (!selectedJob) return null;
     const i = rowIndexOf.get(selectedJob.rowKey);
     const fresh =
-      i === undefined
-        ? undefined
-        : timeline.rows[i]?.jobs.find((j) => j.key === selectedJob.job.key);
+      i === undefined ? undefined : rows[i]?.jobs.find((j) => j.key === selectedJob.job.key);
     return {
       job: fresh ?? selectedJob.job,
-      row: i === undefined ? null : (timeline.rows[i] ?? null),
+      row: i === undefined ? null : (rows[i] ?? null),
     };
-  }, [selectedJob, rowIndexOf, timeline.rows]);
+  }, [selectedJob, rowIndexOf, rows]);
 
   const activate = useCallback(
     (row: number, job: TimelineJob) => {
-      const key = timeline.rows[row]?.key;
+      const key = rows[row]?.key;
       if (key === undefined) return;
       setSelectedRowKey(key);
       setSelectedJob({ job, rowKey: key });
     },
-    [timeline.rows],
+    [rows],
   );
 
   const span = shown.to - shown.from;
-  const jobCount = useMemo(
-    () => timeline.rows.reduce((n, row) => n + row.jobs.length, 0),
-    [timeline.rows],
-  );
+  const jobCount = useMemo(() => rows.reduce((n, row) => n + row.jobs.length, 0), [rows]);
   const panelFleet = panelJob?.row?.fleet ? fleets.get(panelJob.row.fleet) : undefined;
 
   return (
@@ -188,11 +182,20 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
           <button type="button" disabled={live} onClick={() => setView({ live: true, span })}>
             Now
           </button>
+          <input
+            type="search"
+            className="filter tl-filter"
+            placeholder="Filter: machine, project, ref, user…"
+            aria-label="Filter timeline rows"
+            value={filter}
+            onChange={(event) => setFilter(event.target.value)}
+          />
           <span className="tl-window small" data-testid="timeline-window" aria-live="polite">
             {clockTime(shown.from)} – {clockTime(shown.to)} ({formatSpan(span)})
             {live ? ' · following now' : ''}
           </span>
           <span className="muted small tl-counts" data-testid="timeline-counts">
+            {rows.length === timeline.rows.length ? '' : `${rows.length} of `}
             {timeline.rows.length} rows · {jobCount} jobs in the last{' '}
             {Math.round((timeline.to - timeline.from) / HOUR)} h
           </span>
@@ -216,9 +219,15 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
               No machines are known and no jobs were collected. The first collection cycle fills it.
             </p>
           </StateMessage>
+        ) : rows.length === 0 ? (
+          <StateMessage kind="empty" title="No row matches the filter">
+            <p>
+              Nothing of the {timeline.rows.length} rows contains “{filter}”.
+            </p>
+          </StateMessage>
         ) : (
           <TimelineCanvas
-            rows={timeline.rows}
+            rows={rows}
             indexes={indexes}
             levels={levels}
             window={shown}
@@ -230,18 +239,21 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
             selectedRow={selectedRow}
             selectedJobKey={panelJob?.job.key ?? null}
             onWindowChange={changeWindow}
-            onSelectRow={(row) => setSelectedRowKey(timeline.rows[row]?.key ?? null)}
+            onSelectRow={(row) => setSelectedRowKey(rows[row]?.key ?? null)}
             onActivateJob={activate}
             onEscape={() => setSelectedJob(null)}
           />
         )}
-        <p id="tl-help" className="muted small tl-help">
-          Drag or ←/→ to pan · Ctrl + wheel, pinch or +/− to zoom · wheel or ↑/↓ to move between
-          rows · [ and ] to step through a row&apos;s jobs, Enter to open one.
-        </p>
-        <TimelineLegend />
+        <details className="tl-key" open={roomy} data-testid="timeline-key">
+          <summary className="small">Legend and keys</summary>
+          <p id="tl-help" className="muted small tl-help">
+            Drag or ←/→ to pan · Ctrl + wheel, pinch or +/− to zoom · wheel or ↑/↓ to move between
+            rows · [ and ] to step through a row&apos;s jobs, Enter to open one.
+          </p>
+          <TimelineLegend />
+        </details>
         <RowJobsTable
-          row={selectedRow === null ? null : (timeline.rows[selectedRow] ?? null)}
+          row={selectedRow === null ? null : (rows[selectedRow] ?? null)}
           index={selectedRow === null ? null : (indexes[selectedRow] ?? null)}
           window={shown}
           now={now}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TimelineJob, TimelineRow } from '../../../shared/timeline';
+import { filterRows } from '../../../renderer/timeline/filter-rows';
 import { hitTest } from '../../../renderer/timeline/hit-test';
 import {
   maxScrollTop,
@@ -260,5 +261,29 @@ describe('layout and hit testing', () => {
       job: { jobId: 2 },
     });
     expect(hitTest(indexes, small, w, 500, 30 + 26 * 2 + 5)).toBeNull();
+  });
+});
+
+describe('filterRows', () => {
+  const rows: TimelineRow[] = [
+    {
+      ...row([job(1, T - H, T, { projectPath: 'acme/web-shop', user: 'chen' })]),
+      key: 'ci/vm-a',
+      name: 'vm-a',
+    },
+    {
+      ...row([job(2, T - H, T, { projectPath: 'data/etl', ref: 'fix/x' })]),
+      key: 'ci/vm-b',
+      name: 'vm-b',
+    },
+    { ...row([]), key: 'ops/host-1', name: 'host-1', fleet: 'ops' },
+  ];
+  it('keeps rows whose name, fleet or jobs contain every word', () => {
+    expect(filterRows(rows, '').map((r) => r.name)).toEqual(['vm-a', 'vm-b', 'host-1']);
+    expect(filterRows(rows, 'web-shop').map((r) => r.name)).toEqual(['vm-a']);
+    expect(filterRows(rows, 'VM chen').map((r) => r.name)).toEqual(['vm-a']);
+    expect(filterRows(rows, 'ops').map((r) => r.name)).toEqual(['host-1']);
+    expect(filterRows(rows, 'etl fix/x').map((r) => r.name)).toEqual(['vm-b']);
+    expect(filterRows(rows, 'nothing-like-this')).toEqual([]);
   });
 });

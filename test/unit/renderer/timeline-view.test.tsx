@@ -271,6 +271,23 @@ describe('TimelineView', () => {
     expect(label()).toContain('following now');
   });
 
+  it('filters rows by machine, project, ref or user, and says when nothing matches', async () => {
+    renderTimeline(new RecordingTransport());
+    await canvas();
+    const filter = screen.getByRole('searchbox', { name: 'Filter timeline rows' });
+    fireEvent.change(filter, { target: { value: 'web-shop' } });
+    expect(screen.getByTestId('timeline-counts').textContent).toBe(
+      '1 of 2 rows · 2 jobs in the last 24 h',
+    );
+    expect((await canvas()).getAttribute('aria-label')).toMatch(/^Fleet timeline: 1 row,/);
+    fireEvent.change(filter, { target: { value: 'no-such-thing' } });
+    expect(screen.getByTestId('state-empty').textContent).toContain('No row matches the filter');
+    fireEvent.change(filter, { target: { value: '' } });
+    expect(screen.getByTestId('timeline-counts').textContent).toBe(
+      '2 rows · 2 jobs in the last 24 h',
+    );
+  });
+
   it('reads the timeline again when a fleet event arrives, without polling', async () => {
     const transport = new RecordingTransport();
     renderTimeline(transport);
