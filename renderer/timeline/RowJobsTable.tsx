@@ -51,7 +51,11 @@ export function RowJobsTable(props: {
         </thead>
         <tbody>
           {jobs.map((job) => (
-            <tr key={job.key} aria-selected={job.key === props.selectedJobKey}>
+            <tr
+              key={job.key}
+              className={job.key === props.selectedJobKey ? 'is-selected' : undefined}
+              aria-current={job.key === props.selectedJobKey ? 'true' : undefined}
+            >
               <td>
                 <button type="button" className="link" onClick={() => props.onActivateJob(job)}>
                   {jobTitle(job)}

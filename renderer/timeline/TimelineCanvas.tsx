@@ -452,6 +452,13 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
         />
       </div>
       {pointed ? <Tooltip pointed={pointed} layout={layout} now={props.now} /> : null}
+      <div className="visually-hidden" aria-live="polite" data-testid="timeline-announce">
+        {pointed?.byKeyboard && pointed.hit?.kind === 'job'
+          ? `${jobTitle(pointed.hit.job)}, ${pointed.hit.job.projectPath ?? 'unknown project'}, ${STATUS_LABEL[pointed.hit.job.status]}, started ${clockTime(pointed.hit.job.startedAt)}, ${durationText(pointed.hit.job, props.now)}. Enter opens its details.`
+          : props.selectedRow !== null
+            ? `Row ${props.selectedRow + 1} of ${props.rows.length}: ${props.rows[props.selectedRow]?.name ?? ''}.`
+            : ''}
+      </div>
     </div>
   );
 }

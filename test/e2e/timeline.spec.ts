@@ -50,6 +50,13 @@ test('shows the jobs of the simulated fleet; presets and Ctrl + wheel change the
   expect(zoomed).not.toContain('(6 h)');
   await timeline.wheelZoom(600);
   await expect.poll(() => timeline.windowText()).not.toBe(zoomed);
+
+  // Dragging the plot to the right goes back in time: the window no longer follows now.
+  await timeline.preset(3);
+  expect(await timeline.windowText()).toContain('following now');
+  await timeline.drag(300);
+  await expect.poll(() => timeline.windowText()).not.toContain('following now');
+  expect(await timeline.windowText()).toContain('(3 h)');
 });
 
 test("hover shows the job's project and duration; click opens the panel and GitLab at the simulated job's URL", async ({

@@ -72,6 +72,17 @@ export class TimelinePage {
     await this.page.keyboard.up('Control');
   }
 
+  /** Drags the plot by `dx` pixels (positive = towards later times' side, i.e. back in time). */
+  async drag(dx: number): Promise<void> {
+    const box = await this.box();
+    const x = box.x + box.width * 0.6;
+    const y = box.y + AXIS_HEIGHT + ROW_HEIGHT * 3;
+    await this.page.mouse.move(x, y);
+    await this.page.mouse.down();
+    for (let i = 1; i <= 5; i++) await this.page.mouse.move(x + (dx * i) / 5, y);
+    await this.page.mouse.up();
+  }
+
   /**
    * Moves the pointer along the job bars of the first `rows` rows, right to left, until a
    * job's tooltip shows; returns where it did, or null when no job was under the pointer.

@@ -183,7 +183,11 @@ describe('TimelineView', () => {
     expect(within(table).getByRole('button', { name: 'test #102' })).toBeTruthy();
     expect(table.textContent).toContain('proposed for removal: Kill vm-a (disk 72 %)');
 
+    expect(screen.getByTestId('timeline-announce').textContent).toBe('Row 1 of 2: vm-a.');
     fireEvent.keyDown(view, { key: ']' });
+    expect(screen.getByTestId('timeline-announce').textContent).toContain(
+      'build #101, acme/web-shop, passed',
+    );
     const tooltip = await screen.findByTestId('timeline-tooltip');
     expect(tooltip.textContent).toContain('build #101');
     expect(tooltip.textContent).toContain('acme/web-shop');
