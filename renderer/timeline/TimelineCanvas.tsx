@@ -162,13 +162,17 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
     canvas.dataset.rowsDrawn = String(stats.current.rows);
   }, [props, layout, pointed, palette, cache, killAt]);
 
-  useEffect(() => {
+  // One frame per animation frame at most, always with the newest state: a frame already
+  // requested draws whatever `draw` is current when it runs.
+  const drawRef = useRef(draw);
+  useLayoutEffect(() => {
+    drawRef.current = draw;
     if (frame.current !== null) return;
     if (typeof requestAnimationFrame === 'undefined') {
       draw();
       return;
     }
-    frame.current = requestAnimationFrame(draw);
+    frame.current = requestAnimationFrame(() => drawRef.current());
   }, [draw]);
   useEffect(
     () => () => {

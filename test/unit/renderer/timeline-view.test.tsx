@@ -292,6 +292,32 @@ describe('TimelineView', () => {
     );
   });
 
+  it('draws the newest state when several changes come before the next animation frame', async () => {
+    const frames: FrameRequestCallback[] = [];
+    vi.spyOn(globalThis, 'requestAnimationFrame').mockImplementation((callback) => {
+      frames.push(callback);
+      return frames.length;
+    });
+    const flush = () => act(() => frames.splice(0).forEach((f) => f(0)));
+    renderTimeline(new RecordingTransport());
+    const view = await canvas();
+    flush();
+    // Each frame asks the canvas for its context; the last one of the timeline's canvas
+    // (not a pattern tile's) holds the last frame.
+    const lastFrame = () =>
+      contexts
+        .filter((c) => c.canvas === view)
+        .at(-1)
+        ?.texts() ?? [];
+    expect(lastFrame()).toContain('vm-a');
+    const filter = screen.getByRole('searchbox', { name: 'Filter timeline rows' });
+    fireEvent.change(filter, { target: { value: 'vm' } });
+    fireEvent.change(filter, { target: { value: 'vm-b' } });
+    flush();
+    expect(lastFrame()).toContain('vm-b');
+    expect(lastFrame()).not.toContain('vm-a');
+  });
+
   it('reads the timeline again when a fleet event arrives, without polling', async () => {
     const transport = new RecordingTransport();
     renderTimeline(transport);
