@@ -283,7 +283,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, scene: TimelineScene
   ctx.fillStyle = palette.axisText;
   for (let t = firstTick(window.from, step, scene.tzOffsetMs); t <= window.to; t += step) {
     const x = timeToX(t, window, x0, width);
-    if (x < x0 + 18 || x > x1 - 18) continue;
+    if (x < x0 + 22 || x > x1 - 22) continue;
     ctx.fillStyle = palette.grid;
     ctx.fillRect(Math.round(x), layout.axisHeight - 6, 1, 6);
     ctx.fillStyle = palette.axisText;
