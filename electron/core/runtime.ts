@@ -12,6 +12,9 @@ import { createDockerMachineSource } from './sources/docker-machine/source';
 import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
+import { CostService, type PriceSource } from './cost/cost-service';
+import { AlertService } from './alerts/alert-service';
+import { AlertStore } from './alerts/alert-store';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
@@ -61,6 +64,8 @@ export interface Runtime extends Disposable {
 export interface SourceSet {
   sources: Source[];
   gitlab: GitLabSource[];
+  /** The Hetzner projects, whose clients also read prices and delete servers. */
+  hetzner: PriceSource[];
   /** One SSH connection pool for the probe, docker-machine managers and reaper commands. */
   pool: SshPool;
 }
@@ -74,15 +79,18 @@ export interface SourceSet {
 export function createSources(settings: Settings, secrets: SecretResolver): SourceSet {
   const pool = new SshPool({ secrets });
   const gitlab = createGitLabSources(settings, secrets);
+  const hetzner = settings.hetzner.map((project) =>
+    createHcloudSource({ settings: project, secrets }),
+  );
   const sources: Source[] = [
-    ...settings.hetzner.map((project) => createHcloudSource({ settings: project, secrets })),
+    ...hetzner,
     ...gitlab,
     ...settings.dockerMachine.map((dm) =>
       createDockerMachineSource({ settings, dm, secrets, pool }),
     ),
   ];
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
-  return { sources, gitlab, pool };
+  return { sources, gitlab, hetzner, pool };
 }
 
 /**
@@ -98,6 +106,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine = disposables.add(
     new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),
   );
+  const jobs = () => set.gitlab.flatMap((source) => source.timeline());
+  const cost = disposables.add(
+    new CostService({
+      settings: settings.cost,
+      sources: set.hetzner,
+      inputs: { machines: () => engine.snapshot().machines, jobs },
+      // Written only when a report refreshes prices; `scan` alone never touches it.
+      cacheDir: expandHome(settings.stateDir),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
+  disposables.add(
+    engine.onEvent((event) =>
+      cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
+    ),
+  );
+  // Acknowledgements and mutes live in the state dir, so every host and the CLI share them.
+  const alertStore = new AlertStore(expandHome(settings.stateDir), options.now);
+  await alertStore.load().catch((error: unknown) => {
+    alertStore.problem = `alert acknowledgements could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  const alerts = new AlertService(
+    alertStore,
+    () => engine.snapshot(),
+    settings.fleets,
+    currentUser(),
+    options.now,
+  );
+  const extras = { cost, jobs, alerts, ...(options.now ? { now: options.now } : {}) };
   const info: AppInfo = {
     name: 'Runner Watch',
     version: options.version,
@@ -119,7 +156,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
       engine,
-      api: createApiHandlers({ engine, info, timeline }),
+      api: createApiHandlers({ engine, info, timeline, ...extras }),
       settings,
       dispose: () => disposables.dispose(),
     };
@@ -160,7 +197,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners, timeline }),
+      api: createApiHandlers({ engine, info, reaper, runners, timeline, ...extras }),
       settings,
       dispose: () => disposables.dispose(),
     };

@@ -97,7 +97,7 @@ function measure(ctx: CanvasRenderingContext2D, cache: DrawCache, text: string):
  * the end.
  */
 export function fitted(
-  ctx: Pick<CanvasRenderingContext2D, 'measureText'>,
+  ctx: { measureText(text: string): { width: number } },
   cache: DrawCache,
   text: string,
   max: number,

@@ -1,5 +1,4 @@
 import { useCallback, useMemo, useState } from 'react';
-import '../timeline/timeline.css';
 import type { Timeline, TimelineJob } from '../../shared/timeline';
 import { useFleet } from '../api/useFleet';
 import { useTimeline, useTimelineFollowsFleet } from '../api/useTimeline';
