@@ -455,7 +455,9 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
           }}
         />
       </div>
-      {pointed ? <Tooltip pointed={pointed} layout={layout} now={props.now} /> : null}
+      {pointed ? (
+        <Tooltip pointed={pointed} layout={layout} now={props.now} rows={props.rows} />
+      ) : null}
       <div className="visually-hidden" aria-live="polite" data-testid="timeline-announce">
         {pointed?.byKeyboard && pointed.hit?.kind === 'job'
           ? `${jobTitle(pointed.hit.job)}, ${pointed.hit.job.projectPath ?? 'unknown project'}, ${STATUS_LABEL[pointed.hit.job.status]}, started ${clockTime(pointed.hit.job.startedAt)}, ${durationText(pointed.hit.job, props.now)}. Enter opens its details.`
@@ -484,11 +486,45 @@ function sameHit(a: TimelineHit, b: TimelineHit): boolean {
 }
 
 /** The hover (or keyboard) tooltip: the job's details, or what a mark says. */
-function Tooltip(props: { pointed: Pointed; layout: TimelineLayout; now: number }) {
+const ROW_KIND: Record<TimelineRow['kind'], string> = {
+  machine: 'machine',
+  gone: 'gone: only its jobs or the audit log still name it',
+  unplaced: 'jobs whose machine is not known (yet)',
+};
+
+function Tooltip(props: {
+  pointed: Pointed;
+  layout: TimelineLayout;
+  now: number;
+  rows: readonly TimelineRow[];
+}) {
   const { hit, x, y } = props.pointed;
-  if (!hit || hit.kind === 'row') return null;
+  if (!hit) return null;
   const left = Math.min(Math.max(8, x + 14), props.layout.width - 300);
   const top = Math.min(y + 18, props.layout.height - 150);
+  if (hit.kind === 'row') {
+    // Over the label column: the full name (the label may be cut in the middle).
+    const row = props.rows[hit.row];
+    if (!row || x >= props.layout.labelWidth) return null;
+    return (
+      <div
+        className="tl-tooltip"
+        role="tooltip"
+        data-testid="timeline-tooltip"
+        style={{ left, top }}
+      >
+        <strong>{row.name}</strong>
+        <div>
+          {ROW_KIND[row.kind]}
+          {row.fleet ? ` · fleet ${row.fleet}` : ''}
+          {row.state ? ` · ${row.state}` : ''}
+        </div>
+        <div>
+          {row.jobs.length} jobs in the last day · {row.marks.length} marks
+        </div>
+      </div>
+    );
+  }
   if (hit.kind === 'mark') {
     return (
       <div

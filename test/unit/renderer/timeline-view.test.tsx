@@ -275,6 +275,19 @@ describe('TimelineView', () => {
     expect(label()).toContain('following now');
   });
 
+  it('shows the full machine name when the pointer is over a (shortened) row label', async () => {
+    renderTimeline(new RecordingTransport());
+    const view = await canvas();
+    // happy-dom lays nothing out: the canvas is one row high, so aim at the first row.
+    fireEvent.pointerMove(view, { clientX: 10, clientY: 30 + 10, pointerType: 'mouse' });
+    const tooltip = await screen.findByTestId('timeline-tooltip');
+    expect(tooltip.textContent).toContain('vm-a');
+    expect(tooltip.textContent).toContain('2 jobs in the last day');
+    expect(tooltip.textContent).toContain('fleet ci');
+    fireEvent.pointerLeave(view);
+    await waitFor(() => expect(screen.queryByTestId('timeline-tooltip')).toBeNull());
+  });
+
   it('filters rows by machine, project, ref or user, and says when nothing matches', async () => {
     renderTimeline(new RecordingTransport());
     await canvas();
