@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { JobMetricsAvailability, TimelineJob, TimelineRow } from '../../shared/timeline';
 import { useOpenJob } from '../api/useTimeline';
 import { formatTime } from '../format';
@@ -17,10 +18,17 @@ export function JobPanel(props: {
   availability: JobMetricsAvailability | null;
   now: number;
   disabled: boolean;
+  /** Open the job in GitLab right away (it was double-clicked). */
+  autoOpen: boolean;
   onClose(): void;
 }) {
   const { job, row } = props;
   const open = useOpenJob();
+  const { mutate } = open;
+  // Mounted per job (keyed by the view), so this runs once per double-click.
+  useEffect(() => {
+    if (props.autoOpen && !props.disabled) mutate(job.key);
+  }, [props.autoOpen, props.disabled, mutate, job.key]);
   return (
     <aside className="tl-panel" aria-label={`Job ${jobTitle(job)}`} data-testid="job-panel">
       <header className="tl-panel-head">

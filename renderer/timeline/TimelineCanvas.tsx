@@ -65,6 +65,8 @@ export interface TimelineCanvasProps {
   onSelectRow(row: number): void;
   /** Click or Enter on a job: select it and open its panel. */
   onActivateJob(row: number, job: TimelineJob): void;
+  /** Double-click on a job: select it and open it in GitLab (through the host). */
+  onOpenJob(row: number, job: TimelineJob): void;
   /** Escape: close the panel. */
   onEscape(): void;
 }
@@ -447,6 +449,11 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
             if (!drag.current) setPointed((old) => (old?.byKeyboard ? old : null));
           }}
           onKeyDown={onKeyDown}
+          onDoubleClick={(event) => {
+            const { x, y } = local(event);
+            const hit = hitTest(props.indexes, layout, props.window, x, y);
+            if (hit?.kind === 'job') props.onOpenJob(hit.row, hit.job);
+          }}
         />
         <div
           aria-hidden="true"

@@ -94,6 +94,8 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
     [view, timeline.to, bounds],
   );
   const [selectedRowKey, setSelectedRowKey] = useState<string | null>(null);
+  // The job a double-click asked to open in GitLab; its panel opens it once when it mounts.
+  const [autoOpenKey, setAutoOpenKey] = useState<string | null>(null);
   const [selectedJob, setSelectedJob] = useState<{ job: TimelineJob; rowKey: string } | null>(null);
 
   const changeWindow = useCallback(
@@ -139,6 +141,8 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
       if (key === undefined) return;
       setSelectedRowKey(key);
       setSelectedJob({ job, rowKey: key });
+      // A plain click or Enter only shows the job; a double-click sets this again after.
+      setAutoOpenKey(null);
     },
     [rows],
   );
@@ -240,6 +244,10 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
             onWindowChange={changeWindow}
             onSelectRow={(row) => setSelectedRowKey(rows[row]?.key ?? null)}
             onActivateJob={activate}
+            onOpenJob={(row, job) => {
+              activate(row, job);
+              setAutoOpenKey(job.key);
+            }}
             onEscape={() => setSelectedJob(null)}
           />
         )}
@@ -247,7 +255,8 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
           <summary className="small">Legend and keys</summary>
           <p id="tl-help" className="muted small tl-help">
             Drag or ←/→ to pan · Ctrl + wheel, pinch or +/− to zoom · wheel or ↑/↓ to move between
-            rows · [ and ] to step through a row&apos;s jobs, Enter to open one.
+            rows · [ and ] to step through a row&apos;s jobs, Enter or a click for its details, a
+            double-click to open it in GitLab.
           </p>
           <TimelineLegend />
         </details>
@@ -264,6 +273,8 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
       </div>
       {panelJob ? (
         <JobPanel
+          key={panelJob.job.key}
+          autoOpen={autoOpenKey === panelJob.job.key}
           job={panelJob.job}
           row={panelJob.row}
           availability={panelFleet?.jobMetrics ?? null}

@@ -227,6 +227,29 @@ describe('TimelineView', () => {
     );
   });
 
+  it('opens a double-clicked job in GitLab at once, and a job chosen next starts without the last answer', async () => {
+    const transport = new RecordingTransport();
+    transport.answer('rw:timeline:open-job', async () => ({
+      url: 'http://127.0.0.9/acme/web-shop/-/jobs/101',
+      opened: false,
+    }));
+    renderTimeline(transport);
+    const view = await canvas();
+    fireEvent.keyDown(view, { key: 'ArrowDown' });
+    // happy-dom lays nothing out: the canvas is 200 px wide, labels 120, so 80 px for the
+    // live 3 h window ending 2 min after NOW; job 101 runs from NOW − 2 h for 13 min.
+    const from = NOW + 2 * 60_000 - 3 * H;
+    const x = 120 + ((NOW - 2 * H + 6 * 60_000 - from) / (3 * H)) * 80;
+    fireEvent.doubleClick(view, { clientX: x, clientY: 30 + 3 + 7 });
+    expect((await screen.findByTestId('opened-url')).textContent).toContain('/jobs/101');
+    expect(open).toHaveBeenCalledTimes(1);
+    // Another job: its panel shows no URL until asked, and nothing more was opened.
+    fireEvent.click(screen.getByRole('button', { name: 'test #102' }));
+    await waitFor(() => expect(screen.getByTestId('job-panel').textContent).toContain('test #102'));
+    expect(screen.queryByTestId('opened-url')).toBeNull();
+    expect(open).toHaveBeenCalledTimes(1);
+  });
+
   it('does not open a tab when the desktop host opened the job itself, and shows a refusal', async () => {
     const transport = new RecordingTransport();
     let answer: () => Promise<unknown> = async () => ({
