@@ -15,15 +15,9 @@ import {
   type RowLevels,
   type TimelineScene,
 } from './draw';
-import {
-  clockTime,
-  durationText,
-  jobTitle,
-  MARK_LABEL,
-  STATUS_LABEL,
-  tickLabel,
-} from './format-job';
-import { hitTest, type TimelineHit } from './hit-test';
+import { clockTime, durationText, jobTitle, STATUS_LABEL, tickLabel } from './format-job';
+import { hitTest, type Pointed, type TimelineHit } from './hit-test';
+import { TimelineTooltip } from './TimelineTooltip';
 import {
   AXIS_HEIGHT,
   BAR_TOP,
@@ -70,9 +64,6 @@ export interface TimelineCanvasProps {
   /** Escape: close the panel. */
   onEscape(): void;
 }
-
-/** A hit with where it came from: the keyboard's choice shows its tooltip at the bar. */
-type Pointed = { hit: TimelineHit; x: number; y: number; byKeyboard: boolean };
 
 const DRAG_THRESHOLD_PX = 4;
 
@@ -463,7 +454,7 @@ export function TimelineCanvas(props: TimelineCanvasProps) {
         />
       </div>
       {pointed ? (
-        <Tooltip pointed={pointed} layout={layout} now={props.now} rows={props.rows} />
+        <TimelineTooltip pointed={pointed} layout={layout} now={props.now} rows={props.rows} />
       ) : null}
       <div className="visually-hidden" aria-live="polite" data-testid="timeline-announce">
         {pointed?.byKeyboard && pointed.hit?.kind === 'job'
@@ -493,79 +484,3 @@ function sameHit(a: TimelineHit, b: TimelineHit): boolean {
 }
 
 /** The hover (or keyboard) tooltip: the job's details, or what a mark says. */
-const ROW_KIND: Record<TimelineRow['kind'], string> = {
-  machine: 'machine',
-  gone: 'gone: only its jobs or the audit log still name it',
-  unplaced: 'jobs whose machine is not known (yet)',
-};
-
-function Tooltip(props: {
-  pointed: Pointed;
-  layout: TimelineLayout;
-  now: number;
-  rows: readonly TimelineRow[];
-}) {
-  const { hit, x, y } = props.pointed;
-  if (!hit) return null;
-  const left = Math.min(Math.max(8, x + 14), props.layout.width - 300);
-  const top = Math.min(y + 18, props.layout.height - 150);
-  if (hit.kind === 'row') {
-    // Over the label column: the full name (the label may be cut in the middle).
-    const row = props.rows[hit.row];
-    if (!row || x >= props.layout.labelWidth) return null;
-    return (
-      <div
-        className="tl-tooltip"
-        role="tooltip"
-        data-testid="timeline-tooltip"
-        style={{ left, top }}
-      >
-        <strong>{row.name}</strong>
-        <div>
-          {ROW_KIND[row.kind]}
-          {row.fleet ? ` · fleet ${row.fleet}` : ''}
-          {row.state ? ` · ${row.state}` : ''}
-        </div>
-        <div>
-          {row.jobs.length} jobs in the last day · {row.marks.length} marks
-        </div>
-      </div>
-    );
-  }
-  if (hit.kind === 'mark') {
-    return (
-      <div
-        className="tl-tooltip"
-        role="tooltip"
-        data-testid="timeline-tooltip"
-        style={{ left, top }}
-      >
-        <strong>{MARK_LABEL[hit.mark.kind]}</strong> at {clockTime(hit.mark.at)}
-        <div>{hit.mark.text}</div>
-      </div>
-    );
-  }
-  const job = hit.job;
-  return (
-    <div className="tl-tooltip" role="tooltip" data-testid="timeline-tooltip" style={{ left, top }}>
-      <strong>{jobTitle(job)}</strong>
-      <dl>
-        <dt>Project</dt>
-        <dd>{job.projectPath ?? 'unknown'}</dd>
-        <dt>Ref</dt>
-        <dd>{job.ref ?? 'unknown'}</dd>
-        <dt>User</dt>
-        <dd>{job.user ?? 'unknown'}</dd>
-        <dt>Started</dt>
-        <dd>{clockTime(job.startedAt)}</dd>
-        <dt>Duration</dt>
-        <dd>{durationText(job, props.now)}</dd>
-        <dt>Status</dt>
-        <dd>
-          {STATUS_LABEL[job.status]}
-          {job.gitlabStatus !== job.status ? ` (${job.gitlabStatus})` : ''}
-        </dd>
-      </dl>
-    </div>
-  );
-}

@@ -10,6 +10,9 @@ export type TimelineHit =
   | { kind: 'row'; row: number }
   | null;
 
+/** A hit with where it came from: the keyboard's choice shows its tooltip at the bar. */
+export type Pointed = { hit: TimelineHit; x: number; y: number; byKeyboard: boolean };
+
 /** Bars narrower than this are drawn this wide, and hit-tested the same. */
 export const MIN_BAR_PX = 2;
 /** How close (px) the pointer must be to a mark to hit it. */
