@@ -354,6 +354,21 @@ describe('TimelineView', () => {
     expect(lastFrame()).not.toContain('vm-a');
   });
 
+  it('zooms with a two-finger pinch: fingers closing to half the distance show twice the time', async () => {
+    renderTimeline(new RecordingTransport());
+    const view = await canvas();
+    const label = () => screen.getByTestId('timeline-window').textContent ?? '';
+    expect(label()).toContain('(3 h)');
+    const touch = (type: 'pointerDown' | 'pointerMove', pointerId: number, clientX: number) =>
+      fireEvent[type](view, { pointerId, clientX, clientY: 40, pointerType: 'touch' });
+    touch('pointerDown', 1, 130);
+    touch('pointerDown', 2, 190);
+    touch('pointerMove', 2, 160);
+    expect(label()).toContain('(6 h)');
+    touch('pointerMove', 2, 250);
+    expect(label()).toContain('(1 h 30 min)');
+  });
+
   it('reads the timeline again when a fleet event arrives, without polling', async () => {
     const transport = new RecordingTransport();
     renderTimeline(transport);
