@@ -111,7 +111,15 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
 
   const [filter, setFilter] = useState('');
   const rows = useMemo(() => filterRows(timeline.rows, filter), [timeline.rows, filter]);
-  const indexes = useMemo(() => rows.map((row) => buildRowIndex(row, now)), [rows, now]);
+  // Indexed once per data change; filtering picks from them instead of indexing again.
+  const indexByKey = useMemo(
+    () => new Map(timeline.rows.map((row) => [row.key, buildRowIndex(row, now)])),
+    [timeline.rows, now],
+  );
+  const indexes = useMemo(
+    () => rows.map((row) => indexByKey.get(row.key) ?? buildRowIndex(row, now)),
+    [rows, indexByKey, now],
+  );
   const fleets = useMemo(() => new Map(timeline.fleets.map((f) => [f.id, f])), [timeline.fleets]);
   const levels = useMemo<RowLevels[]>(
     () =>
@@ -123,17 +131,14 @@ function TimelineContent(props: { timeline: Timeline; disconnected: boolean }) {
   );
   const rowIndexOf = useMemo(() => new Map(rows.map((row, i) => [row.key, i])), [rows]);
   const selectedRow = selectedRowKey === null ? null : (rowIndexOf.get(selectedRowKey) ?? null);
-  // The job shown in the panel, refreshed from the newest data (a running job finishes).
+  // The job shown in the panel, refreshed from the newest data (a running job finishes);
+  // looked up in all rows, so a filter that hides its row leaves the panel as it was.
   const panelJob = useMemo(() => {
     if (!selectedJob) return null;
-    const i = rowIndexOf.get(selectedJob.rowKey);
-    const fresh =
-      i === undefined ? undefined : rows[i]?.jobs.find((j) => j.key === selectedJob.job.key);
-    return {
-      job: fresh ?? selectedJob.job,
-      row: i === undefined ? null : (rows[i] ?? null),
-    };
-  }, [selectedJob, rowIndexOf, rows]);
+    const row = timeline.rows.find((r) => r.key === selectedJob.rowKey) ?? null;
+    const fresh = row?.jobs.find((j) => j.key === selectedJob.job.key);
+    return { job: fresh ?? selectedJob.job, row };
+  }, [selectedJob, timeline.rows]);
 
   const activate = useCallback(
     (row: number, job: TimelineJob) => {

@@ -320,6 +320,13 @@ describe('TimelineView', () => {
       '1 of 2 rows · 2 jobs in the last 24 h',
     );
     expect((await canvas()).getAttribute('aria-label')).toMatch(/^Fleet timeline: 1 row,/);
+    // A job's panel stays as it was when a filter hides its row.
+    fireEvent.keyDown(await canvas(), { key: 'ArrowDown' });
+    fireEvent.click(await screen.findByRole('button', { name: 'build #101' }));
+    fireEvent.change(filter, { target: { value: 'vm-b' } });
+    const panel = screen.getByTestId('job-panel');
+    expect(panel.textContent).toContain('Machinevm-a');
+    expect(panel.textContent).toContain('No Prometheus configured for this fleet');
     fireEvent.change(filter, { target: { value: 'no-such-thing' } });
     expect(screen.getByTestId('state-empty').textContent).toContain('No row matches the filter');
     fireEvent.change(filter, { target: { value: '' } });
