@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
-import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
+import {
+  ConfirmRequest,
+  ExecutionResult,
+  Proposal,
+  ProposalRef,
+  RecheckResult,
+  SetModeRequest,
+} from './proposal';
 import { AckAlertRequest, AlertsView, EndAlertQuietRequest, MuteAlertsRequest } from './alerts';
 import { CostReport, CostRequest } from './cost';
 import { QueueHealth, QueueHealthRequest } from './queue';
@@ -60,7 +67,7 @@ export const invokeChannels = {
   /** Re-reads a proposal's machine now and evaluates it again (the confirm dialog's evidence). */
   'rw:reaper:recheck': { kind: 'command', request: ProposalRef, response: RecheckResult },
   /** Executes a proposal a person confirmed; re-checked first, refused when anything changed. */
-  'rw:reaper:confirm': { kind: 'command', request: ProposalRef, response: ExecutionResult },
+  'rw:reaper:confirm': { kind: 'command', request: ConfirmRequest, response: ExecutionResult },
   /** Switches a fleet's reaper mode (audited). */
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
   /** Fleet cost per hour now, and what the jobs of the last hours cost (per job, per project). */

@@ -138,6 +138,18 @@ export const Machine = z.object({
    */
   gitlabJobs: observed(z.array(RunningJob)),
   load: observed(LoadInfo),
+  /**
+   * Hetzner's `protection.delete` for the server; null when the provider does not say
+   * (docker-machine, SSH). A protected server, or one whose protection is unknown, is
+   * never deleted by the reaper.
+   */
+  deleteProtected: z.boolean().nullable().optional(),
+  /**
+   * The probe found a `gitlab-runner` process on the machine: it is a runner manager (or
+   * a dedicated host), never an autoscaled VM to delete. Once seen it is remembered for
+   * as long as the machine is known. Null: not probed yet or the check failed.
+   */
+  runsGitlabRunner: z.boolean().nullable().optional(),
   /** Ids of the sources that reported this machine. */
   seenBy: z.array(z.string()),
   firstSeenAt: Timestamp,

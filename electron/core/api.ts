@@ -42,7 +42,11 @@ export interface ApiContext {
 export interface ReaperApi {
   proposals(): Proposal[];
   recheck(proposalId: string): Promise<RecheckResult>;
-  confirm(proposalId: string, who: string): Promise<ExecutionResult>;
+  confirm(
+    proposalId: string,
+    who: string,
+    options?: { acknowledgeUnknownJobState?: boolean },
+  ): Promise<ExecutionResult>;
   setMode(fleet: string, mode: ReaperMode, who: string): Promise<void>;
   mode(fleet: string): ReaperMode;
   audit(request: AuditListRequest): Promise<AuditRecord[]>;
@@ -88,7 +92,9 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     'rw:reaper:recheck': async (request) => needReaper(context).recheck(request.proposalId),
     'rw:reaper:confirm': async (request) => {
       const reaper = needReaper(context);
-      return reaper.confirm(request.proposalId, reaper.who());
+      return reaper.confirm(request.proposalId, reaper.who(), {
+        acknowledgeUnknownJobState: request.acknowledgeUnknownJobState === true,
+      });
     },
     'rw:reaper:set-mode': async (request) => {
       const reaper = needReaper(context);

@@ -80,7 +80,11 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
   const pool = new SshPool({ secrets });
   const gitlab = createGitLabSources(settings, secrets);
   const hetzner = settings.hetzner.map((project) =>
-    createHcloudSource({ settings: project, secrets }),
+    createHcloudSource({
+      settings: project,
+      secrets,
+      fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+    }),
   );
   const sources: Source[] = [
     ...hetzner,

@@ -35,6 +35,10 @@ export function formatProposals(proposals: readonly Proposal[]): string[] {
       `${verdict.padEnd(9)} ${p.fleet}/${p.machineName}  ${p.rule} → ${p.action}  ${p.summary}  [${p.id}]`,
     );
     for (const reason of p.blocked) lines.push(`          - ${reason}`);
+    if (p.acknowledge === 'unknown-job-state')
+      lines.push(
+        '          ! job state on the machine is unknown: confirm with --acknowledge-unknown-job-state',
+      );
   }
   return lines;
 }
@@ -49,12 +53,14 @@ export function formatProposals(proposals: readonly Proposal[]): string[] {
 export const reapCommand: CliCommand = {
   name: 'reap',
   summary: 'show reaper proposals (--dry-run) or kill one machine after a re-check (--confirm)',
-  usage: 'reap --config FILE (--dry-run [--json] | --confirm MACHINE) [--cycles N] [--interval S]',
+  usage:
+    'reap --config FILE (--dry-run [--json] | --confirm MACHINE [--acknowledge-unknown-job-state]) [--cycles N] [--interval S]',
   options: {
     config: { type: 'string', short: 'c' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
     confirm: { type: 'string' },
+    'acknowledge-unknown-job-state': { type: 'boolean' },
     cycles: { type: 'string' },
     interval: { type: 'string' },
   },
@@ -63,6 +69,8 @@ export const reapCommand: CliCommand = {
     'dry-run': 'evaluate and print, never act',
     json: 'print the proposals as JSON (Proposal[] of the shared contract)',
     confirm: 'MACHINE  name or fleet/name of the machine to kill (one kill, re-checked first)',
+    'acknowledge-unknown-job-state':
+      'confirm an unreachable machine: its job state is unknown (GitLab shows no job on it)',
     cycles: 'N  collection cycles before deciding (default: the largest samples setting)',
     interval: 'S  seconds between cycles (default 10)',
   },
@@ -116,7 +124,12 @@ export const reapCommand: CliCommand = {
         else for (const line of formatProposals(proposals)) context.out(line);
         return 0;
       }
-      return await confirmOne(context, reaper, target as string);
+      return await confirmOne(
+        context,
+        reaper,
+        target as string,
+        flag(args, 'acknowledge-unknown-job-state'),
+      );
     } finally {
       await reaper?.dispose();
       await runtime.dispose();
@@ -128,6 +141,7 @@ async function confirmOne(
   context: CommandContext,
   reaper: Reaper,
   target: string,
+  acknowledgeUnknownJobState: boolean,
 ): Promise<number> {
   const proposal = reaper
     .proposals()
@@ -138,7 +152,7 @@ async function confirmOne(
     );
     return 1;
   }
-  const result = await reaper.confirm(proposal.id, currentUser());
+  const result = await reaper.confirm(proposal.id, currentUser(), { acknowledgeUnknownJobState });
   if (result.outcome === 'ok') {
     context.out(`done: ${proposal.machineName}: ${result.detail ?? ''}`.trim());
     return 0;

@@ -29,6 +29,7 @@ const Autoscaler = z.looseObject({
   plugin_config: z
     .looseObject({ name: z.string().optional(), token: z.string().optional() })
     .optional(),
+  policy: z.array(z.looseObject({ idle_count: z.number().optional() })).default([]),
   connector_config: z
     .looseObject({
       username: z.string().optional(),
@@ -154,7 +155,6 @@ export async function proposeFromRunnerToml(
     if (runner.executor === 'docker+machine' && machine) {
       const fleet = uniqueId(name);
       imported.fleet = fleet;
-      fleets.push({ id: fleet, name, kind: 'autoscaled' });
       const options_ = machineOptions(machine.MachineOptions);
       const labels = options_.getAll('hetzner-server-label');
       const labelSelector = labels.length ? labels.join(',') : null;
@@ -168,6 +168,16 @@ export async function proposeFromRunnerToml(
           : null;
       if (!runner.token)
         notes.push(`${name}: no runner token in the file, so the machine name prefix is unknown`);
+      // The autoscaler's own naming identifies its VMs for deletion; IdleCount bounds the idle rule.
+      fleets.push({
+        id: fleet,
+        name,
+        kind: 'autoscaled',
+        autoscaler: {
+          namePrefixes: namePrefix ? [namePrefix] : [],
+          ...(machine.IdleCount !== undefined ? { idleCount: machine.IdleCount } : {}),
+        },
+      });
       if ((machine.MachineDriver ?? '').toLowerCase() === 'hetzner') {
         imported.hetzner = { labelSelector, namePrefix };
         const apiToken = options_.get('hetzner-api-token');
@@ -199,10 +209,21 @@ export async function proposeFromRunnerToml(
     } else if (runner.executor === 'docker-autoscaler' && autoscaler) {
       const fleet = uniqueId(name);
       imported.fleet = fleet;
+      const group = /fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')
+        ? (autoscaler.plugin_config?.name ?? null)
+        : null;
+      // Several policies (periods) may keep different idle counts: never go below the largest.
+      const idleCounts = autoscaler.policy
+        .map((p) => p.idle_count)
+        .filter((n): n is number => n !== undefined);
       fleets.push({
         id: fleet,
         name,
         kind: 'autoscaled',
+        autoscaler: {
+          namePrefixes: group ? [group] : [],
+          ...(idleCounts.length > 0 ? { idleCount: Math.max(...idleCounts) } : {}),
+        },
         ...(autoscaler.connector_config?.username
           ? { ssh: { user: autoscaler.connector_config.username } }
           : {}),

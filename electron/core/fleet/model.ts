@@ -16,6 +16,13 @@ interface Entry {
   disks: Field<Machine['disks']['value'] & object>;
   jobs: Field<RunningJob[]>;
   load: Field<Machine['load']['value'] & object>;
+  /** A gitlab-runner process was seen (sticky: a manager stays a manager); null = never checked. */
+  runsGitlabRunner: boolean | null;
+  /**
+   * Some source reported the machine as dedicated (an `sshHosts` entry). Sticky: whatever
+   * a provider's listing says later, a configured build host is never a deletable VM.
+   */
+  dedicated: boolean;
   /** Which inventory sources listed this machine last time, for "gone" detection. */
   listedBy: Set<string>;
   seenBy: Set<string>;
@@ -50,7 +57,12 @@ export class FleetModel {
   /** GitLab's running jobs per machine name, per GitLab source. */
   private readonly gitlabJobs = new Map<
     string,
-    { at: number; byMachine: Map<string, RunningJob[]> }
+    {
+      at: number;
+      byMachine: Map<string, RunningJob[]>;
+      unlinked: { jobId: number; runnerId: number }[];
+      partial: string | null;
+    }
   >();
   private readonly intervals = new Map<string, number>();
 
@@ -74,7 +86,12 @@ export class FleetModel {
       }
     }
     if (result.jobsByMachine) {
-      this.gitlabJobs.set(sourceId, { at, byMachine: result.jobsByMachine });
+      this.gitlabJobs.set(sourceId, {
+        at,
+        byMachine: result.jobsByMachine,
+        unlinked: result.unlinkedJobs ?? [],
+        partial: result.partialRunners ?? null,
+      });
     }
   }
 
@@ -122,6 +139,8 @@ export class FleetModel {
         disks: emptyField(),
         jobs: emptyField(),
         load: emptyField(),
+        runsGitlabRunner: null,
+        dedicated: false,
         listedBy: new Set(),
         seenBy: new Set(),
         firstSeenAt: at,
@@ -134,6 +153,7 @@ export class FleetModel {
     entry.lastSeenAt = at;
     const error = observation.error ?? null;
     if (observation.identity) {
+      if (observation.identity.kind === 'dedicated') entry.dedicated = true;
       entry.identity = mergeIdentity(
         entry.identity,
         entry.listedBy,
@@ -153,6 +173,9 @@ export class FleetModel {
     if (observation.load !== undefined) {
       entry.load = { value: observation.load, observedAt: at, source: sourceId, error };
     }
+    if (observation.runsGitlabRunner === true) entry.runsGitlabRunner = true;
+    else if (observation.runsGitlabRunner === false && entry.runsGitlabRunner !== true)
+      entry.runsGitlabRunner = false;
     return key;
   }
 
@@ -191,6 +214,7 @@ export class FleetModel {
     let stale = this.gitlabJobs.size === 0;
     let source: string | null = null;
     const jobs: RunningJob[] = [];
+    const unknown: string[] = [];
     for (const [sourceId, reading] of this.gitlabJobs) {
       const interval = this.intervals.get(sourceId) ?? 0;
       if (now - reading.at > interval * STALE_FACTOR) stale = true;
@@ -200,12 +224,21 @@ export class FleetModel {
         source = sourceId;
       }
       jobs.push(...(reading.byMachine.get(name) ?? []));
+      // A running job not linked to a machine yet may run on this one: GitLab cannot say
+      // "no job here" until the trace names its machine.
+      if (reading.unlinked.length > 0) {
+        const ids = reading.unlinked.map((j) => `#${j.jobId} (runner #${j.runnerId})`);
+        unknown.push(
+          `running job${ids.length === 1 ? '' : 's'} ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''} not linked to a machine yet`,
+        );
+      }
+      if (reading.partial !== null) unknown.push(reading.partial);
     }
     return {
-      value: this.gitlabJobs.size === 0 ? null : jobs,
+      value: this.gitlabJobs.size === 0 || unknown.length > 0 ? null : jobs,
       observedAt: oldestAt,
       stale,
-      error: null,
+      error: unknown.length > 0 ? unknown.join('; ') : null,
       source,
     };
   }
@@ -219,7 +252,7 @@ export class FleetModel {
       key: entry.key,
       name: entry.name,
       fleet: entry.fleet,
-      kind: identity?.kind ?? 'autoscaled',
+      kind: entry.dedicated ? 'dedicated' : (identity?.kind ?? 'autoscaled'),
       provider: identity?.provider ?? 'ssh',
       providerId: identity?.providerId ?? null,
       serverType: identity?.serverType ?? null,
@@ -233,6 +266,8 @@ export class FleetModel {
       jobs,
       gitlabJobs,
       load: this.toObserved(entry.load, now),
+      deleteProtected: identity?.deleteProtected ?? null,
+      runsGitlabRunner: entry.runsGitlabRunner,
       seenBy: [...entry.seenBy].sort(),
       firstSeenAt: entry.firstSeenAt,
       lastSeenAt: entry.lastSeenAt,
@@ -279,6 +314,7 @@ function mergeIdentity(
 function fillIdentity(primary: MachineIdentity, other: MachineIdentity): MachineIdentity {
   return {
     ...primary,
+    deleteProtected: primary.deleteProtected ?? other.deleteProtected ?? null,
     providerId: primary.providerId ?? other.providerId,
     serverType: primary.serverType ?? other.serverType,
     location: primary.location ?? other.location ?? null,

@@ -13,6 +13,7 @@ import {
 } from './actions/hcloud-delete';
 import { MachineRmAction } from './actions/machine-rm';
 import { createEngineRecheck, type RecheckEngine } from './engine-recheck';
+import { identityFacts } from './identity';
 import { Reaper, type ReaperEngine, type ReaperOptions } from './reaper';
 import { sshRemoteExec, type RemoteExec } from './remote-exec';
 import type { Disposable } from '../lifecycle';
@@ -147,6 +148,8 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.memoryState ? { store: null } : {}),
     disposables,
+    // GitLab's runner managers come with the runner list; read them each cycle.
+    identity: () => identityFacts(settings, options.engine.snapshot().runners),
   };
   return Reaper.start(reaperOptions);
 }

@@ -7,7 +7,8 @@ import { AuditLog, currentUser, readAudit, type AuditSink } from '../audit/audit
 import { RwError } from '../errors/rw-error';
 import type { Disposable } from '../lifecycle';
 import type { ActionRunner } from './actions/action';
-import { Executor, type ExecutionResult } from './executor';
+import { Executor, type ConfirmOptions, type ExecutionResult } from './executor';
+import type { IdentityFacts } from './identity';
 import { History, type HistoryOptions } from './history';
 import { KillLedger } from './ledger';
 import { evaluate, modeOf } from './policy';
@@ -50,6 +51,11 @@ export interface ReaperOptions {
   autoRetryAfterMs?: number;
   /** Resources the reaper owns (e.g. its SSH pool), disposed after it has shut down. */
   disposables?: Disposable[];
+  /**
+   * SSH hosts, runner managers and inventory filters, read each cycle (GitLab's runner
+   * managers change); see `identityFacts`. Absent: none known.
+   */
+  identity?: () => IdentityFacts;
 }
 
 /** Pause between checks of actions left in flight whose provider did not answer. */
@@ -97,6 +103,7 @@ export class Reaper implements Disposable {
         machines: options.engine.machines(),
         fleets: this.fleets,
         modes: this.modes(),
+        ...(options.identity ? { identity: options.identity() } : {}),
       }),
       history: this.history,
       ledger: this.ledger,
@@ -181,7 +188,11 @@ export class Reaper implements Disposable {
   }
 
   /** Executes a proposal that a person confirmed; `who` is `user@host`. */
-  async confirm(proposalId: string, who: string): Promise<ExecutionResult> {
+  async confirm(
+    proposalId: string,
+    who: string,
+    options: ConfirmOptions = {},
+  ): Promise<ExecutionResult> {
     if (this.disposed) throw new RwError('refused', 'the reaper is shutting down');
     await this.settled();
     const proposal = this.current.find((p) => p.id === proposalId);
@@ -199,7 +210,7 @@ export class Reaper implements Disposable {
         `no current proposal ${proposalId}; it may have expired — refresh and confirm again`,
       );
     }
-    const result = await this.executor.execute(proposal, who);
+    const result = await this.executor.execute(proposal, who, options);
     this.scheduleCycle();
     await this.settled();
     return result;
@@ -336,6 +347,7 @@ export class Reaper implements Disposable {
       now,
       modes: this.modes(),
       busy: this.executor.busyMachines(),
+      ...(this.options.identity ? { identity: this.options.identity() } : {}),
     });
     const busy = this.executor.busyMachines();
     let dirty = false;
@@ -394,6 +406,8 @@ export class Reaper implements Disposable {
     const retryAfter = this.options.autoRetryAfterMs ?? 10 * 60_000;
     for (const proposal of evaluated) {
       if (proposal.mode !== 'auto' || proposal.blocked.length > 0) continue;
+      // What needs a person's acknowledgement (unknown job state) waits for one.
+      if (proposal.acknowledge) continue;
       // A refused or failed attempt is retried after a pause (a job ended, Hetzner is back):
       // the same condition is still there, and a missed kill stalls the fleet too. Every
       // retry is re-checked and counted against the hourly budget like the first.

@@ -28,7 +28,16 @@ const ids = new Map<string, number>();
 function makeSettings(reaperSettings: Record<string, unknown> = {}): Settings {
   return Settings.parse({
     fleets: [{ id: 'ci', reaper: { minFleetSize: 1, ...reaperSettings } }],
-    hetzner: [{ id: 'p', fleet: 'ci', token: { env: 'HCLOUD_TOKEN' }, apiUrl: sim.url }],
+    // The label selector is what identifies the project's servers as the fleet's autoscaled VMs.
+    hetzner: [
+      {
+        id: 'p',
+        fleet: 'ci',
+        token: { env: 'HCLOUD_TOKEN' },
+        apiUrl: sim.url,
+        labelSelector: 'role=ci',
+      },
+    ],
     stateDir: dir,
   });
 }

@@ -144,6 +144,7 @@ export function createProbeSource(
         disks: report.disks,
         jobs: report.jobs,
         load: report.load,
+        runsGitlabRunner: report.runsGitlabRunner,
         ...(report.errors.length ? { error: report.errors.join('; ') } : {}),
       };
     } catch (error) {
