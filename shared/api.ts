@@ -26,6 +26,11 @@ export const AppInfo = z.object({
   startedAt: Timestamp,
   /** Conditions the user should know about, e.g. secrets stored as plain text. */
   warnings: z.array(z.string()),
+  /**
+   * Who acts from this host (`user@hostname` of the process owner), as confirmations are
+   * recorded; the Fleet view says "deleted by you" for this one's deletions.
+   */
+  user: z.string().optional(),
 });
 /** What the renderer learns about the host it runs in. */
 export type AppInfo = z.infer<typeof AppInfo>;

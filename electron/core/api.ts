@@ -36,6 +36,8 @@ export interface ApiContext {
   /** Recent jobs of every GitLab instance (running and finished), for cost and queue health. */
   jobs?: () => readonly RunnerJob[];
   now?: () => number;
+  /** The warnings of this moment (they change, e.g. when this process takes over the state directory). */
+  warnings?: () => string[];
 }
 
 /** What the reaper channels need; `Reaper` and `readAudit` provide it. */
@@ -72,7 +74,8 @@ function needAlerts(context: ApiContext): AlertService {
 /** The engine's API, one handler per contract channel (the type fails when one is missing). */
 export function createApiHandlers(context: ApiContext): ApiHandlers {
   return {
-    'rw:app:info': async () => context.info,
+    'rw:app:info': async () =>
+      context.warnings ? { ...context.info, warnings: context.warnings() } : context.info,
     'rw:fleet:snapshot': async () => context.engine.snapshot(),
     'rw:runners:list': async () => context.runners?.list() ?? context.engine.snapshot().runners,
     'rw:runners:prune-preview': async (request) =>

@@ -20,6 +20,7 @@ import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
 import { emptySshConfig, loadSshConfig } from './sources/ssh/ssh-config';
 import { createTargetDirectory } from './sources/ssh/targets';
+import { StateDirLock } from './state-lock/state-dir-lock';
 import { TimelineService, type TimelineServiceOptions } from './timeline/timeline-service';
 
 /** Resolves secret references; implemented per host (env/file for CLI and serve). */
@@ -57,6 +58,12 @@ export interface Runtime extends Disposable {
   engine: Engine;
   api: ApiHandlers;
   settings: Settings;
+  /**
+   * Conditions the user must know about now, as `rw:app:info` reports them: the host's own
+   * warnings, and why this process cannot act (another one holds the state directory, the
+   * state file is unreadable). They change while the process runs (a take-over).
+   */
+  warnings(): string[];
   dispose(): Promise<void>;
 }
 
@@ -146,6 +153,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     demo: options.demo,
     startedAt: (options.now ?? Date.now)(),
     warnings: options.warnings ?? [],
+    user: currentUser(),
   };
   const timelineOptions: TimelineServiceOptions = {
     engine,
@@ -162,11 +170,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       engine,
       api: createApiHandlers({ engine, info, timeline, ...extras }),
       settings,
+      warnings: () => info.warnings,
       dispose: () => disposables.dispose(),
     };
   }
 
   try {
+    // One process acts on a state directory; see state-dir-lock.ts for why and its limits.
+    const lock = disposables.add(
+      await StateDirLock.open({
+        dir: expandHome(settings.stateDir),
+        command: options.host === 'electron' ? 'desktop app' : options.host,
+      }),
+    );
     const audit = new AuditLog({
       dir: expandHome(settings.stateDir),
       ...(options.now ? { now: options.now } : {}),
@@ -182,6 +198,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         engine,
         secrets,
         audit,
+        lock,
         remote: sshRemoteExec(set.pool, (alias) => targets.host(alias)),
         managerFor: (machine) =>
           settings.dockerMachine.find((d) => d.fleet === machine.fleet)?.manager ?? null,
@@ -194,15 +211,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         admins: set.gitlab,
         audit,
         who: currentUser(),
+        gate: lock,
       }),
     );
     const timeline = disposables.add(
       new TimelineService({ ...timelineOptions, audit: (request) => reaper.audit(request) }),
     );
+    const warnings = () => [...info.warnings, ...reaper.warnings()];
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners, timeline, ...extras }),
+      api: createApiHandlers({ engine, info, reaper, runners, timeline, warnings, ...extras }),
       settings,
+      warnings,
       dispose: () => disposables.dispose(),
     };
   } catch (error) {
