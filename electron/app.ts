@@ -25,9 +25,9 @@ import { createEnvFileSecretSource } from './core/config/secrets';
 import { SecretBlobStore } from './core/config/secret-blob-store';
 import { parseDesktopArgs } from './core/desktop-args';
 import { ConfigError } from './core/errors/config-error';
-import { toApiError } from './core/errors/rw-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
+import { RwError, toApiError } from './core/errors/rw-error';
 import { createRuntime, type Runtime, type SecretResolver } from './core/runtime';
 import { trayMenuModel } from './core/tray/tray-menu';
 import type { TrayIcon } from './core/tray/tray-state';
@@ -250,6 +250,9 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       );
     }
     const store = settingsStore;
+    // The timeline's "open in GitLab" goes through the window's checked opener, which needs
+    // the runtime's settings: bound once both exist, refused before.
+    let openChecked: ExternalOpener | null = null;
     const runtime = disposables.add(
       await createRuntime({
         settings,
@@ -258,6 +261,14 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         demo: args.demo,
         version: app.getVersion(),
         warnings: desktopSecrets.warnings(),
+        // Jobs of the timeline open in the user's browser, never in the app's window.
+        openExternal: async (url) => {
+          if (!openChecked?.(url))
+            throw new RwError(
+              'refused',
+              'refused to open a URL outside the configured GitLab instances',
+            );
+        },
         ...(store
           ? {
               secretStore: {
@@ -297,6 +308,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
           `refused to open a ${/^[a-z][a-z0-9+.-]*:/i.exec(url)?.[0] ?? 'malformed'} link outside the configured GitLab instances`,
         ),
     );
+    openChecked = openExternal;
     lockNavigation(window.webContents, pathToFileURL(rendererIndex).href, openExternal);
     // Closing the window hides it: the app lives in the tray until Quit.
     window.on('close', (event) => {

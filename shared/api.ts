@@ -16,6 +16,7 @@ import { QueueHealth, QueueHealthRequest } from './queue';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 import { SecretMigrationReport } from './secrets';
 import { OpenTarget } from './ui';
+import { OpenJobRequest, OpenJobResult, Timeline, TimelineRequest } from './timeline';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
 export const AppInfo = z.object({
@@ -95,6 +96,13 @@ export const invokeChannels = {
    * store (safeStorage) and rewrites them as `{stored}`. The serve host refuses it.
    */
   'rw:secrets:migrate': { kind: 'command', request: empty, response: SecretMigrationReport },
+  /** Jobs per machine, disk samples and kill/proposal marks overlapping a window. */
+  'rw:timeline:get': { kind: 'query', request: TimelineRequest, response: Timeline },
+  /**
+   * Opens a job of the timeline in GitLab: the host looks the job up by key and checks its
+   * URL belongs to the configured instance; never a URL the renderer supplies.
+   */
+  'rw:timeline:open-job': { kind: 'command', request: OpenJobRequest, response: OpenJobResult },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;
 
 /** Name of a request/response channel. */

@@ -19,6 +19,7 @@ import { queueHealth } from './queue/queue-health';
 import { RwError, toApiError } from './errors/rw-error';
 import { previewPrune } from './runners/prune';
 import type { RunnerService } from './runners/runner-service';
+import type { TimelineService } from './timeline/timeline-service';
 
 /** What the API needs besides the engine. Each later feature adds its service here. */
 export interface ApiContext {
@@ -30,6 +31,8 @@ export interface ApiContext {
   reaper?: ReaperApi;
   /** The desktop app's encrypted secret store; hosts without one refuse `rw:secrets:migrate`. */
   secretStore?: { migrate(): Promise<SecretMigrationReport> };
+  /** The fleet timeline (`electron/core/timeline/timeline-service.ts`). */
+  timeline?: Pick<TimelineService, 'get' | 'openJob'>;
   /** Acknowledgements and mutes of alerts (persisted in the state dir). */
   alerts?: AlertService;
   /** Fleet and job cost from the Hetzner projects' price lists. */
@@ -55,6 +58,11 @@ export interface ReaperApi {
   audit(request: AuditListRequest): Promise<AuditRecord[]>;
   /** Who confirms from this host: `user@hostname` of the process owner. */
   who(): string;
+}
+
+function needTimeline(context: ApiContext): Pick<TimelineService, 'get' | 'openJob'> {
+  if (!context.timeline) throw new RwError('refused', 'the timeline is not available in this host');
+  return context.timeline;
 }
 
 function needReaper(context: ApiContext): ReaperApi {
@@ -111,6 +119,8 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       }
       return context.secretStore.migrate();
     },
+    'rw:timeline:get': async (request) => needTimeline(context).get(request),
+    'rw:timeline:open-job': async (request) => needTimeline(context).openJob(request.jobKey),
     'rw:alerts:list': async () => needAlerts(context).view(),
     'rw:alerts:ack': async (request) => needAlerts(context).ack(request),
     'rw:alerts:mute': async (request) => needAlerts(context).mute(request),

@@ -24,6 +24,7 @@ import { createProbeSource } from './sources/ssh/probe-source';
 import { emptySshConfig, loadSshConfig } from './sources/ssh/ssh-config';
 import { createTargetDirectory } from './sources/ssh/targets';
 import { StateDirLock } from './state-lock/state-dir-lock';
+import { TimelineService, type TimelineServiceOptions } from './timeline/timeline-service';
 
 /** Resolves secret references; implemented per host (env/file for CLI and serve). */
 export interface SecretResolver {
@@ -48,6 +49,13 @@ export interface RuntimeOptions {
    * `reap` builds its own with a forced mode.
    */
   actions?: boolean;
+  /**
+   * Opens a checked job URL in the user's browser (the Electron host passes
+   * `shell.openExternal`); without it `rw:timeline:open-job` hands the URL back.
+   */
+  openExternal?: (url: string) => Promise<void>;
+  /** Whether a fleet's job metrics can be read; see `TimelineServiceOptions.jobMetrics`. */
+  jobMetrics?: TimelineServiceOptions['jobMetrics'];
 }
 
 /** The engine with its API, as every host uses it. */
@@ -170,10 +178,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     warnings: options.warnings ?? [],
     user: currentUser(),
   };
+  const timelineOptions: TimelineServiceOptions = {
+    engine,
+    fleets: settings.fleets,
+    gitlab: settings.gitlab,
+    sources: set.gitlab,
+    ...(options.openExternal ? { openExternal: options.openExternal } : {}),
+    ...(options.jobMetrics ? { jobMetrics: options.jobMetrics } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
   if (!(options.actions ?? options.host !== 'cli')) {
+    const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
       engine,
-      api: createApiHandlers({ engine, info, ...extras }),
+      api: createApiHandlers({ engine, info, timeline, ...extras }),
       settings,
       onAudit: () => toDisposable(() => undefined),
       alertState: () => alertStore.current(),
@@ -223,10 +241,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         gate: lock,
       }),
     );
+    const timeline = disposables.add(
+      new TimelineService({ ...timelineOptions, audit: (request) => reaper.audit(request) }),
+    );
     const warnings = () => [...info.warnings, ...reaper.warnings()];
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners, warnings, ...extras }),
+      api: createApiHandlers({ engine, info, reaper, runners, timeline, warnings, ...extras }),
       settings,
       onAudit: (listener) => audit.onRecord(listener),
       alertState: () => alertStore.current(),

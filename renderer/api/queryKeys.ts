@@ -13,4 +13,6 @@ export const queryKeys = {
   reaperModes: () => [...queryKeys.all, 'reaper', 'modes'] as const,
   audit: () => [...queryKeys.all, 'audit'] as const,
   auditList: (limit: number) => [...queryKeys.audit(), 'list', limit] as const,
+  /** The fleet timeline of the last `spanMs` (the window is fixed when the query runs). */
+  timeline: (spanMs: number) => [...queryKeys.all, 'timeline', spanMs] as const,
 };

@@ -3,14 +3,16 @@ import { AuditView } from '../views/AuditView';
 import { FleetView } from '../views/FleetView';
 import { ProposalsView } from '../views/ProposalsView';
 import { RunnersView } from '../views/RunnersView';
+import { TimelineView } from '../views/TimelineView';
 
 /** The app's views, in tab order. */
-export const VIEWS = ['fleet', 'proposals', 'runners', 'audit'] as const;
+export const VIEWS = ['fleet', 'timeline', 'proposals', 'runners', 'audit'] as const;
 /** One of the app's views. */
 export type ViewName = (typeof VIEWS)[number];
 
 const LABELS: Record<ViewName, string> = {
   fleet: 'Fleet',
+  timeline: 'Timeline',
   proposals: 'Proposals',
   runners: 'Runners',
   audit: 'Audit',
@@ -58,6 +60,8 @@ export function ViewTabs(props: { view: ViewName }) {
 /** The active view's content. */
 export function CurrentView(props: { view: ViewName }) {
   switch (props.view) {
+    case 'timeline':
+      return <TimelineView />;
     case 'proposals':
       return <ProposalsView />;
     case 'runners':
