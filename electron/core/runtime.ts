@@ -63,9 +63,14 @@ export interface SourceSet {
  * every fleet's machines and dedicated hosts (it probes whatever the inventories found).
  * The SSH sources share one pool, so a host is one connection whatever uses it.
  */
-export function createSources(settings: Settings, secrets: SecretResolver): SourceSet {
+export function createSources(
+  settings: Settings,
+  secrets: SecretResolver,
+  /** The engine's clock: GitLab's job window and idle evidence are computed on it. */
+  now?: () => number,
+): SourceSet {
   const pool = new SshPool({ secrets });
-  const gitlab = createGitLabSources(settings, secrets);
+  const gitlab = createGitLabSources(settings, secrets, now ? { now } : {});
   const sources: Source[] = [
     ...settings.hetzner.map((project) =>
       createHcloudSource({
@@ -91,7 +96,7 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
 export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const { settings, secrets } = options;
   const disposables = new DisposableStore();
-  const set = createSources(settings, secrets);
+  const set = createSources(settings, secrets, options.now);
   disposables.add(set.pool);
   const engine = disposables.add(
     new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),
