@@ -337,11 +337,7 @@ export function writeHostState(dir: string, state: HostState): void {
       ]),
     );
   } else if (existsSync(join(dir, 'load.tsv'))) rmSync(join(dir, 'load.tsv'), { force: true });
-  writeAtomic(
-    dir,
-    'processes.txt',
-    s.processes.map((name, i) => `${1000 + i} ${name}\n`).join(''),
-  );
+  writeAtomic(dir, 'processes.txt', s.processes.map((name, i) => `${1000 + i} ${name}\n`).join(''));
   const down = join(dir, 'docker-down');
   if (s.dockerDown) writeFileSync(down, '');
   else if (existsSync(down)) rmSync(down, { force: true });

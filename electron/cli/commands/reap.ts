@@ -1,5 +1,6 @@
 import type { Proposal } from '../../../shared/proposal';
 import { currentUser } from '../../core/audit/audit-log';
+import { isRwError } from '../../core/errors/rw-error';
 import { createReaper } from '../../core/reaper/create-reaper';
 import type { Reaper } from '../../core/reaper/reaper';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
@@ -103,6 +104,7 @@ export const reapCommand: CliCommand = {
         engine: runtime.engine,
         secrets,
         log: (line) => context.err(line),
+        lockCommand: 'reap --confirm',
         ...(dryRun
           ? { modeOverride: () => 'dry-run' as const, memoryState: true }
           : { modeOverride: (mode) => (mode === 'auto' ? 'notify' : mode) }),
@@ -111,6 +113,9 @@ export const reapCommand: CliCommand = {
       // recorded as interrupted (and checked against the provider on the next start).
       const active = reaper;
       context.signal.addEventListener('abort', () => void active.dispose(), { once: true });
+      // Said up front: this run will not be able to act (another process holds the state
+      // directory, or the state file is unreadable); the confirmation below is refused.
+      for (const warning of reaper.warnings()) context.err(`warning: ${warning}`);
       for (let i = 0; i < cycles; i++) {
         if (i > 0 && !(await pause(intervalMs, context.signal))) return 0;
         await runtime.engine.runOnce();
@@ -152,7 +157,16 @@ async function confirmOne(
     );
     return 1;
   }
-  const result = await reaper.confirm(proposal.id, currentUser(), { acknowledgeUnknownJobState });
+  let result;
+  try {
+    result = await reaper.confirm(proposal.id, currentUser(), { acknowledgeUnknownJobState });
+  } catch (error) {
+    if (!isRwError(error) || (error.code !== 'read_only' && error.code !== 'state_corrupt'))
+      throw error;
+    context.err(`refused: ${proposal.machineName}`);
+    context.err(`  - ${error.message}`);
+    return 1;
+  }
   if (result.outcome === 'ok') {
     context.out(`done: ${proposal.machineName}: ${result.detail ?? ''}`.trim());
     return 0;

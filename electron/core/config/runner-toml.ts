@@ -85,6 +85,12 @@ export interface RunnerTomlOptions {
   keepHetznerToken?: (context: { runner: string; project: string }) => string | null;
   /** SSH alias of the host this config.toml belongs to (the runner manager). */
   managerAlias?: string;
+  /**
+   * Trust each autoscaled VM's host key on first use (recorded under the VM's machine
+   * name). Autoscaled VMs are new hosts every time, so no known_hosts can list them
+   * ahead; without this, every VM is refused as an unknown host until its key is added.
+   */
+  trustOnFirstUse?: boolean;
   /** Writes a secret file; injectable for tests. */
   writeSecretFile?: (path: string, value: string) => Promise<void>;
 }
@@ -177,6 +183,7 @@ export async function proposeFromRunnerToml(
           namePrefixes: namePrefix ? [namePrefix] : [],
           ...(machine.IdleCount !== undefined ? { idleCount: machine.IdleCount } : {}),
         },
+        ...tofuFor(options, name, notes),
       });
       if ((machine.MachineDriver ?? '').toLowerCase() === 'hetzner') {
         imported.hetzner = { labelSelector, namePrefix };
@@ -216,6 +223,8 @@ export async function proposeFromRunnerToml(
       const idleCounts = autoscaler.policy
         .map((p) => p.idle_count)
         .filter((n): n is number => n !== undefined);
+      const tofu = tofuFor(options, name, notes).ssh;
+      const user = autoscaler.connector_config?.username;
       fleets.push({
         id: fleet,
         name,
@@ -224,9 +233,7 @@ export async function proposeFromRunnerToml(
           namePrefixes: group ? [group] : [],
           ...(idleCounts.length > 0 ? { idleCount: Math.max(...idleCounts) } : {}),
         },
-        ...(autoscaler.connector_config?.username
-          ? { ssh: { user: autoscaler.connector_config.username } }
-          : {}),
+        ...(user || tofu ? { ssh: { ...(user ? { user } : {}), ...tofu } } : {}),
       });
       if (/fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')) {
         const namePrefix = autoscaler.plugin_config?.name ?? null;
@@ -276,6 +283,22 @@ export async function proposeFromRunnerToml(
     notes: [...new Set(notes)],
     tokensFound,
   };
+}
+
+/**
+ * The ssh settings of an autoscaled fleet for the trust-on-first-use choice; without it, a
+ * note says why every VM will be an unknown host and what to do.
+ */
+function tofuFor(
+  options: RunnerTomlOptions,
+  runner: string,
+  notes: string[],
+): { ssh?: { trustOnFirstUse: true } } {
+  if (options.trustOnFirstUse) return { ssh: { trustOnFirstUse: true } };
+  notes.push(
+    `${runner}: its VMs are new SSH hosts every time, so each one is refused as an unknown host key until its key is in known_hosts; import with --trust-on-first-use to record each new VM's key under its machine name, or add keys with ssh-keyscan`,
+  );
+  return {};
 }
 
 async function keepToken(

@@ -1,4 +1,4 @@
-import type { Machine, Observed, RunningJob } from '../../../shared/machine';
+import type { Machine, MachineRemoval, Observed, RunningJob } from '../../../shared/machine';
 import type { CollectResult, MachineIdentity, MachineObservation } from '../sources/source';
 
 interface Field<T> {
@@ -40,6 +40,8 @@ const emptyField = <T>(): Field<T> => ({
 
 /** How long a machine the provider no longer lists stays visible as `gone`. */
 export const GONE_RETENTION_MS = 15 * 60_000;
+/** A removal no source shows any more is forgotten after this long (sources may lag a restart). */
+export const REMOVAL_RETENTION_MS = 24 * 3_600_000;
 /** A value older than its source's interval times this is stale (ARCHITECTURE.md). */
 export const STALE_FACTOR = 3;
 
@@ -66,6 +68,8 @@ export class FleetModel {
     }
   >();
   private readonly intervals = new Map<string, number>();
+  /** Machines this app deleted, by key (from the audit log). */
+  private readonly removals = new Map<string, MachineRemoval>();
 
   /** Tells the model a source's interval, which decides when its values turn stale. */
   registerSource(sourceId: string, intervalMs: number): void {
@@ -109,16 +113,38 @@ export class FleetModel {
     }
   }
 
-  /** Drops machines gone for longer than the retention. */
+  /**
+   * Records that this app deleted a machine. It stays marked until no inventory source
+   * lists it any more, then it is dropped at once (not kept as `gone`: its fate is known).
+   * A machine created after the deletion under the same name is another machine.
+   */
+  markRemoved(key: string, removal: MachineRemoval): void {
+    this.removals.set(key, removal);
+  }
+
+  /** Drops machines gone for longer than the retention, and deleted ones no source lists. */
   prune(now: number): string[] {
     const removed: string[] = [];
     for (const [key, entry] of this.entries) {
-      if (entry.goneAt !== null && now - entry.goneAt > GONE_RETENTION_MS) {
+      const deleted = this.removalOf(entry) !== null && entry.listedBy.size === 0;
+      if (deleted || (entry.goneAt !== null && now - entry.goneAt > GONE_RETENTION_MS)) {
         this.entries.delete(key);
         removed.push(key);
+        if (deleted) this.removals.delete(key);
       }
     }
+    for (const [key, removal] of this.removals) {
+      if (!this.entries.has(key) && now - removal.at > REMOVAL_RETENTION_MS)
+        this.removals.delete(key);
+    }
     return removed;
+  }
+
+  private removalOf(entry: Entry): MachineRemoval | null {
+    const removal = this.removals.get(entry.key);
+    if (!removal) return null;
+    const createdAt = entry.identity.value?.createdAt ?? null;
+    return createdAt !== null && createdAt > removal.at ? null : removal;
   }
 
   /** The machines as the contract describes them, staleness computed for `now`. */
@@ -268,6 +294,7 @@ export class FleetModel {
     const gitlabJobs = this.gitlabJobsFor(entry.name, now);
     const jobs = this.toObserved(entry.jobs, now);
     if (jobs.value && gitlabJobs.value) jobs.value = enrichJobs(jobs.value, gitlabJobs.value);
+    const removal = this.removalOf(entry);
     return {
       key: entry.key,
       name: entry.name,
@@ -276,6 +303,7 @@ export class FleetModel {
       provider: identity?.provider ?? 'ssh',
       providerId: identity?.providerId ?? null,
       serverType: identity?.serverType ?? null,
+      location: identity?.location ?? null,
       createdAt: identity?.createdAt ?? null,
       labels: identity?.labels ?? {},
       addresses: identity?.addresses ?? [],
@@ -294,6 +322,7 @@ export class FleetModel {
       seenBy: [...entry.seenBy].sort(),
       firstSeenAt: entry.firstSeenAt,
       lastSeenAt: entry.lastSeenAt,
+      ...(removal ? { removed: removal } : {}),
     };
   }
 }
@@ -340,6 +369,7 @@ function fillIdentity(primary: MachineIdentity, other: MachineIdentity): Machine
     deleteProtected: primary.deleteProtected ?? other.deleteProtected ?? null,
     providerId: primary.providerId ?? other.providerId,
     serverType: primary.serverType ?? other.serverType,
+    location: primary.location ?? other.location ?? null,
     createdAt: primary.createdAt ?? other.createdAt,
     labels: { ...other.labels, ...primary.labels },
     addresses: primary.addresses.length > 0 ? primary.addresses : other.addresses,

@@ -4,7 +4,7 @@ import type { ExecutionResult, Proposal, ReaperAction, ReaperMode } from '../../
 export type { ExecutionResult };
 import type { FleetSettings } from '../../../shared/settings';
 import type { AuditSink } from '../audit/audit-log';
-import { RwError } from '../errors/rw-error';
+import { isRwError, RwError } from '../errors/rw-error';
 import { messageOf, step, type ActionRunner } from './actions/action';
 import { maxWatchedUse, type History } from './history';
 import type { KillLedger } from './ledger';
@@ -71,6 +71,11 @@ export interface ExecutorOptions {
   state: ReaperState;
   store: StateStore | null;
   now?: () => number;
+  /**
+   * Asked right before the first side effect: a reason when this process may no longer act
+   * (another process took the state directory's lock, the state file became unreadable).
+   */
+  beforeAction?: () => Promise<string | null>;
 }
 
 interface Running {
@@ -241,6 +246,8 @@ export class Executor {
     const runner = this.options.actions[proposal.action];
     if (!runner) return refuse([`no ${proposal.action} action is configured on this host`]);
 
+    const lost = (await this.options.beforeAction?.()) ?? null;
+    if (lost) return refuse([lost]);
     // Durable before the first side effect: a crash from here on is recovered, not repeated.
     const inFlight: InFlightAction = {
       ...proposalFields(proposal),
@@ -494,7 +501,11 @@ export class Executor {
         await Promise.allSettled([...this.running.values()].map((r) => r.promise));
       }
     }
-    await this.save();
+    // An unreadable state file refuses every save (it must stay as the user finds it);
+    // nothing ran in that case, so there is nothing to record.
+    await this.save().catch((error: unknown) => {
+      if (!isRwError(error) || error.code !== 'state_corrupt') throw error;
+    });
     await this.options.store?.flush();
   }
 }

@@ -215,6 +215,26 @@ describe('config.toml import', () => {
     expect(JSON.stringify(proposal)).not.toContain(HCLOUD_TOKEN);
   });
 
+  it('offers trust-on-first-use for autoscaled fleets only, and explains it when not chosen', async () => {
+    const tofu = await proposeFromRunnerToml(CONFIG, {
+      managerAlias: 'runner-manager-1',
+      trustOnFirstUse: true,
+    });
+    const settings = Settings.parse(tofu.settings);
+    const byId = new Map(settings.fleets.map((f) => [f.id, f]));
+    expect(byId.get('hetzner-autoscale')?.ssh.trustOnFirstUse).toBe(true);
+    expect(byId.get('fleeting')?.ssh.trustOnFirstUse).toBe(true);
+    // A dedicated host is one known machine: its key belongs in known_hosts, checked.
+    expect(byId.get('dedicated')?.ssh.trustOnFirstUse).toBe(false);
+    expect(tofu.notes.join('\n')).not.toMatch(/--trust-on-first-use/);
+
+    const strict = await proposeFromRunnerToml(CONFIG, { managerAlias: 'runner-manager-1' });
+    expect(Settings.parse(strict.settings).fleets.every((f) => !f.ssh.trustOnFirstUse)).toBe(true);
+    expect(strict.notes.join('\n')).toMatch(
+      /hetzner-autoscale: its VMs are new SSH hosts every time, .*import with --trust-on-first-use/,
+    );
+  });
+
   it('computes the name prefix the way GitLab Runner shortens tokens', () => {
     expect(shortenRunnerToken('glrt-x1y2z3w4v5u6t7s8r9q0')).toBe('x1y2z3w4v');
     expect(shortenRunnerToken('glrtr-abcdefghijkl')).toBe('abcdefghi');

@@ -60,6 +60,7 @@ export function hcloudIdentity(
     provider: 'hetzner',
     providerId: String(server.id),
     serverType: server.server_type.name,
+    location: server.datacenter?.location?.name ?? null,
     createdAt: server.created,
     labels: { ...server.labels },
     addresses,
