@@ -167,6 +167,20 @@ export const Machine = z.object({
    * as long as the machine is known. Null: not probed yet or the check failed.
    */
   runsGitlabRunner: z.boolean().nullable().optional(),
+  /**
+   * What says since when the machine has been idle, besides watching it: the last GitLab
+   * job linked to it that finished, within the window GitLab's history covers. Absent or
+   * `gitlabSince: null`: no such evidence (no GitLab reading, or finished jobs of the
+   * window not all linked to their machines yet).
+   */
+  idleEvidence: z
+    .object({
+      /** The last finished GitLab job that ran on the machine; null: none in the window. */
+      lastJob: z.object({ jobId: z.number().int(), finishedAt: Timestamp }).nullable(),
+      /** Start of the window GitLab's job history covers for every runner; null: incomplete. */
+      gitlabSince: Timestamp.nullable(),
+    })
+    .optional(),
   /** Ids of the sources that reported this machine. */
   seenBy: z.array(z.string()),
   firstSeenAt: Timestamp,

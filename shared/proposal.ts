@@ -30,6 +30,17 @@ export const Evidence = z.object({
   samplesOver: z.number().int().nonnegative(),
   /** How long the machine has been idle so far, in ms; null when busy or unknown. */
   idleSinceMs: z.number().nullable(),
+  /**
+   * Where the idle time comes from: `watched` (idle in every reading since), `gitlab-job`
+   * (the last GitLab job that ran on it finished then), `created` (no job on it since the
+   * server was created), `gitlab-window` (no job on it within GitLab's job history).
+   */
+  idleSinceSource: z
+    .enum(['watched', 'gitlab-job', 'created', 'gitlab-window'])
+    .nullable()
+    .optional(),
+  /** The job whose finish the idle time counts from, when `idleSinceSource` is `gitlab-job`. */
+  idleSinceJobId: z.number().int().nullable().optional(),
   runningContainers: z.number().int().nonnegative().nullable(),
   runningJobIds: z.array(z.number().int()),
   ageMs: z.number().nullable(),

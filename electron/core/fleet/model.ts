@@ -82,6 +82,7 @@ export class FleetModel {
       byMachine: Map<string, RunningJob[]>;
       unlinked: { jobId: number; runnerId: number }[];
       partial: string | null;
+      finished: CollectResult['finishedJobs'] | null;
     }
   >();
   private readonly intervals = new Map<string, number>();
@@ -119,6 +120,7 @@ export class FleetModel {
         byMachine,
         unlinked: result.unlinkedJobs ?? [],
         partial: result.partialRunners ?? null,
+        finished: result.finishedJobs ?? null,
       });
     }
   }
@@ -326,6 +328,24 @@ export class FleetModel {
     };
   }
 
+  /**
+   * Idle evidence from every GitLab source: the latest finished job linked to the machine,
+   * and the window all of them cover (the latest start); none when one is incomplete.
+   */
+  private idleEvidenceFor(name: string): NonNullable<Machine['idleEvidence']> | undefined {
+    if (this.gitlabJobs.size === 0) return undefined;
+    let since: number | null = null;
+    let lastJob: { jobId: number; finishedAt: number } | null = null;
+    for (const reading of this.gitlabJobs.values()) {
+      const finished = reading.finished;
+      if (!finished || !finished.complete) return { lastJob: null, gitlabSince: null };
+      since = since === null ? finished.since : Math.max(since, finished.since);
+      const last = finished.lastByMachine.get(name);
+      if (last && (!lastJob || last.finishedAt > lastJob.finishedAt)) lastJob = last;
+    }
+    return { lastJob, gitlabSince: since };
+  }
+
   private toMachine(entry: Entry, now: number): Machine {
     const identity = entry.identity.value;
     const gitlabJobs = this.gitlabJobsFor(entry.name, now);
@@ -352,6 +372,10 @@ export class FleetModel {
       load: this.toObserved(entry.load, now),
       deleteProtected: identity?.deleteProtected ?? null,
       runsGitlabRunner: entry.runsGitlabRunner,
+      ...(() => {
+        const evidence = this.idleEvidenceFor(entry.name);
+        return evidence ? { idleEvidence: evidence } : {};
+      })(),
       seenBy: [...entry.seenBy].sort(),
       firstSeenAt: entry.firstSeenAt,
       lastSeenAt: entry.lastSeenAt,

@@ -185,16 +185,51 @@ function firingRules(
     ) {
       push('max-age', machine.createdAt);
     }
-    // Opt-in: the autoscaler's IdleCount/IdleTime keep idle VMs on purpose.
+    // Opt-in: the autoscaler's IdleCount/IdleTime keep idle VMs on purpose. The episode is
+    // the watched start (stable); how long it has been idle may reach back further on evidence.
+    const idle = idleSince(machine, history);
     if (
       settings.idleMinutes !== null &&
       history?.idleSince != null &&
-      now - history.idleSince >= settings.idleMinutes * MINUTE
+      idle !== null &&
+      now - idle.at >= settings.idleMinutes * MINUTE
     ) {
       push('idle', history.idleSince);
     }
   }
   return out.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule));
+}
+
+/** Since when the machine is idle, and what says so. */
+export interface IdleSince {
+  at: number;
+  source: 'watched' | 'gitlab-job' | 'created' | 'gitlab-window';
+  jobId: number | null;
+}
+
+/**
+ * Idle since: the earliest start that evidence proves. Watching proves the start of the
+ * current idle run. GitLab proves the finish of the last job linked to the machine — or,
+ * with no job on it in the window its history covers, the later of that window's start and
+ * the server's creation — provided every finished job of the window is linked. Only while
+ * the machine reads idle now (known, no job); otherwise null.
+ */
+export function idleSince(machine: Machine, history: MachineHistory | undefined): IdleSince | null {
+  if (history?.idleSince == null) return null;
+  const watched: IdleSince = { at: history.idleSince, source: 'watched', jobId: null };
+  const evidence = machine.idleEvidence;
+  if (!evidence || evidence.gitlabSince === null) return watched;
+  let proof: IdleSince =
+    machine.createdAt !== null && machine.createdAt > evidence.gitlabSince
+      ? { at: machine.createdAt, source: 'created', jobId: null }
+      : { at: evidence.gitlabSince, source: 'gitlab-window', jobId: null };
+  if (evidence.lastJob && evidence.lastJob.finishedAt > proof.at)
+    proof = {
+      at: evidence.lastJob.finishedAt,
+      source: 'gitlab-job',
+      jobId: evidence.lastJob.jobId,
+    };
+  return proof.at < watched.at ? proof : watched;
 }
 
 /** Reasons that depend on the machine alone (not on the rest of the fleet). */
@@ -263,6 +298,7 @@ function evidenceOf(
 ): Evidence {
   const { pct, mount } = maxWatchedUse(machine, fleet.watchedMounts);
   const jobs = runningJobs(machine);
+  const idle = idleSince(machine, history);
   const observed = [machine.disks.observedAt, machine.jobs.observedAt].filter(
     (at): at is number => at !== null,
   );
@@ -270,7 +306,9 @@ function evidenceOf(
     diskPct: pct,
     diskMount: mount,
     samplesOver: history?.diskOver?.count ?? 0,
-    idleSinceMs: history?.idleSince != null ? Math.max(0, now - history.idleSince) : null,
+    idleSinceMs: idle !== null ? Math.max(0, now - idle.at) : null,
+    idleSinceSource: idle?.source ?? null,
+    idleSinceJobId: idle?.jobId ?? null,
     runningContainers: machine.jobs.value === null ? null : machine.jobs.value.length,
     runningJobIds: jobs.map((job) => job.jobId),
     ageMs: machine.createdAt === null ? null : Math.max(0, now - machine.createdAt),
@@ -284,6 +322,20 @@ function evidenceOf(
   };
 }
 
+/** Where an idle time comes from, for the summary; nothing when it was watched. */
+function idleSourceText(evidence: Evidence): string {
+  switch (evidence.idleSinceSource) {
+    case 'gitlab-job':
+      return ` since GitLab job #${evidence.idleSinceJobId ?? '?'} finished`;
+    case 'created':
+      return ' since created, no GitLab job on it';
+    case 'gitlab-window':
+      return ' at least: no GitLab job on it in its job history';
+    default:
+      return '';
+  }
+}
+
 function summaryOf(candidate: Candidate, evidence: Evidence): string {
   const verb = candidate.action === 'cleanup' ? 'Clean up' : 'Kill';
   const facts: string[] = [];
@@ -292,7 +344,7 @@ function summaryOf(candidate: Candidate, evidence: Evidence): string {
       `disk ${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}`,
     );
   if (evidence.idleSinceMs !== null)
-    facts.push(`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min`);
+    facts.push(`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min${idleSourceText(evidence)}`);
   if (candidate.rule === 'max-age' && evidence.ageMs !== null)
     facts.push(`age ${Math.floor(evidence.ageMs / HOUR)} h`);
   if (candidate.rule === 'unreachable') facts.push('unreachable');

@@ -70,6 +70,16 @@ export interface CollectResult {
    * are invisible, so GitLab's "no job here" is not a reading. Says why, for the evidence.
    */
   partialRunners?: string;
+  /**
+   * Finished jobs of the timeline window by machine (the last one each), for "idle since"
+   * evidence, and the window's start; `complete: false` while some finished job of the
+   * window is not linked to its machine yet (then there is no evidence).
+   */
+  finishedJobs?: {
+    since: number;
+    complete: boolean;
+    lastByMachine: Map<string, { jobId: number; finishedAt: number }>;
+  };
   /** Limits the source worked under this time ("token lacks manage_runner: …"). */
   warnings?: string[];
   /** The server asked to wait at least this long before the next call (Retry-After, rate limit). */

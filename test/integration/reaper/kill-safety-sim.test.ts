@@ -300,6 +300,40 @@ describe('kill safety on the simulated fleet', () => {
     expect(proposalOf(name)?.blocked, describeAll()).toEqual([]);
   });
 
+  it("idle since comes from GitLab's record of the last job that ran on each VM", async () => {
+    await open(withNaming(newUser()));
+    const gitlab = fleet.gitlab;
+    if (!gitlab) throw new Error('no GitLab simulator');
+    // Until some VM alive now has finished a job (jobs take a few scenario minutes).
+    const finishedOnLiveVm = () =>
+      gitlab.sim.state.jobs.some(
+        (j) =>
+          j.finishedAt !== null &&
+          fleet.world.vms().some((v) => v.name === j.machine && v.state === 'running'),
+      );
+    await cycles(3);
+    for (let i = 0; i < 120 && !finishedOnLiveVm(); i++) await cycles(1);
+    await cycles(3);
+    const machines = runtime?.engine.machines().filter((m) => m.fleet === SIM_FLEET_ID) ?? [];
+    const vms = machines.filter((m) => m.name.startsWith(namePrefix()));
+    expect(vms.length).toBeGreaterThan(0);
+    let withJob = 0;
+    for (const vm of vms) {
+      const evidence = vm.idleEvidence;
+      expect(evidence?.gitlabSince, vm.name).not.toBeNull();
+      const since = evidence?.gitlabSince ?? 0;
+      const finished = gitlab.sim.state.jobs
+        .filter((j) => j.machine === vm.name && j.finishedAt !== null && j.finishedAt >= since)
+        .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+      const last = finished[0];
+      expect(evidence?.lastJob ?? null, vm.name).toEqual(
+        last ? { jobId: last.id, finishedAt: last.finishedAt } : null,
+      );
+      if (last) withJob += 1;
+    }
+    expect(withJob).toBeGreaterThan(0);
+  });
+
   it('unreachable for K minutes: never deleted automatically, a person deletes it only with the acknowledgement', async () => {
     await open(withReaper(withNaming(newUser()), { unreachableMinutes: 0.5, mode: 'auto' }));
     await cycles(1);

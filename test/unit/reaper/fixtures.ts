@@ -82,6 +82,8 @@ export interface MachineSpec {
   error?: string;
   /** GitLab's error (e.g. an unlinked job); shown when `gitlab` is null. */
   gitlabError?: string;
+  /** GitLab's idle evidence (last finished job on the machine, window start). */
+  idleEvidence?: Machine['idleEvidence'];
 }
 
 function disk(mount: string, pct: number): DiskUsage {
@@ -162,6 +164,7 @@ export function machine(spec: MachineSpec, at: number): Machine {
     load: { value: null, observedAt: null, stale: true, error: null, source: null },
     deleteProtected: spec.deleteProtected === undefined ? false : spec.deleteProtected,
     runsGitlabRunner: spec.runsGitlabRunner === undefined ? false : spec.runsGitlabRunner,
+    ...(spec.idleEvidence ? { idleEvidence: spec.idleEvidence } : {}),
     seenBy: spec.seenBy ?? [spec.identitySource ?? 'hetzner:p', 'ssh:ci'],
     firstSeenAt: at - 3_600_000,
     lastSeenAt: at,

@@ -133,6 +133,44 @@ describe('GitLab job state with running jobs not linked to a machine', () => {
   });
 });
 
+describe('idle evidence from GitLab', () => {
+  it('names the last finished job of each machine, only while every GitLab source is complete', () => {
+    const m = model();
+    m.apply(
+      'gitlab:a',
+      {
+        machines: [],
+        jobsByMachine: new Map(),
+        unlinkedJobs: [],
+        finishedJobs: {
+          since: 1_000,
+          complete: true,
+          lastByMachine: new Map([['vm-1', { jobId: 12, finishedAt: 9_000 }]]),
+        },
+      },
+      11_000,
+    );
+    let now = byName(m, 12_000);
+    expect(now.get('vm-1')?.idleEvidence).toEqual({
+      lastJob: { jobId: 12, finishedAt: 9_000 },
+      gitlabSince: 1_000,
+    });
+    expect(now.get('vm-22')?.idleEvidence).toEqual({ lastJob: null, gitlabSince: 1_000 });
+    m.apply(
+      'gitlab:b',
+      {
+        machines: [],
+        jobsByMachine: new Map(),
+        unlinkedJobs: [],
+        finishedJobs: { since: 2_000, complete: false, lastByMachine: new Map() },
+      },
+      11_000,
+    );
+    now = byName(m, 12_000);
+    expect(now.get('vm-1')?.idleEvidence).toEqual({ lastJob: null, gitlabSince: null });
+  });
+});
+
 describe('identity merge', () => {
   it('a build host (sshHosts) that Hetzner lists too stays dedicated, in either order', () => {
     for (const order of [

@@ -1540,6 +1540,117 @@ const safetyCases: PolicyCase[] = [
     },
   },
 
+  // 7. Idle since from evidence, not only from what we watched.
+  {
+    name: 'fresh start: GitLab says the last job on the VM finished 50 min ago, so it has been idle 50 min (not 0)',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: {
+            lastJob: { jobId: 812, finishedAt: T0 - 50 * MIN },
+            gitlabSince: T0 - 6 * HOUR,
+          },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => {
+      const p = byName.get('vm');
+      expect(p?.rule).toBe('idle');
+      expect(p?.evidence.idleSinceSource).toBe('gitlab-job');
+      expect(p?.evidence.idleSinceJobId).toBe(812);
+      expect(p?.evidence.idleSinceMs).toBe(50 * MIN + INTERVAL);
+      expect(p?.summary).toMatch(/idle 50 min since GitLab job #812 finished/);
+    },
+  },
+  {
+    name: 'no GitLab job on the VM since it was created 40 min ago (within the history window): idle since created',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 40 * MIN,
+          idleEvidence: { lastJob: null, gitlabSince: T0 - 6 * HOUR },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => expect(byName.get('vm')?.evidence.idleSinceSource).toBe('created'),
+  },
+  {
+    name: 'GitLab history incomplete (finished jobs not all linked): only what was watched counts',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: { lastJob: null, gitlabSince: null },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'evidence never makes a busy VM idle: a job container now means not idle, whatever GitLab said before',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          jobs: [{ ...job(99), seenIn: ['machine'] }],
+          gitlab: [],
+          idleEvidence: {
+            lastJob: { jobId: 812, finishedAt: T0 - 50 * MIN },
+            gitlabSince: T0 - 6 * HOUR,
+          },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'a job finished after the watched idle run began (inconsistent evidence): the watched start stands',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 0 })],
+      ticks: repeat(3, [
+        {
+          name: 'vm',
+          disk: 10,
+          idleEvidence: {
+            lastJob: { jobId: 5, finishedAt: T0 + 2 * INTERVAL },
+            gitlabSince: T0 - 6 * HOUR,
+          },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => {
+      expect(byName.get('vm')?.evidence.idleSinceSource).toBe('watched');
+      expect(byName.get('vm')?.evidence.idleSinceMs).toBe(2 * INTERVAL);
+    },
+  },
+
   // 3. A running job GitLab cannot place makes the job state unknown.
   {
     name: 'a running job not linked to a machine yet: every VM of the runner is blocked, naming the job',

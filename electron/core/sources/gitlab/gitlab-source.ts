@@ -258,6 +258,7 @@ export class GitLabSource implements Source, RunnerAdmin {
     const result: CollectResult = { machines: [], runners, warnings };
     // Unknown is never empty: without every busy runner's jobs, keep the last reading (it turns stale).
     if (jobsKnown) {
+      result.finishedJobs = this.finishedJobs(now);
       result.jobsByMachine = jobsByMachine;
       result.unlinkedJobs = unlinkedJobs;
       const partial = this.partialVisibility();
@@ -268,6 +269,39 @@ export class GitLabSource implements Source, RunnerAdmin {
     const wait = this.client.transport.slowDownMs(this.lastCycle.requests);
     if (wait > 0) result.retryAfterMs = wait;
     return result;
+  }
+
+  /**
+   * The last finished job per machine within the timeline window. Complete only when every
+   * runner's timeline was read and every finished job of the window is linked: a job that
+   * ran somewhere unknown could have run on any machine.
+   */
+  private finishedJobs(now: number): NonNullable<CollectResult['finishedJobs']> {
+    const since = now - this.settings.timelineHours * 3_600_000;
+    const lastByMachine = new Map<string, { jobId: number; finishedAt: number }>();
+    let complete = true;
+    // An online runner whose recent jobs were not read (refused, not yet) may have run anything.
+    for (const [id, entry] of this.details)
+      if (entry.listedStatus === 'online' && !this.timelineFetchedAt.has(id)) complete = false;
+    for (const job of this.timelineJobs.values()) {
+      if (job.finishedAt === null || job.finishedAt < since) continue;
+      const link = this.traces.get(job.jobId);
+      if (!link) {
+        complete = false;
+        continue;
+      }
+      const machine = link.link?.machine;
+      // A finished job whose trace names no machine (shell executor, cut-off trace) ran
+      // somewhere we cannot say: no evidence for anyone.
+      if (!machine) {
+        complete = false;
+        continue;
+      }
+      const last = lastByMachine.get(machine);
+      if (!last || job.finishedAt > last.finishedAt)
+        lastByMachine.set(machine, { jobId: job.jobId, finishedAt: job.finishedAt });
+    }
+    return { since, complete, lastByMachine };
   }
 
   /** Recent jobs for the timeline (running and finished within the window), newest first. */
