@@ -12,6 +12,7 @@ import { createDockerMachineSource } from './sources/docker-machine/source';
 import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
+import { createPrometheusSource } from './sources/prometheus/source';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
@@ -74,6 +75,8 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
     ),
   ];
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
+  for (const prom of settings.prometheus)
+    sources.push(createPrometheusSource({ settings, prom, secrets }));
   return { sources, gitlab, pool };
 }
 

@@ -38,6 +38,11 @@ export interface MachineObservation {
   load?: LoadInfo | null;
   /** Why a field is null; already free of secrets. */
   error?: string;
+  /**
+   * When the reading was taken (ms), if not at collection time: Prometheus reports the
+   * scrape time of its samples. Decides which source's reading is the freshest.
+   */
+  observedAt?: number;
 }
 
 /** What one collection returns. */
