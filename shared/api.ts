@@ -3,6 +3,7 @@ import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
 import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
+import { JobMetrics, JobMetricsRequest } from './job-metrics';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
@@ -59,6 +60,11 @@ export const invokeChannels = {
   'rw:reaper:confirm': { kind: 'command', request: ProposalRef, response: ExecutionResult },
   /** Switches a fleet's reaper mode (audited). */
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
+  /**
+   * A job's machine metrics (CPU, memory, load, disk, network) over the job's window, from
+   * Prometheus or, once the job finished, from the local store.
+   */
+  'rw:jobs:metrics': { kind: 'query', request: JobMetricsRequest, response: JobMetrics },
   /** Audit records, newest first, filtered. */
   'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;

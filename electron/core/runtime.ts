@@ -13,6 +13,9 @@ import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
 import { createPrometheusSource } from './sources/prometheus/source';
+import { JobMetricsService } from './job-metrics/service';
+import { JobMetricsStore } from './job-metrics/store';
+import { join } from 'node:path';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
@@ -47,7 +50,14 @@ export interface Runtime extends Disposable {
   engine: Engine;
   api: ApiHandlers;
   settings: Settings;
+  /** Job metrics (Prometheus + local store), also for the `job-metrics` command. */
+  jobMetrics: JobMetricsService;
   dispose(): Promise<void>;
+}
+
+/** Folder of the job metrics store: `jobMetrics.storeDir`, or `<stateDir>/job-metrics`. */
+export function jobMetricsDir(settings: Settings): string {
+  return expandHome(settings.jobMetrics.storeDir ?? join(settings.stateDir, 'job-metrics'));
 }
 
 /** The collectors of a settings file, and what the reaper needs of them. */
@@ -101,11 +111,24 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     startedAt: (options.now ?? Date.now)(),
     warnings: options.warnings ?? [],
   };
+  const jobMetrics = new JobMetricsService({
+    settings,
+    gitlab: set.gitlab,
+    machines: () => engine.machines(),
+    secrets,
+    store: new JobMetricsStore({
+      dir: jobMetricsDir(settings),
+      maxBytes: settings.jobMetrics.storeMaxMB * 1024 * 1024,
+      ...(options.now ? { now: options.now } : {}),
+    }),
+    ...(options.now ? { now: options.now } : {}),
+  });
   if (!(options.actions ?? options.host !== 'cli')) {
     return {
       engine,
-      api: createApiHandlers({ engine, info }),
+      api: createApiHandlers({ engine, info, jobMetrics }),
       settings,
+      jobMetrics,
       dispose: () => disposables.dispose(),
     };
   }
@@ -142,8 +165,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners }),
+      api: createApiHandlers({ engine, info, reaper, runners, jobMetrics }),
       settings,
+      jobMetrics,
       dispose: () => disposables.dispose(),
     };
   } catch (error) {
