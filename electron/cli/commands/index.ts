@@ -2,6 +2,7 @@ import type { CliCommand } from '../command';
 import { auditCommand } from './audit';
 import { demoCommand } from './demo';
 import { importTomlCommand } from './import-toml';
+import { jobMetricsCommand } from './job-metrics';
 import { reapCommand } from './reap';
 import { runnersListCommand, runnersPruneCommand } from './runners';
 import { scanCommand } from './scan';
@@ -17,4 +18,5 @@ export const commands: readonly CliCommand[] = [
   reapCommand,
   auditCommand,
   importTomlCommand,
+  jobMetricsCommand,
 ];

@@ -38,8 +38,8 @@ export function stepFor(
 ): number {
   if (maxPoints < 2) throw new RangeError(`maxPoints must be at least 2, got ${maxPoints}`);
   const spanSec = Math.max(0, (endMs - startMs) / 1000);
-  // floor(span / step) + 1 samples ≤ maxPoints  ⇔  step ≥ span / (maxPoints − 1)
-  return Math.max(1, Math.ceil(minStepSec), Math.ceil(spanSec / (maxPoints - 1)));
+  // floor(span / step) + 1 samples ≤ maxPoints  ⇔  span / step < maxPoints  ⇔  step > span / maxPoints
+  return Math.max(1, Math.ceil(minStepSec), Math.floor(spanSec / maxPoints) + 1);
 }
 
 /** The sample times Prometheus answers for a window: start, start + step, … ≤ end. */

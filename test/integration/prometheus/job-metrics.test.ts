@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { JobMetrics } from '../../../shared/job-metrics';
 import { jobMetricsToCsv, jobMetricsToJson } from '../../../shared/job-metrics-export';
 import { Settings, type SecretRef } from '../../../shared/settings';
+import { childEnv, runCli } from '../cli/run-cli';
 import { fixtureInstance, SIM_TOKENS } from '../../sim/gitlab/fixtures';
 import { startGitLabSim, type GitLabSim } from '../../sim/gitlab/server';
 import type { SimJob } from '../../sim/gitlab/state';
@@ -177,4 +178,48 @@ describe.skipIf(skip !== null)('job metrics over real Prometheus and node_export
     const parsed = JobMetrics.parse(JSON.parse(jobMetricsToJson(first)));
     expect(parsed).toEqual(first);
   });
+
+  it('runner-watch job-metrics prints the saved job as CSV and JSON, Prometheus still down', async () => {
+    const config = join(stateDir, 'config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        fleets: [{ id: 'ci' }],
+        gitlab: [{ id: 'gl', url: gitlab.url, token: { env: 'RW_TEST_GITLAB' } }],
+        prometheus: [{ id: 'lab', fleet: 'ci', url: lab.url, machineLabel: 'machine' }],
+        stateDir,
+      }),
+    );
+    const env = childEnv({ RW_TEST_GITLAB: SIM_TOKENS.admin });
+    const csv = await runCli(['job-metrics', '--config', config, '--job', '501'], { env });
+    expect(csv.stderr).toContain('from the local store');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe(jobMetricsToCsv(first).replace(/\r\n$/, '') + '\n');
+    const json = await runCli(
+      [
+        'job-metrics',
+        '--config',
+        config,
+        '--job',
+        `${gitlab.url}/group/app/-/jobs/501`,
+        '--format',
+        'json',
+      ],
+      { env },
+    );
+    expect(json.code).toBe(0);
+    expect(JobMetrics.parse(JSON.parse(json.stdout))).toEqual({ ...first, origin: 'store' });
+    const bad = await runCli(
+      ['job-metrics', '--config', config, '--job', '501', '--format', 'xml'],
+      { env },
+    );
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--format must be csv or json, got "xml"/);
+    const notJob = await runCli(['job-metrics', '--config', config, '--job', 'pipelines/3'], {
+      env,
+    });
+    expect(notJob.code).toBe(2);
+    expect(notJob.stderr).toMatch(/--job: a job id \(digits\) or a job URL/);
+    expect(`${csv.stderr}${json.stderr}${bad.stderr}`).not.toContain(SIM_TOKENS.admin);
+  }, 60_000);
 });
