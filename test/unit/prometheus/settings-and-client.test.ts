@@ -74,8 +74,13 @@ describe('Prometheus client errors', () => {
       },
     });
   const signal = () => AbortSignal.timeout(5_000);
-  const fail = (c: PrometheusClient) =>
-    c.query('up', signal()).catch((e: unknown) => e as Error & { code: string });
+  const fail = (c: PrometheusClient): Promise<Error & { code: string }> =>
+    c.query('up', signal()).then(
+      () => {
+        throw new Error('expected the call to fail');
+      },
+      (e: unknown) => e as Error & { code: string },
+    );
 
   it('401 says to check the credentials, and never shows them', async () => {
     const e = await fail(client(() => new Response('Unauthorized', { status: 401 })));
