@@ -48,7 +48,7 @@ export function formatMetric(value: number | null | undefined, unit: JobMetricUn
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   switch (unit) {
     case 'percent':
-      return `${value.toFixed(value < 10 ? 1 : 0)} %`;
+      return `${value === 0 || value >= 10 ? value.toFixed(0) : value.toFixed(1)} %`;
     case 'load':
       return value.toFixed(2);
     case 'bytes':

@@ -67,7 +67,7 @@ function MetricsBody(props: { metrics: JobMetrics }) {
   const end = job.finishedAt;
   return (
     <>
-      <header className="job-metrics-head">
+      <div className="job-metrics-head">
         <h2>
           Job #{job.jobId}
           {job.name ? ` ${job.name}` : ''}
@@ -119,7 +119,7 @@ function MetricsBody(props: { metrics: JobMetrics }) {
             Download JSON
           </button>
         </div>
-      </header>
+      </div>
       {metrics.warnings.length > 0 ? (
         <ul className="job-metrics-warnings" role="note">
           {metrics.warnings.map((w) => (

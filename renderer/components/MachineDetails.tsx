@@ -197,8 +197,9 @@ function JobMetricsDialog(props: { job: RunningJob; onClose: () => void }) {
     const dialog = ref.current;
     if (dialog && typeof dialog.showModal === 'function' && !dialog.open) dialog.showModal();
   }, []);
-  const job =
-    props.job.jobUrl && /^https?:\/\//.test(props.job.jobUrl) ? props.job.jobUrl : props.job.jobId;
+  // The id, not the container's job URL: GitLab Runner writes the URL it was configured
+  // with, which need not be the address the settings reach the instance at.
+  const job = props.job.jobId;
   return (
     <dialog
       ref={ref}

@@ -70,7 +70,9 @@ export const demoCommand: CliCommand = {
       });
     }
     context.err(
-      'no Electron binary here: starting the browser UI (serve host) with the simulated fleet',
+      withPrometheus
+        ? '--prometheus: starting the browser UI (serve host) with the simulated fleet'
+        : 'no Electron binary here: starting the browser UI (serve host) with the simulated fleet',
     );
     if (rendererProblem) context.err(`warning: ${rendererProblem}; the API works meanwhile`);
 
