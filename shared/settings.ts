@@ -252,6 +252,8 @@ export const JobMetricsSettings = z.strictObject({
   maxPoints: z.number().int().min(10).max(11_000).default(1_000),
   /** Size bound of the local store; the least recently used jobs are evicted past it. */
   storeMaxMB: z.number().positive().max(100_000).default(200),
+  /** Save every finished job's metrics in the background (serve and desktop hosts). */
+  autoSave: z.boolean().default(true),
   /** Folder of the store; default `<stateDir>/job-metrics`. `~` expanded. */
   storeDir: z.string().min(1).optional(),
 });

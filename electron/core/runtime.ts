@@ -155,6 +155,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(options.now ? { now: options.now } : {}),
       }),
     );
+    // Finished jobs' metrics are saved as they finish, not only when someone opens them.
+    if (settings.jobMetrics.autoSave && settings.prometheus.length > 0)
+      disposables.add(jobMetrics.startSweeping());
     const runners = disposables.add(
       new RunnerService({
         runners: () => engine.snapshot().runners,

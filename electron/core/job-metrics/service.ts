@@ -9,6 +9,7 @@ import { findJob, parseJobRef, type FoundJob } from './job-lookup';
 import { machineLabelValues, readRange } from './read-range';
 import type { JobMetricsStore } from './store';
 import { jobWindow } from './window';
+import { toDisposable, type Disposable } from '../lifecycle';
 
 /** What the service needs; tests pass their own clock and fetch. */
 export interface JobMetricsServiceOptions {
@@ -22,7 +23,12 @@ export interface JobMetricsServiceOptions {
   fetch?: typeof fetch;
   /** Bound of one request (GitLab lookups and every range query). */
   timeoutMs?: number;
+  /** Told when the background sweep could not save a job (the message is free of secrets). */
+  onSweepError?: (job: string, error: unknown) => void;
 }
+
+/** A job the sweep could not save is tried again after this long. */
+const SWEEP_RETRY_MS = 60 * 60_000;
 
 /**
  * A job's machine metrics: finds the job (recent jobs or its URL), its machine (trace
@@ -32,6 +38,8 @@ export interface JobMetricsServiceOptions {
  */
 export class JobMetricsService {
   private readonly now: () => number;
+  /** Jobs the sweep tried and could not save, with when: retried after RETRY_MS. */
+  private readonly failed = new Map<string, number>();
 
   constructor(private readonly options: JobMetricsServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -56,6 +64,65 @@ export class JobMetricsService {
     const metrics = await this.query(found, both);
     if (metrics.savedAt !== null) await store.save(metrics);
     return metrics;
+  }
+
+  /**
+   * Saves the metrics of recently finished jobs nobody asked for yet, so they are kept
+   * beyond Prometheus' retention: at most `max` jobs per call, each finished for longer
+   * than the margin and linked to a machine. A job that cannot be saved (no series, no
+   * Prometheus for its fleet) is tried again after an hour, not on every sweep.
+   */
+  async saveFinished(signal: AbortSignal, max = 5): Promise<number> {
+    if (this.options.settings.prometheus.length === 0) return 0;
+    const now = this.now();
+    const margin = this.options.settings.jobMetrics.marginSec * 1000;
+    let saved = 0;
+    for (const source of this.options.gitlab) {
+      for (const job of source.timeline()) {
+        if (saved >= max) return saved;
+        signal.throwIfAborted();
+        if (job.finishedAt === null || job.startedAt === null || job.machine === null) continue;
+        if (now < job.finishedAt + margin) continue;
+        const key = `${job.instance}/${job.jobId}`;
+        const failedAt = this.failed.get(key);
+        if (failedAt !== undefined && now - failedAt < SWEEP_RETRY_MS) continue;
+        if (await this.options.store.get(job.instance, job.jobId)) continue;
+        try {
+          const ref = { instance: job.instance, jobId: job.jobId, projectPath: null };
+          const metrics = await this.query(await findJob(ref, [source], signal), signal);
+          if (metrics.savedAt === null) continue;
+          await this.options.store.save(metrics);
+          this.failed.delete(key);
+          saved += 1;
+        } catch (error) {
+          signal.throwIfAborted();
+          if (this.failed.size > 10_000) this.failed.clear();
+          this.failed.set(key, now);
+          this.options.onSweepError?.(key, error);
+        }
+      }
+    }
+    return saved;
+  }
+
+  /** Runs `saveFinished` every `everyMs` until disposed. */
+  startSweeping(everyMs = 60_000): Disposable {
+    const abort = new AbortController();
+    let running: Promise<unknown> | null = null;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = this.saveFinished(abort.signal)
+        .catch(() => undefined)
+        .finally(() => {
+          running = null;
+        });
+    }, everyMs);
+    timer.unref?.();
+    return toDisposable(async () => {
+      clearInterval(timer);
+      abort.abort(new Error('stopped'));
+      await running;
+    });
   }
 
   private async query(found: FoundJob, signal: AbortSignal): Promise<JobMetrics> {

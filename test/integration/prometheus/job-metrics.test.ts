@@ -75,7 +75,11 @@ describe.skipIf(skip !== null)('job metrics over real Prometheus and node_export
       machine,
       executor: 'docker+machine',
     });
-    jobs.push(job(501, 'vm-a', 'success', now - 1_500), job(502, 'vm-b', 'running', null));
+    jobs.push(
+      job(501, 'vm-a', 'success', now - 1_500),
+      job(502, 'vm-b', 'running', null),
+      job(503, 'vm-b', 'failed', now - 1_500),
+    );
     state.jobs.push(...jobs);
     gitlab = await startGitLabSim({ state });
     stateDir = mkdtempSync(join(tmpdir(), 'rw-job-metrics-'));
@@ -132,6 +136,16 @@ describe.skipIf(skip !== null)('job metrics over real Prometheus and node_export
     );
     expect(first.savedAt).not.toBeNull();
     expect(readdirSync(join(stateDir, 'job-metrics'))).toEqual(['gl~501.json.gz']);
+  });
+
+  it('the sweep saves finished jobs nobody opened, and only those', async () => {
+    const saved = await runtime.jobMetrics.saveFinished(AbortSignal.timeout(30_000));
+    expect(saved).toBe(1);
+    expect(readdirSync(join(stateDir, 'job-metrics')).sort()).toEqual([
+      'gl~501.json.gz',
+      'gl~503.json.gz',
+    ]);
+    expect(await runtime.jobMetrics.saveFinished(AbortSignal.timeout(30_000))).toBe(0);
   });
 
   it('a running job is answered but not saved', async () => {
