@@ -13,6 +13,7 @@ import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
 import { createPrometheusSource } from './sources/prometheus/source';
+import { createRunnerMetricsSource } from './sources/runner-metrics/source';
 import { JobMetricsService } from './job-metrics/service';
 import { JobMetricsStore } from './job-metrics/store';
 import { join } from 'node:path';
@@ -87,6 +88,8 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
   for (const prom of settings.prometheus)
     sources.push(createPrometheusSource({ settings, prom, secrets }));
+  for (const entry of settings.runnerMetrics)
+    sources.push(createRunnerMetricsSource({ entry, secrets }));
   return { sources, gitlab, pool };
 }
 

@@ -6,6 +6,7 @@ import type {
   RunningJob,
 } from '../../../shared/machine';
 import type { Runner } from '../../../shared/runner';
+import type { FleetCounters } from '../../../shared/runner-metrics';
 import type { SourceKind } from '../../../shared/source';
 
 /**
@@ -55,6 +56,8 @@ export interface CollectResult {
   inventoryOf?: string[];
   /** Runners, for GitLab sources: the full list of this source's runners. */
   runners?: Runner[];
+  /** GitLab Runner counters, for runner metrics sources: this source's complete list. */
+  counters?: FleetCounters[];
   /** Running jobs known to GitLab, keyed by machine name (from trace `via <machine>`). */
   jobsByMachine?: Map<string, RunningJob[]>;
   /** Limits the source worked under this time ("token lacks manage_runner: …"). */
