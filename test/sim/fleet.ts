@@ -10,6 +10,7 @@ import { FleetWorld, type ScenarioOptions, type SimVmInfo } from './scenario';
 import { SshSim } from './ssh-sim';
 import { NodeExporterSim } from './node-exporter-sim';
 import { startSimPrometheus, type SimPrometheus } from './prometheus-server';
+import { renderRunnerMetrics, startRunnerMetricsSim } from './runner-metrics-sim';
 
 /*
  * Starts the whole simulated fleet: the scenario world, the Hetzner API simulator kept in
@@ -120,6 +121,7 @@ export async function startSimulatedFleet(
   let gitlab: WorldGitLab | null = null;
   let exporter: NodeExporterSim | undefined;
   let prometheus: SimPrometheus | null = null;
+  let runnerMetrics: { url: string; dispose(): Promise<void> } | undefined;
 
   let disposed = false;
   const dispose = async () => {
@@ -133,6 +135,7 @@ export async function startSimulatedFleet(
       const results = await Promise.allSettled([
         prometheus?.dispose(),
         exporter?.dispose(),
+        runnerMetrics?.dispose(),
         gitlab?.dispose(),
         ssh?.dispose(),
         hcloud?.dispose(),
@@ -260,6 +263,12 @@ export async function startSimulatedFleet(
         targets: ex.targets(),
         scrapeIntervalSec: SIM_SCRAPE_SEC,
       });
+      // the runner manager's own metrics endpoint (listen_address), for the fleet counters
+      const concurrent = options.vms ?? 8;
+      runnerMetrics = await startRunnerMetricsSim({
+        address: w.runner.managerAddress,
+        page: () => renderRunnerMetrics(w.vms(), w.runner, concurrent),
+      });
     }
     // after world.start(): on every tick the world steps first, then GitLab copies it
     if (options.gitlab ?? true) {
@@ -341,6 +350,9 @@ export async function startSimulatedFleet(
               intervalSec: 10,
             },
           ]
+        : [],
+      runnerMetrics: runnerMetrics
+        ? [{ id: 'sim-runner', fleet: SIM_FLEET_ID, url: runnerMetrics.url, intervalSec: 10 }]
         : [],
       probe: { intervalSec: 10, sshConfigFile: null },
       stateDir: join(root, 'runner-watch-state'),

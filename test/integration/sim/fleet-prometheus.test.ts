@@ -43,8 +43,9 @@ describe.skipIf(skip !== null)('simulated fleet with Prometheus', () => {
     // the first scrapes come within one scrape interval of the targets appearing
     while (
       Date.now() < deadline &&
-      snapshot.machines.filter((m) => m.readings?.some((r) => r.source === source && r.disks?.value))
-        .length < fleet.world.vms().length
+      snapshot.machines.filter((m) =>
+        m.readings?.some((r) => r.source === source && r.disks?.value),
+      ).length < fleet.world.vms().length
     ) {
       await new Promise((r) => setTimeout(r, 1_000));
       snapshot = await runtime.engine.runOnce();
@@ -66,5 +67,12 @@ describe.skipIf(skip !== null)('simulated fleet with Prometheus', () => {
       );
       expect(prom?.load?.value?.cpus).toBeGreaterThanOrEqual(1);
     }
+    // the runner manager's own counters (one page: jobs and used machines agree)
+    const [counters] = snapshot.counters ?? [];
+    expect(counters).toMatchObject({ source: 'runner-metrics:sim-runner', concurrent: 3 });
+    expect(counters?.jobs).toBe(counters?.machines?.used);
+    const total = Object.values(counters?.machines ?? {}).reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(1);
+    expect(total).toBeLessThanOrEqual(3);
   }, 60_000);
 });
