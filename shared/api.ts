@@ -4,6 +4,9 @@ import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
 import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
 import { JobMetrics, JobMetricsRequest } from './job-metrics';
+import { AckAlertRequest, AlertsView, EndAlertQuietRequest, MuteAlertsRequest } from './alerts';
+import { CostReport, CostRequest } from './cost';
+import { QueueHealth, QueueHealthRequest } from './queue';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
@@ -65,6 +68,18 @@ export const invokeChannels = {
    * Prometheus or, once the job finished, from the local store.
    */
   'rw:jobs:metrics': { kind: 'query', request: JobMetricsRequest, response: JobMetrics },
+  /** Fleet cost per hour now, and what the jobs of the last hours cost (per job, per project). */
+  'rw:cost:report': { kind: 'query', request: CostRequest, response: CostReport },
+  /** Pick-up waits per runner and per tag, with a warning when they grow. */
+  'rw:queue:health': { kind: 'query', request: QueueHealthRequest, response: QueueHealth },
+  /** Problems raised now, and the acknowledgements and mutes that keep some quiet. */
+  'rw:alerts:list': { kind: 'query', request: empty, response: AlertsView },
+  /** "I'm on it": keeps an alert quiet until it expires, clears or gets worse. */
+  'rw:alerts:ack': { kind: 'command', request: AckAlertRequest, response: AlertsView },
+  /** Mutes a machine or a fleet for a while (critical alerts pass unless asked). */
+  'rw:alerts:mute': { kind: 'command', request: MuteAlertsRequest, response: AlertsView },
+  /** Ends an acknowledgement or a mute early. */
+  'rw:alerts:end': { kind: 'command', request: EndAlertQuietRequest, response: AlertsView },
   /** Audit records, newest first, filtered. */
   'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;

@@ -135,6 +135,8 @@ export const Machine = z.object({
   /** Provider's id (Hetzner server id), null for hosts known only by SSH alias. */
   providerId: z.string().nullable(),
   serverType: z.string().nullable(),
+  /** Provider's location (Hetzner `datacenter.location.name`, e.g. `fsn1`): prices differ by it. */
+  location: z.string().nullable().optional(),
   createdAt: Timestamp.nullable(),
   labels: z.record(z.string(), z.string()),
   /** Addresses the collectors may dial, best first. */

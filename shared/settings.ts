@@ -271,6 +271,21 @@ export const ProbeSettings = z.strictObject({
 /** Probing machines over SSH. */
 export type ProbeSettings = z.infer<typeof ProbeSettings>;
 
+/** How cost figures are shown: Hetzner's prices (in the account's currency, EUR) × `rate`. */
+export const CostSettings = z.strictObject({
+  /** ISO 4217 code shown with the figures. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'use a three-letter currency code such as EUR')
+    .default('EUR'),
+  /** Multiplier from the provider's currency to `currency` (1 when they are the same). */
+  rate: z.number().positive().max(1_000_000).default(1),
+  /** Prices without VAT (`net`) or with it (`gross`). */
+  basis: z.enum(['net', 'gross']).default('gross'),
+});
+/** How cost figures are shown. */
+export type CostSettings = z.infer<typeof CostSettings>;
+
 /** The whole configuration: the `--config` file of the CLI and serve hosts. */
 export const Settings = z.strictObject({
   fleets: z.array(FleetSettings).default([]),
@@ -285,6 +300,7 @@ export const Settings = z.strictObject({
   /** GitLab Runner metrics endpoints, for fleet counters. */
   runnerMetrics: z.array(RunnerMetricsSettings).default([]),
   jobMetrics: JobMetricsSettings.prefault({}),
+  cost: CostSettings.prefault({}),
   /** Where audit log and reaper state live; `~` expanded. */
   stateDir: z.string().min(1).default('~/.local/state/runner-watch'),
 });

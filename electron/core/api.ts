@@ -8,8 +8,12 @@ import {
 } from '../../shared/api';
 import type { ApiError } from '../../shared/errors';
 import type { AuditListRequest, AuditRecord } from '../../shared/audit';
+import type { RunnerJob } from '../../shared/runner';
 import type { ExecutionResult, Proposal, ReaperMode, RecheckResult } from '../../shared/proposal';
+import type { AlertService } from './alerts/alert-service';
+import type { CostService } from './cost/cost-service';
 import type { Engine } from './engine';
+import { queueHealth } from './queue/queue-health';
 import { RwError, toApiError } from './errors/rw-error';
 import { previewPrune } from './runners/prune';
 import type { RunnerService } from './runners/runner-service';
@@ -25,6 +29,13 @@ export interface ApiContext {
   reaper?: ReaperApi;
   /** Job metrics from Prometheus and the local store. */
   jobMetrics?: Pick<JobMetricsService, 'get'>;
+  /** Acknowledgements and mutes of alerts (persisted in the state dir). */
+  alerts?: AlertService;
+  /** Fleet and job cost from the Hetzner projects' price lists. */
+  cost?: CostService;
+  /** Recent jobs of every GitLab instance (running and finished), for cost and queue health. */
+  jobs?: () => readonly RunnerJob[];
+  now?: () => number;
 }
 
 /** What the reaper channels need; `Reaper` and `readAudit` provide it. */
@@ -42,6 +53,11 @@ export interface ReaperApi {
 function needReaper(context: ApiContext): ReaperApi {
   if (!context.reaper) throw new RwError('refused', 'the reaper is not running in this host');
   return context.reaper;
+}
+
+function needAlerts(context: ApiContext): AlertService {
+  if (!context.alerts) throw new RwError('refused', 'alerts are not kept in this host');
+  return context.alerts;
 }
 
 /** The engine's API, one handler per contract channel (the type fails when one is missing). */
@@ -80,6 +96,22 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       return context.jobMetrics.get(request);
     },
     'rw:audit:list': async (request) => (context.reaper ? context.reaper.audit(request) : []),
+    'rw:alerts:list': async () => needAlerts(context).view(),
+    'rw:alerts:ack': async (request) => needAlerts(context).ack(request),
+    'rw:alerts:mute': async (request) => needAlerts(context).mute(request),
+    'rw:alerts:end': async (request) => needAlerts(context).end(request),
+    'rw:cost:report': async (request) => {
+      if (!context.cost)
+        throw new RwError('refused', 'cost figures are not available in this host');
+      return context.cost.report(request.sinceHours);
+    },
+    'rw:queue:health': async (request) =>
+      queueHealth(
+        context.jobs?.() ?? [],
+        context.engine.snapshot().runners,
+        (context.now ?? Date.now)(),
+        request.windowHours,
+      ),
   };
 }
 

@@ -17,6 +17,9 @@ import { createRunnerMetricsSource } from './sources/runner-metrics/source';
 import { JobMetricsService } from './job-metrics/service';
 import { JobMetricsStore } from './job-metrics/store';
 import { join } from 'node:path';
+import { CostService, type PriceSource } from './cost/cost-service';
+import { AlertService } from './alerts/alert-service';
+import { AlertStore } from './alerts/alert-store';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
@@ -65,6 +68,8 @@ export function jobMetricsDir(settings: Settings): string {
 export interface SourceSet {
   sources: Source[];
   gitlab: GitLabSource[];
+  /** The Hetzner projects, whose clients also read prices and delete servers. */
+  hetzner: PriceSource[];
   /** One SSH connection pool for the probe, docker-machine managers and reaper commands. */
   pool: SshPool;
 }
@@ -78,8 +83,11 @@ export interface SourceSet {
 export function createSources(settings: Settings, secrets: SecretResolver): SourceSet {
   const pool = new SshPool({ secrets });
   const gitlab = createGitLabSources(settings, secrets);
+  const hetzner = settings.hetzner.map((project) =>
+    createHcloudSource({ settings: project, secrets }),
+  );
   const sources: Source[] = [
-    ...settings.hetzner.map((project) => createHcloudSource({ settings: project, secrets })),
+    ...hetzner,
     ...gitlab,
     ...settings.dockerMachine.map((dm) =>
       createDockerMachineSource({ settings, dm, secrets, pool }),
@@ -90,7 +98,7 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
     sources.push(createPrometheusSource({ settings, prom, secrets }));
   for (const entry of settings.runnerMetrics)
     sources.push(createRunnerMetricsSource({ entry, secrets }));
-  return { sources, gitlab, pool };
+  return { sources, gitlab, hetzner, pool };
 }
 
 /**
@@ -106,6 +114,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const engine = disposables.add(
     new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),
   );
+  const jobs = () => set.gitlab.flatMap((source) => source.timeline());
+  const cost = disposables.add(
+    new CostService({
+      settings: settings.cost,
+      sources: set.hetzner,
+      inputs: { machines: () => engine.snapshot().machines, jobs },
+      // Written only when a report refreshes prices; `scan` alone never touches it.
+      cacheDir: expandHome(settings.stateDir),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
+  disposables.add(
+    engine.onEvent((event) =>
+      cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
+    ),
+  );
+  // Acknowledgements and mutes live in the state dir, so every host and the CLI share them.
+  const alertStore = new AlertStore(expandHome(settings.stateDir), options.now);
+  await alertStore.load().catch((error: unknown) => {
+    alertStore.problem = `alert acknowledgements could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  const alerts = new AlertService(
+    alertStore,
+    () => engine.snapshot(),
+    settings.fleets,
+    currentUser(),
+    options.now,
+  );
+  const extras = { cost, jobs, alerts, ...(options.now ? { now: options.now } : {}) };
   const info: AppInfo = {
     name: 'Runner Watch',
     version: options.version,
@@ -129,7 +166,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (!(options.actions ?? options.host !== 'cli')) {
     return {
       engine,
-      api: createApiHandlers({ engine, info, jobMetrics }),
+      api: createApiHandlers({ engine, info, jobMetrics, ...extras }),
       settings,
       jobMetrics,
       dispose: () => disposables.dispose(),
@@ -171,7 +208,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners, jobMetrics }),
+      api: createApiHandlers({ engine, info, reaper, runners, jobMetrics, ...extras }),
       settings,
       jobMetrics,
       dispose: () => disposables.dispose(),

@@ -231,12 +231,28 @@ const LOCATIONS: readonly LocationInfo[] = [
     longitude: 24.938379,
     network_zone: 'eu-central',
   },
+  {
+    id: 4,
+    name: 'ash',
+    description: 'Ashburn, VA',
+    country: 'US',
+    city: 'Ashburn, VA',
+    latitude: 39.045821,
+    longitude: -77.487073,
+    network_zone: 'us-east',
+  },
 ];
+/**
+ * Hourly price of a location relative to Falkenstein: Hetzner prices its US locations
+ * higher than the German and Finnish ones (the figure is the simulator's, not Hetzner's).
+ */
+export const LOCATION_PRICE_FACTOR: Readonly<Record<string, number>> = { ash: 1.2 };
 /** Datacenters by name, with their location. */
 export const DATACENTERS: Readonly<Record<string, { id: number; location: string }>> = {
   'fsn1-dc14': { id: 4, location: 'fsn1' },
   'nbg1-dc3': { id: 2, location: 'nbg1' },
   'hel1-dc2': { id: 3, location: 'hel1' },
+  'ash-dc1': { id: 5, location: 'ash' },
 };
 
 const VAT = 1.19;
@@ -840,17 +856,20 @@ export class HcloudSim {
       cpu_type: t.cpu_type,
       architecture: t.architecture,
       included_traffic: 21_990_232_555_520,
-      prices: LOCATIONS.map((l) => ({
-        location: l.name,
-        price_hourly: { net: price(t.hourly), gross: price(t.hourly * VAT) },
-        // Hetzner's monthly cap is about 30.4 days of the hourly price… rounded to cents
-        price_monthly: {
-          net: price(Math.round(t.hourly * 730 * 100) / 100),
-          gross: price(Math.round(t.hourly * 730 * VAT * 100) / 100),
-        },
-        included_traffic: 21_990_232_555_520,
-        price_per_tb_traffic: { net: '1.0000000000', gross: '1.1900000000' },
-      })),
+      prices: LOCATIONS.map((l) => {
+        const hourly = t.hourly * (LOCATION_PRICE_FACTOR[l.name] ?? 1);
+        return {
+          location: l.name,
+          price_hourly: { net: price(hourly), gross: price(hourly * VAT) },
+          // Hetzner's monthly cap is about 30.4 days of the hourly price… rounded to cents
+          price_monthly: {
+            net: price(Math.round(hourly * 730 * 100) / 100),
+            gross: price(Math.round(hourly * 730 * VAT * 100) / 100),
+          },
+          included_traffic: 21_990_232_555_520,
+          price_per_tb_traffic: { net: '1.0000000000', gross: '1.1900000000' },
+        };
+      }),
     };
   }
 

@@ -1,8 +1,11 @@
 import type { CliCommand } from '../command';
+import { alertsCommand } from './alerts';
 import { auditCommand } from './audit';
+import { costCommand } from './cost';
 import { demoCommand } from './demo';
 import { importTomlCommand } from './import-toml';
 import { jobMetricsCommand } from './job-metrics';
+import { queueCommand } from './queue';
 import { reapCommand } from './reap';
 import { runnersListCommand, runnersPruneCommand } from './runners';
 import { scanCommand } from './scan';
@@ -19,4 +22,7 @@ export const commands: readonly CliCommand[] = [
   auditCommand,
   importTomlCommand,
   jobMetricsCommand,
+  costCommand,
+  queueCommand,
+  alertsCommand,
 ];

@@ -18,6 +18,8 @@ export interface MachineIdentity {
   provider: Machine['provider'];
   providerId: string | null;
   serverType: string | null;
+  /** Provider's location, where it says (prices differ by location). */
+  location?: string | null;
   createdAt: number | null;
   labels: Record<string, string>;
   addresses: string[];

@@ -571,6 +571,8 @@ export class GitLabSource implements Source, RunnerAdmin {
       startedAt: job.started_at,
       finishedAt: job.finished_at,
       machine: this.traces.get(job.id)?.link?.machine ?? null,
+      queuedSec: queuedSeconds(job),
+      tags: job.tag_list ?? [],
     };
   }
 
@@ -673,4 +675,17 @@ function toRunningJob(job: JobJson, runnerId: number): RunningJob {
     startedAt: job.started_at,
     seenIn: ['gitlab'],
   };
+}
+
+/**
+ * Pick-up wait of a job: GitLab's `queued_duration` where the instance reports it (older
+ * versions do not), else started − created. Negative or non-finite values are unknown.
+ */
+function queuedSeconds(job: JobJson): number | null {
+  const reported = job.queued_duration;
+  if (typeof reported === 'number')
+    return Number.isFinite(reported) && reported >= 0 ? reported : null;
+  if (job.started_at === null || job.created_at === null) return null;
+  const sec = (job.started_at - job.created_at) / 1000;
+  return sec >= 0 ? sec : null;
 }

@@ -51,6 +51,7 @@ export function hcloudIdentity(server: HcloudServer): MachineIdentity {
     provider: 'hetzner',
     providerId: String(server.id),
     serverType: server.server_type.name,
+    location: server.datacenter?.location?.name ?? null,
     createdAt: server.created,
     labels: { ...server.labels },
     addresses,
