@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
-import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
+import {
+  ConfirmRequest,
+  ExecutionResult,
+  Proposal,
+  ProposalRef,
+  RecheckResult,
+  SetModeRequest,
+} from './proposal';
 import { JobMetrics, JobMetricsRequest } from './job-metrics';
 import { AckAlertRequest, AlertsView, EndAlertQuietRequest, MuteAlertsRequest } from './alerts';
 import { CostReport, CostRequest } from './cost';
@@ -19,6 +26,11 @@ export const AppInfo = z.object({
   startedAt: Timestamp,
   /** Conditions the user should know about, e.g. secrets stored as plain text. */
   warnings: z.array(z.string()),
+  /**
+   * Who acts from this host (`user@hostname` of the process owner), as confirmations are
+   * recorded; the Fleet view says "deleted by you" for this one's deletions.
+   */
+  user: z.string().optional(),
 });
 /** What the renderer learns about the host it runs in. */
 export type AppInfo = z.infer<typeof AppInfo>;
@@ -60,7 +72,7 @@ export const invokeChannels = {
   /** Re-reads a proposal's machine now and evaluates it again (the confirm dialog's evidence). */
   'rw:reaper:recheck': { kind: 'command', request: ProposalRef, response: RecheckResult },
   /** Executes a proposal a person confirmed; re-checked first, refused when anything changed. */
-  'rw:reaper:confirm': { kind: 'command', request: ProposalRef, response: ExecutionResult },
+  'rw:reaper:confirm': { kind: 'command', request: ConfirmRequest, response: ExecutionResult },
   /** Switches a fleet's reaper mode (audited). */
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
   /**

@@ -36,8 +36,13 @@ export const ReaperSettings = z.strictObject({
   diskThresholdPct: z.number().min(1).max(100).default(60),
   /** …for this many consecutive samples. */
   samples: z.number().int().min(1).max(100).default(3),
-  /** Idle rule: no job container and no linked running job for this long. */
-  idleMinutes: z.number().min(0).max(10_080).default(5),
+  /**
+   * Idle rule, off by default (null): removes idle VMs the autoscaler should have removed —
+   * no job container and no linked running job for this many minutes. GitLab Runner keeps
+   * idle VMs on purpose (`IdleCount`, `IdleTime`); the rule never goes below the fleet's
+   * `autoscaler.idleCount`.
+   */
+  idleMinutes: z.number().min(0).max(10_080).nullable().default(null),
   maxAgeHours: z.number().positive().nullable().default(null),
   unreachableMinutes: z.number().positive().nullable().default(null),
   minFleetSize: z.number().int().min(0).default(1),
@@ -82,11 +87,33 @@ export const SshAccess = z.strictObject({
 /** How the collectors reach machines over SSH. */
 export type SshAccess = z.infer<typeof SshAccess>;
 
+/**
+ * What the runner's own configuration says about an autoscaled fleet (`import-toml`
+ * records it): how the autoscaler names its VMs and how many it keeps idle on purpose.
+ */
+export const AutoscalerSettings = z.strictObject({
+  /**
+   * Name prefixes the autoscaler gives its VMs: `runner-<token8>-<MachineName before %s>`
+   * (docker+machine) or the instance group name (docker-autoscaler). A machine whose name
+   * starts with one of them is identified as one of the autoscaler's VMs.
+   */
+  namePrefixes: z.array(z.string().min(1)).default([]),
+  /** docker+machine `IdleCount` / docker-autoscaler `idle_count`: the idle rule never goes below it. */
+  idleCount: z.number().int().min(0).optional(),
+});
+/** What the runner's configuration says about an autoscaled fleet. */
+export type AutoscalerSettings = z.infer<typeof AutoscalerSettings>;
+
 /** A group of machines with one reaper policy. */
 export const FleetSettings = z.strictObject({
   id,
   name: z.string().min(1).optional(),
+  /**
+   * `autoscaled`: VMs an autoscaler creates and removes; only they may be deleted, and only
+   * when positively identified. `dedicated`: hosts that are cleaned up, never deleted.
+   */
   kind: z.enum(['autoscaled', 'dedicated']).default('autoscaled'),
+  autoscaler: AutoscalerSettings.optional(),
   /** Disk use at which the tray warns. */
   warnPct: z.number().min(1).max(100).default(50),
   /** Mounts whose use the disk rule and warnings watch. */

@@ -36,13 +36,19 @@ export interface ApiContext {
   /** Recent jobs of every GitLab instance (running and finished), for cost and queue health. */
   jobs?: () => readonly RunnerJob[];
   now?: () => number;
+  /** The warnings of this moment (they change, e.g. when this process takes over the state directory). */
+  warnings?: () => string[];
 }
 
 /** What the reaper channels need; `Reaper` and `readAudit` provide it. */
 export interface ReaperApi {
   proposals(): Proposal[];
   recheck(proposalId: string): Promise<RecheckResult>;
-  confirm(proposalId: string, who: string): Promise<ExecutionResult>;
+  confirm(
+    proposalId: string,
+    who: string,
+    options?: { acknowledgeUnknownJobState?: boolean },
+  ): Promise<ExecutionResult>;
   setMode(fleet: string, mode: ReaperMode, who: string): Promise<void>;
   mode(fleet: string): ReaperMode;
   audit(request: AuditListRequest): Promise<AuditRecord[]>;
@@ -63,7 +69,8 @@ function needAlerts(context: ApiContext): AlertService {
 /** The engine's API, one handler per contract channel (the type fails when one is missing). */
 export function createApiHandlers(context: ApiContext): ApiHandlers {
   return {
-    'rw:app:info': async () => context.info,
+    'rw:app:info': async () =>
+      context.warnings ? { ...context.info, warnings: context.warnings() } : context.info,
     'rw:fleet:snapshot': async () => context.engine.snapshot(),
     'rw:runners:list': async () => context.runners?.list() ?? context.engine.snapshot().runners,
     'rw:runners:prune-preview': async (request) =>
@@ -83,7 +90,9 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     'rw:reaper:recheck': async (request) => needReaper(context).recheck(request.proposalId),
     'rw:reaper:confirm': async (request) => {
       const reaper = needReaper(context);
-      return reaper.confirm(request.proposalId, reaper.who());
+      return reaper.confirm(request.proposalId, reaper.who(), {
+        acknowledgeUnknownJobState: request.acknowledgeUnknownJobState === true,
+      });
     },
     'rw:reaper:set-mode': async (request) => {
       const reaper = needReaper(context);

@@ -25,6 +25,7 @@ import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
 import { emptySshConfig, loadSshConfig } from './sources/ssh/ssh-config';
 import { createTargetDirectory } from './sources/ssh/targets';
+import { StateDirLock } from './state-lock/state-dir-lock';
 
 /** Resolves secret references; implemented per host (env/file for CLI and serve). */
 export interface SecretResolver {
@@ -56,6 +57,12 @@ export interface Runtime extends Disposable {
   settings: Settings;
   /** Job metrics (Prometheus + local store), also for the `job-metrics` command. */
   jobMetrics: JobMetricsService;
+  /**
+   * Conditions the user must know about now, as `rw:app:info` reports them: the host's own
+   * warnings, and why this process cannot act (another one holds the state directory, the
+   * state file is unreadable). They change while the process runs (a take-over).
+   */
+  warnings(): string[];
   dispose(): Promise<void>;
 }
 
@@ -84,7 +91,11 @@ export function createSources(settings: Settings, secrets: SecretResolver): Sour
   const pool = new SshPool({ secrets });
   const gitlab = createGitLabSources(settings, secrets);
   const hetzner = settings.hetzner.map((project) =>
-    createHcloudSource({ settings: project, secrets }),
+    createHcloudSource({
+      settings: project,
+      secrets,
+      fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+    }),
   );
   const sources: Source[] = [
     ...hetzner,
@@ -150,6 +161,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     demo: options.demo,
     startedAt: (options.now ?? Date.now)(),
     warnings: options.warnings ?? [],
+    user: currentUser(),
   };
   const jobMetrics = new JobMetricsService({
     settings,
@@ -169,11 +181,19 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       api: createApiHandlers({ engine, info, jobMetrics, ...extras }),
       settings,
       jobMetrics,
+      warnings: () => info.warnings,
       dispose: () => disposables.dispose(),
     };
   }
 
   try {
+    // One process acts on a state directory; see state-dir-lock.ts for why and its limits.
+    const lock = disposables.add(
+      await StateDirLock.open({
+        dir: expandHome(settings.stateDir),
+        command: options.host === 'electron' ? 'desktop app' : options.host,
+      }),
+    );
     const audit = new AuditLog({
       dir: expandHome(settings.stateDir),
       ...(options.now ? { now: options.now } : {}),
@@ -189,6 +209,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         engine,
         secrets,
         audit,
+        lock,
         remote: sshRemoteExec(set.pool, (alias) => targets.host(alias)),
         managerFor: (machine) =>
           settings.dockerMachine.find((d) => d.fleet === machine.fleet)?.manager ?? null,
@@ -204,13 +225,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         admins: set.gitlab,
         audit,
         who: currentUser(),
+        gate: lock,
       }),
     );
+    const warnings = () => [...info.warnings, ...reaper.warnings()];
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners, jobMetrics, ...extras }),
+      api: createApiHandlers({ engine, info, reaper, runners, warnings, jobMetrics, ...extras }),
       settings,
       jobMetrics,
+      warnings,
       dispose: () => disposables.dispose(),
     };
   } catch (error) {

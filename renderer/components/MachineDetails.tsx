@@ -5,11 +5,14 @@ import type { MachineRow } from '../fleet-rows';
 import { DISK_PCT_DEFINITION } from './DiskBars';
 import { JobMetricsPanel } from './JobMetricsPanel';
 import { jobLabel } from './JobsCell';
+import { removalText } from '../removal-text';
+import { useAppInfo } from '../api/useFleet';
 
 /** Everything known about one machine, with each reading's age and source. */
 export function MachineDetails(props: { row: MachineRow; now: number; onClose: () => void }) {
   const { machine } = props.row;
   const [metricsOf, setMetricsOf] = useState<RunningJob | null>(null);
+  const viewer = useAppInfo().data?.user;
   return (
     <aside
       className="details"
@@ -53,6 +56,15 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
             <span className="muted">unknown</span>
           )}
         </dd>
+        {machine.removed ? (
+          <>
+            <dt>Deleted</dt>
+            <dd data-testid="details-removed">
+              {removalText(machine.removed, viewer)} ({machine.removed.action},{' '}
+              {formatTime(machine.removed.at)}); shown until every source stops listing it
+            </dd>
+          </>
+        ) : null}
         <dt>Seen by</dt>
         <dd>{machine.seenBy.join(', ') || <span className="muted">no source</span>}</dd>
         {Object.keys(machine.labels).length > 0 ? (

@@ -233,7 +233,7 @@ function MachineRowView(props: {
       ref={(el) => props.registerRow(row.key, el)}
       data-testid="machine-row"
       data-key={row.key}
-      className={`${selected ? 'is-selected' : ''}${row.freshness.state === 'stale' ? ' row-stale' : ''}`}
+      className={`${selected ? 'is-selected' : ''}${row.freshness.state === 'stale' ? ' row-stale' : ''}${row.machine.removed ? ' row-removed' : ''}`}
       aria-selected={selected}
       aria-rowindex={props.rowIndex + 2}
       tabIndex={props.tabbable ? 0 : -1}
@@ -254,11 +254,12 @@ function MachineRowView(props: {
         {row.machine.provider}
         <span className="sub">{row.machine.serverType ?? row.machine.kind}</span>
       </td>
-      <td>
+      <td className="cell-status">
         <StatusBadge
           state={row.state}
           providerStatus={row.machine.providerStatus}
           stale={row.machine.status.stale}
+          removed={row.machine.removed}
         />
         <KillButton proposal={props.proposal} />
       </td>

@@ -38,6 +38,8 @@ export interface HcloudServerInit {
   publicIp: string;
   /** Loopback addresses standing in for private network IPs. */
   privateIps?: string[];
+  /** Delete protection (`protection.delete`; the API keeps rebuild equal to it); default off. */
+  deleteProtected?: boolean;
   /** A name from SERVER_TYPES; default cx22. */
   serverType?: string;
   /** A name from DATACENTERS; default fsn1-dc14. */
@@ -58,6 +60,8 @@ export interface HcloudServerRecord {
   datacenter: string;
   /** Id of the running action that locks the server, or a fault lock (-1). */
   lockedBy: number | null;
+  /** `protection.delete`: DELETE answers 403 `protected` while it is on. */
+  deleteProtected: boolean;
 }
 
 /** An action (only `delete_server` is started by the API here). */
@@ -477,6 +481,7 @@ export class HcloudSim {
       serverType,
       datacenter,
       lockedBy: null,
+      deleteProtected: init.deleteProtected ?? false,
     };
     this.servers.set(id, record);
     return record;
@@ -533,6 +538,13 @@ export class HcloudSim {
     const s = this.servers.get(id);
     if (!s) throw new Error(`no server ${id}`);
     s.lockedBy = -1;
+  }
+
+  /** Turns delete protection on or off (`POST /servers/{id}/actions/change_protection` by someone else). */
+  setDeleteProtection(id: number, on: boolean): void {
+    const s = this.servers.get(id);
+    if (!s) throw new Error(`no server ${id}`);
+    s.deleteProtected = on;
   }
 
   /** Ends a fault lock. */
@@ -710,6 +722,8 @@ export class HcloudSim {
             'forbidden',
             'insufficient permissions for this request: token is read-only',
           );
+        if (server.deleteProtected)
+          throw new HttpError(403, 'protected', 'server is delete protected');
         if (server.lockedBy !== null)
           throw new HttpError(423, 'locked', 'server is locked by another action');
         return { action: this.actionJson(this.startDelete(server)) };
@@ -923,7 +937,7 @@ export class HcloudSim {
       outgoing_traffic: 0,
       ingoing_traffic: 0,
       included_traffic: 21_990_232_555_520,
-      protection: { delete: false, rebuild: false },
+      protection: { delete: s.deleteProtected, rebuild: s.deleteProtected },
       volumes: [],
       load_balancers: [],
       primary_disk_size: type.disk,

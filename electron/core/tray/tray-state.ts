@@ -39,7 +39,8 @@ export function computeTrayState(
   fleets: readonly FleetSettings[],
 ): TrayState {
   const fleetById = new Map(fleets.map((f) => [f.id, f]));
-  const live = snapshot.machines.filter((m) => m.status.value !== 'gone');
+  // Deleted machines (by this app, still listed somewhere) are not part of the fleet's state.
+  const live = snapshot.machines.filter((m) => m.status.value !== 'gone' && !m.removed);
   const rated = live
     .map((machine) => {
       const fleet = fleetById.get(machine.fleet);
