@@ -18,6 +18,7 @@ const identity: MachineIdentity = {
   addresses: ['127.0.1.5'],
   providerStatus: 'running',
   state: 'running',
+  deleteProtected: false,
 };
 const load = {
   load1: 0.1,
@@ -118,7 +119,10 @@ describe('SSH and Prometheus readings of one machine', () => {
 });
 
 describe('Prometheus alone never makes a machine idle', () => {
-  const fleet = FleetSettings.parse({ id: 'ci', reaper: { mode: 'auto', minFleetSize: 0 } });
+  const fleet = FleetSettings.parse({
+    id: 'ci',
+    reaper: { mode: 'auto', minFleetSize: 0, selector: { namePrefix: 'vm-' } },
+  });
 
   function cycles(withSshJobs: boolean) {
     const m = model();
@@ -127,9 +131,11 @@ describe('Prometheus alone never makes a machine idle', () => {
     for (let i = 0; i < 6; i += 1) {
       now = T0 + i * 30_000;
       inventory(m, now);
+      // a second VM of the fleet, so removing vm-1 keeps one running
+      m.apply('hetzner:p', { machines: [{ fleet: 'ci', name: 'vm-2', identity }] }, now);
       gitlabNoJobs(m, now);
       prom(m, 95, now - 500, now);
-      if (withSshJobs) ssh(m, { jobs: [] }, now);
+      if (withSshJobs) ssh(m, { jobs: [], runsGitlabRunner: false }, now);
       history.ingest(m.machines(now), [fleet]);
     }
     return evaluate({
