@@ -47,7 +47,10 @@ export interface ReaperOptions {
   monotonic?: () => number;
   /** Dry-run lines ("would delete …"); the CLI prints them. */
   log?: (line: string) => void;
-  /** How long `dispose` lets running actions finish. */
+  /**
+   * How long `dispose` lets running actions finish before it aborts them and records them
+   * as interrupted (default `SHUTDOWN_GRACE_MS`).
+   */
   shutdownGraceMs?: number;
   /**
    * Adjusts every fleet's mode, e.g. the CLI's `reap --dry-run` forces `dry-run` and
@@ -71,6 +74,14 @@ export interface ReaperOptions {
    */
   lock?: ActionGate | null;
 }
+
+/**
+ * Running actions get this long to finish on shutdown. It stays well inside the hosts'
+ * 10 s bound after SIGTERM (electron/cli/main.ts), so an action that cannot finish is
+ * aborted and recorded as interrupted — and checked against the provider on the next
+ * start — rather than cut off unrecorded when the process is ended.
+ */
+export const SHUTDOWN_GRACE_MS = 5_000;
 
 /** Pause between checks of actions left in flight whose provider did not answer. */
 const RECOVERY_RETRY_MS = 60_000;
@@ -322,7 +333,7 @@ export class Reaper implements Disposable {
     await this.lockSubscription?.dispose();
     await this.subscription?.dispose();
     await this.work.catch(() => undefined);
-    await this.executor.shutdown(this.options.shutdownGraceMs ?? 30_000);
+    await this.executor.shutdown(this.options.shutdownGraceMs ?? SHUTDOWN_GRACE_MS);
     await Promise.allSettled([...this.autoRuns]);
     await this.store?.flush();
     await this.sink.flush?.();
