@@ -1,42 +1,31 @@
-// The Electron entry: the one wiring point (STYLE.md §7). It builds the runtime from
-// settings, then hands Electron objects to thin adapters. No decision is made here.
+// The Electron entry: hands the real Electron modules to the app's wiring (electron/app.ts)
+// and reports a start that failed. No decision is made here.
 import {
   app,
   BrowserWindow,
-  Menu,
-  Notification,
-  Tray,
+  dialog,
   ipcMain,
+  Menu,
   nativeImage,
+  Notification,
   safeStorage,
+  screen,
   shell,
+  Tray,
 } from 'electron';
 import Store from 'electron-store';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Settings } from '../shared/settings';
-import { loadSettingsFile } from './core/config/load-settings';
+import { startDesktopApp, type DesktopTestHooks, type ElectronModules } from './app';
 import { createEnvFileSecretSource } from './core/config/secrets';
-import { DisposableStore, toDisposable } from './core/lifecycle';
-import { createRuntime, type SecretResolver } from './core/runtime';
-import type { TrayIcon } from './core/tray/tray-state';
-import { createSenderCheck, forwardFleetEvents, registerIpc } from './ipc-main';
-import { registerNotifications } from './notify';
-import { DesktopSecrets } from './secrets';
-import { loadStoredSettings, type SettingsStore } from './settings';
-import { registerTray } from './tray';
-import { lockNavigation, secureWindowOptions } from './window';
+import { toApiError } from './core/errors/rw-error';
+import type { JsonFileStore } from './settings';
 
 // The bundle lives in dist/electron/: the project (or packaged app) root is two up, whether
 // Electron was started on this file or on the folder with package.json.
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const rendererIndex = join(root, 'dist/renderer/index.html');
-const preloadPath = join(root, 'dist/electron/preload.cjs');
-const disposables = new DisposableStore();
-
-function trayImage(icon: TrayIcon) {
-  return nativeImage.createFromPath(join(root, 'assets/tray', `${icon}.png`));
-}
 
 /** The part of test/sim/fleet.ts the demo uses (not type-imported: test/ is not shipped code). */
 interface SimulatorModule {
@@ -48,9 +37,9 @@ interface SimulatorModule {
 }
 
 /** Demo mode runs the embedded simulated fleet (test/sim, loaded through tsx). */
-async function demoSettings(): Promise<{ settings: Settings; secrets: SecretResolver }> {
+async function demo() {
   const { register } = await import('tsx/esm/api');
-  disposables.add({ dispose: register() });
+  const unregister = register();
   const sim = (await import(
     pathToFileURL(join(root, 'test/sim/fleet.ts')).href
   )) as SimulatorModule;
@@ -58,97 +47,63 @@ async function demoSettings(): Promise<{ settings: Settings; secrets: SecretReso
   const vms = Number(process.env.RW_DEMO_VMS) || undefined;
   const seed = Number(process.env.RW_DEMO_SEED) || undefined;
   const fleet = await sim.startSimulatedFleet({ vms, seed, dockerMachine: 'direct' });
-  disposables.add(fleet);
   return {
     settings: Settings.parse(fleet.settings),
     secrets: createEnvFileSecretSource({ env: fleet.env }),
+    dispose: async () => {
+      await fleet.dispose();
+      await unregister();
+    },
   };
 }
 
-async function start(): Promise<void> {
-  await app.whenReady();
-  const store = new Store<Record<string, unknown>>({ name: 'runner-watch' });
-  const desktopSecrets = new DesktopSecrets(safeStorage, {
-    get: (name) => store.get(`secrets.${name}`) as string | undefined,
-    set: (name, value) => store.set(`secrets.${name}`, value),
-  });
-  const configPath = process.env.RW_CONFIG;
-  const { settings, secrets } =
-    process.env.RW_DEMO === '1'
-      ? await demoSettings()
-      : {
-          settings: configPath
-            ? await loadSettingsFile(configPath)
-            : loadStoredSettings(store as unknown as SettingsStore),
-          secrets: desktopSecrets,
-        };
+const electron: ElectronModules = {
+  app,
+  BrowserWindow,
+  Tray,
+  Menu,
+  Notification,
+  nativeImage,
+  safeStorage,
+  shell,
+  screen,
+  ipcMain,
+  dialog,
+};
 
-  const runtime = disposables.add(
-    await createRuntime({
-      settings,
-      secrets,
-      host: 'electron',
-      demo: process.env.RW_DEMO === '1',
-      version: app.getVersion(),
-      warnings: desktopSecrets.warnings(),
-    }),
-  );
-  disposables.add(runtime.engine.start());
-
-  const window = new BrowserWindow(secureWindowOptions(preloadPath));
-  const trusted = new Set([window.webContents.id]);
-  const gitlabOrigins = settings.gitlab.map((g) => new URL(g.url).origin);
-  lockNavigation(
-    window.webContents,
-    pathToFileURL(rendererIndex).href,
-    gitlabOrigins,
-    (url) => void shell.openExternal(url),
-  );
-  disposables.add(registerIpc(ipcMain, runtime.api, createSenderCheck(trusted)));
-  disposables.add(forwardFleetEvents(runtime.engine, window.webContents));
-  window.once('ready-to-show', () => window.show());
-  await window.loadFile(rendererIndex);
-
-  const tray = new Tray(trayImage('ok'));
-  disposables.add(toDisposable(() => tray.destroy()));
-  const open = () => {
-    window.show();
-    window.focus();
-  };
-  disposables.add(
-    registerTray(runtime.engine, settings.fleets, {
-      tray,
-      buildMenu: (template) => Menu.buildFromTemplate(template),
-      image: trayImage,
-      onOpen: open,
-      // The confirm dialog re-checks the machine when it opens; the window shows it.
-      onConfirm: () => open(),
-      onQuit: () => app.quit(),
-    }),
-  );
-  disposables.add(
-    registerNotifications(runtime.engine, settings.fleets, (n) => {
-      const notification = new Notification({ title: n.title, body: n.body });
-      notification.on('click', open);
-      notification.show();
-    }),
-  );
-}
-
-// Graceful shutdown: stop collectors and the reaper, flush state, then quit for real.
-let quitting = false;
-app.on('before-quit', (event) => {
-  if (quitting) return;
-  quitting = true;
-  event.preventDefault();
-  void disposables.dispose().finally(() => app.exit(0));
-});
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => app.quit());
-app.on('window-all-closed', () => {
-  // A tray app keeps running without windows.
-});
-
-start().catch((error: unknown) => {
-  console.error(`runner-watch: ${error instanceof Error ? error.message : String(error)}`);
+// A packaged AppImage runs from a temporary mount: a login start must run the AppImage.
+const exec = process.env.APPIMAGE ?? process.execPath;
+startDesktopApp({
+  electron,
+  root,
+  argv: process.argv.slice(1),
+  env: process.env,
+  platform: process.platform,
+  createStore: (options) => {
+    const store = new Store<Record<string, unknown>>(options) as unknown as JsonFileStore;
+    // electron-store answers 'electron-store-get-data' for stores in renderers; ours live in
+    // the main process only, and no IPC channel outside the typed contract stays open.
+    ipcMain.removeAllListeners('electron-store-get-data');
+    return store;
+  },
+  demo,
+  onSignal: (signal, listener) => process.on(signal, listener),
+  log: (line) => console.error(`runner-watch: ${line}`),
+  configHome: process.env.XDG_CONFIG_HOME || join(homedir(), '.config'),
+  exec,
+  execArgs: app.isPackaged ? [] : [root],
+  // Only for test/integration/electron/app.test.ts, which reads it with app.evaluate().
+  ...(process.env.RW_TEST_HOOKS === '1'
+    ? {
+        exposeTestHooks: (hooks: DesktopTestHooks) => {
+          (globalThis as { runnerWatchTestHooks?: DesktopTestHooks }).runnerWatchTestHooks = hooks;
+        },
+      }
+    : {}),
+}).catch((error: unknown) => {
+  // The message is already free of secrets (RwError messages never carry one).
+  const message = toApiError(error).message;
+  console.error(`runner-watch: ${message}`);
+  dialog.showErrorBox('Runner Watch could not start', message);
   app.exit(2);
 });

@@ -20,6 +20,18 @@ const api = {
     }
     return ipcRenderer.invoke(channel, request);
   },
+  /**
+   * Subscribes to the main process's requests to show something (a tray entry or a
+   * notification was clicked): a machine, a proposal's confirm dialog, a source, the
+   * fleet. Returns the unsubscribe function.
+   */
+  onOpen(listener: (target: unknown) => void): () => void {
+    const wrapped = (_event: IpcRendererEvent, payload: unknown) => listener(payload);
+    ipcRenderer.on('rw:ui:open', wrapped);
+    return () => {
+      ipcRenderer.removeListener('rw:ui:open', wrapped);
+    };
+  },
   /** Subscribes to fleet events; returns the unsubscribe function. */
   onEvent(listener: (event: unknown) => void): () => void {
     const wrapped = (_event: IpcRendererEvent, payload: unknown) => listener(payload);

@@ -1,65 +1,99 @@
 import type { Menu, MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { FleetSettings } from '../shared/settings';
 import type { Engine } from './core/engine';
-import { toDisposable, type Disposable } from './core/lifecycle';
+import { DisposableStore, toDisposable, type Disposable } from './core/lifecycle';
+import { trayMenuModel, type TrayMenuEntry } from './core/tray/tray-menu';
 import { computeTrayState, type TrayIcon, type TrayState } from './core/tray/tray-state';
 
-/** What the tray adapter needs from Electron; passed in so tests can use fakes. */
-export interface TrayDeps {
-  tray: Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu'>;
-  buildMenu(template: MenuItemConstructorOptions[]): Menu;
-  image(icon: TrayIcon): NativeImage;
+/**
+ * The Tray methods the adapter calls; tests pass a double with the same signatures. The
+ * event methods name only the event used, so Electron's per-event overloads fit.
+ */
+export type TrayLike = Pick<Tray, 'setImage' | 'setToolTip' | 'setContextMenu'> & {
+  on(event: 'click', listener: () => void): unknown;
+  removeListener(event: 'click', listener: () => void): unknown;
+};
+
+/** What the tray's entries do; main.ts wires them to the window and the engine. */
+export interface TrayActions {
   onOpen(): void;
+  /** Left click: show the window next to the tray, or hide it when it has focus. */
+  onToggle(): void;
+  onOpenMachine(machineKey: string): void;
+  /** Opens the window with the confirm dialog of the proposal (it re-checks first). */
   onConfirm(proposalId: string): void;
+  onPause(): void;
+  onResume(): void;
   onQuit(): void;
 }
 
-/** Builds the context menu for a computed tray state. */
+/** What the tray adapter needs from Electron; passed in so tests can use fakes. */
+export interface TrayDeps extends TrayActions {
+  tray: TrayLike;
+  buildMenu(template: MenuItemConstructorOptions[]): Menu;
+  image(icon: TrayIcon): NativeImage;
+  /** 127 on Windows (its tooltip limit); none elsewhere. */
+  maxTooltipLength?: number;
+}
+
+/** Maps the core menu model to Electron menu items; each entry only calls its action. */
 export function trayMenuTemplate(
   state: TrayState,
-  deps: Pick<TrayDeps, 'onOpen' | 'onConfirm' | 'onQuit'>,
+  actions: TrayActions,
 ): MenuItemConstructorOptions[] {
-  const items: MenuItemConstructorOptions[] = [
-    { label: 'Open Runner Watch', click: () => deps.onOpen() },
-  ];
-  if (state.machines.length > 0) {
-    items.push(
-      { type: 'separator' },
-      ...state.machines.map((m) => ({ label: m.label, click: () => deps.onOpen() })),
-    );
+  return trayMenuModel(state).map((entry) => menuItem(entry, actions));
+}
+
+function menuItem(entry: TrayMenuEntry, actions: TrayActions): MenuItemConstructorOptions {
+  switch (entry.kind) {
+    case 'separator':
+      return { type: 'separator' };
+    case 'heading':
+      return { label: entry.label, enabled: false };
+    case 'open':
+      return { label: entry.label, click: () => actions.onOpen() };
+    case 'machine':
+      return { label: entry.label, click: () => actions.onOpenMachine(entry.machineKey) };
+    case 'proposal':
+      return { label: entry.label, click: () => actions.onConfirm(entry.proposalId) };
+    case 'pause':
+      return { label: entry.label, click: () => actions.onPause() };
+    case 'resume':
+      return { label: entry.label, click: () => actions.onResume() };
+    case 'quit':
+      return { label: entry.label, click: () => actions.onQuit() };
   }
-  if (state.proposals.length > 0) {
-    items.push(
-      { type: 'separator' },
-      ...state.proposals.map((p) => ({
-        label: p.label,
-        click: () => p.proposalId && deps.onConfirm(p.proposalId),
-      })),
-    );
-  }
-  items.push({ type: 'separator' }, { label: 'Quit', click: () => deps.onQuit() });
-  return items;
 }
 
 /**
- * Draws the tray from the engine's state. All decisions are in `computeTrayState`; this
- * only redraws when the drawn state changes.
+ * Draws the tray from the engine's state. All decisions are in `computeTrayState` and
+ * `trayMenuModel`; this only redraws when the drawn state changes (fleet events, pause).
  */
 export function registerTray(
-  engine: Pick<Engine, 'onEvent' | 'snapshot'>,
+  engine: Pick<Engine, 'onEvent' | 'snapshot' | 'isPaused' | 'onPauseChange'>,
   fleets: readonly FleetSettings[],
   deps: TrayDeps,
-): Disposable {
+): Disposable & { state(): TrayState | null } {
+  const store = new DisposableStore();
   let last = '';
+  let drawn: TrayState | null = null;
   const draw = () => {
-    const state = computeTrayState(engine.snapshot(), fleets);
+    const state = computeTrayState(engine.snapshot(), fleets, {
+      paused: engine.isPaused,
+      ...(deps.maxTooltipLength !== undefined ? { maxTooltipLength: deps.maxTooltipLength } : {}),
+    });
     const key = JSON.stringify(state);
     if (key === last) return;
     last = key;
+    drawn = state;
     deps.tray.setImage(deps.image(state.icon));
     deps.tray.setToolTip(state.tooltip);
     deps.tray.setContextMenu(deps.buildMenu(trayMenuTemplate(state, deps)));
   };
-  const subscription = engine.onEvent(draw);
-  return toDisposable(() => subscription.dispose());
+  const onClick = () => deps.onToggle();
+  deps.tray.on('click', onClick);
+  store.add(toDisposable(() => void deps.tray.removeListener('click', onClick)));
+  store.add(engine.onEvent(draw));
+  store.add(engine.onPauseChange(draw));
+  return { dispose: () => store.dispose(), state: () => drawn };
 }

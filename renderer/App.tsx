@@ -2,6 +2,7 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import type { Transport } from './api/transport';
 import { TransportProvider } from './api/TransportProvider';
 import { useAppInfo } from './api/useFleet';
+import { HostOpenRequests } from './components/HostOpenRequests';
 import { KillDialogProvider } from './components/KillDialogProvider';
 import { CurrentView, useHashView, ViewTabs, type ViewName } from './components/ViewTabs';
 
@@ -12,12 +13,14 @@ export function App(props: { transport: Transport; queryClient: QueryClient }) {
     <QueryClientProvider client={props.queryClient}>
       <TransportProvider transport={props.transport}>
         <KillDialogProvider>
-          <div className="app">
-            <Header view={view} />
-            <main>
-              <CurrentView view={view} />
-            </main>
-          </div>
+          <HostOpenRequests>
+            <div className="app">
+              <Header view={view} />
+              <main>
+                <CurrentView view={view} />
+              </main>
+            </div>
+          </HostOpenRequests>
         </KillDialogProvider>
       </TransportProvider>
     </QueryClientProvider>

@@ -15,6 +15,8 @@ import { AckAlertRequest, AlertsView, EndAlertQuietRequest, MuteAlertsRequest } 
 import { CostReport, CostRequest } from './cost';
 import { QueueHealth, QueueHealthRequest } from './queue';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
+import { SecretMigrationReport } from './secrets';
+import { OpenTarget } from './ui';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
 export const AppInfo = z.object({
@@ -94,6 +96,11 @@ export const invokeChannels = {
   'rw:alerts:end': { kind: 'command', request: EndAlertQuietRequest, response: AlertsView },
   /** Audit records, newest first, filtered. */
   'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
+  /**
+   * Desktop app only: moves `{env}` / `{file}` secrets of the settings into the encrypted
+   * store (safeStorage) and rewrites them as `{stored}`. The serve host refuses it.
+   */
+  'rw:secrets:migrate': { kind: 'command', request: empty, response: SecretMigrationReport },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;
 
 /** Name of a request/response channel. */
@@ -122,6 +129,8 @@ export type ApiHandlers = {
 export const eventChannels = {
   /** Snapshot and delta events of the fleet. */
   'rw:fleet:event': FleetEvent,
+  /** Desktop app only: show a machine, a proposal's confirm dialog, a source or the fleet. */
+  'rw:ui:open': OpenTarget,
 } as const satisfies Record<`rw:${string}`, z.ZodType>;
 
 /** Name of a push channel. */

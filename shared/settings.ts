@@ -328,6 +328,38 @@ export const CostSettings = z.strictObject({
 /** How cost figures are shown. */
 export type CostSettings = z.infer<typeof CostSettings>;
 
+/** A local time of day, `HH:MM` (24 h). */
+const TimeOfDay = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'use HH:MM, 24-hour (e.g. "22:00")');
+
+/** When desktop notifications are held back; `start` after `end` spans midnight. */
+export const QuietHours = z.strictObject({ start: TimeOfDay, end: TimeOfDay });
+/** When desktop notifications are held back. */
+export type QuietHours = z.infer<typeof QuietHours>;
+
+/** Desktop notifications (Electron host). The rules are in electron/core/notify/. */
+export const NotificationSettings = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Local hours without notifications; what was held is summed up once they end. */
+  quietHours: QuietHours.nullable().default(null),
+  /** A source failing for this long raises a notification (once per outage). */
+  sourceFailingMinutes: z.number().min(1).max(1_440).default(5),
+  /** More notifications than this at once become one summary. */
+  summaryAfter: z.number().int().min(1).max(50).default(3),
+});
+/** Desktop notifications. */
+export type NotificationSettings = z.infer<typeof NotificationSettings>;
+
+/** What only the desktop app uses; the serve host and CLI ignore it. */
+export const DesktopSettings = z.strictObject({
+  /** Start Runner Watch (in the tray, without a window) when the user logs in. */
+  startAtLogin: z.boolean().default(false),
+  notifications: NotificationSettings.prefault({}),
+});
+/** What only the desktop app uses. */
+export type DesktopSettings = z.infer<typeof DesktopSettings>;
+
 /** The whole configuration: the `--config` file of the CLI and serve hosts. */
 export const Settings = z.strictObject({
   fleets: z.array(FleetSettings).default([]),
@@ -345,6 +377,8 @@ export const Settings = z.strictObject({
   cost: CostSettings.prefault({}),
   /** Where audit log and reaper state live; `~` expanded. */
   stateDir: z.string().min(1).default('~/.local/state/runner-watch'),
+  /** Tray, notifications and start at login of the desktop app. */
+  desktop: DesktopSettings.prefault({}),
 });
 /** The whole configuration. */
 export type Settings = z.infer<typeof Settings>;

@@ -8,6 +8,7 @@ import {
   type InvokeChannel,
 } from '../../shared/api';
 import type { ApiError } from '../../shared/errors';
+import type { SecretMigrationReport } from '../../shared/secrets';
 import type { AuditListRequest, AuditRecord } from '../../shared/audit';
 import type { RunnerJob } from '../../shared/runner';
 import type { ExecutionResult, Proposal, ReaperMode, RecheckResult } from '../../shared/proposal';
@@ -30,6 +31,8 @@ export interface ApiContext {
   reaper?: ReaperApi;
   /** Job metrics from Prometheus and the local store. */
   jobMetrics?: Pick<JobMetricsService, 'get'>;
+  /** The desktop app's encrypted secret store; hosts without one refuse `rw:secrets:migrate`. */
+  secretStore?: { migrate(): Promise<SecretMigrationReport> };
   /** Acknowledgements and mutes of alerts (persisted in the state dir). */
   alerts?: AlertService;
   /** Fleet and job cost from the Hetzner projects' price lists. */
@@ -107,6 +110,15 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       return context.jobMetrics.get(request);
     },
     'rw:audit:list': async (request) => (context.reaper ? context.reaper.audit(request) : []),
+    'rw:secrets:migrate': async () => {
+      if (!context.secretStore) {
+        throw new RwError(
+          'refused',
+          'secrets can be moved into the OS keychain only in the desktop app; here keep {"env"} or {"file"} references',
+        );
+      }
+      return context.secretStore.migrate();
+    },
     'rw:alerts:list': async () => needAlerts(context).view(),
     'rw:alerts:ack': async (request) => needAlerts(context).ack(request),
     'rw:alerts:mute': async (request) => needAlerts(context).mute(request),

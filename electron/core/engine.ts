@@ -57,6 +57,10 @@ export class Engine implements Disposable {
   private lastProposalsJson = '[]';
   private started = false;
   private stopped = false;
+  private paused = false;
+  /** Bumped by every pause, so a run that started before it never re-arms its timer. */
+  private epoch = 0;
+  private readonly pauseListeners = new Set<(paused: boolean) => void>();
 
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
@@ -95,12 +99,62 @@ export class Engine implements Disposable {
   start(): Disposable {
     if (this.started) throw new Error('engine already started');
     this.started = true;
+    if (!this.paused) this.schedule();
+    return toDisposable(() => this.dispose());
+  }
+
+  /** Runs every source now, inventory first, and keeps each on its interval afterwards. */
+  private schedule(): void {
     const inventory = [...this.states.values()].filter((s) => s.source.phase === 'inventory');
     const probes = [...this.states.values()].filter((s) => s.source.phase === 'probe');
     void Promise.allSettled(inventory.map((s) => this.run(s))).then(() => {
       for (const state of probes) void this.run(state);
     });
-    return toDisposable(() => this.dispose());
+  }
+
+  /** True while monitoring is paused (the tray's "Pause monitoring"). */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /**
+   * Stops polling without disposing: timers are cleared and running collections aborted,
+   * so no source touches the network until `resume()`. Values then age into stale, and
+   * stale is never idle, so nothing is proposed from data collected before the pause.
+   * Explicit refreshes (the confirm dialog's re-check) still run.
+   */
+  pause(): void {
+    if (this.paused || this.stopped) return;
+    this.paused = true;
+    this.epoch += 1;
+    for (const state of this.states.values()) {
+      if (state.timer) clearTimeout(state.timer);
+      state.timer = null;
+      state.health.nextRunAt = null;
+      state.abort?.abort(new PausedError('monitoring paused'));
+    }
+    this.notifyPause();
+    this.publish();
+  }
+
+  /** Resumes polling: every source runs at once, then on its interval. */
+  resume(): void {
+    if (!this.paused || this.stopped) return;
+    this.paused = false;
+    this.notifyPause();
+    if (this.started) this.schedule();
+  }
+
+  /** Called with the new state after every pause or resume. */
+  onPauseChange(listener: (paused: boolean) => void): Disposable {
+    this.pauseListeners.add(listener);
+    return toDisposable(() => {
+      this.pauseListeners.delete(listener);
+    });
+  }
+
+  private notifyPause(): void {
+    for (const listener of this.pauseListeners) listener(this.paused);
   }
 
   /**
@@ -180,14 +234,17 @@ export class Engine implements Disposable {
     }
     await Promise.allSettled(running);
     this.listeners.clear();
+    this.pauseListeners.clear();
     await this.disposables.dispose();
   }
 
   private async run(state: SourceState): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
+    const epoch = this.epoch;
     const ok = await this.collect(state);
+    if (epoch !== this.epoch) return;
     this.publish();
-    if (this.stopped) return;
+    if (this.stopped || this.paused) return;
     const { source, health } = state;
     const delay = ok
       ? Math.max(source.intervalMs, state.retryAfterMs ?? 0)
@@ -234,6 +291,8 @@ export class Engine implements Disposable {
       this.accept(state, result);
       return result.failure === undefined;
     } catch (error) {
+      // A pause is not a failure of the source: its health stays as it was.
+      if (abort.signal.reason instanceof PausedError) return false;
       const apiError =
         abort.signal.aborted && abort.signal.reason instanceof TimeoutError
           ? { code: 'timeout' as const, message: abort.signal.reason.message }
@@ -317,6 +376,7 @@ export class Engine implements Disposable {
 }
 
 class TimeoutError extends Error {}
+class PausedError extends Error {}
 
 function defaultWarn(message: string): void {
   process.stderr.write(`warning: ${message}\n`);

@@ -1,11 +1,13 @@
 import type { ApiHandlers, AppInfo } from '../../shared/api';
+import type { AlertState } from '../../shared/alerts';
+import type { AuditRecord } from '../../shared/audit';
 import type { SecretRef, Settings } from '../../shared/settings';
-import { createApiHandlers } from './api';
+import { createApiHandlers, type ApiContext } from './api';
 import { AuditLog, currentUser } from './audit/audit-log';
 import { expandHome } from './config/expand-home';
 import { prepareStateDir } from './config/state-dir';
 import { Engine } from './engine';
-import { DisposableStore, type Disposable } from './lifecycle';
+import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 import { createReaper } from './reaper/create-reaper';
 import { sshRemoteExec } from './reaper/remote-exec';
 import { RunnerService } from './runners/runner-service';
@@ -42,6 +44,8 @@ export interface RuntimeOptions {
   version: string;
   /** Warnings the host wants shown (e.g. secrets stored as plain text). */
   warnings?: string[];
+  /** The desktop app's encrypted store, for `rw:secrets:migrate`. */
+  secretStore?: ApiContext['secretStore'];
   now?: () => number;
   /**
    * Run the reaper and runner pruning (audit log and state in `stateDir`). On by default
@@ -58,6 +62,10 @@ export interface Runtime extends Disposable {
   settings: Settings;
   /** Job metrics (Prometheus + local store), also for the `job-metrics` command. */
   jobMetrics: JobMetricsService;
+  /** Every audit record once written; never fires when the runtime runs no actions. */
+  onAudit(listener: (record: AuditRecord) => void): Disposable;
+  /** Acknowledgements and mutes now (shared by every host through the state dir). */
+  alertState(): AlertState;
   /**
    * Conditions the user must know about now, as `rw:app:info` reports them: the host's own
    * warnings, and why this process cannot act (another one holds the state directory, the
@@ -154,7 +162,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     currentUser(),
     options.now,
   );
-  const extras = { cost, jobs, alerts, ...(options.now ? { now: options.now } : {}) };
+  const extras = {
+    cost,
+    jobs,
+    alerts,
+    ...(options.now ? { now: options.now } : {}),
+    ...secretStoreOf(options),
+  };
   const info: AppInfo = {
     name: 'Runner Watch',
     version: options.version,
@@ -182,6 +196,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       api: createApiHandlers({ engine, info, jobMetrics, ...extras }),
       settings,
       jobMetrics,
+      onAudit: () => toDisposable(() => undefined),
+      alertState: () => alertStore.current(),
       warnings: () => info.warnings,
       dispose: () => disposables.dispose(),
     };
@@ -237,6 +253,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       api: createApiHandlers({ engine, info, reaper, runners, warnings, jobMetrics, ...extras }),
       settings,
       jobMetrics,
+      onAudit: (listener) => audit.onRecord(listener),
+      alertState: () => alertStore.current(),
       warnings,
       dispose: () => disposables.dispose(),
     };
@@ -244,4 +262,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     await disposables.dispose();
     throw error;
   }
+}
+
+function secretStoreOf(options: RuntimeOptions): Pick<ApiContext, 'secretStore'> {
+  return options.secretStore ? { secretStore: options.secretStore } : {};
 }

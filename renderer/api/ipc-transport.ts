@@ -4,6 +4,7 @@ import {
   type InvokeChannel,
   type ResponseOf,
 } from '../../shared/api';
+import type { OpenTarget } from '../../shared/ui';
 import type { RunnerWatchBridge } from './bridge';
 import {
   describeIssue,
@@ -19,8 +20,19 @@ import {
  * rejected invoke may carry an ApiError. Everything is parsed before it is returned.
  */
 export function createIpcTransport(bridge: RunnerWatchBridge): Transport {
+  const onOpen = bridge.onOpen?.bind(bridge);
   return {
     kind: 'ipc',
+    ...(onOpen
+      ? {
+          onOpenRequest: (listener: (target: OpenTarget) => void) =>
+            onOpen((raw) => {
+              // A request that fails its schema is ignored: it can only ask to show something.
+              const parsed = eventChannels['rw:ui:open'].safeParse(raw);
+              if (parsed.success) listener(parsed.data);
+            }),
+        }
+      : {}),
     async invoke(channel, request) {
       let raw: unknown;
       try {

@@ -1,6 +1,7 @@
 import type { InvokeChannel, RequestInputOf, ResponseOf } from '../../shared/api';
 import { ApiError, type ErrorCode } from '../../shared/errors';
 import type { FleetEvent } from '../../shared/fleet';
+import type { OpenTarget } from '../../shared/ui';
 
 /**
  * A failed call or a broken event stream, with the stable code from shared/errors.ts so
@@ -51,6 +52,11 @@ export interface Transport {
   invoke<C extends InvokeChannel>(channel: C, request: RequestInputOf<C>): Promise<ResponseOf<C>>;
   /** Subscribes to fleet events (a `snapshot` first, then `delta`s); returns the unsubscribe. */
   subscribe(handlers: EventHandlers): () => void;
+  /**
+   * Desktop app only: the host asks to show a machine, a proposal's confirm dialog, a
+   * source or the fleet (`rw:ui:open`). Parsed; absent for the HTTP transport.
+   */
+  onOpenRequest?(listener: (target: OpenTarget) => void): () => void;
 }
 
 /** Reads an error body `{code, message}`; null when the value is not one. */

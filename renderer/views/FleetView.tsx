@@ -3,6 +3,7 @@ import type { FleetSnapshot } from '../../shared/fleet';
 import { OPEN_WITH_TOKEN_MESSAGE, type StreamStatus, type TransportError } from '../api/transport';
 import { useFleet } from '../api/useFleet';
 import { DISK_PCT_DEFINITION } from '../components/DiskBars';
+import { useMachineFocus } from '../components/HostOpenRequests';
 import { confirmableByMachine } from '../components/KillDialogProvider';
 import { MachineDetails } from '../components/MachineDetails';
 import { MachineTable } from '../components/MachineTable';
@@ -51,6 +52,16 @@ function FleetContent(props: {
   const [sort, setSort] = useState<Sort>({ key: 'name', descending: false });
   const [selected, setSelected] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
+  // The desktop app asked to show a machine (tray entry, notification): open its details.
+  // Adjusted while rendering (React's pattern for state that follows a changed input).
+  const focus = useMachineFocus();
+  const [focusSeen, setFocusSeen] = useState<number | null>(null);
+  if (focus && focus.seq !== focusSeen) {
+    setFocusSeen(focus.seq);
+    setFilter('');
+    setSelected(focus.machineKey);
+    setDetailsOpen(true);
+  }
 
   const allRows = useMemo(() => toRows(snapshot.machines, snapshot.sources, now), [snapshot, now]);
   const rows = useMemo(() => sortRows(filterRows(allRows, filter), sort), [allRows, filter, sort]);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { AuditRecord, type AuditFilter } from '../../../shared/audit';
 import { redactor } from '../errors/redact';
 import { RwError } from '../errors/rw-error';
-import type { Disposable } from '../lifecycle';
+import { toDisposable, type Disposable } from '../lifecycle';
 
 /** What callers give; id, time and empty fields are filled in. */
 export type AuditInput = Partial<Omit<AuditRecord, 'id' | 'at' | 'type'>> &
@@ -97,6 +97,7 @@ export class AuditLog implements AuditSink, Disposable {
   private readonly now: () => number;
   private chain: Promise<unknown> = Promise.resolve();
   private ready: Promise<void> | null = null;
+  private readonly recordListeners = new Set<(record: AuditRecord) => void>();
 
   constructor(options: AuditLogOptions) {
     this.dir = options.dir;
@@ -126,7 +127,21 @@ export class AuditLog implements AuditSink, Disposable {
     const line = `${JSON.stringify(record)}\n`;
     const next = this.chain.then(() => this.write(line));
     this.chain = next.catch(() => undefined);
-    return next.then(() => record);
+    return next.then(() => {
+      for (const listener of this.recordListeners) listener(record);
+      return record;
+    });
+  }
+
+  /**
+   * Called with every record once it is on disk (the desktop app's kill notifications);
+   * a record that failed to write is never announced.
+   */
+  onRecord(listener: (record: AuditRecord) => void): Disposable {
+    this.recordListeners.add(listener);
+    return toDisposable(() => {
+      this.recordListeners.delete(listener);
+    });
   }
 
   /** Resolves when every append so far is on disk. */

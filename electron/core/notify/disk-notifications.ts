@@ -25,20 +25,28 @@ export interface DiskNotification {
 /** The state before any sample. */
 export const initialDiskAlertState: DiskAlertState = { over: {}, raised: [] };
 
+/** A machine that crossed its warn level in this evaluation. */
+export interface DiskCrossing {
+  key: string;
+  name: string;
+  pct: number;
+  samples: number;
+}
+
 /**
- * Disk notifications with hysteresis: a machine warns once after N consecutive samples
+ * Disk warn crossings with hysteresis: a machine crosses once after N consecutive samples
  * at or over its fleet's warn level, and re-arms only after it falls 5 points below it.
  * Unknown or stale readings neither count nor re-arm. Pure: state in, state out.
  */
-export function nextDiskNotifications(
+export function nextDiskCrossings(
   previous: DiskAlertState,
   snapshot: FleetSnapshot,
   fleets: readonly FleetSettings[],
-): { state: DiskAlertState; notifications: DiskNotification[] } {
+): { state: DiskAlertState; crossed: DiskCrossing[] } {
   const fleetById = new Map(fleets.map((f) => [f.id, f]));
   const over: DiskAlertState['over'] = {};
   const raised = new Set(previous.raised);
-  const crossed: { key: string; name: string; pct: number; samples: number }[] = [];
+  const crossed: DiskCrossing[] = [];
 
   for (const machine of snapshot.machines) {
     const fleet = fleetById.get(machine.fleet);
@@ -63,6 +71,20 @@ export function nextDiskNotifications(
     }
   }
 
+  return { state: { over, raised: [...raised].sort() }, crossed };
+}
+
+/**
+ * Disk notifications alone (crossings of `nextDiskCrossings`), one summary when more than
+ * SUMMARY_AFTER cross at once. The desktop app uses `nextNotifications`, which adds the
+ * other rules; this stays for callers that only want disks.
+ */
+export function nextDiskNotifications(
+  previous: DiskAlertState,
+  snapshot: FleetSnapshot,
+  fleets: readonly FleetSettings[],
+): { state: DiskAlertState; notifications: DiskNotification[] } {
+  const { state, crossed } = nextDiskCrossings(previous, snapshot, fleets);
   const notifications: DiskNotification[] =
     crossed.length > SUMMARY_AFTER
       ? [
@@ -81,5 +103,5 @@ export function nextDiskNotifications(
           body: `Over the warn level for ${c.samples} samples in a row.`,
           machineKeys: [c.key],
         }));
-  return { state: { over, raised: [...raised].sort() }, notifications };
+  return { state, notifications };
 }

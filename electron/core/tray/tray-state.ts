@@ -1,9 +1,13 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
 import type { Machine } from '../../../shared/machine';
+import type { Proposal } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
 
 /** The tray icon's state, worst first. */
 export type TrayIcon = 'disconnected' | 'critical' | 'warning' | 'ok';
+
+/** Every tray icon state, for the asset generator and tests. */
+export const TRAY_ICONS: readonly TrayIcon[] = ['ok', 'warning', 'critical', 'disconnected'];
 
 /** One entry of the tray menu. `proposalId` entries open the confirm dialog. */
 export interface TrayMenuItem {
@@ -12,12 +16,33 @@ export interface TrayMenuItem {
   machineKey?: string;
 }
 
+/** How many machines are in which state, for the tooltip. */
+export interface TrayCounts {
+  machines: number;
+  critical: number;
+  warning: number;
+  /** Machines whose disk could not be read or is stale: never counted as fine. */
+  unknown: number;
+  failingSources: number;
+  pendingProposals: number;
+}
+
 /** Everything the tray adapter draws; computed here so Electron only draws it. */
 export interface TrayState {
   icon: TrayIcon;
   tooltip: string;
+  counts: TrayCounts;
+  paused: boolean;
   machines: TrayMenuItem[];
   proposals: TrayMenuItem[];
+}
+
+/** Options of the tray computation that do not come from the snapshot. */
+export interface TrayStateOptions {
+  /** Monitoring is paused: nothing is watched, whatever the last values said. */
+  paused?: boolean;
+  /** Windows cuts tray tooltips at 127 characters; the adapter passes its platform's limit. */
+  maxTooltipLength?: number;
 }
 
 /** Highest disk use over a machine's watched mounts, or null when unknown or stale. */
@@ -28,16 +53,42 @@ export function worstDiskPct(machine: Machine, watchedMounts: readonly string[])
   return Math.max(...watched.map((d) => d.usedPct));
 }
 
-const MAX_MENU_MACHINES = 5;
+/** Machines listed in the menu; the rest are behind "Open Runner Watch". */
+export const MAX_MENU_MACHINES = 5;
+/** Proposals listed in the menu. */
+export const MAX_MENU_PROPOSALS = 5;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * The tray state of a snapshot: disconnected when a source fails, critical when a machine
- * is at or over its fleet's kill threshold (or a kill failed), warning over the warn level.
+ * The tray entry of a proposal, from its evidence (not its free-text summary), e.g.
+ * "Kill runner-a (disk 78 %, idle 12 min)…". The ellipsis says a dialog follows.
+ */
+export function proposalMenuLabel(proposal: Proposal): string {
+  const verb = proposal.action === 'cleanup' ? 'Clean up' : 'Kill';
+  const { evidence } = proposal;
+  const facts: string[] = [];
+  if (evidence.diskPct !== null) facts.push(`disk ${evidence.diskPct} %`);
+  if (evidence.idleSinceMs !== null)
+    facts.push(`idle ${Math.floor(evidence.idleSinceMs / 60_000)} min`);
+  if (proposal.rule === 'max-age' && evidence.ageMs !== null)
+    facts.push(`age ${Math.floor(evidence.ageMs / 3_600_000)} h`);
+  if (proposal.rule === 'unreachable') facts.push('unreachable');
+  const detail = facts.length > 0 ? ` (${facts.join(', ')})` : '';
+  return `${verb} ${proposal.machineName}${detail}…`;
+}
+
+/**
+ * The tray state of a snapshot: disconnected when a source fails or monitoring is
+ * paused, critical when a machine is at or over its fleet's kill threshold (or a kill
+ * failed), warning over the warn level.
  */
 export function computeTrayState(
   snapshot: FleetSnapshot,
   fleets: readonly FleetSettings[],
+  options: TrayStateOptions = {},
 ): TrayState {
+  const paused = options.paused ?? false;
   const fleetById = new Map(fleets.map((f) => [f.id, f]));
   // Deleted machines (by this app, still listed somewhere) are not part of the fleet's state.
   const live = snapshot.machines.filter((m) => m.status.value !== 'gone' && !m.removed);
@@ -47,16 +98,20 @@ export function computeTrayState(
       const mounts = fleet?.watchedMounts ?? ['/', '/var/lib/docker'];
       return { machine, pct: worstDiskPct(machine, mounts), fleet };
     })
-    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1));
+    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || byName(a.machine.name, b.machine.name));
 
   const failing = snapshot.sources.filter((s) => s.state === 'failing');
-  const critical = rated.filter(
-    (r) => r.pct !== null && r.pct >= (r.fleet?.reaper.diskThresholdPct ?? 60),
+  const isCritical = (r: (typeof rated)[number]) =>
+    r.pct !== null && r.pct >= (r.fleet?.reaper.diskThresholdPct ?? 60);
+  const critical = rated.filter(isCritical);
+  const warning = rated.filter(
+    (r) => r.pct !== null && !isCritical(r) && r.pct >= (r.fleet?.warnPct ?? 50),
   );
+  const unknown = rated.filter((r) => r.pct === null);
   const failedKills = snapshot.proposals.filter((p) => p.state === 'failed');
-  const warning = rated.filter((r) => r.pct !== null && r.pct >= (r.fleet?.warnPct ?? 50));
+  const pending = snapshot.proposals.filter((p) => p.state === 'pending' && p.blocked.length === 0);
   const icon: TrayIcon =
-    failing.length > 0
+    paused || failing.length > 0
       ? 'disconnected'
       : critical.length > 0 || failedKills.length > 0
         ? 'critical'
@@ -64,26 +119,48 @@ export function computeTrayState(
           ? 'warning'
           : 'ok';
 
-  const lines = [`Runner Watch — ${live.length} machine${live.length === 1 ? '' : 's'}`];
+  const counts: TrayCounts = {
+    machines: live.length,
+    critical: critical.length,
+    warning: warning.length,
+    unknown: unknown.length,
+    failingSources: failing.length,
+    pendingProposals: pending.length,
+  };
+  const lines = [`Runner Watch — ${plural(live.length, 'machine')}`];
+  if (paused) lines.push('Monitoring paused');
   if (failing.length > 0)
     lines.push(
-      `${failing.length} source${failing.length === 1 ? '' : 's'} failing: ${failing.map((s) => s.label).join(', ')}`,
+      `${plural(failing.length, 'source')} failing: ${failing.map((s) => s.label).join(', ')}`,
     );
   if (critical.length > 0) lines.push(`${critical.length} over kill threshold`);
-  else if (warning.length > 0) lines.push(`${warning.length} over warn level`);
-  const pending = snapshot.proposals.filter((p) => p.state === 'pending' && p.blocked.length === 0);
+  if (warning.length > 0) lines.push(`${warning.length} over warn level`);
+  if (unknown.length > 0) lines.push(`${unknown.length} disk unknown`);
+  if (failedKills.length > 0) lines.push(`${plural(failedKills.length, 'kill')} failed`);
   if (pending.length > 0)
-    lines.push(
-      `${pending.length} proposal${pending.length === 1 ? '' : 's'} waiting for confirmation`,
-    );
+    lines.push(`${plural(pending.length, 'proposal')} waiting for confirmation`);
 
   return {
     icon,
-    tooltip: lines.join('\n'),
+    tooltip: truncate(lines.join('\n'), options.maxTooltipLength),
+    counts,
+    paused,
     machines: rated.slice(0, MAX_MENU_MACHINES).map(({ machine, pct }) => ({
       label: `${machine.name} — disk ${pct === null ? 'unknown' : `${pct} %`}`,
       machineKey: machine.key,
     })),
-    proposals: pending.map((p) => ({ label: `${p.summary}…`, proposalId: p.id })),
+    proposals: pending
+      .slice(0, MAX_MENU_PROPOSALS)
+      .map((p) => ({ label: proposalMenuLabel(p), proposalId: p.id })),
   };
+}
+
+/** Plain code-unit order: the tie-break must be stable, not locale-aware (and localeCompare is slow at fleet size). */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function truncate(text: string, max: number | undefined): string {
+  if (max === undefined || text.length <= max) return text;
+  return `${text.slice(0, max - 1)}…`;
 }

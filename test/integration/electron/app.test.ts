@@ -19,13 +19,13 @@ const reason = !binary
 
 describe('desktop app on the Electron binary', () => {
   it.skipIf(reason !== null)(
-    `opens the fleet window on the demo fleet, sandboxed${reason ? ` — skipped: ${reason}` : ''}`,
+    `opens the fleet window on the demo fleet, sandboxed, with the tray drawn${reason ? ` — skipped: ${reason}` : ''}`,
     async () => {
       execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
       const app = await electron.launch({
         executablePath: binary!,
         args: ['dist/electron/main.js'],
-        env: { ...process.env, RW_DEMO: '1' } as Record<string, string>,
+        env: { ...process.env, RW_DEMO: '1', RW_TEST_HOOKS: '1' } as Record<string, string>,
       });
       try {
         const window = await app.firstWindow();
@@ -35,8 +35,26 @@ describe('desktop app on the Electron binary', () => {
         const exposed = await window.evaluate(() => ({
           bridge: typeof (window as unknown as { runnerWatch?: unknown }).runnerWatch,
           node: typeof (globalThis as { require?: unknown }).require,
+          process: typeof (globalThis as { process?: unknown }).process,
         }));
-        expect(exposed).toEqual({ bridge: 'object', node: 'undefined' });
+        expect(exposed).toEqual({ bridge: 'object', node: 'undefined', process: 'undefined' });
+        // Navigation away from the app is blocked.
+        await window.evaluate(() => {
+          (globalThis as unknown as { location: { href: string } }).location.href =
+            'https://example.invalid/';
+        });
+        expect(window.url()).toMatch(/^file:.*index\.html/);
+        // The tray shows the fleet's state and the menu core computed.
+        const tray = await app.evaluate(() =>
+          (
+            globalThis as {
+              runnerWatchTestHooks?: { tray(): { icon: string; menu: string[] } | null };
+            }
+          ).runnerWatchTestHooks?.tray(),
+        );
+        expect(tray?.menu).toContain('Open Runner Watch');
+        expect(tray?.menu).toContain('Pause monitoring');
+        expect(['ok', 'warning', 'critical', 'disconnected']).toContain(tray?.icon);
       } finally {
         await app.close();
       }
