@@ -10,6 +10,7 @@ import {
   RecheckResult,
   SetModeRequest,
 } from './proposal';
+import { JobMetrics, JobMetricsRequest } from './job-metrics';
 import { AckAlertRequest, AlertsView, EndAlertQuietRequest, MuteAlertsRequest } from './alerts';
 import { CostReport, CostRequest } from './cost';
 import { QueueHealth, QueueHealthRequest } from './queue';
@@ -77,6 +78,11 @@ export const invokeChannels = {
   'rw:reaper:confirm': { kind: 'command', request: ConfirmRequest, response: ExecutionResult },
   /** Switches a fleet's reaper mode (audited). */
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
+  /**
+   * A job's machine metrics (CPU, memory, load, disk, network) over the job's window, from
+   * Prometheus or, once the job finished, from the local store.
+   */
+  'rw:jobs:metrics': { kind: 'query', request: JobMetricsRequest, response: JobMetrics },
   /** Fleet cost per hour now, and what the jobs of the last hours cost (per job, per project). */
   'rw:cost:report': { kind: 'query', request: CostRequest, response: CostReport },
   /** Pick-up waits per runner and per tag, with a warning when they grow. */

@@ -4,6 +4,7 @@ import { Machine } from './machine';
 import { Runner } from './runner';
 import { SourceHealth } from './source';
 import { Proposal } from './proposal';
+import { FleetCounters } from './runner-metrics';
 
 /** Everything the engine knows at one moment. `scan --json` prints exactly this. */
 export const FleetSnapshot = z.object({
@@ -14,6 +15,8 @@ export const FleetSnapshot = z.object({
   runners: z.array(Runner),
   sources: z.array(SourceHealth),
   proposals: z.array(Proposal),
+  /** GitLab Runner counters per configured runner metrics endpoint (absent: none configured). */
+  counters: z.array(FleetCounters).optional(),
 });
 /** Everything the engine knows at one moment. */
 export type FleetSnapshot = z.infer<typeof FleetSnapshot>;
@@ -33,6 +36,8 @@ export const FleetEvent = z.discriminatedUnion('type', [
     sources: z.array(SourceHealth),
     runners: z.array(Runner).nullable(),
     proposals: z.array(Proposal).nullable(),
+    /** Runner counters when they changed; null or absent when not. */
+    counters: z.array(FleetCounters).nullable().optional(),
   }),
 ]);
 /** Pushed from main to renderer. */

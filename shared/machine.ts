@@ -85,6 +85,21 @@ export const LoadInfo = z.object({
 /** Load and memory of a machine. */
 export type LoadInfo = z.infer<typeof LoadInfo>;
 
+/**
+ * One source's own latest reading of a machine's disks and load (SSH probe, Prometheus).
+ * `disks` and `load` of the Machine show the freshest of them; all are kept for details.
+ */
+export const MachineReading = z.object({
+  /** Source id, e.g. `ssh:probe` or `prometheus:ci`. */
+  source: z.string().min(1),
+  /** Null when this source does not read disks of this machine. */
+  disks: observed(z.array(DiskUsage)).nullable(),
+  /** Null when this source does not read load of this machine. */
+  load: observed(LoadInfo).nullable(),
+});
+/** One source's own latest reading of a machine. */
+export type MachineReading = z.infer<typeof MachineReading>;
+
 /** Normalised life-cycle state; the provider's own word is kept in `providerStatus`. */
 export const MachineState = z.enum([
   'running',
@@ -155,6 +170,11 @@ export const Machine = z.object({
    */
   gitlabJobs: observed(z.array(RunningJob)),
   load: observed(LoadInfo),
+  /**
+   * Each source's own disk and load reading when more than one reads them (SSH and
+   * Prometheus): `disks` and `load` above are the freshest reading that has a value.
+   */
+  readings: z.array(MachineReading).optional(),
   /**
    * Hetzner's `protection.delete` for the server; null when the provider does not say
    * (docker-machine, SSH). A protected server, or one whose protection is unknown, is

@@ -200,6 +200,108 @@ export const DockerMachineSettings = z.strictObject({
 /** A docker+machine runner manager. */
 export type DockerMachineSettings = z.infer<typeof DockerMachineSettings>;
 
+/**
+ * An http(s) base URL without credentials in it: a user:password in the URL would end up
+ * in logs and error messages, so credentials go in `auth` as secret references.
+ */
+const httpUrl = z.url().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') && !url.username && !url.password
+    );
+  } catch {
+    return false;
+  }
+}, 'use an http:// or https:// URL without user:password in it (put credentials in "auth")');
+
+/** Credentials for an HTTP metrics endpoint, as secret references. */
+export const HttpAuth = z.union([
+  /** HTTP basic auth; the password is a secret reference. */
+  z.strictObject({
+    basic: z.strictObject({ username: z.string().min(1), password: SecretRef }),
+  }),
+  /** `Authorization: Bearer <token>`. */
+  z.strictObject({ bearer: SecretRef }),
+]);
+/** Credentials for an HTTP metrics endpoint. */
+export type HttpAuth = z.infer<typeof HttpAuth>;
+
+/** A PromQL label name (what `machineLabel` may be). */
+const labelName = z
+  .string()
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'a Prometheus label name: letters, digits and "_"');
+
+/**
+ * Extra label matchers added to every query, e.g. `job="node"`. Kept to plain
+ * `name op "value"` pairs so a setting cannot change the shape of a query.
+ */
+const labelMatchers = z
+  .string()
+  .regex(
+    /^\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*"(?:\s*,\s*[a-zA-Z_][a-zA-Z0-9_]*\s*(?:=|!=|=~|!~)\s*"(?:[^"\\]|\\.)*")*\s*$/,
+    'label matchers like job="node", separated by commas',
+  );
+
+/**
+ * A Prometheus server that scrapes node_exporter on a fleet's machines. One instant query
+ * per metric serves the whole fleet each cycle; `query_range` serves job metrics.
+ */
+export const PrometheusSettings = z.strictObject({
+  id,
+  fleet: id,
+  /** Base URL of the Prometheus server (the `/api/v1/...` paths are appended). */
+  url: httpUrl,
+  auth: HttpAuth.optional(),
+  /**
+   * The label whose value names the machine: its name (e.g. a `machine` label set by
+   * relabelling) or one of its addresses (e.g. `instance` = `10.0.0.5:9100`).
+   */
+  machineLabel: labelName.default('instance'),
+  /** Cut a `:port` suffix off the label value before matching (as in `instance`). */
+  stripPort: z.boolean().default(true),
+  /** Extra label matchers for every query, e.g. `job="node"`. */
+  matchers: labelMatchers.optional(),
+  /** node_exporter's scrape interval: bounds rate() windows and the smallest step. */
+  scrapeIntervalSec: seconds(15),
+  intervalSec: seconds(30),
+  timeoutSec: seconds(10),
+});
+/** A Prometheus server for a fleet. */
+export type PrometheusSettings = z.infer<typeof PrometheusSettings>;
+
+/**
+ * A GitLab Runner's own metrics endpoint (`listen_address`, Prometheus text format), read
+ * for the fleet counters `gitlab_runner_jobs` and `gitlab_runner_autoscaling_machine_states`.
+ */
+export const RunnerMetricsSettings = z.strictObject({
+  id,
+  fleet: id,
+  /** e.g. `http://runner-manager:9252/metrics`. */
+  url: httpUrl,
+  auth: HttpAuth.optional(),
+  intervalSec: seconds(30),
+  timeoutSec: seconds(10),
+});
+/** A GitLab Runner metrics endpoint. */
+export type RunnerMetricsSettings = z.infer<typeof RunnerMetricsSettings>;
+
+/** Job metrics: the query window and the local store that keeps them beyond retention. */
+export const JobMetricsSettings = z.strictObject({
+  /** Seconds added before the job's start and after its end. */
+  marginSec: z.number().int().min(0).max(3_600).default(60),
+  /** Points per series at most; the step grows to keep under it. */
+  maxPoints: z.number().int().min(10).max(11_000).default(1_000),
+  /** Size bound of the local store; the least recently used jobs are evicted past it. */
+  storeMaxMB: z.number().positive().max(100_000).default(200),
+  /** Save every finished job's metrics in the background (serve and desktop hosts). */
+  autoSave: z.boolean().default(true),
+  /** Folder of the store; default `<stateDir>/job-metrics`. `~` expanded. */
+  storeDir: z.string().min(1).optional(),
+});
+/** Job metrics settings. */
+export type JobMetricsSettings = z.infer<typeof JobMetricsSettings>;
+
 /** Probing machines over SSH. */
 export const ProbeSettings = z.strictObject({
   intervalSec: seconds(30),
@@ -267,6 +369,11 @@ export const Settings = z.strictObject({
   /** docker+machine runner managers, each listing one fleet's VMs. */
   dockerMachine: z.array(DockerMachineSettings).default([]),
   probe: ProbeSettings.prefault({}),
+  /** Prometheus servers, each for one fleet (disk, load, memory from node_exporter). */
+  prometheus: z.array(PrometheusSettings).default([]),
+  /** GitLab Runner metrics endpoints, for fleet counters. */
+  runnerMetrics: z.array(RunnerMetricsSettings).default([]),
+  jobMetrics: JobMetricsSettings.prefault({}),
   cost: CostSettings.prefault({}),
   /** Where audit log and reaper state live; `~` expanded. */
   stateDir: z.string().min(1).default('~/.local/state/runner-watch'),

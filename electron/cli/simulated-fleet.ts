@@ -9,6 +9,8 @@ export interface SimulatedFleetOptions {
   seed?: number;
   /** Also simulate the runner manager with `docker-machine ls` (the demo does). */
   dockerMachine?: 'direct' | 'via-manager';
+  /** Also serve node_exporter metrics per VM and run a real Prometheus scraping them. */
+  prometheus?: boolean;
 }
 
 /** The running simulated fleet, as `test/sim/fleet.ts` returns it. */

@@ -20,6 +20,7 @@ import { RwError, toApiError } from './errors/rw-error';
 import { previewPrune } from './runners/prune';
 import type { RunnerService } from './runners/runner-service';
 import type { TimelineService } from './timeline/timeline-service';
+import type { JobMetricsService } from './job-metrics/service';
 
 /** What the API needs besides the engine. Each later feature adds its service here. */
 export interface ApiContext {
@@ -29,6 +30,8 @@ export interface ApiContext {
   runners?: RunnerService;
   /** The reaper service (`electron/core/reaper/reaper.ts`); without it proposals are read-only. */
   reaper?: ReaperApi;
+  /** Job metrics from Prometheus and the local store. */
+  jobMetrics?: Pick<JobMetricsService, 'get'>;
   /** The desktop app's encrypted secret store; hosts without one refuse `rw:secrets:migrate`. */
   secretStore?: { migrate(): Promise<SecretMigrationReport> };
   /** The fleet timeline (`electron/core/timeline/timeline-service.ts`). */
@@ -108,6 +111,11 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       const reaper = needReaper(context);
       await reaper.setMode(request.fleet, request.mode, reaper.who());
       return { fleet: request.fleet, mode: reaper.mode(request.fleet) };
+    },
+    'rw:jobs:metrics': async (request) => {
+      if (!context.jobMetrics)
+        throw new RwError('refused', 'job metrics are not available in this host');
+      return context.jobMetrics.get(request);
     },
     'rw:audit:list': async (request) => (context.reaper ? context.reaper.audit(request) : []),
     'rw:secrets:migrate': async () => {

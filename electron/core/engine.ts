@@ -2,6 +2,7 @@ import type { FleetEvent, FleetSnapshot } from '../../shared/fleet';
 import type { Machine, MachineRemoval } from '../../shared/machine';
 import type { Proposal } from '../../shared/proposal';
 import type { Runner } from '../../shared/runner';
+import type { FleetCounters } from '../../shared/runner-metrics';
 import type { SourceHealth } from '../../shared/source';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { toApiError } from './errors/rw-error';
@@ -46,6 +47,9 @@ export class Engine implements Disposable {
   private readonly random: () => number;
   private readonly backoff: BackoffOptions;
   private runners = new Map<string, Runner[]>();
+  /** Runner counters per runner metrics source; kept (with their time) when a source fails. */
+  private counters = new Map<string, FleetCounters[]>();
+  private lastCountersJson = '[]';
   private proposals: Proposal[] = [];
   private version = 0;
   private lastSent = new Map<string, string>();
@@ -184,6 +188,7 @@ export class Engine implements Disposable {
       runners: [...this.runners.values()].flat(),
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       proposals: this.proposals,
+      ...(this.counters.size > 0 ? { counters: [...this.counters.values()].flat() } : {}),
     };
   }
 
@@ -311,6 +316,7 @@ export class Engine implements Disposable {
     const at = this.now();
     this.model.apply(source.id, result, at);
     if (result.runners) this.runners.set(source.id, result.runners);
+    if (result.counters) this.counters.set(source.id, result.counters);
     health.warnings = result.warnings ?? [];
     state.retryAfterMs = result.retryAfterMs;
     if (result.failure) {
@@ -347,6 +353,10 @@ export class Engine implements Disposable {
     const proposalsJson = JSON.stringify(this.proposals);
     const runnersChanged = runnersJson !== this.lastRunnersJson;
     const proposalsChanged = proposalsJson !== this.lastProposalsJson;
+    const counters = [...this.counters.values()].flat();
+    const countersJson = JSON.stringify(counters);
+    const countersChanged = countersJson !== this.lastCountersJson;
+    this.lastCountersJson = countersJson;
     this.lastRunnersJson = runnersJson;
     this.lastProposalsJson = proposalsJson;
     this.version += 1;
@@ -359,6 +369,7 @@ export class Engine implements Disposable {
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       runners: runnersChanged ? runners : null,
       proposals: proposalsChanged ? this.proposals : null,
+      ...(countersChanged ? { counters } : {}),
     };
     for (const listener of this.listeners) listener(event);
   }

@@ -15,6 +15,11 @@ import { createDockerMachineSource } from './sources/docker-machine/source';
 import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
+import { createPrometheusSource } from './sources/prometheus/source';
+import { createRunnerMetricsSource } from './sources/runner-metrics/source';
+import { JobMetricsService } from './job-metrics/service';
+import { JobMetricsStore } from './job-metrics/store';
+import { join } from 'node:path';
 import { CostService, type PriceSource } from './cost/cost-service';
 import { AlertService } from './alerts/alert-service';
 import { AlertStore } from './alerts/alert-store';
@@ -63,6 +68,8 @@ export interface Runtime extends Disposable {
   engine: Engine;
   api: ApiHandlers;
   settings: Settings;
+  /** Job metrics (Prometheus + local store), also for the `job-metrics` command. */
+  jobMetrics: JobMetricsService;
   /** Every audit record once written; never fires when the runtime runs no actions. */
   onAudit(listener: (record: AuditRecord) => void): Disposable;
   /** Acknowledgements and mutes now (shared by every host through the state dir). */
@@ -74,6 +81,11 @@ export interface Runtime extends Disposable {
    */
   warnings(): string[];
   dispose(): Promise<void>;
+}
+
+/** Folder of the job metrics store: `jobMetrics.storeDir`, or `<stateDir>/job-metrics`. */
+export function jobMetricsDir(settings: Settings): string {
+  return expandHome(settings.jobMetrics.storeDir ?? join(settings.stateDir, 'job-metrics'));
 }
 
 /** The collectors of a settings file, and what the reaper needs of them. */
@@ -118,6 +130,10 @@ export function createSources(
     ),
   ];
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
+  for (const prom of settings.prometheus)
+    sources.push(createPrometheusSource({ settings, prom, secrets }));
+  for (const entry of settings.runnerMetrics)
+    sources.push(createRunnerMetricsSource({ entry, secrets }));
   return { sources, gitlab, hetzner, pool };
 }
 
@@ -178,21 +194,40 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     warnings: options.warnings ?? [],
     user: currentUser(),
   };
+  const jobMetrics = new JobMetricsService({
+    settings,
+    gitlab: set.gitlab,
+    machines: () => engine.machines(),
+    secrets,
+    store: new JobMetricsStore({
+      dir: jobMetricsDir(settings),
+      maxBytes: settings.jobMetrics.storeMaxMB * 1024 * 1024,
+      ...(options.now ? { now: options.now } : {}),
+    }),
+    ...(options.now ? { now: options.now } : {}),
+  });
   const timelineOptions: TimelineServiceOptions = {
     engine,
     fleets: settings.fleets,
     gitlab: settings.gitlab,
     sources: set.gitlab,
     ...(options.openExternal ? { openExternal: options.openExternal } : {}),
-    ...(options.jobMetrics ? { jobMetrics: options.jobMetrics } : {}),
+    // A fleet's job metrics come from its Prometheus; the host may say otherwise.
+    jobMetrics:
+      options.jobMetrics ??
+      ((fleet) =>
+        settings.prometheus.some((p) => p.fleet === fleet.id)
+          ? { available: true, reason: null }
+          : { available: false, reason: 'No Prometheus configured for this fleet' }),
     ...(options.now ? { now: options.now } : {}),
   };
   if (!(options.actions ?? options.host !== 'cli')) {
     const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
       engine,
-      api: createApiHandlers({ engine, info, timeline, ...extras }),
+      api: createApiHandlers({ engine, info, timeline, jobMetrics, ...extras }),
       settings,
+      jobMetrics,
       onAudit: () => toDisposable(() => undefined),
       alertState: () => alertStore.current(),
       warnings: () => info.warnings,
@@ -232,6 +267,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(options.now ? { now: options.now } : {}),
       }),
     );
+    // Finished jobs' metrics are saved as they finish, not only when someone opens them.
+    if (settings.jobMetrics.autoSave && settings.prometheus.length > 0)
+      disposables.add(jobMetrics.startSweeping());
     const runners = disposables.add(
       new RunnerService({
         runners: () => engine.snapshot().runners,
@@ -247,8 +285,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const warnings = () => [...info.warnings, ...reaper.warnings()];
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners, timeline, warnings, ...extras }),
+      api: createApiHandlers({
+        engine,
+        info,
+        reaper,
+        runners,
+        timeline,
+        warnings,
+        jobMetrics,
+        ...extras,
+      }),
       settings,
+      jobMetrics,
       onAudit: (listener) => audit.onRecord(listener),
       alertState: () => alertStore.current(),
       warnings,

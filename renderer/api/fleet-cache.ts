@@ -35,6 +35,7 @@ export function applyFleetEvent(
       generatedAt: event.at,
       machines: mergeMachines(current.machines, event.upserted, event.removed),
       runners: event.runners ?? current.runners,
+      ...countersOf(event.counters, current.counters),
       sources: mergeSources(current.sources, event.sources),
       proposals: event.proposals ?? current.proposals,
     },
@@ -68,4 +69,13 @@ function mergeSources(sources: SourceHealth[], updates: SourceHealth[]): SourceH
   });
   out.push(...byId.values());
   return out;
+}
+
+/** Runner counters after a delta: the new list when it changed, else the one we had. */
+function countersOf(
+  next: FleetSnapshot['counters'] | null | undefined,
+  had: FleetSnapshot['counters'],
+): Pick<FleetSnapshot, 'counters'> {
+  const counters = next ?? had;
+  return counters ? { counters } : {};
 }

@@ -11,6 +11,9 @@ export const queryKeys = {
   recheck: (proposalId: string) => [...queryKeys.all, 'reaper', 'recheck', proposalId] as const,
   /** Fleet modes the user switched in this session (the server's answer to set-mode). */
   reaperModes: () => [...queryKeys.all, 'reaper', 'modes'] as const,
+  /** A job's machine metrics, by the job reference the panel was opened with. */
+  jobMetrics: (job: string, instance: string | null) =>
+    [...queryKeys.all, 'jobs', 'metrics', job, instance] as const,
   audit: () => [...queryKeys.all, 'audit'] as const,
   auditList: (limit: number) => [...queryKeys.audit(), 'list', limit] as const,
   /** The fleet timeline of the last `spanMs` (the window is fixed when the query runs). */

@@ -1,7 +1,9 @@
-import type { Machine } from '../../shared/machine';
+import { useEffect, useRef, useState } from 'react';
+import type { Machine, RunningJob } from '../../shared/machine';
 import { formatAgo, formatBytes, formatLoad, formatSpan, formatTime } from '../format';
 import type { MachineRow } from '../fleet-rows';
 import { DISK_PCT_DEFINITION } from './DiskBars';
+import { JobMetricsPanel } from './JobMetricsPanel';
 import { jobLabel } from './JobsCell';
 import { removalText } from '../removal-text';
 import { useAppInfo } from '../api/useFleet';
@@ -9,6 +11,7 @@ import { useAppInfo } from '../api/useFleet';
 /** Everything known about one machine, with each reading's age and source. */
 export function MachineDetails(props: { row: MachineRow; now: number; onClose: () => void }) {
   const { machine } = props.row;
+  const [metricsOf, setMetricsOf] = useState<RunningJob | null>(null);
   const viewer = useAppInfo().data?.user;
   return (
     <aside
@@ -109,10 +112,12 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
       <p className="muted small">
         {DISK_PCT_DEFINITION}; blocks reserved for root do not count as used.
       </p>
+      <SourceReadings machine={machine} now={props.now} />
 
       <h3>Running jobs</h3>
       <Reading field={machine.jobs} now={props.now} />
-      <JobList jobs={props.row.jobs} />
+      <JobList jobs={props.row.jobs} onMetrics={setMetricsOf} />
+      {metricsOf ? <JobMetricsDialog job={metricsOf} onClose={() => setMetricsOf(null)} /> : null}
 
       <h3>Load</h3>
       <Reading field={machine.load} now={props.now} />
@@ -152,7 +157,75 @@ function Reading(props: {
   );
 }
 
-function JobList(props: { jobs: MachineRow['jobs'] }) {
+/**
+ * What each source read when several read disks and load (SSH probe and Prometheus): the
+ * freshest value with a value is the one shown above; both are listed here with their age.
+ */
+function SourceReadings(props: { machine: Machine; now: number }) {
+  const readings = props.machine.readings ?? [];
+  if (readings.length < 2) return null;
+  return (
+    <table className="mini" data-testid="source-readings" aria-label="Readings by source">
+      <thead>
+        <tr>
+          <th>Source</th>
+          <th title={DISK_PCT_DEFINITION}>Disks</th>
+          <th>Load</th>
+          <th>Read</th>
+        </tr>
+      </thead>
+      <tbody>
+        {readings.map((r) => (
+          <tr key={r.source} className={r.source === props.machine.disks.source ? 'is-chosen' : ''}>
+            <td>
+              {r.source}
+              {r.source === props.machine.disks.source ? ' (shown)' : ''}
+            </td>
+            <td className="num">
+              {r.disks?.value ? (
+                r.disks.value.map((d) => `${d.mount} ${d.usedPct} %`).join(', ')
+              ) : r.disks?.error ? (
+                <span className="error-text">{r.disks.error}</span>
+              ) : (
+                '—'
+              )}
+            </td>
+            <td className="num">{r.load?.value ? formatLoad(r.load.value.load1) : '—'}</td>
+            <td className="num">
+              {r.disks?.observedAt != null ? formatAgo(r.disks.observedAt, props.now) : '—'}
+              {r.disks?.stale ? <span className="stale-tag"> stale</span> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The job metrics panel over the page, for a running job of this machine. */
+function JobMetricsDialog(props: { job: RunningJob; onClose: () => void }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && typeof dialog.showModal === 'function' && !dialog.open) dialog.showModal();
+  }, []);
+  // The id, not the container's job URL: GitLab Runner writes the URL it was configured
+  // with, which need not be the address the settings reach the instance at.
+  const job = props.job.jobId;
+  return (
+    <dialog
+      ref={ref}
+      className="job-metrics-dialog"
+      aria-label={`Metrics of job ${props.job.jobId}`}
+      onClose={props.onClose}
+      onKeyDown={(event) => event.stopPropagation()}
+    >
+      <JobMetricsPanel job={job} onClose={props.onClose} />
+    </dialog>
+  );
+}
+
+function JobList(props: { jobs: MachineRow['jobs']; onMetrics: (job: RunningJob) => void }) {
   if (props.jobs === null)
     return <p className="muted">Unknown: no source could read this machine's jobs.</p>;
   if (props.jobs.length === 0) return <p className="muted">No running job.</p>;
@@ -171,7 +244,15 @@ function JobList(props: { jobs: MachineRow['jobs'] }) {
             {job.ref ? ` · ${job.ref}` : ''}
             {job.user ? ` · ${job.user}` : ''}
             {` · seen in ${job.seenIn.join(' and ')}`}
-          </span>
+          </span>{' '}
+          <button
+            type="button"
+            className="small"
+            onClick={() => props.onMetrics(job)}
+            aria-label={`Metrics of job ${job.jobId}`}
+          >
+            Metrics
+          </button>
         </li>
       ))}
     </ul>

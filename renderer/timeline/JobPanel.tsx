@@ -3,6 +3,7 @@ import type { JobMetricsAvailability, TimelineJob, TimelineRow } from '../../sha
 import { useOpenJob } from '../api/useTimeline';
 import { formatTime } from '../format';
 import { durationText, jobTitle, STATUS_LABEL } from './format-job';
+import { JobMetricsPanel } from '../components/JobMetricsPanel';
 import { JobMetricsSlot } from './JobMetricsSlot';
 
 const PLACED_BY: Record<TimelineJob['placedBy'], string> = {
@@ -92,7 +93,12 @@ export function JobPanel(props: {
           </p>
         ) : null}
       </div>
-      <JobMetricsSlot job={job} availability={props.availability} />
+      <JobMetricsSlot
+        job={job}
+        availability={props.availability}
+        // By id and instance: the URL the runner wrote may name another address than the settings.
+        panel={(selected) => <JobMetricsPanel job={selected.jobId} instance={selected.instance} />}
+      />
     </aside>
   );
 }

@@ -7,6 +7,7 @@ import { useMachineFocus } from '../components/HostOpenRequests';
 import { confirmableByMachine } from '../components/KillDialogProvider';
 import { MachineDetails } from '../components/MachineDetails';
 import { MachineTable } from '../components/MachineTable';
+import { RunnerCounters } from '../components/RunnerCounters';
 import { SourcesStrip } from '../components/SourcesStrip';
 import { StateMessage } from '../components/StateMessage';
 import { filterRows, sortRows, toRows, type Sort, type SortKey } from '../fleet-rows';
@@ -115,6 +116,7 @@ function FleetContent(props: {
         </div>
       ) : null}
       <SourcesStrip sources={snapshot.sources} now={now} />
+      <RunnerCounters counters={snapshot.counters} now={now} />
       {allRows.length === 0 ? (
         <EmptyState snapshot={snapshot} />
       ) : rows.length === 0 ? (

@@ -18,10 +18,15 @@ const URL_LINE = /^Runner Watch: (http:\/\/127\.\d{1,3}\.\d{1,3}\.\d{1,3}:\d+\/\
  * Starts `node bin/runner-watch.mjs demo --no-open --browser --port 0` and resolves once it
  * printed its URL line. `--browser` keeps the serve host even where an Electron binary exists.
  */
-export async function startDemo(cwd: string, timeoutMs = 60_000): Promise<DemoProcess> {
+export async function startDemo(
+  cwd: string,
+  timeoutMs = 60_000,
+  /** More demo options, e.g. `--prometheus`. */
+  extraArgs: readonly string[] = [],
+): Promise<DemoProcess> {
   const child = spawn(
     process.execPath,
-    ['bin/runner-watch.mjs', 'demo', '--no-open', '--browser', '--port', '0'],
+    ['bin/runner-watch.mjs', 'demo', '--no-open', '--browser', '--port', '0', ...extraArgs],
     {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],

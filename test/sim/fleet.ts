@@ -8,6 +8,9 @@ import { HcloudSim } from './hcloud-sim';
 import { startWorldGitLab, type WorldGitLab } from './gitlab/from-world';
 import { FleetWorld, type ScenarioOptions, type SimVmInfo } from './scenario';
 import { SshSim } from './ssh-sim';
+import { NodeExporterSim } from './node-exporter-sim';
+import { startSimPrometheus, type SimPrometheus } from './prometheus-server';
+import { renderRunnerMetrics, startRunnerMetricsSim } from './runner-metrics-sim';
 
 /*
  * Starts the whole simulated fleet: the scenario world, the Hetzner API simulator kept in
@@ -47,6 +50,12 @@ export interface SimulatedFleetOptions {
    * `via-manager`: through the manager as jump host. Default: off.
    */
   dockerMachine?: 'direct' | 'via-manager';
+  /**
+   * Also serve node_exporter metrics per VM (from the same host state the SSH shims read)
+   * and run a real Prometheus (`/usr/bin/prometheus`) scraping them; the settings get a
+   * `prometheus` entry for the fleet. Default false.
+   */
+  prometheus?: boolean;
   /** Passed on to the scenario (idle count, builds per VM, job rate, projects…). */
   scenario?: Partial<
     Omit<ScenarioOptions, 'seed' | 'vms' | 'stuck' | 'warmupMs' | 'clock' | 'stateRoot'>
@@ -65,6 +74,8 @@ export interface SimulatedFleet {
   ssh: SshSim;
   /** The world-fed GitLab simulator, or null with `gitlab: false`. */
   gitlab: WorldGitLab | null;
+  /** The Prometheus scraping the VMs' exporters, or null without `prometheus`. */
+  prometheus: SimPrometheus | null;
   /** The runner manager host (docker-machine ls / rm over SSH). */
   manager: { address: string; port: number; stateDir: string };
   /** Temp directory holding host states, keys and known_hosts; removed by dispose(). */
@@ -86,6 +97,10 @@ export const SIM_HCLOUD_TOKEN_ENV = 'RW_SIM_HCLOUD_TOKEN';
 export const SIM_MANAGER_FLEET_ID = 'sim-managers';
 /** SSH alias of the runner manager (with `dockerMachine`). */
 export const SIM_MANAGER_ALIAS = 'runner-manager-1';
+/** Prometheus entry id in the settings (with `prometheus`). */
+export const SIM_PROMETHEUS_ID = 'sim-prometheus';
+/** Scrape interval of the simulated fleet's Prometheus. */
+const SIM_SCRAPE_SEC = 5;
 /** Label every autoscaled server carries (docker-machine's `hetzner-server-label`). */
 export const SIM_LABEL_SELECTOR = 'role=ci-runner';
 
@@ -104,6 +119,9 @@ export async function startSimulatedFleet(
   let ssh: SshSim | undefined;
   let world: FleetWorld | undefined;
   let gitlab: WorldGitLab | null = null;
+  let exporter: NodeExporterSim | undefined;
+  let prometheus: SimPrometheus | null = null;
+  let runnerMetrics: { url: string; dispose(): Promise<void> } | undefined;
 
   let disposed = false;
   const dispose = async () => {
@@ -115,6 +133,9 @@ export async function startSimulatedFleet(
       await Promise.allSettled([...pending]);
       // each one is stopped even when another fails
       const results = await Promise.allSettled([
+        prometheus?.dispose(),
+        exporter?.dispose(),
+        runnerMetrics?.dispose(),
         gitlab?.dispose(),
         ssh?.dispose(),
         hcloud?.dispose(),
@@ -176,6 +197,8 @@ export async function startSimulatedFleet(
       createdMs: w.runner.createdAt,
     });
 
+    if (options.prometheus) exporter = await NodeExporterSim.start({ now: () => clock.now() });
+    const ex = exporter;
     const serverIds = new Map<string, number>();
     const track = (work: Promise<void>) => {
       const p = work.catch((error: unknown) => {
@@ -212,12 +235,20 @@ export async function startSimulatedFleet(
         const id = serverIds.get(vm.name);
         if (id !== undefined) h.setStatus(id, 'running');
         track(s.addHost({ address: vm.address, stateDir: vm.stateDir, name: vm.name }));
+        if (ex) {
+          track(
+            ex.addHost(vm.address, vm.stateDir).then(() => prometheus?.setTargets(ex.targets())),
+          );
+        }
       },
       vmRemoved: (vm) => {
         const id = serverIds.get(vm.name);
         serverIds.delete(vm.name);
         if (id !== undefined) h.removeServer(id);
         track(s.removeHost(vm.address));
+        if (ex) {
+          track(ex.removeHost(vm.address).then(() => prometheus?.setTargets(ex.targets())));
+        }
       },
       stepped: () => {
         h.settle();
@@ -226,6 +257,19 @@ export async function startSimulatedFleet(
       },
     });
     await Promise.all([...pending]);
+    if (ex) {
+      prometheus = await startSimPrometheus({
+        dir: join(root, 'prometheus'),
+        targets: ex.targets(),
+        scrapeIntervalSec: SIM_SCRAPE_SEC,
+      });
+      // the runner manager's own metrics endpoint (listen_address), for the fleet counters
+      const concurrent = options.vms ?? 8;
+      runnerMetrics = await startRunnerMetricsSim({
+        address: w.runner.managerAddress,
+        page: () => renderRunnerMetrics(w.vms(), w.runner, concurrent),
+      });
+    }
     // after world.start(): on every tick the world steps first, then GitLab copies it
     if (options.gitlab ?? true) {
       gitlab = await startWorldGitLab(w, clock, { intervalSec: 10 });
@@ -292,6 +336,24 @@ export async function startSimulatedFleet(
             },
           ]
         : [],
+      prometheus: prometheus
+        ? [
+            {
+              id: SIM_PROMETHEUS_ID,
+              fleet: SIM_FLEET_ID,
+              url: prometheus.url,
+              // the exporters' instance label is `<VM address>:<port>`
+              machineLabel: 'instance',
+              stripPort: true,
+              matchers: 'job="node"',
+              scrapeIntervalSec: SIM_SCRAPE_SEC,
+              intervalSec: 10,
+            },
+          ]
+        : [],
+      runnerMetrics: runnerMetrics
+        ? [{ id: 'sim-runner', fleet: SIM_FLEET_ID, url: runnerMetrics.url, intervalSec: 10 }]
+        : [],
       probe: { intervalSec: 10, sshConfigFile: null },
       stateDir: join(root, 'runner-watch-state'),
     };
@@ -303,6 +365,7 @@ export async function startSimulatedFleet(
       hcloud: h,
       ssh: s,
       gitlab,
+      prometheus,
       manager: {
         address: w.runner.managerAddress,
         port: s.sharedPort,

@@ -18,13 +18,14 @@ import { waitForAbort } from '../wait-for-abort';
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'run Runner Watch against a simulated fleet (no accounts needed)',
-  usage: 'demo [--port N] [--no-open] [--vms N] [--seed N] [--browser]',
+  usage: 'demo [--port N] [--no-open] [--vms N] [--seed N] [--browser] [--prometheus]',
   options: {
     port: { type: 'string', short: 'p' },
     'no-open': { type: 'boolean' },
     vms: { type: 'string' },
     seed: { type: 'string' },
     browser: { type: 'boolean' },
+    prometheus: { type: 'boolean' },
     'renderer-dir': { type: 'string' },
   },
   optionHelp: {
@@ -33,6 +34,7 @@ export const demoCommand: CliCommand = {
     vms: 'N     autoscaled VMs in the simulated fleet, 1–16 (default 8)',
     seed: 'N     seed of the simulation, for a repeatable fleet (default 1)',
     browser: 'use the browser UI even when an Electron binary is installed',
+    prometheus: 'also read the VMs through a real Prometheus scraping node_exporter (browser UI)',
     'renderer-dir': 'DIR  serve this built renderer instead of dist/renderer',
   },
   details:
@@ -52,7 +54,9 @@ export const demoCommand: CliCommand = {
         ? null
         : `${join(rendererDir, 'index.html')} is missing`
       : await ensureRendererBuilt(rendererDir, context.err);
-    const electron = flag(args, 'browser') ? null : findElectronBinary(context.env);
+    const withPrometheus = flag(args, 'prometheus');
+    const electron =
+      flag(args, 'browser') || withPrometheus ? null : findElectronBinary(context.env);
     if (electron) {
       if (rendererProblem) context.err(`warning: ${rendererProblem}`);
       context.err(`starting the desktop app (Electron: ${electron}) with the simulated fleet`);
@@ -66,11 +70,22 @@ export const demoCommand: CliCommand = {
       });
     }
     context.err(
-      'no Electron binary here: starting the browser UI (serve host) with the simulated fleet',
+      withPrometheus
+        ? '--prometheus: starting the browser UI (serve host) with the simulated fleet'
+        : 'no Electron binary here: starting the browser UI (serve host) with the simulated fleet',
     );
     if (rendererProblem) context.err(`warning: ${rendererProblem}; the API works meanwhile`);
 
-    const sim = await startSimulatedFleet({ vms, seed, dockerMachine: 'direct' });
+    const sim = await startSimulatedFleet({
+      vms,
+      seed,
+      dockerMachine: 'direct',
+      ...(withPrometheus ? { prometheus: true } : {}),
+    });
+    if (withPrometheus)
+      context.err(
+        'Prometheus scrapes every VM: disk figures come from SSH and Prometheus, freshest first',
+      );
     try {
       const settings = parseSettings(sim.settings, 'of the simulated fleet');
       const { createRuntime } = await loadRuntimeModule();

@@ -4,6 +4,7 @@ import { auditCommand } from './audit';
 import { costCommand } from './cost';
 import { demoCommand } from './demo';
 import { importTomlCommand } from './import-toml';
+import { jobMetricsCommand } from './job-metrics';
 import { queueCommand } from './queue';
 import { reapCommand } from './reap';
 import { runnersListCommand, runnersPruneCommand } from './runners';
@@ -20,6 +21,7 @@ export const commands: readonly CliCommand[] = [
   reapCommand,
   auditCommand,
   importTomlCommand,
+  jobMetricsCommand,
   costCommand,
   queueCommand,
   alertsCommand,

@@ -1,4 +1,4 @@
-import type { SecretRef, Settings } from '../../../shared/settings';
+import type { HttpAuth, SecretRef, Settings } from '../../../shared/settings';
 import { RwError, isRwError } from '../errors/rw-error';
 import { formatPath } from './settings-issues';
 import type { SecretSource } from './secrets';
@@ -19,6 +19,19 @@ export function secretRefsOf(settings: Settings): { path: string; ref: SecretRef
   settings.gitlab.forEach((entry, i) =>
     refs.push({ path: formatPath(['gitlab', i, 'token']), ref: entry.token }),
   );
+  const authRefs = (label: string, list: { auth?: HttpAuth | undefined }[]) =>
+    list.forEach((entry, i) => {
+      if (!entry.auth) return;
+      if ('bearer' in entry.auth)
+        refs.push({ path: formatPath([label, i, 'auth', 'bearer']), ref: entry.auth.bearer });
+      else
+        refs.push({
+          path: formatPath([label, i, 'auth', 'basic', 'password']),
+          ref: entry.auth.basic.password,
+        });
+    });
+  authRefs('prometheus', settings.prometheus);
+  authRefs('runnerMetrics', settings.runnerMetrics);
   return refs;
 }
 

@@ -78,6 +78,16 @@ export function findReferenceProblem(settings: Settings): string | null {
       'sshHosts',
       settings.sshHosts.map((s) => s.alias),
       'alias',
+    ) ??
+    duplicate(
+      'prometheus',
+      settings.prometheus.map((p) => p.id),
+      'id',
+    ) ??
+    duplicate(
+      'runnerMetrics',
+      settings.runnerMetrics.map((r) => r.id),
+      'id',
     );
   if (problem) return problem;
   const known = new Set(fleetIds);
@@ -86,6 +96,8 @@ export function findReferenceProblem(settings: Settings): string | null {
   const refs: [string, { fleet: string }[]][] = [
     ['hetzner', settings.hetzner],
     ['sshHosts', settings.sshHosts],
+    ['prometheus', settings.prometheus],
+    ['runnerMetrics', settings.runnerMetrics],
   ];
   for (const [label, list] of refs) {
     for (const [index, entry] of list.entries()) {

@@ -1,4 +1,10 @@
-import type { Machine, MachineRemoval, Observed, RunningJob } from '../../../shared/machine';
+import type {
+  Machine,
+  MachineReading,
+  MachineRemoval,
+  Observed,
+  RunningJob,
+} from '../../../shared/machine';
 import type { CollectResult, MachineIdentity, MachineObservation } from '../sources/source';
 import { checkReading } from './reading-check';
 
@@ -17,6 +23,8 @@ interface Entry {
   disks: Field<Machine['disks']['value'] & object>;
   jobs: Field<RunningJob[]>;
   load: Field<Machine['load']['value'] & object>;
+  /** Each source's own disk and load reading; `disks` and `load` are picked from them. */
+  readings: Map<string, Reading>;
   /** A gitlab-runner process was seen (sticky: a manager stays a manager); null = never checked. */
   runsGitlabRunner: boolean | null;
   /**
@@ -30,6 +38,11 @@ interface Entry {
   firstSeenAt: number;
   lastSeenAt: number;
   goneAt: number | null;
+}
+
+interface Reading {
+  disks?: Field<Machine['disks']['value'] & object>;
+  load?: Field<Machine['load']['value'] & object>;
 }
 
 const emptyField = <T>(): Field<T> => ({
@@ -134,6 +147,9 @@ export class FleetModel {
       for (const field of [entry.identity, entry.disks, entry.jobs, entry.load]) {
         if (field.source === sourceId) field.error = message;
       }
+      const reading = entry.readings.get(sourceId);
+      if (reading?.disks) reading.disks.error = message;
+      if (reading?.load) reading.load.error = message;
     }
   }
 
@@ -191,6 +207,7 @@ export class FleetModel {
         disks: emptyField(),
         jobs: emptyField(),
         load: emptyField(),
+        readings: new Map(),
         runsGitlabRunner: null,
         dedicated: false,
         listedBy: new Set(),
@@ -220,14 +237,21 @@ export class FleetModel {
       entry.listedBy.add(sourceId);
       entry.goneAt = entry.identity.value?.state === 'gone' ? (entry.goneAt ?? at) : null;
     }
-    if (observation.disks !== undefined) {
-      entry.disks = this.field(key, sourceId, 'disks', observation.disks, at, error);
+    const readAt = observation.observedAt ?? at;
+    if (observation.disks !== undefined || observation.load !== undefined) {
+      const reading = entry.readings.get(sourceId) ?? {};
+      entry.readings.set(sourceId, reading);
+      if (observation.disks !== undefined) {
+        reading.disks = this.field(key, sourceId, 'disks', observation.disks, readAt, error);
+        entry.disks = freshest(entry.readings, 'disks');
+      }
+      if (observation.load !== undefined) {
+        reading.load = this.field(key, sourceId, 'load', observation.load, readAt, error);
+        entry.load = freshest(entry.readings, 'load');
+      }
     }
     if (observation.jobs !== undefined) {
       entry.jobs = this.field(key, sourceId, 'jobs', observation.jobs, at, error);
-    }
-    if (observation.load !== undefined) {
-      entry.load = this.field(key, sourceId, 'load', observation.load, at, error);
     }
     if (observation.runsGitlabRunner === true) entry.runsGitlabRunner = true;
     else if (observation.runsGitlabRunner === false && entry.runsGitlabRunner !== true)
@@ -370,6 +394,13 @@ export class FleetModel {
       jobs,
       gitlabJobs,
       load: this.toObserved(entry.load, now),
+      readings: [...entry.readings]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([source, reading]): MachineReading => ({
+          source,
+          disks: reading.disks ? this.toObserved(reading.disks, now) : null,
+          load: reading.load ? this.toObserved(reading.load, now) : null,
+        })),
       deleteProtected: identity?.deleteProtected ?? null,
       runsGitlabRunner: entry.runsGitlabRunner,
       ...(() => {
@@ -382,6 +413,35 @@ export class FleetModel {
       ...(removal ? { removed: removal } : {}),
     };
   }
+}
+
+/**
+ * The reading a field shows when several sources read it (SSH and Prometheus): the
+ * freshest one that has a value; when none has, the freshest (with its error). A value
+ * is a real observation at its time — a later failed read elsewhere does not erase it,
+ * and it turns stale on its own.
+ */
+function freshest<K extends keyof Reading>(
+  readings: Map<string, Reading>,
+  field: K,
+): NonNullable<Reading[K]> {
+  let best: NonNullable<Reading[K]> | null = null;
+  for (const reading of readings.values()) {
+    const candidate = reading[field];
+    if (!candidate) continue;
+    if (best === null) {
+      best = candidate;
+      continue;
+    }
+    const hasValue = candidate.value !== null;
+    const bestHasValue = best.value !== null;
+    if (hasValue !== bestHasValue) {
+      if (hasValue) best = candidate;
+      continue;
+    }
+    if ((candidate.observedAt ?? 0) > (best.observedAt ?? 0)) best = candidate;
+  }
+  return best ?? (emptyField() as NonNullable<Reading[K]>);
 }
 
 /** Provider APIs know most about a machine, a runner manager's list less, an SSH alias least. */

@@ -7,6 +7,7 @@ import type {
 } from '../../../shared/machine';
 import type { ApiError } from '../../../shared/errors';
 import type { Runner } from '../../../shared/runner';
+import type { FleetCounters } from '../../../shared/runner-metrics';
 import type { SourceKind } from '../../../shared/source';
 
 /**
@@ -45,6 +46,11 @@ export interface MachineObservation {
   runsGitlabRunner?: boolean | null;
   /** Why a field is null; already free of secrets. */
   error?: string;
+  /**
+   * When the reading was taken (ms), if not at collection time: Prometheus reports the
+   * scrape time of its samples. Decides which source's reading is the freshest.
+   */
+  observedAt?: number;
 }
 
 /** What one collection returns. */
@@ -57,6 +63,8 @@ export interface CollectResult {
   inventoryOf?: string[];
   /** Runners, for GitLab sources: the full list of this source's runners. */
   runners?: Runner[];
+  /** GitLab Runner counters, for runner metrics sources: this source's complete list. */
+  counters?: FleetCounters[];
   /** Running jobs known to GitLab, keyed by machine name (from trace `via <machine>`). */
   jobsByMachine?: Map<string, RunningJob[]>;
   /**

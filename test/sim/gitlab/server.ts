@@ -384,6 +384,19 @@ export async function startGitLabSim(options: GitLabSimOptions): Promise<GitLabS
       return new HttpAnswer(405, { message: '405 Method Not Allowed' });
     }
 
+    // GET /projects/:id/jobs/:job_id — :id is the numeric id or the URL-encoded path.
+    const jobMatch = /^\/projects\/([^/]+)\/jobs\/(\d+)$/.exec(path);
+    if (method === 'GET' && jobMatch) {
+      const project = decodeURIComponent(jobMatch[1] ?? '');
+      const job = sim.jobs.find(
+        (j) =>
+          j.id === Number(jobMatch[2]) &&
+          (String(j.projectId) === project || j.projectPath === project),
+      );
+      if (!job) return notFound('Job');
+      return new HttpAnswer(200, jobJson(job, t));
+    }
+
     const traceMatch = /^\/projects\/(\d+)\/jobs\/(\d+)\/trace$/.exec(path);
     if (method === 'GET' && traceMatch) {
       const job = sim.jobs.find(

@@ -185,6 +185,14 @@ export class GitLabClient {
     });
   }
 
+  /** `GET /projects/:id/jobs/:job_id`; `project` is the numeric id or the project's path. */
+  async job(project: number | string, jobId: number, signal: AbortSignal): Promise<JobJson> {
+    return callSignal.run(signal, async () => {
+      const raw: unknown = await this.jobs.show(project, jobId);
+      return parseAs(JobJson, raw, `${this.label}: GET /projects/:id/jobs/${jobId}`);
+    });
+  }
+
   /** The first `maxBytes` of a job's trace; '' when the job has no trace yet. */
   async traceHead(
     projectId: number,

@@ -309,6 +309,12 @@ export class GitLabSource implements Source, RunnerAdmin {
     return [...this.timelineJobs.values()].sort((a, b) => b.jobId - a.jobId);
   }
 
+  /** The client with the token resolved, for calls outside a cycle (job metrics). */
+  async readyClient(): Promise<GitLabClient> {
+    await this.ensureToken();
+    return this.client;
+  }
+
   // RunnerAdmin ------------------------------------------------------------------------
 
   canManage(): boolean | null {
