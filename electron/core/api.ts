@@ -13,6 +13,7 @@ import type { Engine } from './engine';
 import { RwError, toApiError } from './errors/rw-error';
 import { previewPrune } from './runners/prune';
 import type { RunnerService } from './runners/runner-service';
+import type { SettingsService } from './settings/settings-service';
 
 /** What the API needs besides the engine. Each later feature adds its service here. */
 export interface ApiContext {
@@ -22,6 +23,23 @@ export interface ApiContext {
   runners?: RunnerService;
   /** The reaper service (`electron/core/reaper/reaper.ts`); without it proposals are read-only. */
   reaper?: ReaperApi;
+  /** The Settings view's channels; without it the settings cannot be read or changed here. */
+  settings?: SettingsApi;
+}
+
+/** What the settings channels need; `SettingsService` provides it. */
+export type SettingsApi = Pick<
+  SettingsService,
+  'document' | 'update' | 'importToml' | 'checkGitLab' | 'hostKey' | 'trustHostKey'
+>;
+
+function needSettings(context: ApiContext): SettingsApi {
+  if (!context.settings)
+    throw new RwError(
+      'refused',
+      'this host has no settings store: the settings cannot be edited here',
+    );
+  return context.settings;
 }
 
 /** What the reaper channels need; `Reaper` and `readAudit` provide it. */
@@ -72,6 +90,12 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
       return { fleet: request.fleet, mode: reaper.mode(request.fleet) };
     },
     'rw:audit:list': async (request) => (context.reaper ? context.reaper.audit(request) : []),
+    'rw:settings:get': async () => needSettings(context).document(),
+    'rw:settings:update': async (request) => needSettings(context).update(request),
+    'rw:settings:import-toml': async (request) => needSettings(context).importToml(request),
+    'rw:settings:check-gitlab': async (request) => needSettings(context).checkGitLab(request),
+    'rw:settings:host-key': async (request) => needSettings(context).hostKey(request),
+    'rw:settings:trust-host-key': async (request) => needSettings(context).trustHostKey(request),
   };
 }
 

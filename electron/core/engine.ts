@@ -1,4 +1,4 @@
-import type { FleetEvent, FleetSnapshot } from '../../shared/fleet';
+import type { FleetEvent, FleetPolicy, FleetSnapshot } from '../../shared/fleet';
 import type { Machine } from '../../shared/machine';
 import type { Proposal } from '../../shared/proposal';
 import type { Runner } from '../../shared/runner';
@@ -18,6 +18,8 @@ export interface EngineOptions {
   now?: () => number;
   random?: () => number;
   backoff?: Partial<BackoffOptions>;
+  /** The fleets' thresholds and modes in force, read at every publish (see FleetPolicy). */
+  fleets?: () => FleetPolicy[];
 }
 
 interface SourceState {
@@ -49,11 +51,14 @@ export class Engine implements Disposable {
   private lastSent = new Map<string, string>();
   private lastRunnersJson = '[]';
   private lastProposalsJson = '[]';
+  private lastFleetsJson = '[]';
+  private readonly fleets: () => FleetPolicy[];
   private started = false;
   private stopped = false;
 
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
+    this.fleets = options.fleets ?? (() => []);
     this.random = options.random ?? Math.random;
     this.backoff = { baseMs: 5_000, maxMs: 10 * 60_000, jitter: 0.2, ...options.backoff };
     for (const source of options.sources) {
@@ -127,6 +132,7 @@ export class Engine implements Disposable {
       runners: [...this.runners.values()].flat(),
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       proposals: this.proposals,
+      fleets: this.fleets(),
     };
   }
 
@@ -272,6 +278,10 @@ export class Engine implements Disposable {
     const proposalsChanged = proposalsJson !== this.lastProposalsJson;
     this.lastRunnersJson = runnersJson;
     this.lastProposalsJson = proposalsJson;
+    const fleets = this.fleets();
+    const fleetsJson = JSON.stringify(fleets);
+    const fleetsChanged = fleetsJson !== this.lastFleetsJson;
+    this.lastFleetsJson = fleetsJson;
     this.version += 1;
     const event: FleetEvent = {
       type: 'delta',
@@ -282,6 +292,7 @@ export class Engine implements Disposable {
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       runners: runnersChanged ? runners : null,
       proposals: proposalsChanged ? this.proposals : null,
+      fleets: fleetsChanged ? fleets : null,
     };
     for (const listener of this.listeners) listener(event);
   }

@@ -1,9 +1,10 @@
 import type { ApiHandlers, AppInfo } from '../../shared/api';
 import type { SecretRef, Settings } from '../../shared/settings';
-import { createApiHandlers } from './api';
+import { createApiHandlers, type SettingsApi } from './api';
 import { AuditLog, currentUser } from './audit/audit-log';
 import { expandHome } from './config/expand-home';
 import { Engine } from './engine';
+import { fleetPolicies } from './fleet/fleet-policy';
 import { DisposableStore, type Disposable } from './lifecycle';
 import { createReaper } from './reaper/create-reaper';
 import { sshRemoteExec } from './reaper/remote-exec';
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
    * `reap` builds its own with a forced mode.
    */
   actions?: boolean;
+  /** The Settings view's channels (the host's settings store); see `ReloadableRuntime`. */
+  settingsApi?: SettingsApi;
 }
 
 /** The engine with its API, as every host uses it. */
@@ -87,8 +90,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const disposables = new DisposableStore();
   const set = createSources(settings, secrets);
   disposables.add(set.pool);
+  // The mode in force comes from the reaper once it runs (run-time switches included).
+  let modeOf = (fleet: Settings['fleets'][number]) => fleet.reaper.mode;
   const engine = disposables.add(
-    new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),
+    new Engine({
+      sources: set.sources,
+      fleets: () => fleetPolicies(settings.fleets, (fleet) => modeOf(fleet)),
+      ...(options.now ? { now: options.now } : {}),
+    }),
   );
   const info: AppInfo = {
     name: 'Runner Watch',
@@ -101,7 +110,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   if (!(options.actions ?? options.host !== 'cli')) {
     return {
       engine,
-      api: createApiHandlers({ engine, info }),
+      api: createApiHandlers({
+        engine,
+        info,
+        ...(options.settingsApi ? { settings: options.settingsApi } : {}),
+      }),
       settings,
       dispose: () => disposables.dispose(),
     };
@@ -129,6 +142,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         ...(options.now ? { now: options.now } : {}),
       }),
     );
+    modeOf = (fleet) => reaper.mode(fleet.id);
     const runners = disposables.add(
       new RunnerService({
         runners: () => engine.snapshot().runners,
@@ -139,7 +153,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     );
     return {
       engine,
-      api: createApiHandlers({ engine, info, reaper, runners }),
+      api: createApiHandlers({
+        engine,
+        info,
+        reaper,
+        runners,
+        ...(options.settingsApi ? { settings: options.settingsApi } : {}),
+      }),
       settings,
       dispose: () => disposables.dispose(),
     };
