@@ -1,7 +1,9 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import type { Transport } from './api/transport';
 import { TransportProvider } from './api/TransportProvider';
-import { useAppInfo } from './api/useFleet';
+import { FleetStreamProvider, useAppInfo } from './api/useFleet';
+import { ConnectionBanner } from './components/ConnectionBanner';
+import { FleetSummaryBar } from './components/FleetSummaryBar';
 import { KillDialogProvider } from './components/KillDialogProvider';
 import { CurrentView, useHashView, ViewTabs, type ViewName } from './components/ViewTabs';
 
@@ -11,14 +13,17 @@ export function App(props: { transport: Transport; queryClient: QueryClient }) {
   return (
     <QueryClientProvider client={props.queryClient}>
       <TransportProvider transport={props.transport}>
-        <KillDialogProvider>
-          <div className="app">
-            <Header view={view} />
-            <main>
-              <CurrentView view={view} />
-            </main>
-          </div>
-        </KillDialogProvider>
+        <FleetStreamProvider>
+          <KillDialogProvider>
+            <div className="app">
+              <Header view={view} />
+              <main>
+                <ConnectionBanner />
+                <CurrentView view={view} />
+              </main>
+            </div>
+          </KillDialogProvider>
+        </FleetStreamProvider>
       </TransportProvider>
     </QueryClientProvider>
   );
@@ -30,6 +35,7 @@ function Header(props: { view: ViewName }) {
     <header className="app-header">
       <h1>Runner Watch</h1>
       <ViewTabs view={props.view} />
+      <FleetSummaryBar />
       {info.data ? (
         <span className="app-info muted small">
           {info.data.demo ? <span className="badge badge-demo">demo</span> : null} v

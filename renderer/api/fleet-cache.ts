@@ -37,6 +37,7 @@ export function applyFleetEvent(
       runners: event.runners ?? current.runners,
       sources: mergeSources(current.sources, event.sources),
       proposals: event.proposals ?? current.proposals,
+      ...((event.fleets ?? current.fleets) ? { fleets: event.fleets ?? current.fleets } : {}),
     },
   };
 }

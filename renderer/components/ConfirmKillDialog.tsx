@@ -145,7 +145,11 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
         <section aria-label="What will happen" className="dialog-action">
           <h3>What will happen</h3>
           <p data-testid="action-text">
-            <code>{describeAction(proposal, fresh?.machine ?? null)}</code>
+            <code>
+              {recheck.isError
+                ? 'Nothing: the re-check failed, so there is nothing to confirm.'
+                : describeAction(proposal, fresh?.machine ?? null)}
+            </code>
           </p>
           <p className="small muted">
             The executor re-checks once more right before acting and refuses if anything changed.

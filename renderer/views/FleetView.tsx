@@ -9,7 +9,6 @@ import { MachineTable } from '../components/MachineTable';
 import { SourcesStrip } from '../components/SourcesStrip';
 import { StateMessage } from '../components/StateMessage';
 import { filterRows, sortRows, toRows, type Sort, type SortKey } from '../fleet-rows';
-import { formatAgo } from '../format';
 import { useNow } from '../hooks/useNow';
 
 /** Default direction per column: the worst machines (fullest, busiest) first. */
@@ -93,17 +92,7 @@ function FleetContent(props: {
         </span>
         <StreamIndicator stream={stream} dropped={props.dropped} />
       </div>
-      {stream.state === 'down' && stream.error.code === 'unauthenticated' ? (
-        <div className="banner banner-auth" role="alert" data-testid="auth-banner">
-          Live updates stopped: this browser is not signed in. {OPEN_WITH_TOKEN_MESSAGE}
-        </div>
-      ) : stream.state === 'down' && stream.error.code !== 'bad_response' ? (
-        <div className="banner banner-down" role="alert" data-testid="down-banner">
-          Cannot reach Runner Watch: {stream.error.message}. Showing the fleet as of{' '}
-          {formatAgo(snapshot.generatedAt, now)}; reconnecting on its own.
-        </div>
-      ) : null}
-      <SourcesStrip sources={snapshot.sources} now={now} />
+      <SourcesStrip sources={snapshot.sources} now={now} connected={stream.state !== 'down'} />
       {allRows.length === 0 ? (
         <EmptyState snapshot={snapshot} />
       ) : rows.length === 0 ? (

@@ -1,5 +1,5 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
-import type { Machine } from '../../../shared/machine';
+import { summarizeFleet, worstDiskPct } from '../../../shared/fleet-summary';
 import type { FleetSettings } from '../../../shared/settings';
 
 /** The tray icon's state, worst first. */
@@ -20,13 +20,7 @@ export interface TrayState {
   proposals: TrayMenuItem[];
 }
 
-/** Highest disk use over a machine's watched mounts, or null when unknown or stale. */
-export function worstDiskPct(machine: Machine, watchedMounts: readonly string[]): number | null {
-  if (machine.disks.stale || !machine.disks.value) return null;
-  const watched = machine.disks.value.filter((d) => watchedMounts.includes(d.mount));
-  if (watched.length === 0) return null;
-  return Math.max(...watched.map((d) => d.usedPct));
-}
+export { worstDiskPct };
 
 const MAX_MENU_MACHINES = 5;
 
@@ -38,22 +32,23 @@ export function computeTrayState(
   snapshot: FleetSnapshot,
   fleets: readonly FleetSettings[],
 ): TrayState {
-  const fleetById = new Map(fleets.map((f) => [f.id, f]));
-  const live = snapshot.machines.filter((m) => m.status.value !== 'gone');
-  const rated = live
-    .map((machine) => {
-      const fleet = fleetById.get(machine.fleet);
-      const mounts = fleet?.watchedMounts ?? ['/', '/var/lib/docker'];
-      return { machine, pct: worstDiskPct(machine, mounts), fleet };
-    })
-    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1));
-
-  const failing = snapshot.sources.filter((s) => s.state === 'failing');
-  const critical = rated.filter(
-    (r) => r.pct !== null && r.pct >= (r.fleet?.reaper.diskThresholdPct ?? 60),
+  // One rating for the tray and the renderer's header (shared/fleet-summary.ts).
+  const summary = summarizeFleet(
+    snapshot,
+    fleets.map((f) => ({
+      id: f.id,
+      warnPct: f.warnPct,
+      killPct: f.reaper.diskThresholdPct,
+      watchedMounts: f.watchedMounts,
+    })),
   );
-  const failedKills = snapshot.proposals.filter((p) => p.state === 'failed');
-  const warning = rated.filter((r) => r.pct !== null && r.pct >= (r.fleet?.warnPct ?? 50));
+  const {
+    rated,
+    failingSources: failing,
+    overKill: critical,
+    failedKills,
+    overWarn: warning,
+  } = summary;
   const icon: TrayIcon =
     failing.length > 0
       ? 'disconnected'
@@ -63,14 +58,14 @@ export function computeTrayState(
           ? 'warning'
           : 'ok';
 
-  const lines = [`Runner Watch — ${live.length} machine${live.length === 1 ? '' : 's'}`];
+  const lines = [`Runner Watch — ${summary.machines} machine${summary.machines === 1 ? '' : 's'}`];
   if (failing.length > 0)
     lines.push(
       `${failing.length} source${failing.length === 1 ? '' : 's'} failing: ${failing.map((s) => s.label).join(', ')}`,
     );
   if (critical.length > 0) lines.push(`${critical.length} over kill threshold`);
   else if (warning.length > 0) lines.push(`${warning.length} over warn level`);
-  const pending = snapshot.proposals.filter((p) => p.state === 'pending' && p.blocked.length === 0);
+  const { pending } = summary;
   if (pending.length > 0)
     lines.push(
       `${pending.length} proposal${pending.length === 1 ? '' : 's'} waiting for confirmation`,

@@ -273,7 +273,7 @@ describe('FleetView rows', () => {
     const down = new TransportError('unreachable', 'event stream: the host closed the connection');
     act(() => transport.status({ state: 'down', error: down }));
     expect(screen.getByTestId('down-banner').textContent).toBe(
-      'Cannot reach Runner Watch: event stream: the host closed the connection. Showing the fleet as of 20 s ago; reconnecting on its own.',
+      'Cannot reach Runner Watch: event stream: the host closed the connection. Showing the fleet as of 20 s ago; reconnecting on its own. Commands are disabled until then.',
     );
     expect(screen.getByTestId('stream').textContent).toBe('reconnecting…');
     expect(rows()).toHaveLength(1);
