@@ -12,5 +12,7 @@ export const queryKeys = {
   /** Fleet modes the user switched in this session (the server's answer to set-mode). */
   reaperModes: () => [...queryKeys.all, 'reaper', 'modes'] as const,
   audit: () => [...queryKeys.all, 'audit'] as const,
+  /** The settings document of the Settings view. */
+  settings: () => [...queryKeys.all, 'settings'] as const,
   auditList: (limit: number) => [...queryKeys.audit(), 'list', limit] as const,
 };

@@ -3,9 +3,10 @@ import { AuditView } from '../views/AuditView';
 import { FleetView } from '../views/FleetView';
 import { ProposalsView } from '../views/ProposalsView';
 import { RunnersView } from '../views/RunnersView';
+import { SettingsView } from '../views/SettingsView';
 
 /** The app's views, in tab order. */
-export const VIEWS = ['fleet', 'proposals', 'runners', 'audit'] as const;
+export const VIEWS = ['fleet', 'proposals', 'runners', 'audit', 'settings'] as const;
 /** One of the app's views. */
 export type ViewName = (typeof VIEWS)[number];
 
@@ -14,6 +15,7 @@ const LABELS: Record<ViewName, string> = {
   proposals: 'Proposals',
   runners: 'Runners',
   audit: 'Audit',
+  settings: 'Settings',
 };
 
 /** The view a location hash names (`#proposals`); anything else is the Fleet view. */
@@ -64,6 +66,8 @@ export function CurrentView(props: { view: ViewName }) {
       return <RunnersView />;
     case 'audit':
       return <AuditView />;
+    case 'settings':
+      return <SettingsView />;
     default:
       return <FleetView />;
   }
