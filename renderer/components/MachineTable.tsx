@@ -263,7 +263,7 @@ function MachineRowView(props: {
         <KillButton proposal={props.proposal} />
       </td>
       <td>
-        <DiskBars disks={row.disks} stale={row.machine.disks.stale} />
+        <DiskBars disks={row.disks} stale={row.machine.disks.stale} levels={row.levels} />
       </td>
       <td>
         <JobsCell

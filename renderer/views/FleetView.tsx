@@ -50,7 +50,10 @@ function FleetContent(props: {
   const [selected, setSelected] = useState<string | null>(null);
   const [detailsOpen, setDetailsOpen] = useState(false);
 
-  const allRows = useMemo(() => toRows(snapshot.machines, snapshot.sources, now), [snapshot, now]);
+  const allRows = useMemo(
+    () => toRows(snapshot.machines, snapshot.sources, now, snapshot.fleets),
+    [snapshot, now],
+  );
   const rows = useMemo(() => sortRows(filterRows(allRows, filter), sort), [allRows, filter, sort]);
   // A row offers "Kill…" only when nothing blocks it; blocked ones are explained in Proposals.
   const killable = useMemo(

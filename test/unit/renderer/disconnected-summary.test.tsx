@@ -105,6 +105,25 @@ describe('fleet summary', () => {
   });
 });
 
+describe('disk bars', () => {
+  it('colour and mark at the fleet’s real warn and kill levels from the snapshot', async () => {
+    renderAt('#fleet');
+    await screen.findAllByTestId('disk');
+    const byMachine = Object.fromEntries(
+      screen.getAllByTestId('machine-row').map((row) => {
+        const bar = row.querySelector('[data-testid="disk"]')!;
+        return [row.getAttribute('data-key'), bar.getAttribute('data-level')];
+      }),
+    );
+    // warn 40, kill 80: 45 % warns and 91 % is critical (the old fixed 60/85 said "ok" to 45).
+    expect(byMachine).toEqual({ 'ci/full': 'critical', 'ci/warm': 'warn', 'ci/cool': 'ok' });
+    const bar = screen.getAllByTestId('disk')[0]!;
+    expect(bar.getAttribute('data-warn')).toBe('40');
+    expect(bar.getAttribute('data-kill')).toBe('80');
+    expect(bar.getAttribute('title')).toContain('warn at 40 %, kill threshold 80 %');
+  });
+});
+
 describe('disconnected', () => {
   it('the Proposals view shows the banner, says nothing can be confirmed and disables Kill… and the mode switch', async () => {
     const transport = renderAt('#proposals');
