@@ -3,7 +3,7 @@ import type { FleetSnapshot } from '../../shared/fleet';
 import { OPEN_WITH_TOKEN_MESSAGE, type StreamStatus, type TransportError } from '../api/transport';
 import { useFleet } from '../api/useFleet';
 import { DISK_PCT_DEFINITION } from '../components/DiskBars';
-import { confirmableByMachine } from '../components/KillDialogProvider';
+import { canOpenConfirm, confirmableByMachine } from '../components/KillDialogProvider';
 import { MachineDetails } from '../components/MachineDetails';
 import { MachineTable } from '../components/MachineTable';
 import { SourcesStrip } from '../components/SourcesStrip';
@@ -58,6 +58,15 @@ function FleetContent(props: {
   // A row offers "Kill…" only when nothing blocks it; blocked ones are explained in Proposals.
   const killable = useMemo(
     () => confirmableByMachine(snapshot.proposals.filter((p) => p.blocked.length === 0)),
+    [snapshot.proposals],
+  );
+  const proposed = useMemo(
+    () =>
+      new Set(
+        snapshot.proposals
+          .filter((p) => canOpenConfirm(p) || p.state === 'pending')
+          .map((p) => p.machineKey),
+      ),
     [snapshot.proposals],
   );
   const openRow = detailsOpen ? allRows.find((row) => row.key === selected) : undefined;
@@ -122,6 +131,7 @@ function FleetContent(props: {
             }}
             onClose={() => setDetailsOpen(false)}
             killable={killable}
+            proposed={proposed}
           />
           <p className="legend small muted">
             {DISK_PCT_DEFINITION}. ↑/↓ move the selection, Enter opens details, Esc closes them.
@@ -129,7 +139,12 @@ function FleetContent(props: {
         </>
       )}
       {openRow ? (
-        <MachineDetails row={openRow} now={now} onClose={() => setDetailsOpen(false)} />
+        <MachineDetails
+          row={openRow}
+          now={now}
+          onClose={() => setDetailsOpen(false)}
+          proposal={snapshot.proposals.find((p) => p.machineKey === openRow.key)}
+        />
       ) : null}
     </div>
   );

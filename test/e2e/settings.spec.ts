@@ -59,7 +59,8 @@ test('a settings change is validated, saved to the config file, applied, and per
   // The engine runs with it: the fleet comes back, and its policy says 42.
   await page.getByRole('link', { name: 'Fleet' }).click();
   await fleet.waitForRows();
-  await expect(page.getByTestId('disk').first()).toHaveAttribute('data-warn', '42', {
+  const vm = fleet.rows.filter({ hasText: 'sim-hetzner' }).first();
+  await expect(vm.getByTestId('disk').first()).toHaveAttribute('data-warn', '42', {
     timeout: 60_000,
   });
   expect(errors).toEqual([]);

@@ -1,4 +1,4 @@
-import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportError } from '../../../renderer/api/transport';
@@ -121,6 +121,24 @@ describe('disk bars', () => {
     expect(bar.getAttribute('data-warn')).toBe('40');
     expect(bar.getAttribute('data-kill')).toBe('80');
     expect(bar.getAttribute('title')).toContain('warn at 40 %, kill threshold 80 %');
+  });
+});
+
+describe('proposed machines', () => {
+  it('are badged in their row, and the details drawer names the proposal and offers Kill…', async () => {
+    renderAt('#fleet');
+    const rows = await screen.findAllByTestId('machine-row');
+    const full = rows.find((row) => row.getAttribute('data-key') === 'ci/full')!;
+    expect(within(full).getByTestId('proposed').textContent).toBe('proposed');
+    expect(within(full).getByTestId('activity').textContent).toBe('idle');
+    const warm = rows.find((row) => row.getAttribute('data-key') === 'ci/warm')!;
+    expect(within(warm).queryByTestId('proposed')).toBeNull();
+    fireEvent.click(full);
+    const details = await screen.findByTestId('details');
+    expect(within(details).getByTestId('details-proposal').textContent).toContain(
+      'Kill full (disk 91 % on /, idle 1 min)',
+    );
+    expect(within(details).getByRole('button', { name: 'Kill full…' })).toBeTruthy();
   });
 });
 
