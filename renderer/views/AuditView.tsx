@@ -182,7 +182,7 @@ export function AuditView() {
               {outcome}
             </option>
           ))}
-          <option value="none">no result (proposals, switches)</option>
+          <option value="none">no result</option>
         </select>
         <select
           aria-label="Time"

@@ -454,7 +454,7 @@ function SecretField(props: { editor: Editor; path: Path; label: string }) {
               disabled={editor.disabled || typedValue !== ''}
               onChange={(event) => editor.set(path, { [event.target.value]: name })}
             >
-              <option value="env">environment variable</option>
+              <option value="env">env var</option>
               <option value="file">file</option>
               {kind === 'stored' ? <option value="stored">desktop store</option> : null}
             </select>

@@ -8,6 +8,8 @@ const root = `${import.meta.dirname}/../..`;
 const shots = `${root}/test-results/screenshots`;
 
 test.describe.configure({ mode: 'serial' });
+// A stuck click fails in 30 s with its reason instead of using up the whole test.
+test.use({ actionTimeout: 30_000 });
 
 let demo: DemoProcess | undefined;
 

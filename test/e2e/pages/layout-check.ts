@@ -12,8 +12,12 @@ export interface ClippedControl {
  * another element at its centre (e.g. a sticky header over a drawer). Controls scrolled
  * out of their scroll container's view are not clipped: scrolling reaches them.
  */
-export async function findClippedControls(page: Page): Promise<ClippedControl[]> {
-  return page.evaluate(() => {
+export async function findClippedControls(
+  page: Page,
+  /** Only controls inside this element (e.g. an open drawer that lies over the page). */
+  scope = 'body',
+): Promise<ClippedControl[]> {
+  return page.evaluate((scopeSelector) => {
     const out: { control: string; problem: string }[] = [];
     const describe = (el: Element) => {
       const label =
@@ -23,7 +27,8 @@ export async function findClippedControls(page: Page): Promise<ClippedControl[]>
         '';
       return `${el.tagName.toLowerCase()} "${label}"`;
     };
-    const controls = [...document.querySelectorAll('button, input, select, textarea, a[href]')];
+    const root = document.querySelector(scopeSelector) ?? document.body;
+    const controls = [...root.querySelectorAll('button, input, select, textarea, a[href]')];
     for (const el of controls) {
       const rect = el.getBoundingClientRect();
       const style = getComputedStyle(el);
@@ -66,7 +71,7 @@ export async function findClippedControls(page: Page): Promise<ClippedControl[]>
       }
     }
     return out;
-  });
+  }, scope);
 }
 
 /** Elements of `selector` whose centre is covered by something outside `container`. */
