@@ -169,6 +169,20 @@ export const ProbeSettings = z.strictObject({
 /** Probing machines over SSH. */
 export type ProbeSettings = z.infer<typeof ProbeSettings>;
 
+/** Which desktop notifications the tray raises, and how often. */
+export const NotificationSettings = z.strictObject({
+  /** A notification when a machine's disk stays over its fleet's warn level for N samples. */
+  diskWarnings: z.boolean().default(true),
+  /** A notification for each new proposal that waits for a person (notify mode). */
+  proposals: z.boolean().default(true),
+  /** Points below the warn level a disk must fall before it may warn again (hysteresis). */
+  rearmPoints: z.number().int().min(1).max(50).default(5),
+  /** More machines than this crossing at once give one summary instead of one each. */
+  summaryAfter: z.number().int().min(1).max(100).default(3),
+});
+/** Which desktop notifications the tray raises. */
+export type NotificationSettings = z.infer<typeof NotificationSettings>;
+
 /** The whole configuration: the `--config` file of the CLI and serve hosts. */
 export const Settings = z.strictObject({
   fleets: z.array(FleetSettings).default([]),
@@ -178,6 +192,7 @@ export const Settings = z.strictObject({
   /** docker+machine runner managers, each listing one fleet's VMs. */
   dockerMachine: z.array(DockerMachineSettings).default([]),
   probe: ProbeSettings.prefault({}),
+  notifications: NotificationSettings.prefault({}),
   /** Where audit log and reaper state live; `~` expanded. */
   stateDir: z.string().min(1).default('~/.local/state/runner-watch'),
 });

@@ -207,6 +207,7 @@ function SettingsEditor(props: {
         <FleetsSection editor={editor} />
         <SshHostsSection editor={editor} />
         <IntervalsSection editor={editor} />
+        <NotificationsSection editor={editor} />
         <ImportSection editor={editor} />
       </div>
     </div>
@@ -924,6 +925,43 @@ function IntervalsSection(props: { editor: Editor }) {
           path={['stateDir']}
           label="State folder"
           help="audit log, reaper state and typed secrets live here"
+        />
+      </div>
+    </Section>
+  );
+}
+
+function NotificationsSection(props: { editor: Editor }) {
+  const { editor } = props;
+  return (
+    <Section
+      editor={editor}
+      path={['notifications']}
+      title="Notifications"
+      intro="What the desktop app's tray notifies about. A disk warns once when it stays over its fleet's warn level for the fleet's samples in a row, and again only after it fell the re-arm points below it."
+    >
+      <div className="entry-fields">
+        <CheckField
+          editor={editor}
+          path={['notifications', 'diskWarnings']}
+          label="Disk warnings"
+        />
+        <CheckField
+          editor={editor}
+          path={['notifications', 'proposals']}
+          label="New proposals waiting for you"
+        />
+        <NumberField
+          editor={editor}
+          path={['notifications', 'rearmPoints']}
+          label="Re-arm after falling"
+          unit="points below warn"
+        />
+        <NumberField
+          editor={editor}
+          path={['notifications', 'summaryAfter']}
+          label="One summary when more than"
+          unit="machines cross at once"
         />
       </div>
     </Section>

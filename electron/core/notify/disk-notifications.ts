@@ -1,5 +1,5 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
-import type { FleetSettings } from '../../../shared/settings';
+import type { FleetSettings, NotificationSettings } from '../../../shared/settings';
 import { worstDiskPct } from '../tray/tray-state';
 
 /** Points a machine must fall below its warn level before it can warn again. */
@@ -34,7 +34,13 @@ export function nextDiskNotifications(
   previous: DiskAlertState,
   snapshot: FleetSnapshot,
   fleets: readonly FleetSettings[],
+  /** The settings' `notifications` (rearm points, summary threshold, off switch). */
+  options: Partial<
+    Pick<NotificationSettings, 'diskWarnings' | 'rearmPoints' | 'summaryAfter'>
+  > = {},
 ): { state: DiskAlertState; notifications: DiskNotification[] } {
+  const rearmPoints = options.rearmPoints ?? REARM_POINTS;
+  const summaryAfter = options.summaryAfter ?? SUMMARY_AFTER;
   const fleetById = new Map(fleets.map((f) => [f.id, f]));
   const over: DiskAlertState['over'] = {};
   const raised = new Set(previous.raised);
@@ -50,7 +56,7 @@ export function nextDiskNotifications(
       if (prior) over[machine.key] = prior;
       continue;
     }
-    if (pct < fleet.warnPct - REARM_POINTS) raised.delete(machine.key);
+    if (pct < fleet.warnPct - rearmPoints) raised.delete(machine.key);
     if (pct >= fleet.warnPct) {
       const isNew = !prior || observedAt > prior.lastObservedAt;
       const count = (prior?.count ?? 0) + (isNew ? 1 : 0);
@@ -63,7 +69,7 @@ export function nextDiskNotifications(
   }
 
   const notifications: DiskNotification[] =
-    crossed.length > SUMMARY_AFTER
+    crossed.length > summaryAfter
       ? [
           {
             title: `${crossed.length} machines over their disk warn level`,
@@ -80,5 +86,9 @@ export function nextDiskNotifications(
           body: `Over the warn level for ${c.samples} samples in a row.`,
           machineKeys: [c.key],
         }));
-  return { state: { over, raised: [...raised].sort() }, notifications };
+  // Switched off: the state still follows the disks, so switching on does not replay old crossings.
+  return {
+    state: { over, raised: [...raised].sort() },
+    notifications: options.diskWarnings === false ? [] : notifications,
+  };
 }
