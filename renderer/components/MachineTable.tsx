@@ -330,6 +330,7 @@ function MachineRowView(props: {
           jobs={row.jobs}
           stale={row.machine.jobs.stale}
           partial={row.machine.jobs.value === null}
+          now={props.now}
         />
       </td>
       {cards ? (

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { expect, test, type Page } from 'playwright/test';
 import { startDemo, type DemoProcess } from './demo-process';
 import { FleetPage } from './pages/fleet-page';
-import { findClippedControls, findCoveredInside } from './pages/layout-check';
+import { findClippedControls, findCoveredInside, findUnnamedControls } from './pages/layout-check';
 
 const root = `${import.meta.dirname}/../..`;
 const shots = `${root}/test-results/screenshots`;
@@ -72,6 +72,8 @@ test('every view at 1440×900 and 800×600, light and dark: screenshots, and no 
         await testInfo.attach(name, { path: `${shots}/${name}.png`, contentType: 'image/png' });
         for (const clipped of await findClippedControls(page))
           problems.push(`${name}: ${clipped.control} ${clipped.problem}`);
+        for (const unnamed of await findUnnamedControls(page))
+          problems.push(`${name}: no accessible name: ${unnamed}`);
       }
 
       // The details drawer of a machine: above the sticky header, nothing of it covered.
@@ -96,5 +98,48 @@ test('every view at 1440×900 and 800×600, light and dark: screenshots, and no 
         .catch(() => undefined);
     }
   }
+  // The README's Fleet screenshot, once the demo has proposals (RW_UPDATE_DOCS_SCREENSHOT=1).
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByRole('link', { name: 'Fleet' }).click();
+  await fleet.waitForRows();
+  await page.screenshot({ path: `${shots}/fleet-readme.png` });
+  if (process.env.RW_UPDATE_DOCS_SCREENSHOT === '1')
+    copyFileSync(`${shots}/fleet-readme.png`, `${root}/docs/screenshot.png`);
   expect(problems).toEqual([]);
+});
+
+test('at 200 % zoom (a 1440×900 screen) every view stays usable: cards, wrapped toolbars, nothing clipped', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  // 200 % zoom = half the CSS pixels at twice the density.
+  const context = await browser.newContext({
+    viewport: { width: 720, height: 450 },
+    deviceScaleFactor: 2,
+  });
+  const page = await context.newPage();
+  try {
+    const fleet = new FleetPage(page);
+    await fleet.open(running().url);
+    await fleet.waitForRows();
+    await expect(page.getByRole('grid', { name: 'Machines' })).toHaveAttribute(
+      'data-layout',
+      'cards',
+    );
+    const problems: string[] = [];
+    for (const view of await viewNames(page)) {
+      await page.getByRole('link', { name: new RegExp(`^${view}$`, 'i') }).click();
+      await expect(page.getByTestId('state-loading')).toHaveCount(0, { timeout: 30_000 });
+      await page.waitForTimeout(500);
+      const name = `${view}-zoom200`;
+      await page.screenshot({ path: `${shots}/${name}.png` });
+      await testInfo.attach(name, { path: `${shots}/${name}.png`, contentType: 'image/png' });
+      for (const clipped of await findClippedControls(page))
+        problems.push(`${name}: ${clipped.control} ${clipped.problem}`);
+    }
+    expect(problems).toEqual([]);
+  } finally {
+    await context.close();
+  }
 });

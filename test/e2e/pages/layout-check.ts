@@ -100,3 +100,29 @@ export async function findCoveredInside(
     [container, selector] as const,
   );
 }
+
+/**
+ * Visible controls without an accessible name (no text, label, aria-label, aria-labelledby
+ * or title): a screen reader would announce only "button" or "edit text".
+ */
+export async function findUnnamedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of document.querySelectorAll('button, input, select, textarea, a[href]')) {
+      const rect = el.getBoundingClientRect();
+      if (rect.width === 0 || rect.height === 0) continue;
+      const labels = (el as HTMLInputElement).labels;
+      const named =
+        (el.getAttribute('aria-label') ?? '').trim() !== '' ||
+        el.hasAttribute('aria-labelledby') ||
+        (el.getAttribute('title') ?? '').trim() !== '' ||
+        (labels !== undefined && labels !== null && labels.length > 0) ||
+        (el.tagName !== 'INPUT' && el.tagName !== 'SELECT' && (el.textContent ?? '').trim() !== '');
+      if (!named)
+        out.push(
+          `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''} ${el.outerHTML.slice(0, 80)}`,
+        );
+    }
+    return out;
+  });
+}

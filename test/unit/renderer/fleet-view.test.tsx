@@ -201,7 +201,11 @@ describe('FleetView rows', () => {
       within(row)
         .getAllByTestId('job')
         .map((el) => el.textContent),
-    ).toEqual(['#123 group/app build']);
+    ).toEqual(['#123 group/app build · 1 min']);
+    // The job id links to the job in GitLab (and does not open the row's details).
+    expect(within(row).getByRole('link', { name: 'Job 123 in GitLab' }).getAttribute('href')).toBe(
+      'http://127.0.0.1:9/group/app/-/jobs/123',
+    );
     expect(row.textContent).toContain('+2 more');
     // Every job is in the tooltip, including one GitLab has not named yet.
     expect(within(row).getByTestId('job').parentElement?.getAttribute('title')).toBe(
