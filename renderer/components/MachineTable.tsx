@@ -313,14 +313,17 @@ function MachineRowView(props: {
           />
           <ActivityBadge row={row} />
         </span>
-        {props.proposed || props.proposal ? (
-          <span className="badges">
-            <span className="badge badge-proposed" data-testid="proposed">
-              proposed
-            </span>
-            <KillButton proposal={props.proposal} />
-          </span>
-        ) : null}
+        {/* The second line is always there, so a proposal appearing moves nothing. */}
+        <span className="badges">
+          {props.proposed || props.proposal ? (
+            <>
+              <span className="badge badge-proposed" data-testid="proposed">
+                proposed
+              </span>
+              <KillButton proposal={props.proposal} />
+            </>
+          ) : null}
+        </span>
       </td>
       <td className="cell-disk">
         <DiskBars disks={row.disks} stale={row.machine.disks.stale} levels={row.levels} />

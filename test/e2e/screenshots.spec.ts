@@ -89,13 +89,11 @@ test('every view at 1440×900 and 800×600, light and dark: screenshots, and no 
         'tr, dt, dd, h3, button',
       ))
         problems.push(`${name}: ${covered}`);
-      for (const clipped of await findClippedControls(page))
+      // The drawer lies over the grid on purpose; its own controls must all be usable.
+      for (const clipped of await findClippedControls(page, '[data-testid="details"]'))
         problems.push(`${name}: ${clipped.control} ${clipped.problem}`);
-      await page.keyboard.press('Escape');
-      await page
-        .getByRole('button', { name: 'Close details' })
-        .click()
-        .catch(() => undefined);
+      await page.getByRole('button', { name: 'Close details' }).click();
+      await expect(fleet.details).toHaveCount(0);
     }
   }
   // The README's Fleet screenshot, once the demo has proposals (RW_UPDATE_DOCS_SCREENSHOT=1).

@@ -1,5 +1,6 @@
 import { expect, test } from 'playwright/test';
 import { startDemo, type DemoProcess } from './demo-process';
+import { AuditPage } from './pages/audit-page';
 import { FleetPage } from './pages/fleet-page';
 import { ProposalsPage } from './pages/proposals-page';
 import { SettingsPage } from './pages/settings-page';
@@ -81,4 +82,8 @@ test('a mode changed in the settings is the mode in force, and audited', async (
     'dry-run',
     { timeout: 60_000 },
   );
+  const audit = new AuditPage(page);
+  await audit.show();
+  await audit.typeFilter.selectOption('mode-switch');
+  await expect(audit.rows.first()).toContainText('notify → dry-run');
 });
