@@ -8,7 +8,7 @@ import {
   type ReactNode,
 } from 'react';
 import type { AppInfo } from '../../shared/api';
-import type { FleetSnapshot } from '../../shared/fleet';
+import type { FleetPolicy, FleetSnapshot } from '../../shared/fleet';
 import { applyFleetEvent } from './fleet-cache';
 import { queryKeys } from './queryKeys';
 import type { StreamStatus, TransportError } from './transport';
@@ -95,6 +95,13 @@ export function useFleet(): FleetState {
 export function useConnected(): boolean {
   const shared = useContext(StreamContext);
   return shared === null || shared.stream.state !== 'down';
+}
+
+/** A fleet's policy from the cached snapshot (no fetch of its own); null when unknown. */
+export function useFleetPolicy(fleet: string): FleetPolicy | null {
+  const client = useQueryClient();
+  const snapshot = client.getQueryData<FleetSnapshot>(queryKeys.fleetSnapshot());
+  return snapshot?.fleets?.find((policy) => policy.id === fleet) ?? null;
 }
 
 /** Version, host kind, demo flag and host warnings. */

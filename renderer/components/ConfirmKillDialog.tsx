@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef } from 'react';
 import type { Proposal } from '../../shared/proposal';
 import { describeAction, evidenceFacts, recheckProblems, RULE_TEXT } from '../api/reaper-text';
+import { useFleetPolicy } from '../api/useFleet';
 import { useConfirmKill, useRecheck } from '../api/useReaper';
 import { formatAgo } from '../format';
 
@@ -19,6 +20,7 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
   const dialogRef = useRef<HTMLDivElement>(null);
   const recheck = useRecheck(proposal.id);
   const confirm = useConfirmKill();
+  const samplesNeeded = useFleetPolicy(proposal.fleet)?.samples ?? null;
 
   useEffect(() => {
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -117,7 +119,7 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
                 .
               </p>
               <dl className="facts">
-                {evidenceFacts(shown.evidence).map((fact) => (
+                {evidenceFacts(shown.evidence, samplesNeeded).map((fact) => (
                   <div key={fact.label}>
                     <dt>{fact.label}</dt>
                     <dd>{fact.text}</dd>
