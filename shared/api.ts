@@ -2,7 +2,17 @@ import { z } from 'zod';
 import { Timestamp } from './time';
 import { FleetEvent, FleetSnapshot } from './fleet';
 import { AuditListRequest, AuditRecord } from './audit';
-import { ExecutionResult, Proposal, ProposalRef, RecheckResult, SetModeRequest } from './proposal';
+import {
+  ConfirmRequest,
+  ExecutionResult,
+  Proposal,
+  ProposalRef,
+  RecheckResult,
+  SetModeRequest,
+} from './proposal';
+import { AckAlertRequest, AlertsView, EndAlertQuietRequest, MuteAlertsRequest } from './alerts';
+import { CostReport, CostRequest } from './cost';
+import { QueueHealth, QueueHealthRequest } from './queue';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
 import {
   GitLabCheckRequest,
@@ -27,6 +37,11 @@ export const AppInfo = z.object({
   startedAt: Timestamp,
   /** Conditions the user should know about, e.g. secrets stored as plain text. */
   warnings: z.array(z.string()),
+  /**
+   * Who acts from this host (`user@hostname` of the process owner), as confirmations are
+   * recorded; the Fleet view says "deleted by you" for this one's deletions.
+   */
+  user: z.string().optional(),
 });
 /** What the renderer learns about the host it runs in. */
 export type AppInfo = z.infer<typeof AppInfo>;
@@ -68,9 +83,21 @@ export const invokeChannels = {
   /** Re-reads a proposal's machine now and evaluates it again (the confirm dialog's evidence). */
   'rw:reaper:recheck': { kind: 'command', request: ProposalRef, response: RecheckResult },
   /** Executes a proposal a person confirmed; re-checked first, refused when anything changed. */
-  'rw:reaper:confirm': { kind: 'command', request: ProposalRef, response: ExecutionResult },
+  'rw:reaper:confirm': { kind: 'command', request: ConfirmRequest, response: ExecutionResult },
   /** Switches a fleet's reaper mode (audited). */
   'rw:reaper:set-mode': { kind: 'command', request: SetModeRequest, response: SetModeRequest },
+  /** Fleet cost per hour now, and what the jobs of the last hours cost (per job, per project). */
+  'rw:cost:report': { kind: 'query', request: CostRequest, response: CostReport },
+  /** Pick-up waits per runner and per tag, with a warning when they grow. */
+  'rw:queue:health': { kind: 'query', request: QueueHealthRequest, response: QueueHealth },
+  /** Problems raised now, and the acknowledgements and mutes that keep some quiet. */
+  'rw:alerts:list': { kind: 'query', request: empty, response: AlertsView },
+  /** "I'm on it": keeps an alert quiet until it expires, clears or gets worse. */
+  'rw:alerts:ack': { kind: 'command', request: AckAlertRequest, response: AlertsView },
+  /** Mutes a machine or a fleet for a while (critical alerts pass unless asked). */
+  'rw:alerts:mute': { kind: 'command', request: MuteAlertsRequest, response: AlertsView },
+  /** Ends an acknowledgement or a mute early. */
+  'rw:alerts:end': { kind: 'command', request: EndAlertQuietRequest, response: AlertsView },
   /** Audit records, newest first, filtered. */
   'rw:audit:list': { kind: 'query', request: AuditListRequest, response: z.array(AuditRecord) },
   /** The settings being watched, with secrets as references and whether each resolves. */

@@ -31,6 +31,16 @@ export const ErrorCode = z.enum([
   'refused',
   /** The action conflicts with one already running. */
   'conflict',
+  /**
+   * Another Runner Watch process holds the state directory's lock: this one only watches
+   * (no kills, cleanups, prunes or mode switches); the message names the holder.
+   */
+  'read_only',
+  /**
+   * The reaper state file could not be read: every action is stopped until a person
+   * repairs or removes it; the message names the file and its backup copy.
+   */
+  'state_corrupt',
   'unauthenticated',
   'internal',
 ]);

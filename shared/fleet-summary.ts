@@ -27,7 +27,7 @@ export interface RatedMachine {
 
 /** What needs a person's attention across the fleet: the tray's and the window title's facts. */
 export interface FleetSummary {
-  /** Machines not gone. */
+  /** Machines neither gone nor deleted by this app. */
   machines: number;
   /** Live machines, fullest first (unknown last). */
   rated: RatedMachine[];
@@ -71,8 +71,9 @@ export function summarizeFleet(
   fleets: readonly FleetThresholds[] = thresholdsOf(snapshot),
 ): FleetSummary {
   const byId = new Map(fleets.map((f) => [f.id, f]));
+  // Deleted machines (by this app, still listed somewhere) are not part of the fleet's state.
   const rated = snapshot.machines
-    .filter((m) => m.status.value !== 'gone')
+    .filter((m) => m.status.value !== 'gone' && !m.removed)
     .map((machine) => {
       const thresholds = byId.get(machine.fleet) ?? DEFAULT_THRESHOLDS;
       return { machine, pct: worstDiskPct(machine, thresholds.watchedMounts), thresholds };

@@ -105,6 +105,23 @@ export const MachineProvider = z.enum(['hetzner', 'docker-machine', 'ssh']);
 export type MachineProvider = z.infer<typeof MachineProvider>;
 
 /**
+ * A machine this app deleted (Hetzner delete or `docker-machine rm` that succeeded), as
+ * the audit log records it. Kept on the machine until every source stops listing it, so
+ * the leftovers of a kill (a provider still listing it for a while, docker-machine listing
+ * it as `error`) read as what they are; such a machine is not probed any more.
+ */
+export const MachineRemoval = z.object({
+  /** `user@host` of the person who confirmed, or `auto`. */
+  by: z.string(),
+  /** When the action succeeded. */
+  at: Timestamp,
+  action: z.enum(['hcloud-delete', 'machine-rm']),
+  proposalId: z.string().nullable(),
+});
+/** A machine this app deleted. */
+export type MachineRemoval = z.infer<typeof MachineRemoval>;
+
+/**
  * Anything that runs jobs: an autoscaled VM or a dedicated runner host. One Machine per
  * real machine, whatever sources saw it; every observed field carries its time.
  */
@@ -120,6 +137,8 @@ export const Machine = z.object({
   /** Provider's id (Hetzner server id), null for hosts known only by SSH alias. */
   providerId: z.string().nullable(),
   serverType: z.string().nullable(),
+  /** Provider's location (Hetzner `datacenter.location.name`, e.g. `fsn1`): prices differ by it. */
+  location: z.string().nullable().optional(),
   createdAt: Timestamp.nullable(),
   labels: z.record(z.string(), z.string()),
   /** Addresses the collectors may dial, best first. */
@@ -136,10 +155,24 @@ export const Machine = z.object({
    */
   gitlabJobs: observed(z.array(RunningJob)),
   load: observed(LoadInfo),
+  /**
+   * Hetzner's `protection.delete` for the server; null when the provider does not say
+   * (docker-machine, SSH). A protected server, or one whose protection is unknown, is
+   * never deleted by the reaper.
+   */
+  deleteProtected: z.boolean().nullable().optional(),
+  /**
+   * The probe found a `gitlab-runner` process on the machine: it is a runner manager (or
+   * a dedicated host), never an autoscaled VM to delete. Once seen it is remembered for
+   * as long as the machine is known. Null: not probed yet or the check failed.
+   */
+  runsGitlabRunner: z.boolean().nullable().optional(),
   /** Ids of the sources that reported this machine. */
   seenBy: z.array(z.string()),
   firstSeenAt: Timestamp,
   lastSeenAt: Timestamp,
+  /** Set once this app deleted the machine, until every source drops it (see MachineRemoval). */
+  removed: MachineRemoval.optional(),
 });
 /** Anything that runs jobs. */
 export type Machine = z.infer<typeof Machine>;

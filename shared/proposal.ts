@@ -65,6 +65,20 @@ export const Proposal = z.object({
   mode: ReaperMode.optional(),
   /** What the last attempt said (refusal reasons, error), for the confirm dialog. */
   lastResult: z.string().nullable().optional(),
+  /**
+   * The server the proposal is about: the provider's id, its creation time and the
+   * inventory source (Hetzner project) that listed it. The re-check refuses when any of
+   * them differs — a server replaced under the same name is another server.
+   */
+  providerId: z.string().nullable().optional(),
+  serverCreatedAt: Timestamp.nullable().optional(),
+  providerSource: z.string().nullable().optional(),
+  /**
+   * What a person must acknowledge to confirm (`unknown-job-state`: the machine cannot be
+   * probed, so whether a job runs on it is unknown; GitLab shows none). Such a proposal is
+   * never executed automatically.
+   */
+  acknowledge: z.enum(['unknown-job-state']).nullable().optional(),
 });
 /** A reaper proposal. */
 export type Proposal = z.infer<typeof Proposal>;
@@ -73,6 +87,18 @@ export type Proposal = z.infer<typeof Proposal>;
 export const ProposalRef = z.strictObject({ proposalId: z.string().min(1).max(200) });
 /** Request naming one proposal. */
 export type ProposalRef = z.infer<typeof ProposalRef>;
+
+/**
+ * Request of `rw:reaper:confirm`: the proposal, and for a proposal that asks for it
+ * (`acknowledge: 'unknown-job-state'`) the person's explicit acknowledgement that the job
+ * state on the machine is unknown.
+ */
+export const ConfirmRequest = z.strictObject({
+  proposalId: z.string().min(1).max(200),
+  acknowledgeUnknownJobState: z.boolean().optional(),
+});
+/** Request of `rw:reaper:confirm`. */
+export type ConfirmRequest = z.infer<typeof ConfirmRequest>;
 
 /** Fresh evidence for the confirm dialog: the machine re-read now and its proposal after that. */
 export const RecheckResult = z.object({

@@ -142,6 +142,10 @@ export const RunnerJob = z.object({
   finishedAt: Timestamp.nullable(),
   /** Machine from the trace head; null until linked (or when the trace names none). */
   machine: z.string().nullable(),
+  /** Seconds from creation until a runner picked the job up (GitLab `queued_duration`). */
+  queuedSec: z.number().nonnegative().nullable().optional(),
+  /** The job's own tags (GitLab `tag_list`), which chose the runners that may run it. */
+  tags: z.array(z.string()).optional(),
 });
 /** A job of a runner's recent history. */
 export type RunnerJob = z.infer<typeof RunnerJob>;

@@ -36,8 +36,13 @@ export const ReaperSettings = z.strictObject({
   diskThresholdPct: z.number().min(1).max(100).default(60),
   /** …for this many consecutive samples. */
   samples: z.number().int().min(1).max(100).default(3),
-  /** Idle rule: no job container and no linked running job for this long. */
-  idleMinutes: z.number().min(0).max(10_080).default(5),
+  /**
+   * Idle rule, off by default (null): removes idle VMs the autoscaler should have removed —
+   * no job container and no linked running job for this many minutes. GitLab Runner keeps
+   * idle VMs on purpose (`IdleCount`, `IdleTime`); the rule never goes below the fleet's
+   * `autoscaler.idleCount`.
+   */
+  idleMinutes: z.number().min(0).max(10_080).nullable().default(null),
   maxAgeHours: z.number().positive().nullable().default(null),
   unreachableMinutes: z.number().positive().nullable().default(null),
   minFleetSize: z.number().int().min(0).default(1),
@@ -82,11 +87,33 @@ export const SshAccess = z.strictObject({
 /** How the collectors reach machines over SSH. */
 export type SshAccess = z.infer<typeof SshAccess>;
 
+/**
+ * What the runner's own configuration says about an autoscaled fleet (`import-toml`
+ * records it): how the autoscaler names its VMs and how many it keeps idle on purpose.
+ */
+export const AutoscalerSettings = z.strictObject({
+  /**
+   * Name prefixes the autoscaler gives its VMs: `runner-<token8>-<MachineName before %s>`
+   * (docker+machine) or the instance group name (docker-autoscaler). A machine whose name
+   * starts with one of them is identified as one of the autoscaler's VMs.
+   */
+  namePrefixes: z.array(z.string().min(1)).default([]),
+  /** docker+machine `IdleCount` / docker-autoscaler `idle_count`: the idle rule never goes below it. */
+  idleCount: z.number().int().min(0).optional(),
+});
+/** What the runner's configuration says about an autoscaled fleet. */
+export type AutoscalerSettings = z.infer<typeof AutoscalerSettings>;
+
 /** A group of machines with one reaper policy. */
 export const FleetSettings = z.strictObject({
   id,
   name: z.string().min(1).optional(),
+  /**
+   * `autoscaled`: VMs an autoscaler creates and removes; only they may be deleted, and only
+   * when positively identified. `dedicated`: hosts that are cleaned up, never deleted.
+   */
   kind: z.enum(['autoscaled', 'dedicated']).default('autoscaled'),
+  autoscaler: AutoscalerSettings.optional(),
   /** Disk use at which the tray warns. */
   warnPct: z.number().min(1).max(100).default(50),
   /** Mounts whose use the disk rule and warnings watch. */
@@ -182,6 +209,20 @@ export const NotificationSettings = z.strictObject({
 });
 /** Which desktop notifications the tray raises. */
 export type NotificationSettings = z.infer<typeof NotificationSettings>;
+/** How cost figures are shown: Hetzner's prices (in the account's currency, EUR) × `rate`. */
+export const CostSettings = z.strictObject({
+  /** ISO 4217 code shown with the figures. */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'use a three-letter currency code such as EUR')
+    .default('EUR'),
+  /** Multiplier from the provider's currency to `currency` (1 when they are the same). */
+  rate: z.number().positive().max(1_000_000).default(1),
+  /** Prices without VAT (`net`) or with it (`gross`). */
+  basis: z.enum(['net', 'gross']).default('gross'),
+});
+/** How cost figures are shown. */
+export type CostSettings = z.infer<typeof CostSettings>;
 
 /** The whole configuration: the `--config` file of the CLI and serve hosts. */
 export const Settings = z.strictObject({
@@ -193,6 +234,7 @@ export const Settings = z.strictObject({
   dockerMachine: z.array(DockerMachineSettings).default([]),
   probe: ProbeSettings.prefault({}),
   notifications: NotificationSettings.prefault({}),
+  cost: CostSettings.prefault({}),
   /** Where audit log and reaper state live; `~` expanded. */
   stateDir: z.string().min(1).default('~/.local/state/runner-watch'),
 });

@@ -16,6 +16,8 @@ import type { CommandContext } from './command';
 export interface OpenRuntimeOptions {
   configPath: string;
   host: 'serve' | 'cli';
+  /** Changes the loaded settings before the runtime is built (e.g. a longer job window). */
+  adjust?: (settings: Settings) => Settings;
 }
 
 /**
@@ -28,7 +30,8 @@ export async function openRuntimeFromConfig(
   options: OpenRuntimeOptions,
 ): Promise<{ runtime: Runtime; settings: Settings; configPath: string }> {
   const configPath = resolve(context.cwd, options.configPath);
-  const settings = await loadSettingsFile(configPath);
+  const loaded = await loadSettingsFile(configPath);
+  const settings = options.adjust ? options.adjust(loaded) : loaded;
   const secrets = createEnvFileSecretSource({
     env: context.env,
     baseDir: dirname(configPath),

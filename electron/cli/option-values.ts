@@ -36,3 +36,22 @@ export function intOption(
     throw new UsageError(`--${name} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
+
+const UNIT_HOURS: Readonly<Record<string, number>> = { m: 1 / 60, h: 1, d: 24, w: 168 };
+
+/** A duration option such as `90m`, `12h`, `7d` or `1w`, in hours, within bounds. */
+export function hoursOption(
+  args: CliArgs,
+  name: string,
+  maxHours: number,
+  fallback: number,
+): number {
+  const raw = stringOption(args, name);
+  if (raw === undefined) return fallback;
+  const match = /^(\d{1,6})([mhdw])$/.exec(raw.trim());
+  if (!match) throw new UsageError(`--${name} expects a duration like 12h or 7d, got "${raw}"`);
+  const hours = Number(match[1]) * (UNIT_HOURS[match[2]!] ?? 1);
+  if (hours <= 0 || hours > maxHours)
+    throw new UsageError(`--${name} must be more than 0 and at most ${maxHours} h, got "${raw}"`);
+  return hours;
+}

@@ -8,8 +8,12 @@ import {
 } from '../../shared/api';
 import type { ApiError } from '../../shared/errors';
 import type { AuditListRequest, AuditRecord } from '../../shared/audit';
+import type { RunnerJob } from '../../shared/runner';
 import type { ExecutionResult, Proposal, ReaperMode, RecheckResult } from '../../shared/proposal';
+import type { AlertService } from './alerts/alert-service';
+import type { CostService } from './cost/cost-service';
 import type { Engine } from './engine';
+import { queueHealth } from './queue/queue-health';
 import { RwError, toApiError } from './errors/rw-error';
 import { previewPrune } from './runners/prune';
 import type { RunnerService } from './runners/runner-service';
@@ -23,6 +27,15 @@ export interface ApiContext {
   runners?: RunnerService;
   /** The reaper service (`electron/core/reaper/reaper.ts`); without it proposals are read-only. */
   reaper?: ReaperApi;
+  /** Acknowledgements and mutes of alerts (persisted in the state dir). */
+  alerts?: AlertService;
+  /** Fleet and job cost from the Hetzner projects' price lists. */
+  cost?: CostService;
+  /** Recent jobs of every GitLab instance (running and finished), for cost and queue health. */
+  jobs?: () => readonly RunnerJob[];
+  now?: () => number;
+  /** The warnings of this moment (they change, e.g. when this process takes over the state directory). */
+  warnings?: () => string[];
   /** The Settings view's channels; without it the settings cannot be read or changed here. */
   settings?: SettingsApi;
 }
@@ -46,7 +59,11 @@ function needSettings(context: ApiContext): SettingsApi {
 export interface ReaperApi {
   proposals(): Proposal[];
   recheck(proposalId: string): Promise<RecheckResult>;
-  confirm(proposalId: string, who: string): Promise<ExecutionResult>;
+  confirm(
+    proposalId: string,
+    who: string,
+    options?: { acknowledgeUnknownJobState?: boolean },
+  ): Promise<ExecutionResult>;
   setMode(fleet: string, mode: ReaperMode, who: string): Promise<void>;
   mode(fleet: string): ReaperMode;
   audit(request: AuditListRequest): Promise<AuditRecord[]>;
@@ -59,10 +76,16 @@ function needReaper(context: ApiContext): ReaperApi {
   return context.reaper;
 }
 
+function needAlerts(context: ApiContext): AlertService {
+  if (!context.alerts) throw new RwError('refused', 'alerts are not kept in this host');
+  return context.alerts;
+}
+
 /** The engine's API, one handler per contract channel (the type fails when one is missing). */
 export function createApiHandlers(context: ApiContext): ApiHandlers {
   return {
-    'rw:app:info': async () => context.info,
+    'rw:app:info': async () =>
+      context.warnings ? { ...context.info, warnings: context.warnings() } : context.info,
     'rw:fleet:snapshot': async () => context.engine.snapshot(),
     'rw:runners:list': async () => context.runners?.list() ?? context.engine.snapshot().runners,
     'rw:runners:prune-preview': async (request) =>
@@ -82,7 +105,9 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     'rw:reaper:recheck': async (request) => needReaper(context).recheck(request.proposalId),
     'rw:reaper:confirm': async (request) => {
       const reaper = needReaper(context);
-      return reaper.confirm(request.proposalId, reaper.who());
+      return reaper.confirm(request.proposalId, reaper.who(), {
+        acknowledgeUnknownJobState: request.acknowledgeUnknownJobState === true,
+      });
     },
     'rw:reaper:set-mode': async (request) => {
       const reaper = needReaper(context);
@@ -96,6 +121,22 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     'rw:settings:check-gitlab': async (request) => needSettings(context).checkGitLab(request),
     'rw:settings:host-key': async (request) => needSettings(context).hostKey(request),
     'rw:settings:trust-host-key': async (request) => needSettings(context).trustHostKey(request),
+    'rw:alerts:list': async () => needAlerts(context).view(),
+    'rw:alerts:ack': async (request) => needAlerts(context).ack(request),
+    'rw:alerts:mute': async (request) => needAlerts(context).mute(request),
+    'rw:alerts:end': async (request) => needAlerts(context).end(request),
+    'rw:cost:report': async (request) => {
+      if (!context.cost)
+        throw new RwError('refused', 'cost figures are not available in this host');
+      return context.cost.report(request.sinceHours);
+    },
+    'rw:queue:health': async (request) =>
+      queueHealth(
+        context.jobs?.() ?? [],
+        context.engine.snapshot().runners,
+        (context.now ?? Date.now)(),
+        request.windowHours,
+      ),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { FleetEvent, FleetPolicy, FleetSnapshot } from '../../shared/fleet';
-import type { Machine } from '../../shared/machine';
+import type { Machine, MachineRemoval } from '../../shared/machine';
 import type { Proposal } from '../../shared/proposal';
 import type { Runner } from '../../shared/runner';
 import type { SourceHealth } from '../../shared/source';
@@ -139,6 +139,15 @@ export class Engine implements Disposable {
   /** Machines right now; what sources and the reaper read between cycles. */
   machines(): Machine[] {
     return this.model.machines(this.now());
+  }
+
+  /**
+   * Marks a machine as deleted by this app (the reaper does, from its audit records); it
+   * is shown so, not probed, and dropped once no source lists it.
+   */
+  markRemoved(machineKey: string, removal: MachineRemoval): void {
+    this.model.markRemoved(machineKey, removal);
+    this.publish();
   }
 
   /** Replaces the reaper's proposals (set by the reaper after each cycle). */

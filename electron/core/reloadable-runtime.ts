@@ -79,6 +79,11 @@ export class ReloadableRuntime implements Disposable {
     return this.current.settings;
   }
 
+  /** The warnings of the runtime in force (e.g. another process acts on the state directory). */
+  warnings(): string[] {
+    return this.current.warnings();
+  }
+
   /** The runtime in force (for hosts that read its engine directly, e.g. a tray). */
   get runtime(): Runtime {
     return this.current;

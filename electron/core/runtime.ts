@@ -13,11 +13,15 @@ import { createDockerMachineSource } from './sources/docker-machine/source';
 import { createGitLabSources } from './sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from './sources/gitlab/gitlab-source';
 import { createHcloudSource } from './sources/hcloud/source';
+import { CostService, type PriceSource } from './cost/cost-service';
+import { AlertService } from './alerts/alert-service';
+import { AlertStore } from './alerts/alert-store';
 import type { Source } from './sources/source';
 import { SshPool } from './sources/ssh/pool';
 import { createProbeSource } from './sources/ssh/probe-source';
 import { emptySshConfig, loadSshConfig } from './sources/ssh/ssh-config';
 import { createTargetDirectory } from './sources/ssh/targets';
+import { StateDirLock } from './state-lock/state-dir-lock';
 
 /** Resolves secret references; implemented per host (env/file for CLI and serve). */
 export interface SecretResolver {
@@ -49,6 +53,12 @@ export interface Runtime extends Disposable {
   engine: Engine;
   api: ApiHandlers;
   settings: Settings;
+  /**
+   * Conditions the user must know about now, as `rw:app:info` reports them: the host's own
+   * warnings, and why this process cannot act (another one holds the state directory, the
+   * state file is unreadable). They change while the process runs (a take-over).
+   */
+  warnings(): string[];
   dispose(): Promise<void>;
 }
 
@@ -56,6 +66,8 @@ export interface Runtime extends Disposable {
 export interface SourceSet {
   sources: Source[];
   gitlab: GitLabSource[];
+  /** The Hetzner projects, whose clients also read prices and delete servers. */
+  hetzner: PriceSource[];
   /** One SSH connection pool for the probe, docker-machine managers and reaper commands. */
   pool: SshPool;
 }
@@ -69,15 +81,22 @@ export interface SourceSet {
 export function createSources(settings: Settings, secrets: SecretResolver): SourceSet {
   const pool = new SshPool({ secrets });
   const gitlab = createGitLabSources(settings, secrets);
+  const hetzner = settings.hetzner.map((project) =>
+    createHcloudSource({
+      settings: project,
+      secrets,
+      fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+    }),
+  );
   const sources: Source[] = [
-    ...settings.hetzner.map((project) => createHcloudSource({ settings: project, secrets })),
+    ...hetzner,
     ...gitlab,
     ...settings.dockerMachine.map((dm) =>
       createDockerMachineSource({ settings, dm, secrets, pool }),
     ),
   ];
   if (settings.fleets.length > 0) sources.push(createProbeSource({ settings, secrets, pool }));
-  return { sources, gitlab, pool };
+  return { sources, gitlab, hetzner, pool };
 }
 
 /**
@@ -99,6 +118,35 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       ...(options.now ? { now: options.now } : {}),
     }),
   );
+  const jobs = () => set.gitlab.flatMap((source) => source.timeline());
+  const cost = disposables.add(
+    new CostService({
+      settings: settings.cost,
+      sources: set.hetzner,
+      inputs: { machines: () => engine.snapshot().machines, jobs },
+      // Written only when a report refreshes prices; `scan` alone never touches it.
+      cacheDir: expandHome(settings.stateDir),
+      ...(options.now ? { now: options.now } : {}),
+    }),
+  );
+  disposables.add(
+    engine.onEvent((event) =>
+      cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
+    ),
+  );
+  // Acknowledgements and mutes live in the state dir, so every host and the CLI share them.
+  const alertStore = new AlertStore(expandHome(settings.stateDir), options.now);
+  await alertStore.load().catch((error: unknown) => {
+    alertStore.problem = `alert acknowledgements could not be read: ${error instanceof Error ? error.message : String(error)}`;
+  });
+  const alerts = new AlertService(
+    alertStore,
+    () => engine.snapshot(),
+    settings.fleets,
+    currentUser(),
+    options.now,
+  );
+  const extras = { cost, jobs, alerts, ...(options.now ? { now: options.now } : {}) };
   const info: AppInfo = {
     name: 'Runner Watch',
     version: options.version,
@@ -106,6 +154,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     demo: options.demo,
     startedAt: (options.now ?? Date.now)(),
     warnings: options.warnings ?? [],
+    user: currentUser(),
   };
   if (!(options.actions ?? options.host !== 'cli')) {
     return {
@@ -113,14 +162,23 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       api: createApiHandlers({
         engine,
         info,
+        ...extras,
         ...(options.settingsApi ? { settings: options.settingsApi } : {}),
       }),
       settings,
+      warnings: () => info.warnings,
       dispose: () => disposables.dispose(),
     };
   }
 
   try {
+    // One process acts on a state directory; see state-dir-lock.ts for why and its limits.
+    const lock = disposables.add(
+      await StateDirLock.open({
+        dir: expandHome(settings.stateDir),
+        command: options.host === 'electron' ? 'desktop app' : options.host,
+      }),
+    );
     const audit = new AuditLog({
       dir: expandHome(settings.stateDir),
       ...(options.now ? { now: options.now } : {}),
@@ -136,6 +194,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         engine,
         secrets,
         audit,
+        lock,
         remote: sshRemoteExec(set.pool, (alias) => targets.host(alias)),
         managerFor: (machine) =>
           settings.dockerMachine.find((d) => d.fleet === machine.fleet)?.manager ?? null,
@@ -149,8 +208,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         admins: set.gitlab,
         audit,
         who: currentUser(),
+        gate: lock,
       }),
     );
+    const warnings = () => [...info.warnings, ...reaper.warnings()];
     return {
       engine,
       api: createApiHandlers({
@@ -158,9 +219,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         info,
         reaper,
         runners,
+        warnings,
+        ...extras,
         ...(options.settingsApi ? { settings: options.settingsApi } : {}),
       }),
       settings,
+      warnings,
       dispose: () => disposables.dispose(),
     };
   } catch (error) {

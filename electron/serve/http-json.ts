@@ -12,6 +12,7 @@ export function statusForError(code: ErrorCode): number {
       return 404;
     case 'conflict':
     case 'refused':
+    case 'read_only':
       return 409;
     case 'rate_limited':
       return 503;
@@ -26,6 +27,7 @@ export function statusForError(code: ErrorCode): number {
       return 502;
     case 'config_invalid':
     case 'secret_missing':
+    case 'state_corrupt':
     case 'internal':
       return 500;
   }

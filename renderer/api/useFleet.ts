@@ -110,5 +110,8 @@ export function useAppInfo(): UseQueryResult<AppInfo, TransportError> {
   return useQuery<AppInfo, TransportError>({
     queryKey: queryKeys.appInfo(),
     queryFn: () => transport.invoke('rw:app:info', {}),
+    // Warnings change while the host runs (it takes over the state directory from another
+    // process, or its state file becomes readable again); no push event carries them.
+    refetchInterval: 15_000,
   });
 }

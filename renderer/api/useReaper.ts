@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type {
+  ConfirmRequest,
   ExecutionResult,
   ReaperMode,
   RecheckResult,
@@ -31,8 +32,13 @@ export function useRecheck(proposalId: string) {
 export function useConfirmKill() {
   const transport = useTransport();
   const client = useQueryClient();
-  return useMutation<ExecutionResult, TransportError, string>({
-    mutationFn: (proposalId) => transport.invoke('rw:reaper:confirm', { proposalId }),
+  return useMutation<ExecutionResult, TransportError, string | ConfirmRequest>({
+    // A plain id, or the request with the person's acknowledgement (unreachable rule).
+    mutationFn: (request) =>
+      transport.invoke(
+        'rw:reaper:confirm',
+        typeof request === 'string' ? { proposalId: request } : request,
+      ),
     onSettled: () => client.invalidateQueries({ queryKey: queryKeys.audit() }),
   });
 }

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Proposal } from '../../shared/proposal';
 import { describeAction, evidenceFacts, recheckProblems, RULE_TEXT } from '../api/reaper-text';
 import { useFleetPolicy } from '../api/useFleet';
@@ -21,6 +21,9 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
   const recheck = useRecheck(proposal.id);
   const confirm = useConfirmKill();
   const samplesNeeded = useFleetPolicy(proposal.fleet)?.samples ?? null;
+  // The unreachable rule: a person states that the job state on the machine is unknown.
+  const needsAcknowledgement = proposal.acknowledge === 'unknown-job-state';
+  const [acknowledged, setAcknowledged] = useState(false);
 
   useEffect(() => {
     const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -62,7 +65,11 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
   const problems = fresh ? recheckProblems(proposal, fresh.proposal, fresh.executable) : [];
   const shown = fresh?.proposal ?? proposal;
   const canConfirm =
-    fresh !== undefined && fresh.executable && problems.length === 0 && confirm.status === 'idle';
+    fresh !== undefined &&
+    fresh.executable &&
+    problems.length === 0 &&
+    confirm.status === 'idle' &&
+    (!needsAcknowledgement || acknowledged);
   const result = confirm.data;
   const settled = confirm.isSuccess || confirm.isError;
   useEffect(() => {
@@ -159,6 +166,19 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
           </p>
         </section>
 
+        {needsAcknowledgement ? (
+          <label className="dialog-acknowledge" data-testid="acknowledge-unknown">
+            <input
+              type="checkbox"
+              checked={acknowledged}
+              onChange={(event) => setAcknowledged(event.target.checked)}
+              disabled={confirm.status !== 'idle'}
+            />{' '}
+            I understand: the job state on the machine is unknown (it cannot be probed; GitLab shows
+            no job on it).
+          </label>
+        ) : null}
+
         {confirm.isError ? (
           <p role="alert" className="error-text" data-testid="confirm-error">
             Confirm failed: {confirm.error.message}
@@ -192,7 +212,13 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
             type="button"
             className="danger"
             disabled={!canConfirm}
-            onClick={() => confirm.mutate(proposal.id)}
+            onClick={() =>
+              confirm.mutate(
+                needsAcknowledgement
+                  ? { proposalId: proposal.id, acknowledgeUnknownJobState: acknowledged }
+                  : proposal.id,
+              )
+            }
             data-testid="confirm-button"
           >
             {confirm.isPending

@@ -11,6 +11,8 @@ import { KillButton } from './KillDialogProvider';
 function shownState(proposal: Proposal): string {
   return proposal.state === 'pending' && proposal.blocked.length > 0 ? 'blocked' : proposal.state;
 }
+import { removalText } from '../removal-text';
+import { useAppInfo } from '../api/useFleet';
 
 /** Everything known about one machine, with each reading's age and source. */
 export function MachineDetails(props: {
@@ -22,6 +24,7 @@ export function MachineDetails(props: {
 }) {
   const { machine } = props.row;
   const { proposal } = props;
+  const viewer = useAppInfo().data?.user;
   return (
     <aside
       className="details"
@@ -88,6 +91,15 @@ export function MachineDetails(props: {
             <span className="muted">unknown</span>
           )}
         </dd>
+        {machine.removed ? (
+          <>
+            <dt>Deleted</dt>
+            <dd data-testid="details-removed">
+              {removalText(machine.removed, viewer)} ({machine.removed.action},{' '}
+              {formatTime(machine.removed.at)}); shown until every source stops listing it
+            </dd>
+          </>
+        ) : null}
         <dt>Seen by</dt>
         <dd>{machine.seenBy.join(', ') || <span className="muted">no source</span>}</dd>
         {Object.keys(machine.labels).length > 0 ? (

@@ -276,7 +276,7 @@ function MachineRowView(props: {
       ref={(el) => props.registerRow(row.key, el)}
       data-testid="machine-row"
       data-key={row.key}
-      className={`${selected ? 'is-selected' : ''}${row.freshness.state === 'stale' ? ' row-stale' : ''}`}
+      className={`${selected ? 'is-selected' : ''}${row.freshness.state === 'stale' ? ' row-stale' : ''}${row.machine.removed ? ' row-removed' : ''}`}
       aria-selected={selected}
       aria-rowindex={props.rowIndex + 2}
       tabIndex={props.tabbable ? 0 : -1}
@@ -310,8 +310,9 @@ function MachineRowView(props: {
             state={row.state}
             providerStatus={row.machine.providerStatus}
             stale={row.machine.status.stale}
+            removed={row.machine.removed}
           />
-          <ActivityBadge row={row} />
+          {row.machine.removed ? null : <ActivityBadge row={row} />}
         </span>
         {/* The second line is always there, so a proposal appearing moves nothing. */}
         <span className="badges">

@@ -1,12 +1,19 @@
-import type { MachineState } from '../../shared/machine';
 import type { MachineRow } from '../fleet-rows';
+import type { MachineRemoval, MachineState } from '../../shared/machine';
+import { useAppInfo } from '../api/useFleet';
+import { formatTime } from '../format';
+import { removalText, removedBy } from '../removal-text';
 
 /** The machine's life-cycle state as a coloured badge; null reads "unknown", never "ok". */
 export function StatusBadge(props: {
   state: MachineState | null;
   providerStatus: string | null;
   stale: boolean;
+  /** Deleted by this app: that is the state, whatever a lagging source still reports. */
+  removed?: MachineRemoval | undefined;
 }) {
+  if (props.removed)
+    return <RemovedBadge removal={props.removed} providerStatus={props.providerStatus} />;
   const state = props.state ?? 'unknown';
   const title = [
     props.providerStatus ? `provider says: ${props.providerStatus}` : null,
@@ -22,6 +29,30 @@ export function StatusBadge(props: {
     >
       {state}
     </span>
+  );
+}
+
+/**
+ * A machine this app deleted: "deleted", and who and when on the line below (the sentence
+ * in full in the tooltip), instead of whatever state a lagging source still reports.
+ */
+function RemovedBadge(props: { removal: MachineRemoval; providerStatus: string | null }) {
+  const viewer = useAppInfo().data?.user;
+  const text = removalText(props.removal, viewer);
+  return (
+    <>
+      <span
+        className="badge badge-removed"
+        title={`${text} (${props.removal.action}, ${formatTime(props.removal.at)}); a source still lists it (${props.providerStatus ?? 'no status'}); not probed any more`}
+        aria-label={text}
+        data-testid="status"
+      >
+        deleted
+      </span>
+      <span className="sub" data-testid="removed-by">
+        {removedBy(props.removal, viewer)}
+      </span>
+    </>
   );
 }
 

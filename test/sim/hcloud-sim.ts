@@ -38,6 +38,8 @@ export interface HcloudServerInit {
   publicIp: string;
   /** Loopback addresses standing in for private network IPs. */
   privateIps?: string[];
+  /** Delete protection (`protection.delete`; the API keeps rebuild equal to it); default off. */
+  deleteProtected?: boolean;
   /** A name from SERVER_TYPES; default cx22. */
   serverType?: string;
   /** A name from DATACENTERS; default fsn1-dc14. */
@@ -58,6 +60,8 @@ export interface HcloudServerRecord {
   datacenter: string;
   /** Id of the running action that locks the server, or a fault lock (-1). */
   lockedBy: number | null;
+  /** `protection.delete`: DELETE answers 403 `protected` while it is on. */
+  deleteProtected: boolean;
 }
 
 /** An action (only `delete_server` is started by the API here). */
@@ -231,12 +235,28 @@ const LOCATIONS: readonly LocationInfo[] = [
     longitude: 24.938379,
     network_zone: 'eu-central',
   },
+  {
+    id: 4,
+    name: 'ash',
+    description: 'Ashburn, VA',
+    country: 'US',
+    city: 'Ashburn, VA',
+    latitude: 39.045821,
+    longitude: -77.487073,
+    network_zone: 'us-east',
+  },
 ];
+/**
+ * Hourly price of a location relative to Falkenstein: Hetzner prices its US locations
+ * higher than the German and Finnish ones (the figure is the simulator's, not Hetzner's).
+ */
+export const LOCATION_PRICE_FACTOR: Readonly<Record<string, number>> = { ash: 1.2 };
 /** Datacenters by name, with their location. */
 export const DATACENTERS: Readonly<Record<string, { id: number; location: string }>> = {
   'fsn1-dc14': { id: 4, location: 'fsn1' },
   'nbg1-dc3': { id: 2, location: 'nbg1' },
   'hel1-dc2': { id: 3, location: 'hel1' },
+  'ash-dc1': { id: 5, location: 'ash' },
 };
 
 const VAT = 1.19;
@@ -461,6 +481,7 @@ export class HcloudSim {
       serverType,
       datacenter,
       lockedBy: null,
+      deleteProtected: init.deleteProtected ?? false,
     };
     this.servers.set(id, record);
     return record;
@@ -517,6 +538,13 @@ export class HcloudSim {
     const s = this.servers.get(id);
     if (!s) throw new Error(`no server ${id}`);
     s.lockedBy = -1;
+  }
+
+  /** Turns delete protection on or off (`POST /servers/{id}/actions/change_protection` by someone else). */
+  setDeleteProtection(id: number, on: boolean): void {
+    const s = this.servers.get(id);
+    if (!s) throw new Error(`no server ${id}`);
+    s.deleteProtected = on;
   }
 
   /** Ends a fault lock. */
@@ -694,6 +722,8 @@ export class HcloudSim {
             'forbidden',
             'insufficient permissions for this request: token is read-only',
           );
+        if (server.deleteProtected)
+          throw new HttpError(403, 'protected', 'server is delete protected');
         if (server.lockedBy !== null)
           throw new HttpError(423, 'locked', 'server is locked by another action');
         return { action: this.actionJson(this.startDelete(server)) };
@@ -840,17 +870,20 @@ export class HcloudSim {
       cpu_type: t.cpu_type,
       architecture: t.architecture,
       included_traffic: 21_990_232_555_520,
-      prices: LOCATIONS.map((l) => ({
-        location: l.name,
-        price_hourly: { net: price(t.hourly), gross: price(t.hourly * VAT) },
-        // Hetzner's monthly cap is about 30.4 days of the hourly price… rounded to cents
-        price_monthly: {
-          net: price(Math.round(t.hourly * 730 * 100) / 100),
-          gross: price(Math.round(t.hourly * 730 * VAT * 100) / 100),
-        },
-        included_traffic: 21_990_232_555_520,
-        price_per_tb_traffic: { net: '1.0000000000', gross: '1.1900000000' },
-      })),
+      prices: LOCATIONS.map((l) => {
+        const hourly = t.hourly * (LOCATION_PRICE_FACTOR[l.name] ?? 1);
+        return {
+          location: l.name,
+          price_hourly: { net: price(hourly), gross: price(hourly * VAT) },
+          // Hetzner's monthly cap is about 30.4 days of the hourly price… rounded to cents
+          price_monthly: {
+            net: price(Math.round(hourly * 730 * 100) / 100),
+            gross: price(Math.round(hourly * 730 * VAT * 100) / 100),
+          },
+          included_traffic: 21_990_232_555_520,
+          price_per_tb_traffic: { net: '1.0000000000', gross: '1.1900000000' },
+        };
+      }),
     };
   }
 
@@ -904,7 +937,7 @@ export class HcloudSim {
       outgoing_traffic: 0,
       ingoing_traffic: 0,
       included_traffic: 21_990_232_555_520,
-      protection: { delete: false, rebuild: false },
+      protection: { delete: s.deleteProtected, rebuild: s.deleteProtected },
       volumes: [],
       load_balancers: [],
       primary_disk_size: type.disk,

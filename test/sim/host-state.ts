@@ -24,6 +24,7 @@ import { z } from 'zod';
  *   volumes.tsv    name driver sizeBytes labels
  *   images.tsv     id repository tag created createdText sizeBytes
  *   machines.tsv   name state url driver        (docker-machine on a runner manager)
+ *   processes.txt  pid name, one per line (pgrep -x)
  *   load.tsv       load1 load5 load15 cpus memTotalKiB memAvailableKiB   (cat /proc/loadavg, /proc/meminfo, nproc)
  *   docker-down    present: the Docker daemon does not answer
  *   calls.log      every shim call, one line, arguments separated by tabs (appended by the shims)
@@ -157,6 +158,8 @@ export const HostState = z.strictObject({
   /** docker-machine machines (runner manager only); absent = no docker-machine state. */
   machines: z.array(SimMachine).optional(),
   dockerDown: z.boolean().default(false),
+  /** Names of processes running on the host, for `pgrep -x` (a runner manager runs `gitlab-runner`). */
+  processes: z.array(nonEmpty.refine((s) => !/\s/.test(s), 'must not contain spaces')).default([]),
   /** Load and memory for `cat /proc/loadavg`, `cat /proc/meminfo` and `nproc`; absent: the real machine's. */
   load: z
     .strictObject({
@@ -334,6 +337,7 @@ export function writeHostState(dir: string, state: HostState): void {
       ]),
     );
   } else if (existsSync(join(dir, 'load.tsv'))) rmSync(join(dir, 'load.tsv'), { force: true });
+  writeAtomic(dir, 'processes.txt', s.processes.map((name, i) => `${1000 + i} ${name}\n`).join(''));
   const down = join(dir, 'docker-down');
   if (s.dockerDown) writeFileSync(down, '');
   else if (existsSync(down)) rmSync(down, { force: true });

@@ -143,6 +143,8 @@ export interface ScenarioOptions {
   managerAddress?: string;
   /** Server type of the VMs (disk size follows); default cx22 (40 GB). */
   serverType?: 'cx22' | 'cx32' | 'cx42';
+  /** Used % of the runner manager's root disk; default about 26 %. */
+  managerDiskPct?: number;
 }
 
 /** What the world tells the outside about VMs (the launcher syncs Hetzner and SSH from it). */
@@ -297,6 +299,7 @@ export class FleetWorld {
   readonly projects: SimProject[];
   readonly managerStateDir: string;
   readonly serverType: 'cx22' | 'cx32' | 'cx42';
+  private readonly managerDiskPct: number | null;
 
   private readonly random: () => number;
   private readonly vmsById = new Map<string, Vm>();
@@ -359,6 +362,12 @@ export class FleetWorld {
     this.jobsPerStep = ((options.jobsPerHour ?? vms * 3) * STEP_MS) / HOUR / 2;
     this.gitlabUrl = (options.gitlabUrl ?? 'http://127.0.0.3').replace(/\/$/, '');
     this.serverType = options.serverType ?? 'cx22';
+    if (
+      options.managerDiskPct !== undefined &&
+      !(options.managerDiskPct >= 0 && options.managerDiskPct <= 100)
+    )
+      throw new ScenarioError(`managerDiskPct must be 0–100, got ${options.managerDiskPct}`);
+    this.managerDiskPct = options.managerDiskPct ?? null;
     this.diskBytes = { cx22: 40, cx32: 80, cx42: 160 }[this.serverType] * GB;
     this.stateRoot = options.stateRoot;
     const warmup = options.warmupMs ?? 2 * HOUR;
@@ -1068,13 +1077,14 @@ export class FleetWorld {
           fstype: 'ext4',
           mount: '/',
           sizeKiB: 39_937_312,
-          usedKiB: 9_812_004,
-          availKiB: 28_107_164,
+          ...this.managerDisk(),
           inodes: { total: 2_555_904, used: 201_733, free: 2_354_171 },
         },
       ],
       paths: ['/etc/gitlab-runner', '/root/.docker/machine', '/var/lib/docker', '/tmp'],
       machines: listed,
+      // The manager runs the runner itself: the probe's pgrep sees it.
+      processes: ['sshd', 'gitlab-runner', 'dockerd'],
       load: {
         load1: 0.31,
         load5: 0.27,
@@ -1088,6 +1098,16 @@ export class FleetWorld {
   }
 
   // ----- helpers -----
+
+  /** The manager's root disk figures in KiB (df -Pk): the default ones, or at the given use. */
+  private managerDisk(): { usedKiB: number; availKiB: number } {
+    if (this.managerDiskPct === null) return { usedKiB: 9_812_004, availKiB: 28_107_164 };
+    // Like ext4: blocks reserved for root are neither used nor available (df's Use% ignores them).
+    const usable = 37_919_168;
+    // Rounded down: df rounds the percentage up, so this shows exactly the asked figure.
+    const usedKiB = Math.floor((usable * this.managerDiskPct) / 100);
+    return { usedKiB, availKiB: usable - usedKiB };
+  }
 
   private sortedVms(): Vm[] {
     return [...this.vmsById.values()].sort((a, b) => a.slot - b.slot);

@@ -212,7 +212,12 @@ export class SshSim {
     if (!host) throw new Error(`no simulated SSH host at ${address}`);
     const before = host.fault;
     host.fault = fault;
-    if (fault === 'refuse' && before !== 'refuse') await this.closeListener(host);
+    if (fault === 'refuse' && before !== 'refuse') {
+      // A host that refuses connections is down: pooled connections drop too (and the
+      // listener's close would otherwise wait for them forever).
+      for (const socket of host.sockets) socket.destroy();
+      await this.closeListener(host);
+    }
     if (fault !== 'refuse' && before === 'refuse') await this.openListener(host);
   }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { proposeFromRunnerToml } from '../../core/config/runner-toml';
 import { UsageError, type CliCommand } from '../command';
-import { requiredString, stringOption } from '../option-values';
+import { flag, requiredString, stringOption } from '../option-values';
 
 /**
  * `import-toml`: proposes Runner Watch settings from a GitLab Runner `config.toml`. Prints
@@ -13,14 +13,17 @@ import { requiredString, stringOption } from '../option-values';
 export const importTomlCommand: CliCommand = {
   name: 'import-toml',
   summary: 'propose settings from a GitLab Runner config.toml (tokens are never copied)',
-  usage: 'import-toml --file CONFIG.TOML [--manager ALIAS]',
+  usage: 'import-toml --file CONFIG.TOML [--manager ALIAS] [--trust-on-first-use]',
   options: {
     file: { type: 'string', short: 'f' },
     manager: { type: 'string' },
+    'trust-on-first-use': { type: 'boolean' },
   },
   optionHelp: {
     file: 'CONFIG.TOML  the runner configuration, e.g. /etc/gitlab-runner/config.toml',
     manager: 'ALIAS  SSH alias of the host this config.toml belongs to (the runner manager)',
+    'trust-on-first-use':
+      "record each autoscaled VM's SSH host key on first contact (under its machine name)",
   },
   async run(context, args) {
     const path = resolve(context.cwd, requiredString(args, 'file', 'CONFIG.TOML'));
@@ -34,6 +37,7 @@ export const importTomlCommand: CliCommand = {
     const proposal = await proposeFromRunnerToml(text, {
       origin: path,
       ...(manager ? { managerAlias: manager } : {}),
+      ...(flag(args, 'trust-on-first-use') ? { trustOnFirstUse: true } : {}),
     });
     context.out(JSON.stringify(proposal.settings, null, 2));
     for (const runner of proposal.runners) {

@@ -1,7 +1,10 @@
 import type { CliCommand } from '../command';
+import { alertsCommand } from './alerts';
 import { auditCommand } from './audit';
+import { costCommand } from './cost';
 import { demoCommand } from './demo';
 import { importTomlCommand } from './import-toml';
+import { queueCommand } from './queue';
 import { reapCommand } from './reap';
 import { runnersListCommand, runnersPruneCommand } from './runners';
 import { scanCommand } from './scan';
@@ -17,4 +20,7 @@ export const commands: readonly CliCommand[] = [
   reapCommand,
   auditCommand,
   importTomlCommand,
+  costCommand,
+  queueCommand,
+  alertsCommand,
 ];

@@ -1,5 +1,6 @@
 import type { Proposal } from '../../../shared/proposal';
 import { currentUser } from '../../core/audit/audit-log';
+import { isRwError } from '../../core/errors/rw-error';
 import { createReaper } from '../../core/reaper/create-reaper';
 import type { Reaper } from '../../core/reaper/reaper';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
@@ -35,6 +36,10 @@ export function formatProposals(proposals: readonly Proposal[]): string[] {
       `${verdict.padEnd(9)} ${p.fleet}/${p.machineName}  ${p.rule} → ${p.action}  ${p.summary}  [${p.id}]`,
     );
     for (const reason of p.blocked) lines.push(`          - ${reason}`);
+    if (p.acknowledge === 'unknown-job-state')
+      lines.push(
+        '          ! job state on the machine is unknown: confirm with --acknowledge-unknown-job-state',
+      );
   }
   return lines;
 }
@@ -49,12 +54,14 @@ export function formatProposals(proposals: readonly Proposal[]): string[] {
 export const reapCommand: CliCommand = {
   name: 'reap',
   summary: 'show reaper proposals (--dry-run) or kill one machine after a re-check (--confirm)',
-  usage: 'reap --config FILE (--dry-run [--json] | --confirm MACHINE) [--cycles N] [--interval S]',
+  usage:
+    'reap --config FILE (--dry-run [--json] | --confirm MACHINE [--acknowledge-unknown-job-state]) [--cycles N] [--interval S]',
   options: {
     config: { type: 'string', short: 'c' },
     'dry-run': { type: 'boolean' },
     json: { type: 'boolean' },
     confirm: { type: 'string' },
+    'acknowledge-unknown-job-state': { type: 'boolean' },
     cycles: { type: 'string' },
     interval: { type: 'string' },
   },
@@ -63,6 +70,8 @@ export const reapCommand: CliCommand = {
     'dry-run': 'evaluate and print, never act',
     json: 'print the proposals as JSON (Proposal[] of the shared contract)',
     confirm: 'MACHINE  name or fleet/name of the machine to kill (one kill, re-checked first)',
+    'acknowledge-unknown-job-state':
+      'confirm an unreachable machine: its job state is unknown (GitLab shows no job on it)',
     cycles: 'N  collection cycles before deciding (default: the largest samples setting)',
     interval: 'S  seconds between cycles (default 10)',
   },
@@ -95,6 +104,7 @@ export const reapCommand: CliCommand = {
         engine: runtime.engine,
         secrets,
         log: (line) => context.err(line),
+        lockCommand: 'reap --confirm',
         ...(dryRun
           ? { modeOverride: () => 'dry-run' as const, memoryState: true }
           : { modeOverride: (mode) => (mode === 'auto' ? 'notify' : mode) }),
@@ -103,6 +113,9 @@ export const reapCommand: CliCommand = {
       // recorded as interrupted (and checked against the provider on the next start).
       const active = reaper;
       context.signal.addEventListener('abort', () => void active.dispose(), { once: true });
+      // Said up front: this run will not be able to act (another process holds the state
+      // directory, or the state file is unreadable); the confirmation below is refused.
+      for (const warning of reaper.warnings()) context.err(`warning: ${warning}`);
       for (let i = 0; i < cycles; i++) {
         if (i > 0 && !(await pause(intervalMs, context.signal))) return 0;
         await runtime.engine.runOnce();
@@ -116,7 +129,12 @@ export const reapCommand: CliCommand = {
         else for (const line of formatProposals(proposals)) context.out(line);
         return 0;
       }
-      return await confirmOne(context, reaper, target as string);
+      return await confirmOne(
+        context,
+        reaper,
+        target as string,
+        flag(args, 'acknowledge-unknown-job-state'),
+      );
     } finally {
       await reaper?.dispose();
       await runtime.dispose();
@@ -128,6 +146,7 @@ async function confirmOne(
   context: CommandContext,
   reaper: Reaper,
   target: string,
+  acknowledgeUnknownJobState: boolean,
 ): Promise<number> {
   const proposal = reaper
     .proposals()
@@ -138,7 +157,16 @@ async function confirmOne(
     );
     return 1;
   }
-  const result = await reaper.confirm(proposal.id, currentUser());
+  let result;
+  try {
+    result = await reaper.confirm(proposal.id, currentUser(), { acknowledgeUnknownJobState });
+  } catch (error) {
+    if (!isRwError(error) || (error.code !== 'read_only' && error.code !== 'state_corrupt'))
+      throw error;
+    context.err(`refused: ${proposal.machineName}`);
+    context.err(`  - ${error.message}`);
+    return 1;
+  }
   if (result.outcome === 'ok') {
     context.out(`done: ${proposal.machineName}: ${result.detail ?? ''}`.trim());
     return 0;

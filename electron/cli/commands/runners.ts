@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { PruneOutcome, Runner } from '../../../shared/runner';
 import type { Settings } from '../../../shared/settings';
 import { AuditLog, currentUser } from '../../core/audit/audit-log';
+import { StateDirLock } from '../../core/state-lock/state-dir-lock';
 import { loadSettingsFile } from '../../core/config/load-settings';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
 import { expandHome } from '../../core/config/expand-home';
@@ -159,7 +160,9 @@ export const runnersPruneCommand: CliCommand = {
     const json = flag(args, 'json');
     const collected = await collectRunners(context, args);
     if (!collected) return 0;
-    const audit = new AuditLog({ dir: expandHome(collected.settings.stateDir) });
+    const stateDir = expandHome(collected.settings.stateDir);
+    const audit = new AuditLog({ dir: stateDir });
+    let lock: StateDirLock | null = null;
     try {
       if (instance !== undefined && !collected.settings.gitlab.some((g) => g.id === instance)) {
         throw new UsageError(`--instance ${instance} is not a GitLab instance of this config`);
@@ -172,6 +175,15 @@ export const runnersPruneCommand: CliCommand = {
         if (json) context.out(JSON.stringify({ action, dryRun, results: [], batches: 0 }, null, 2));
         else context.out('no stale runners');
         return 0;
+      }
+      if (!dryRun) {
+        // Pruning acts: only the process holding the state directory does (docs/cli.md).
+        lock = await StateDirLock.open({ dir: stateDir, command: 'runners prune' });
+        const readOnly = lock.readOnlyReason();
+        if (readOnly) {
+          context.err(`runner-watch runners prune: refused: ${readOnly}`);
+          return 1;
+        }
       }
       const request = PruneRequest.parse({
         keys: preview.candidates.map((c) => c.key),
@@ -195,6 +207,7 @@ export const runnersPruneCommand: CliCommand = {
         context.err(`runner-watch: ${failed.length} of ${report.results.length} runners failed`);
       return failed.length > 0 ? 1 : 0;
     } finally {
+      await lock?.dispose();
       await audit.dispose();
       await collected.engine.dispose();
     }

@@ -61,6 +61,8 @@ export const serveCommand: CliCommand = {
         ...(token ? { token } : {}),
         warn: (message) => context.err(`warning: ${message}`),
       });
+      // E.g. another process acts on the state directory: this one serves read-only.
+      for (const warning of runtime.warnings()) context.err(`warning: ${warning}`);
       try {
         runtime.engine.start();
         context.out(`Runner Watch: ${server.url}?token=${server.token}`);

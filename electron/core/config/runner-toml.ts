@@ -29,6 +29,7 @@ const Autoscaler = z.looseObject({
   plugin_config: z
     .looseObject({ name: z.string().optional(), token: z.string().optional() })
     .optional(),
+  policy: z.array(z.looseObject({ idle_count: z.number().optional() })).default([]),
   connector_config: z
     .looseObject({
       username: z.string().optional(),
@@ -84,6 +85,12 @@ export interface RunnerTomlOptions {
   keepHetznerToken?: (context: { runner: string; project: string }) => string | null;
   /** SSH alias of the host this config.toml belongs to (the runner manager). */
   managerAlias?: string;
+  /**
+   * Trust each autoscaled VM's host key on first use (recorded under the VM's machine
+   * name). Autoscaled VMs are new hosts every time, so no known_hosts can list them
+   * ahead; without this, every VM is refused as an unknown host until its key is added.
+   */
+  trustOnFirstUse?: boolean;
   /** Writes a secret file; injectable for tests. */
   writeSecretFile?: (path: string, value: string) => Promise<void>;
 }
@@ -154,7 +161,6 @@ export async function proposeFromRunnerToml(
     if (runner.executor === 'docker+machine' && machine) {
       const fleet = uniqueId(name);
       imported.fleet = fleet;
-      fleets.push({ id: fleet, name, kind: 'autoscaled' });
       const options_ = machineOptions(machine.MachineOptions);
       const labels = options_.getAll('hetzner-server-label');
       const labelSelector = labels.length ? labels.join(',') : null;
@@ -168,6 +174,17 @@ export async function proposeFromRunnerToml(
           : null;
       if (!runner.token)
         notes.push(`${name}: no runner token in the file, so the machine name prefix is unknown`);
+      // The autoscaler's own naming identifies its VMs for deletion; IdleCount bounds the idle rule.
+      fleets.push({
+        id: fleet,
+        name,
+        kind: 'autoscaled',
+        autoscaler: {
+          namePrefixes: namePrefix ? [namePrefix] : [],
+          ...(machine.IdleCount !== undefined ? { idleCount: machine.IdleCount } : {}),
+        },
+        ...tofuFor(options, name, notes),
+      });
       if ((machine.MachineDriver ?? '').toLowerCase() === 'hetzner') {
         imported.hetzner = { labelSelector, namePrefix };
         const apiToken = options_.get('hetzner-api-token');
@@ -199,13 +216,24 @@ export async function proposeFromRunnerToml(
     } else if (runner.executor === 'docker-autoscaler' && autoscaler) {
       const fleet = uniqueId(name);
       imported.fleet = fleet;
+      const group = /fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')
+        ? (autoscaler.plugin_config?.name ?? null)
+        : null;
+      // Several policies (periods) may keep different idle counts: never go below the largest.
+      const idleCounts = autoscaler.policy
+        .map((p) => p.idle_count)
+        .filter((n): n is number => n !== undefined);
+      const tofu = tofuFor(options, name, notes).ssh;
+      const user = autoscaler.connector_config?.username;
       fleets.push({
         id: fleet,
         name,
         kind: 'autoscaled',
-        ...(autoscaler.connector_config?.username
-          ? { ssh: { user: autoscaler.connector_config.username } }
-          : {}),
+        autoscaler: {
+          namePrefixes: group ? [group] : [],
+          ...(idleCounts.length > 0 ? { idleCount: Math.max(...idleCounts) } : {}),
+        },
+        ...(user || tofu ? { ssh: { ...(user ? { user } : {}), ...tofu } } : {}),
       });
       if (/fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')) {
         const namePrefix = autoscaler.plugin_config?.name ?? null;
@@ -255,6 +283,22 @@ export async function proposeFromRunnerToml(
     notes: [...new Set(notes)],
     tokensFound,
   };
+}
+
+/**
+ * The ssh settings of an autoscaled fleet for the trust-on-first-use choice; without it, a
+ * note says why every VM will be an unknown host and what to do.
+ */
+function tofuFor(
+  options: RunnerTomlOptions,
+  runner: string,
+  notes: string[],
+): { ssh?: { trustOnFirstUse: true } } {
+  if (options.trustOnFirstUse) return { ssh: { trustOnFirstUse: true } };
+  notes.push(
+    `${runner}: its VMs are new SSH hosts every time, so each one is refused as an unknown host key until its key is in known_hosts; import with --trust-on-first-use to record each new VM's key under its machine name, or add keys with ssh-keyscan`,
+  );
+  return {};
 }
 
 async function keepToken(

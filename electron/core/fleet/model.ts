@@ -1,4 +1,4 @@
-import type { Machine, Observed, RunningJob } from '../../../shared/machine';
+import type { Machine, MachineRemoval, Observed, RunningJob } from '../../../shared/machine';
 import type { CollectResult, MachineIdentity, MachineObservation } from '../sources/source';
 
 interface Field<T> {
@@ -16,6 +16,13 @@ interface Entry {
   disks: Field<Machine['disks']['value'] & object>;
   jobs: Field<RunningJob[]>;
   load: Field<Machine['load']['value'] & object>;
+  /** A gitlab-runner process was seen (sticky: a manager stays a manager); null = never checked. */
+  runsGitlabRunner: boolean | null;
+  /**
+   * Some source reported the machine as dedicated (an `sshHosts` entry). Sticky: whatever
+   * a provider's listing says later, a configured build host is never a deletable VM.
+   */
+  dedicated: boolean;
   /** Which inventory sources listed this machine last time, for "gone" detection. */
   listedBy: Set<string>;
   seenBy: Set<string>;
@@ -33,6 +40,8 @@ const emptyField = <T>(): Field<T> => ({
 
 /** How long a machine the provider no longer lists stays visible as `gone`. */
 export const GONE_RETENTION_MS = 15 * 60_000;
+/** A removal no source shows any more is forgotten after this long (sources may lag a restart). */
+export const REMOVAL_RETENTION_MS = 24 * 3_600_000;
 /** A value older than its source's interval times this is stale (ARCHITECTURE.md). */
 export const STALE_FACTOR = 3;
 
@@ -50,9 +59,16 @@ export class FleetModel {
   /** GitLab's running jobs per machine name, per GitLab source. */
   private readonly gitlabJobs = new Map<
     string,
-    { at: number; byMachine: Map<string, RunningJob[]> }
+    {
+      at: number;
+      byMachine: Map<string, RunningJob[]>;
+      unlinked: { jobId: number; runnerId: number }[];
+      partial: string | null;
+    }
   >();
   private readonly intervals = new Map<string, number>();
+  /** Machines this app deleted, by key (from the audit log). */
+  private readonly removals = new Map<string, MachineRemoval>();
 
   /** Tells the model a source's interval, which decides when its values turn stale. */
   registerSource(sourceId: string, intervalMs: number): void {
@@ -74,7 +90,12 @@ export class FleetModel {
       }
     }
     if (result.jobsByMachine) {
-      this.gitlabJobs.set(sourceId, { at, byMachine: result.jobsByMachine });
+      this.gitlabJobs.set(sourceId, {
+        at,
+        byMachine: result.jobsByMachine,
+        unlinked: result.unlinkedJobs ?? [],
+        partial: result.partialRunners ?? null,
+      });
     }
   }
 
@@ -90,16 +111,38 @@ export class FleetModel {
     }
   }
 
-  /** Drops machines gone for longer than the retention. */
+  /**
+   * Records that this app deleted a machine. It stays marked until no inventory source
+   * lists it any more, then it is dropped at once (not kept as `gone`: its fate is known).
+   * A machine created after the deletion under the same name is another machine.
+   */
+  markRemoved(key: string, removal: MachineRemoval): void {
+    this.removals.set(key, removal);
+  }
+
+  /** Drops machines gone for longer than the retention, and deleted ones no source lists. */
   prune(now: number): string[] {
     const removed: string[] = [];
     for (const [key, entry] of this.entries) {
-      if (entry.goneAt !== null && now - entry.goneAt > GONE_RETENTION_MS) {
+      const deleted = this.removalOf(entry) !== null && entry.listedBy.size === 0;
+      if (deleted || (entry.goneAt !== null && now - entry.goneAt > GONE_RETENTION_MS)) {
         this.entries.delete(key);
         removed.push(key);
+        if (deleted) this.removals.delete(key);
       }
     }
+    for (const [key, removal] of this.removals) {
+      if (!this.entries.has(key) && now - removal.at > REMOVAL_RETENTION_MS)
+        this.removals.delete(key);
+    }
     return removed;
+  }
+
+  private removalOf(entry: Entry): MachineRemoval | null {
+    const removal = this.removals.get(entry.key);
+    if (!removal) return null;
+    const createdAt = entry.identity.value?.createdAt ?? null;
+    return createdAt !== null && createdAt > removal.at ? null : removal;
   }
 
   /** The machines as the contract describes them, staleness computed for `now`. */
@@ -122,6 +165,8 @@ export class FleetModel {
         disks: emptyField(),
         jobs: emptyField(),
         load: emptyField(),
+        runsGitlabRunner: null,
+        dedicated: false,
         listedBy: new Set(),
         seenBy: new Set(),
         firstSeenAt: at,
@@ -134,6 +179,7 @@ export class FleetModel {
     entry.lastSeenAt = at;
     const error = observation.error ?? null;
     if (observation.identity) {
+      if (observation.identity.kind === 'dedicated') entry.dedicated = true;
       entry.identity = mergeIdentity(
         entry.identity,
         entry.listedBy,
@@ -153,6 +199,9 @@ export class FleetModel {
     if (observation.load !== undefined) {
       entry.load = { value: observation.load, observedAt: at, source: sourceId, error };
     }
+    if (observation.runsGitlabRunner === true) entry.runsGitlabRunner = true;
+    else if (observation.runsGitlabRunner === false && entry.runsGitlabRunner !== true)
+      entry.runsGitlabRunner = false;
     return key;
   }
 
@@ -191,6 +240,7 @@ export class FleetModel {
     let stale = this.gitlabJobs.size === 0;
     let source: string | null = null;
     const jobs: RunningJob[] = [];
+    const unknown: string[] = [];
     for (const [sourceId, reading] of this.gitlabJobs) {
       const interval = this.intervals.get(sourceId) ?? 0;
       if (now - reading.at > interval * STALE_FACTOR) stale = true;
@@ -200,12 +250,21 @@ export class FleetModel {
         source = sourceId;
       }
       jobs.push(...(reading.byMachine.get(name) ?? []));
+      // A running job not linked to a machine yet may run on this one: GitLab cannot say
+      // "no job here" until the trace names its machine.
+      if (reading.unlinked.length > 0) {
+        const ids = reading.unlinked.map((j) => `#${j.jobId} (runner #${j.runnerId})`);
+        unknown.push(
+          `running job${ids.length === 1 ? '' : 's'} ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''} not linked to a machine yet`,
+        );
+      }
+      if (reading.partial !== null) unknown.push(reading.partial);
     }
     return {
-      value: this.gitlabJobs.size === 0 ? null : jobs,
+      value: this.gitlabJobs.size === 0 || unknown.length > 0 ? null : jobs,
       observedAt: oldestAt,
       stale,
-      error: null,
+      error: unknown.length > 0 ? unknown.join('; ') : null,
       source,
     };
   }
@@ -215,14 +274,16 @@ export class FleetModel {
     const gitlabJobs = this.gitlabJobsFor(entry.name, now);
     const jobs = this.toObserved(entry.jobs, now);
     if (jobs.value && gitlabJobs.value) jobs.value = enrichJobs(jobs.value, gitlabJobs.value);
+    const removal = this.removalOf(entry);
     return {
       key: entry.key,
       name: entry.name,
       fleet: entry.fleet,
-      kind: identity?.kind ?? 'autoscaled',
+      kind: entry.dedicated ? 'dedicated' : (identity?.kind ?? 'autoscaled'),
       provider: identity?.provider ?? 'ssh',
       providerId: identity?.providerId ?? null,
       serverType: identity?.serverType ?? null,
+      location: identity?.location ?? null,
       createdAt: identity?.createdAt ?? null,
       labels: identity?.labels ?? {},
       addresses: identity?.addresses ?? [],
@@ -232,9 +293,12 @@ export class FleetModel {
       jobs,
       gitlabJobs,
       load: this.toObserved(entry.load, now),
+      deleteProtected: identity?.deleteProtected ?? null,
+      runsGitlabRunner: entry.runsGitlabRunner,
       seenBy: [...entry.seenBy].sort(),
       firstSeenAt: entry.firstSeenAt,
       lastSeenAt: entry.lastSeenAt,
+      ...(removal ? { removed: removal } : {}),
     };
   }
 }
@@ -278,8 +342,10 @@ function mergeIdentity(
 function fillIdentity(primary: MachineIdentity, other: MachineIdentity): MachineIdentity {
   return {
     ...primary,
+    deleteProtected: primary.deleteProtected ?? other.deleteProtected ?? null,
     providerId: primary.providerId ?? other.providerId,
     serverType: primary.serverType ?? other.serverType,
+    location: primary.location ?? other.location ?? null,
     createdAt: primary.createdAt ?? other.createdAt,
     labels: { ...other.labels, ...primary.labels },
     addresses: primary.addresses.length > 0 ? primary.addresses : other.addresses,

@@ -48,7 +48,8 @@ export function nextDiskNotifications(
 
   for (const machine of snapshot.machines) {
     const fleet = fleetById.get(machine.fleet);
-    if (!fleet || machine.status.value === 'gone') continue;
+    // A machine this app deleted is no reason to warn, whatever its last disk reading said.
+    if (!fleet || machine.status.value === 'gone' || machine.removed) continue;
     const pct = worstDiskPct(machine, fleet.watchedMounts);
     const prior = previous.over[machine.key];
     const observedAt = machine.disks.observedAt ?? 0;

@@ -13,6 +13,7 @@ import {
 } from './actions/hcloud-delete';
 import { MachineRmAction } from './actions/machine-rm';
 import { createEngineRecheck, type RecheckEngine } from './engine-recheck';
+import { identityFacts } from './identity';
 import { Reaper, type ReaperEngine, type ReaperOptions } from './reaper';
 import { sshRemoteExec, type RemoteExec } from './remote-exec';
 import type { Disposable } from '../lifecycle';
@@ -20,6 +21,7 @@ import { SshPool } from '../sources/ssh/pool';
 import { emptySshConfig, loadSshConfig } from '../sources/ssh/ssh-config';
 import { createTargetDirectory } from '../sources/ssh/targets';
 import type { ReaperAction } from '../../../shared/proposal';
+import { StateDirLock, type ActionGate } from '../state-lock/state-dir-lock';
 
 /** What a host passes to run the reaper on its engine. */
 export interface CreateReaperOptions {
@@ -50,6 +52,13 @@ export interface CreateReaperOptions {
   memoryState?: boolean;
   /** Overrides for tests (e.g. fast retries). */
   hcloud?: Partial<ConstructorParameters<typeof HcloudDeleteAction>[0]>;
+  /**
+   * The state directory's lock when the host took it (the runtime does, for runner pruning
+   * too). Otherwise the reaper takes its own, named `lockCommand`, unless `memoryState`.
+   */
+  lock?: ActionGate | null;
+  /** What this process is, shown to others that find the state directory locked. */
+  lockCommand?: string;
 }
 
 /**
@@ -101,8 +110,9 @@ export function hcloudApis(
 }
 
 /** Builds and starts the reaper for a runtime's engine and settings. */
-export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
+export async function createReaper(options: CreateReaperOptions): Promise<Reaper> {
   const { settings } = options;
+  const stateDir = expandHome(settings.stateDir);
   const actions: Partial<Record<ReaperAction, ActionRunner>> = {
     'hcloud-delete': new HcloudDeleteAction({
       api: hcloudApis(settings, options.secrets, options.fetch),
@@ -110,6 +120,15 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
     }),
   };
   const disposables: Disposable[] = [];
+  let lock = options.lock ?? null;
+  if (options.lock === undefined && !options.memoryState) {
+    const own = await StateDirLock.open({
+      dir: stateDir,
+      command: options.lockCommand ?? 'reaper',
+    });
+    disposables.push(own);
+    lock = own;
+  }
   let remote = options.remote;
   if (!remote) {
     const pool = new SshPool({ secrets: options.secrets });
@@ -130,7 +149,7 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
   const reaperOptions: ReaperOptions = {
     engine: options.engine,
     fleets: settings.fleets,
-    stateDir: expandHome(settings.stateDir),
+    stateDir,
     actions,
     recheck: createEngineRecheck(options.engine),
     // A gap longer than a reading may be old before it counts as stale breaks an idle run.
@@ -147,8 +166,16 @@ export function createReaper(options: CreateReaperOptions): Promise<Reaper> {
     ...(options.audit ? { audit: options.audit } : {}),
     ...(options.memoryState ? { store: null } : {}),
     disposables,
+    // GitLab's runner managers come with the runner list; read them each cycle.
+    identity: () => identityFacts(settings, options.engine.snapshot().runners),
+    lock,
   };
-  return Reaper.start(reaperOptions);
+  try {
+    return await Reaper.start(reaperOptions);
+  } catch (error) {
+    for (const item of disposables.reverse()) await item.dispose();
+    throw error;
+  }
 }
 
 /** The docker+machine manager that owns a VM: the fleet's entry whose name prefix fits. */

@@ -4,13 +4,45 @@ import type { ExecutionResult, Proposal, ReaperAction, ReaperMode } from '../../
 export type { ExecutionResult };
 import type { FleetSettings } from '../../../shared/settings';
 import type { AuditSink } from '../audit/audit-log';
-import { RwError } from '../errors/rw-error';
+import { isRwError, RwError } from '../errors/rw-error';
 import { messageOf, step, type ActionRunner } from './actions/action';
 import { maxWatchedUse, type History } from './history';
 import type { KillLedger } from './ledger';
+import type { IdentityFacts } from './identity';
 import { evaluate, modeOf } from './policy';
 import { proposalFields } from './proposal-fields';
 import type { InFlightAction, ReaperState, StateStore } from './state-store';
+
+/** What a person's confirmation carries besides who confirmed. */
+export interface ConfirmOptions {
+  /** The person acknowledged "job state on the machine is unknown" (unreachable rule). */
+  acknowledgeUnknownJobState?: boolean;
+}
+
+/**
+ * Differences between the server a proposal was made for and the one the re-check found
+ * under the same name: another id, creation time or Hetzner project is another server.
+ * Proposals made before these fields existed (no `providerId` key) are not compared.
+ */
+export function serverChanges(proposal: Proposal, fresh: Machine): string[] {
+  const changes: string[] = [];
+  if (proposal.providerId !== undefined && proposal.providerId !== fresh.providerId)
+    changes.push(
+      `server replaced under the same name: id ${proposal.providerId ?? 'unknown'} → ${fresh.providerId ?? 'unknown'}`,
+    );
+  if (proposal.serverCreatedAt !== undefined && proposal.serverCreatedAt !== fresh.createdAt)
+    changes.push(
+      `server replaced under the same name: created ${iso(proposal.serverCreatedAt)} → ${iso(fresh.createdAt)}`,
+    );
+  if (proposal.providerSource !== undefined && proposal.providerSource !== fresh.status.source)
+    changes.push(
+      `server now listed by ${fresh.status.source ?? 'no source'}, not ${proposal.providerSource ?? 'no source'}`,
+    );
+  return changes;
+}
+
+const iso = (at: number | null | undefined) =>
+  at === null || at === undefined ? 'unknown' : new Date(at).toISOString();
 
 /** What the guards look at when they run again before an action. */
 export interface GuardContext {
@@ -18,6 +50,8 @@ export interface GuardContext {
   fleets: readonly FleetSettings[];
   /** Modes in force (run-time overrides); the fleets' settings otherwise. */
   modes?: ReadonlyMap<string, ReaperMode>;
+  /** SSH hosts, runner managers and inventory filters (who may be deleted at all). */
+  identity?: IdentityFacts;
 }
 
 /** What the executor needs; every edge is injected. */
@@ -37,6 +71,11 @@ export interface ExecutorOptions {
   state: ReaperState;
   store: StateStore | null;
   now?: () => number;
+  /**
+   * Asked right before the first side effect: a reason when this process may no longer act
+   * (another process took the state directory's lock, the state file became unreadable).
+   */
+  beforeAction?: () => Promise<string | null>;
 }
 
 interface Running {
@@ -85,7 +124,11 @@ export class Executor {
    * outcome; it does not throw for refusals or failed actions — those are results, and
    * every one is in the audit log.
    */
-  async execute(proposal: Proposal, who: string): Promise<ExecutionResult> {
+  async execute(
+    proposal: Proposal,
+    who: string,
+    options: ConfirmOptions = {},
+  ): Promise<ExecutionResult> {
     const audit = this.options.audit;
     const base = { ...proposalFields(proposal), who };
     const refuse = async (
@@ -117,7 +160,7 @@ export class Executor {
     const promise = new Promise<ExecutionResult>((resolve) => (settle = resolve));
     this.running.set(proposal.machineKey, { promise, abort });
     try {
-      const result = await this.executeLocked(proposal, who, abort.signal, base, refuse);
+      const result = await this.executeLocked(proposal, who, options, abort.signal, base, refuse);
       settle(result);
       return result;
     } catch (error) {
@@ -137,6 +180,7 @@ export class Executor {
   private async executeLocked(
     proposal: Proposal,
     who: string,
+    options: ConfirmOptions,
     signal: AbortSignal,
     base: Record<string, string>,
     refuse: (reasons: string[], evidence?: Proposal['evidence']) => Promise<ExecutionResult>,
@@ -150,9 +194,21 @@ export class Executor {
       ...base,
       type: 'confirm',
       evidence: proposal.evidence,
-      detail: `mode ${mode}`,
+      detail: `mode ${mode}${options.acknowledgeUnknownJobState ? '; acknowledged: job state on the machine is unknown' : ''}`,
     });
     if (mode === 'off') return refuse([`reaper mode is off for fleet ${fleet.id}`]);
+
+    if (proposal.acknowledge === 'unknown-job-state') {
+      // The machine cannot be probed: only a person, knowingly, may act on it.
+      if (who === 'auto')
+        return refuse([
+          `the ${proposal.rule} rule is never executed automatically: the job state on the machine is unknown`,
+        ]);
+      if (options.acknowledgeUnknownJobState !== true)
+        return refuse([
+          'the job state on the machine is unknown: confirm with the acknowledgement "job state on the machine is unknown"',
+        ]);
+    }
 
     // Re-check: a new reading of this machine, then every guard again on it.
     const stepTimeoutMs = fleet.reaper.stepTimeoutSec * 1000;
@@ -190,11 +246,15 @@ export class Executor {
     const runner = this.options.actions[proposal.action];
     if (!runner) return refuse([`no ${proposal.action} action is configured on this host`]);
 
+    const lost = (await this.options.beforeAction?.()) ?? null;
+    if (lost) return refuse([lost]);
     // Durable before the first side effect: a crash from here on is recovered, not repeated.
     const inFlight: InFlightAction = {
       ...proposalFields(proposal),
       providerId: fresh.providerId,
-      providerSource: fresh.seenBy.find((id) => id.startsWith('hetzner:')) ?? null,
+      // The project that listed this server (its token deletes it), never just the first one:
+      // another project's token answers 404, which would read as "already gone".
+      providerSource: fresh.status.source?.startsWith('hetzner:') ? fresh.status.source : null,
       startedAt: this.now(),
       who,
       hcloudActionId: null,
@@ -251,6 +311,7 @@ export class Executor {
     const list: string[] = [];
     if (fresh.key !== proposal.machineKey)
       list.push(`re-check returned another machine (${fresh.key})`);
+    list.push(...serverChanges(proposal, fresh));
     for (const [name, field] of [
       ['job containers', fresh.jobs],
       ['GitLab jobs', fresh.gitlabJobs],
@@ -285,6 +346,7 @@ export class Executor {
       now,
       modes: context.modes ?? new Map(Object.entries(this.options.state.modes)),
       busy,
+      ...(context.identity ? { identity: context.identity } : {}),
     });
     // Only this machine's proposal matters; others' urgency must not take its budget.
     const mine = evaluated.find((p) => p.machineKey === proposal.machineKey) ?? null;
@@ -304,6 +366,8 @@ export class Executor {
       );
     if (mine.action !== proposal.action)
       list.push(`the action would now be ${mine.action}, not ${proposal.action}`);
+    if ((mine.acknowledge ?? null) !== (proposal.acknowledge ?? null))
+      list.push('what the confirmation must acknowledge changed; confirm the new proposal');
     const ownBlocks = mine.blocked.filter(
       (reason) =>
         !reason.includes('taken by more urgent') && !reason.includes('broken by more urgent'),
@@ -437,7 +501,11 @@ export class Executor {
         await Promise.allSettled([...this.running.values()].map((r) => r.promise));
       }
     }
-    await this.save();
+    // An unreadable state file refuses every save (it must stay as the user finds it);
+    // nothing ran in that case, so there is nothing to record.
+    await this.save().catch((error: unknown) => {
+      if (!isRwError(error) || error.code !== 'state_corrupt') throw error;
+    });
     await this.options.store?.flush();
   }
 }

@@ -52,6 +52,8 @@ export interface HistoryOptions {
 }
 
 interface Entry {
+  /** The server the samples are of (provider id and creation time). */
+  server: string;
   disk: DiskSample[];
   jobs: JobSample[];
   reach: ReachSample[];
@@ -101,8 +103,13 @@ export class History implements HistoryView {
   /** Feeds one machine (the executor's fresh re-check goes through here too). */
   observe(machine: Machine, fleet: FleetSettings | undefined): void {
     let entry = this.entries.get(machine.key);
+    // A server replaced under the same name (new id or creation time) is another machine:
+    // the old one's samples must not make the new one look full or idle.
+    const server = `${machine.providerId ?? ''}@${machine.createdAt ?? ''}`;
+    if (entry && entry.server !== server) entry = undefined;
     if (!entry) {
       entry = {
+        server,
         disk: [],
         jobs: [],
         reach: [],

@@ -10,6 +10,9 @@ import type {
 import type { FleetSettings } from '../../../shared/settings';
 import { isExpendable } from './glob';
 import { maxWatchedUse, type HistoryView, type MachineHistory } from './history';
+import { deleteBlockers, matchesSelector, NO_FACTS, type IdentityFacts } from './identity';
+
+export { matchesSelector } from './identity';
 
 /** Everything the policy decides on. Pure data: the caller owns clock, history and ledger. */
 export interface PolicyInput {
@@ -28,6 +31,11 @@ export interface PolicyInput {
    * running for a while; it must not count towards the minimum fleet size meanwhile.
    */
   recent?: ReadonlySet<string>;
+  /**
+   * SSH hosts, runner managers and inventory filters (see `identityFacts`): what decides
+   * whether a machine may be deleted at all. Absent: none known.
+   */
+  identity?: IdentityFacts;
 }
 
 const MINUTE = 60_000;
@@ -35,9 +43,27 @@ const HOUR = 60 * MINUTE;
 /** Which rule wins when several fire on one machine: the most urgent first. */
 const RULE_ORDER: readonly ReaperRule[] = ['disk', 'unreachable', 'max-age', 'idle'];
 
-/** Stable id of a proposal: same machine, same rule, same episode (run start) → same id. */
-export function proposalId(machineKey: string, rule: ReaperRule, episodeStart: number): string {
-  const hash = createHash('sha256').update(`${machineKey}\n${rule}\n${episodeStart}`).digest('hex');
+/**
+ * Stable id of a proposal: same machine, same rule, same episode (run start) → same id.
+ * The server's provider id and creation time are part of it, so a server replaced under
+ * the same name never inherits a proposal someone is about to confirm.
+ */
+export function proposalId(
+  machineKey: string,
+  rule: ReaperRule,
+  episodeStart: number,
+  server: { providerId: string | null; createdAt: number | null } = {
+    providerId: null,
+    createdAt: null,
+  },
+): string {
+  const serverPart =
+    server.providerId === null && server.createdAt === null
+      ? ''
+      : `\n${server.providerId ?? ''}\n${server.createdAt ?? ''}`;
+  const hash = createHash('sha256')
+    .update(`${machineKey}\n${rule}\n${episodeStart}${serverPart}`)
+    .digest('hex');
   return `p-${hash.slice(0, 20)}`;
 }
 
@@ -46,20 +72,14 @@ export function modeOf(fleet: FleetSettings, modes?: ReadonlyMap<string, ReaperM
   return modes?.get(fleet.id) ?? fleet.reaper.mode;
 }
 
-/** What acting on a machine runs: dedicated and SSH-only hosts are cleaned up, never deleted. */
-export function actionFor(machine: Machine): ReaperAction {
-  if (machine.kind === 'dedicated' || machine.provider === 'ssh') return 'cleanup';
+/**
+ * What acting on a machine runs: dedicated fleets, dedicated hosts and SSH-only hosts are
+ * cleaned up, never deleted; everything else is a deletion that `deleteBlockers` guards.
+ */
+export function actionFor(machine: Machine, fleet?: FleetSettings): ReaperAction {
+  if (fleet?.kind === 'dedicated' || machine.kind === 'dedicated' || machine.provider === 'ssh')
+    return 'cleanup';
   return machine.provider === 'docker-machine' ? 'machine-rm' : 'hcloud-delete';
-}
-
-/** True when the machine is inside the fleet's selector (labels equal, name prefix). */
-export function matchesSelector(machine: Machine, fleet: FleetSettings): boolean {
-  if (machine.fleet !== fleet.id) return false;
-  const selector = fleet.reaper.selector;
-  if (!selector) return true;
-  if (selector.namePrefix !== undefined && !machine.name.startsWith(selector.namePrefix))
-    return false;
-  return Object.entries(selector.labels).every(([key, value]) => machine.labels[key] === value);
 }
 
 /** Running jobs on a machine from both witnesses, deduplicated by job id. */
@@ -88,13 +108,21 @@ const ago = (ms: number) => `${Math.round(ms / 1000)} s ago`;
 
 /**
  * Reasons the machine's readings do not allow any action: unknown is never idle, and a
- * stale reading is unknown. Shared by every rule and by the executor's re-check.
+ * stale reading is unknown. Shared by every rule and by the executor's re-check. With
+ * `probeUnknownAllowed` (the unreachable rule) the probe's own readings may be unknown:
+ * that is the condition itself, and a person acknowledges it when confirming.
  */
-export function readingBlockers(machine: Machine, now: number): string[] {
+export function readingBlockers(
+  machine: Machine,
+  now: number,
+  options: { probeUnknownAllowed?: boolean } = {},
+): string[] {
   const reasons: string[] = [];
   const { jobs, gitlabJobs, disks } = machine;
+  const probeUnknownAllowed = options.probeUnknownAllowed === true;
   if (jobs.value === null) {
-    reasons.push(`job containers on the machine unknown${jobs.error ? ` (${jobs.error})` : ''}`);
+    if (!probeUnknownAllowed)
+      reasons.push(`job containers on the machine unknown${jobs.error ? ` (${jobs.error})` : ''}`);
   } else if (jobs.stale) {
     reasons.push(
       `job container reading is stale (${jobs.observedAt === null ? 'never read' : ago(now - jobs.observedAt)})`,
@@ -110,7 +138,8 @@ export function readingBlockers(machine: Machine, now: number): string[] {
     );
   }
   if (disks.value === null) {
-    reasons.push(`disk use unknown${disks.error ? ` (${disks.error})` : ''}`);
+    if (!probeUnknownAllowed)
+      reasons.push(`disk use unknown${disks.error ? ` (${disks.error})` : ''}`);
   } else if (disks.stale) {
     reasons.push(
       `disk reading is stale (${disks.observedAt === null ? 'never read' : ago(now - disks.observedAt)})`,
@@ -134,7 +163,7 @@ function firingRules(
   now: number,
 ): Candidate[] {
   const settings = fleet.reaper;
-  const action = actionFor(machine);
+  const action = actionFor(machine, fleet);
   const out: Candidate[] = [];
   const push = (rule: ReaperRule, episode: number) => out.push({ machine, rule, episode, action });
   if (history?.diskOver && history.diskOver.count >= settings.samples)
@@ -156,7 +185,12 @@ function firingRules(
     ) {
       push('max-age', machine.createdAt);
     }
-    if (history?.idleSince != null && now - history.idleSince >= settings.idleMinutes * MINUTE) {
+    // Opt-in: the autoscaler's IdleCount/IdleTime keep idle VMs on purpose.
+    if (
+      settings.idleMinutes !== null &&
+      history?.idleSince != null &&
+      now - history.idleSince >= settings.idleMinutes * MINUTE
+    ) {
       push('idle', history.idleSince);
     }
   }
@@ -164,22 +198,31 @@ function firingRules(
 }
 
 /** Reasons that depend on the machine alone (not on the rest of the fleet). */
-function machineBlockers(candidate: Candidate, fleet: FleetSettings, input: PolicyInput): string[] {
+function machineBlockers(
+  candidate: Candidate,
+  fleet: FleetSettings,
+  input: PolicyInput,
+  dedicated: readonly Machine[],
+): string[] {
   const { machine, action } = candidate;
   const reasons: string[] = [];
   const mode = modeOf(fleet, input.modes);
   if (mode === 'off') reasons.push(`reaper mode is off for fleet ${fleet.id}`);
-  if (!matchesSelector(machine, fleet))
+  if (action === 'cleanup' && !matchesSelector(machine, fleet))
     reasons.push(`not matched by the selector of fleet ${fleet.id}`);
   if (input.busy?.has(machine.key)) reasons.push('an action is already running on this machine');
-  reasons.push(...readingBlockers(machine, input.now));
+  reasons.push(
+    ...readingBlockers(machine, input.now, {
+      probeUnknownAllowed: candidate.rule === 'unreachable',
+    }),
+  );
   if (action !== 'cleanup') {
+    reasons.push(...deleteBlockers(machine, fleet, input.identity ?? NO_FACTS, dedicated, action));
     const expendable = fleet.reaper.expendable;
     for (const job of runningJobs(machine)) {
       if (!isExpendable(job, expendable))
         reasons.push(`non-expendable job #${job.jobId}${describeJob(job)} is running`);
     }
-    if (machine.kind === 'dedicated') reasons.push('dedicated host: cleanup instead of delete');
     if (machine.status.value !== 'running') {
       reasons.push(
         `provider status is ${machine.providerStatus ?? machine.status.value ?? 'unknown'}, not running`,
@@ -191,6 +234,20 @@ function machineBlockers(candidate: Candidate, fleet: FleetSettings, input: Poli
       reasons.push('no Hetzner server id known');
   }
   return reasons;
+}
+
+/** True when the machine may be deleted as far as its identity goes (counts as fleet capacity). */
+function deletable(
+  machine: Machine,
+  fleet: FleetSettings,
+  input: PolicyInput,
+  dedicated: readonly Machine[],
+): boolean {
+  const action = actionFor(machine, fleet);
+  return (
+    action !== 'cleanup' &&
+    deleteBlockers(machine, fleet, input.identity ?? NO_FACTS, dedicated, action).length === 0
+  );
 }
 
 function describeJob(job: RunningJob): string {
@@ -254,6 +311,8 @@ export function evaluate(input: PolicyInput): Proposal[] {
   for (const fleet of input.fleets) {
     const members = input.machines.filter((machine) => machine.fleet === fleet.id);
     const mode = modeOf(fleet, input.modes);
+    // Build hosts as the probe reached them, any fleet: their addresses are never a VM's.
+    const dedicated = input.machines.filter((m) => m.kind === 'dedicated' || m.provider === 'ssh');
     const fleetProposals: { proposal: Proposal; candidate: Candidate }[] = [];
     for (const machine of members) {
       if (machine.status.value === 'gone' || machine.status.value === 'deleting') continue;
@@ -264,22 +323,30 @@ export function evaluate(input: PolicyInput): Proposal[] {
       fleetProposals.push({
         candidate,
         proposal: {
-          id: proposalId(machine.key, candidate.rule, candidate.episode),
+          id: proposalId(machine.key, candidate.rule, candidate.episode, machine),
           machineKey: machine.key,
           machineName: machine.name,
           fleet: fleet.id,
           rule: candidate.rule,
           action: candidate.action,
           evidence,
-          blocked: machineBlockers(candidate, fleet, input),
+          blocked: machineBlockers(candidate, fleet, input, dedicated),
           state: mode === 'dry-run' ? 'dry-run' : 'pending',
           createdAt: candidate.episode,
           summary: summaryOf(candidate, evidence),
           mode,
+          // Bound to this very server: one replaced under the same name is another server.
+          providerId: machine.providerId,
+          serverCreatedAt: machine.createdAt,
+          providerSource: machine.status.source,
+          acknowledge:
+            candidate.rule === 'unreachable' && candidate.action !== 'cleanup'
+              ? 'unknown-job-state'
+              : null,
         },
       });
     }
-    applyFleetGuards(fleet, members, fleetProposals, input);
+    applyFleetGuards(fleet, members, fleetProposals, input, dedicated);
     proposals.push(...fleetProposals.map((entry) => entry.proposal));
   }
   return proposals;
@@ -290,25 +357,33 @@ function applyFleetGuards(
   members: readonly Machine[],
   entries: { proposal: Proposal; candidate: Candidate }[],
   input: PolicyInput,
+  dedicated: readonly Machine[],
 ): void {
   const { minFleetSize, maxKillsPerHour } = fleet.reaper;
   const spent = input.killsInLastHour.get(fleet.id) ?? 0;
   let budget = maxKillsPerHour - spent;
-  const running = members.filter(
+  // Capacity is what could be deleted: managers, build hosts and unidentified servers are
+  // not the autoscaler's VMs and do not stand in for them.
+  const capacity = members.filter(
     (machine) =>
       machine.status.value === 'running' &&
       !input.busy?.has(machine.key) &&
       !input.recent?.has(machine.key) &&
-      machine.kind !== 'dedicated',
-  ).length;
+      deletable(machine, fleet, input, dedicated),
+  );
+  const running = capacity.length;
   let spare = running - minFleetSize;
+  // The runner keeps IdleCount VMs idle on purpose; the idle rule never goes below it.
+  const idleCount = fleet.autoscaler?.idleCount;
+  const idleNow = capacity.filter((m) => input.history.of(m.key)?.idleSince != null).length;
+  let spareIdle = idleCount === undefined ? Number.POSITIVE_INFINITY : idleNow - idleCount;
   const ordered = [...entries].sort(
     (a, b) =>
       RULE_ORDER.indexOf(a.candidate.rule) - RULE_ORDER.indexOf(b.candidate.rule) ||
       (b.proposal.evidence.diskPct ?? -1) - (a.proposal.evidence.diskPct ?? -1) ||
       a.proposal.machineKey.localeCompare(b.proposal.machineKey),
   );
-  for (const { proposal } of ordered) {
+  for (const { proposal, candidate } of ordered) {
     const free = proposal.blocked.length === 0;
     const deletes = proposal.action !== 'cleanup';
     if (budget <= 0) {
@@ -325,9 +400,15 @@ function applyFleetGuards(
           : `minimum fleet size (${minFleetSize}) would be broken by more urgent proposals`,
       );
     }
+    if (candidate.rule === 'idle' && spareIdle <= 0) {
+      proposal.blocked.push(
+        `the runner keeps IdleCount ${idleCount ?? 0} idle VMs on purpose (${idleNow} idle now)`,
+      );
+    }
     if (free && proposal.blocked.length === 0) {
       budget -= 1;
       if (deletes) spare -= 1;
+      if (candidate.rule === 'idle') spareIdle -= 1;
     }
   }
 }

@@ -1,24 +1,32 @@
 import type { FleetEvent } from '../../../shared/fleet';
-import type { Machine } from '../../../shared/machine';
+import type { Machine, MachineRemoval } from '../../../shared/machine';
+import { REMOVAL_RETENTION_MS } from '../fleet/model';
+import { readRemovals, trackRemovals, type RecordedRemoval } from './removals';
 import type { Proposal, ReaperAction, ReaperMode, RecheckResult } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
 import type { AuditListRequest, AuditRecord } from '../../../shared/audit';
-import { AuditLog, currentUser, readAudit, type AuditSink } from '../audit/audit-log';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { AUDIT_FILE, AuditLog, currentUser, readAudit, type AuditSink } from '../audit/audit-log';
 import { RwError } from '../errors/rw-error';
 import type { Disposable } from '../lifecycle';
 import type { ActionRunner } from './actions/action';
-import { Executor, type ExecutionResult } from './executor';
+import { Executor, type ConfirmOptions, type ExecutionResult } from './executor';
+import type { IdentityFacts } from './identity';
 import { History, type HistoryOptions } from './history';
 import { KillLedger } from './ledger';
 import { evaluate, modeOf } from './policy';
 import { proposalFields } from './proposal-fields';
-import { StateStore, type ReaperState } from './state-store';
+import { emptyState, StateStore, type ReaperState } from './state-store';
+import type { ActionGate } from '../state-lock/state-dir-lock';
 
 /** The part of the engine the reaper uses. */
 export interface ReaperEngine {
   onEvent(listener: (event: FleetEvent) => void): Disposable;
   machines(): Machine[];
   setProposals(proposals: Proposal[]): void;
+  /** Marks a machine as deleted by this app (shown so, no longer probed). */
+  markRemoved?(machineKey: string, removal: MachineRemoval): void;
 }
 
 /** What the reaper service needs. */
@@ -50,6 +58,18 @@ export interface ReaperOptions {
   autoRetryAfterMs?: number;
   /** Resources the reaper owns (e.g. its SSH pool), disposed after it has shut down. */
   disposables?: Disposable[];
+  /**
+   * SSH hosts, runner managers and inventory filters, read each cycle (GitLab's runner
+   * managers change); see `identityFacts`. Absent: none known.
+   */
+  identity?: () => IdentityFacts;
+  /**
+   * The state directory's lock (`StateDirLock`). While another process holds it this
+   * reaper only watches: it reads the state file each cycle, shows proposals blocked with
+   * the holder named, writes nothing, and takes over when the lock comes free. Without a
+   * lock (tests, in-memory state) the reaper acts alone.
+   */
+  lock?: ActionGate | null;
 }
 
 /** Pause between checks of actions left in flight whose provider did not answer. */
@@ -80,6 +100,11 @@ export class Reaper implements Disposable {
   private disposing: Promise<void> | null = null;
   private recovering = false;
   private lastRecoveryAt: number | null = null;
+  /** Set while the state file is unreadable: every action stops (see `StateStore.load`). */
+  private halted: string | null = null;
+  private lockSubscription: Disposable | null = null;
+  /** Size of the audit file when a watching process last read the deletions from it. */
+  private auditSizeSeen: number | null = null;
 
   private constructor(
     private readonly options: ReaperOptions,
@@ -94,9 +119,10 @@ export class Reaper implements Disposable {
     this.executor = new Executor({
       recheck: options.recheck,
       context: () => ({
-        machines: options.engine.machines(),
+        machines: this.liveMachines(),
         fleets: this.fleets,
         modes: this.modes(),
+        ...(options.identity ? { identity: options.identity() } : {}),
       }),
       history: this.history,
       ledger: this.ledger,
@@ -105,33 +131,45 @@ export class Reaper implements Disposable {
       state,
       store,
       now: this.now,
+      beforeAction: () => this.actionBlock(),
     });
   }
 
   /**
    * Loads the state, recovers actions left in flight (checking the provider), then
-   * subscribes to the engine. A corrupt state file is moved aside and audited.
+   * subscribes to the engine. An unreadable state file stops every action (it is kept,
+   * copied aside and audited) until it is repaired or removed. While another process
+   * holds the state directory's lock, the reaper starts read-only.
    */
   static async start(options: ReaperOptions): Promise<Reaper> {
     const store = options.store === undefined ? new StateStore(options.stateDir) : options.store;
-    const audit =
+    const markRemoved = ({ machineKey, removal }: RecordedRemoval) =>
+      options.engine.markRemoved?.(machineKey, removal);
+    // Every successful delete this reaper records marks its machine at once; the ones
+    // recorded before this start come from the audit log below.
+    const audit = trackRemovals(
       options.audit ??
-      new AuditLog({ dir: options.stateDir, ...(options.now ? { now: options.now } : {}) });
-    let state: ReaperState = { version: 1, modes: {}, proposals: {}, inFlight: [], ledger: [] };
+        new AuditLog({ dir: options.stateDir, ...(options.now ? { now: options.now } : {}) }),
+      markRemoved,
+    );
+    const lock = options.lock ?? null;
+    const acting = lock?.readOnlyReason() == null;
+    let state: ReaperState = emptyState();
+    let halted: string | null = null;
     if (store) {
-      const loaded = await store.load();
+      const loaded = await store.load({ backup: acting });
       state = loaded.state;
-      if (loaded.corrupt) {
-        await audit.append({
-          type: 'recovery',
-          outcome: 'failed',
-          detail: `reaper state file was unreadable (${loaded.corrupt.reason}); moved to ${loaded.corrupt.movedTo}; actions in flight before it cannot be checked automatically`,
-        });
-      }
+      halted = loaded.corrupt?.message ?? null;
     }
     const reaper = new Reaper(options, state, store, audit);
-    await reaper.executor.recover();
+    reaper.halted = halted;
+    await reaper.loadRemovals();
+    if (acting) {
+      if (halted) await audit.append({ type: 'recovery', outcome: 'failed', detail: halted });
+      else await reaper.executor.recover();
+    }
     reaper.lastRecoveryAt = reaper.now();
+    reaper.lockSubscription = lock?.onChange((held) => reaper.onLockChange(held)) ?? null;
     reaper.subscription = options.engine.onEvent(() => reaper.onEngineEvent());
     reaper.scheduleCycle();
     await reaper.settled();
@@ -180,10 +218,25 @@ export class Reaper implements Disposable {
     }
   }
 
+  /**
+   * Why this process cannot act now: another process holds the state directory (read-only)
+   * or the state file is unreadable. Shown as host warnings (AppInfo, CLI).
+   */
+  warnings(): string[] {
+    return [this.options.lock?.readOnlyReason() ?? null, this.halted].filter(
+      (w): w is string => w !== null,
+    );
+  }
+
   /** Executes a proposal that a person confirmed; `who` is `user@host`. */
-  async confirm(proposalId: string, who: string): Promise<ExecutionResult> {
+  async confirm(
+    proposalId: string,
+    who: string,
+    options: ConfirmOptions = {},
+  ): Promise<ExecutionResult> {
     if (this.disposed) throw new RwError('refused', 'the reaper is shutting down');
     await this.settled();
+    this.assertMayAct();
     const proposal = this.current.find((p) => p.id === proposalId);
     if (!proposal) {
       const known = this.state.proposals[proposalId];
@@ -199,7 +252,7 @@ export class Reaper implements Disposable {
         `no current proposal ${proposalId}; it may have expired — refresh and confirm again`,
       );
     }
-    const result = await this.executor.execute(proposal, who);
+    const result = await this.executor.execute(proposal, who, options);
     this.scheduleCycle();
     await this.settled();
     return result;
@@ -235,6 +288,9 @@ export class Reaper implements Disposable {
 
   /** Switches a fleet's mode (audited with who switched and from what). */
   async setMode(fleet: string, mode: ReaperMode, who: string): Promise<void> {
+    await this.settled();
+    this.assertMayAct();
+    await this.options.lock?.assertHeld();
     const settings = this.fleet(fleet);
     const from = modeOf(settings, this.modes());
     this.state.modes[fleet] = mode;
@@ -263,6 +319,7 @@ export class Reaper implements Disposable {
 
   private async shutdown(): Promise<void> {
     this.disposed = true;
+    await this.lockSubscription?.dispose();
     await this.subscription?.dispose();
     await this.work.catch(() => undefined);
     await this.executor.shutdown(this.options.shutdownGraceMs ?? 30_000);
@@ -270,6 +327,114 @@ export class Reaper implements Disposable {
     await this.store?.flush();
     await this.sink.flush?.();
     for (const item of this.options.disposables ?? []) await item.dispose();
+  }
+
+  /** Throws the typed error of `warnings()` when this process may not act. */
+  private assertMayAct(): void {
+    const readOnly = this.options.lock?.readOnlyReason() ?? null;
+    if (readOnly) throw new RwError('read_only', readOnly);
+    if (this.halted) throw new RwError('state_corrupt', this.halted);
+  }
+
+  /** The executor's last question before a side effect: may this process still act? */
+  private async actionBlock(): Promise<string | null> {
+    if (this.halted) return this.halted;
+    try {
+      await this.options.lock?.assertHeld();
+      return null;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** The engine's machines without the ones this app deleted: they are no fleet members. */
+  private liveMachines(): Machine[] {
+    return this.options.engine.machines().filter((m) => !m.removed);
+  }
+
+  /** Marks the machines the audit log says were deleted (before this start, or by the holder). */
+  private async loadRemovals(): Promise<void> {
+    if (!this.options.engine.markRemoved) return;
+    const since = this.now() - REMOVAL_RETENTION_MS;
+    try {
+      for (const { machineKey, removal } of await readRemovals(this.options.stateDir, since))
+        this.options.engine.markRemoved(machineKey, removal);
+    } catch (error) {
+      this.options.log?.(
+        `cannot read past deletions from the audit log: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  /** Replaces the state in place: the executor and the ledger hold the same objects. */
+  private replaceState(next: ReaperState): void {
+    this.state.modes = next.modes;
+    this.state.proposals = next.proposals;
+    this.state.inFlight.splice(0, this.state.inFlight.length, ...next.inFlight);
+    this.state.ledger.splice(0, this.state.ledger.length, ...next.ledger);
+  }
+
+  /**
+   * Reads the state file again. A watching process does so every cycle, to show the
+   * holder's budget, modes and outcomes; the holder does so while the file is unreadable,
+   * and resumes once a person repaired or removed it.
+   */
+  private async reload(acting: boolean): Promise<void> {
+    if (!this.store) return;
+    const wasHalted = this.halted;
+    const loaded = await this.store.load({ backup: false });
+    this.halted = loaded.corrupt?.message ?? null;
+    if (loaded.corrupt) return;
+    this.replaceState(loaded.state);
+    if (!acting) {
+      // The holder's deletions reach this process through the audit log, read again when
+      // it grew (every record of a kill is appended there).
+      const size = await fs
+        .stat(path.join(this.options.stateDir, AUDIT_FILE))
+        .then((s) => s.size)
+        .catch(() => null);
+      if (size !== this.auditSizeSeen) {
+        this.auditSizeSeen = size;
+        await this.loadRemovals();
+      }
+    }
+    if (acting && wasHalted) {
+      await this.sink.append({
+        type: 'recovery',
+        outcome: 'ok',
+        detail: `the reaper state file ${this.store.file} is readable again (${loaded.state.ledger.length} budget entries, ${loaded.state.inFlight.length} in flight); actions resume`,
+      });
+      await this.executor.recover();
+    }
+  }
+
+  private onLockChange(held: boolean): void {
+    if (this.disposed) return;
+    this.work = this.work
+      .then(async () => {
+        if (!held) return;
+        // Taken over from a holder that exited: its state is on disk; read it fresh and
+        // check what it left in flight, exactly as a restart would.
+        const loaded = this.store ? await this.store.load() : null;
+        this.halted = loaded?.corrupt?.message ?? null;
+        if (loaded && !loaded.corrupt) this.replaceState(loaded.state);
+        await this.loadRemovals();
+        await this.sink.append({
+          type: 'recovery',
+          outcome: this.halted ? 'failed' : 'ok',
+          detail:
+            this.halted ??
+            `this process (pid ${process.pid}) now acts on ${this.options.stateDir}: the previous holder of the state directory lock exited`,
+        });
+        if (!this.halted) await this.executor.recover();
+        this.lastRecoveryAt = this.now();
+      })
+      .catch((error: unknown) => {
+        this.options.log?.(
+          `reaper take-over failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
+    this.scheduleCycle();
   }
 
   private fleet(id: string): FleetSettings {
@@ -339,10 +504,19 @@ export class Reaper implements Disposable {
 
   private async cycle(): Promise<void> {
     if (this.disposed) return;
+    const readOnly = this.options.lock?.readOnlyReason() ?? null;
+    if (readOnly || this.halted) await this.reload(readOnly === null);
+    const block = readOnly ?? this.halted;
     const due =
       this.lastRecoveryAt === null ||
       Math.abs(this.now() - this.lastRecoveryAt) >= RECOVERY_RETRY_MS;
-    if (this.executor.hasLeftovers() && due && !this.recovering && !this.executor.isStopping) {
+    if (
+      block === null &&
+      this.executor.hasLeftovers() &&
+      due &&
+      !this.recovering &&
+      !this.executor.isStopping
+    ) {
       // Actions left from before a restart whose provider could not be asked yet; at most
       // once a minute, so an unreachable provider does not fill the audit log.
       this.lastRecoveryAt = this.now();
@@ -354,7 +528,7 @@ export class Reaper implements Disposable {
       }
     }
     const now = this.now();
-    const machines = this.options.engine.machines();
+    const machines = this.liveMachines();
     this.history.ingest(machines, this.fleets);
     this.ledger.prune(now);
     const evaluated = evaluate({
@@ -366,6 +540,7 @@ export class Reaper implements Disposable {
       now,
       modes: this.modes(),
       busy: this.executor.busyMachines(),
+      ...(this.options.identity ? { identity: this.options.identity() } : {}),
     });
     const busy = this.executor.busyMachines();
     let dirty = false;
@@ -380,7 +555,9 @@ export class Reaper implements Disposable {
         proposal.state = known.state === 'done' ? 'done' : known.state;
       }
       if (known) proposal.lastResult = known.lastResult;
-      if (!known) {
+      if (block) proposal.blocked.unshift(block);
+      // A watching process writes nothing: the holder records its own proposals.
+      if (!known && !readOnly) {
         this.state.proposals[proposal.id] = {
           firstSeenAt: now,
           state: 'pending',
@@ -413,8 +590,9 @@ export class Reaper implements Disposable {
         dirty = true;
       }
     }
-    if (await this.closeWithdrawn(evaluated, machines)) dirty = true;
-    if (dirty) await this.store?.save(this.state);
+    // A watching process writes nothing: the holder records the withdrawals too.
+    if (!readOnly && (await this.closeWithdrawn(evaluated, machines))) dirty = true;
+    if (dirty && block === null) await this.store?.save(this.state);
     this.current = evaluated;
     this.publishing = true;
     try {
@@ -423,8 +601,10 @@ export class Reaper implements Disposable {
       this.publishing = false;
     }
     const retryAfter = this.options.autoRetryAfterMs ?? 10 * 60_000;
-    for (const proposal of evaluated) {
+    for (const proposal of block ? [] : evaluated) {
       if (proposal.mode !== 'auto' || proposal.blocked.length > 0) continue;
+      // What needs a person's acknowledgement (unknown job state) waits for one.
+      if (proposal.acknowledge) continue;
       // A refused or failed attempt is retried after a pause (a job ended, Hetzner is back):
       // the same condition is still there, and a missed kill stalls the fleet too. Every
       // retry is re-checked and counted against the hourly budget like the first.

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ReaperAction, ReaperMode, ReaperRule } from '../../../shared/proposal';
@@ -70,8 +70,12 @@ export const STATE_FILE = 'reaper-state.json';
 /** What `load` found. */
 export interface LoadedState {
   state: ReaperState;
-  /** Set when the file existed but could not be read; it was moved to `movedTo`. */
-  corrupt: { reason: string; movedTo: string } | null;
+  /**
+   * Set when the file exists but could not be read. The file is left where it is (never
+   * overwritten: it holds the hourly budget, actions in flight and modes switched off) and
+   * copied to `backup`; until it is repaired or removed, `save` refuses.
+   */
+  corrupt: { reason: string; backup: string | null; message: string } | null;
 }
 
 /**
@@ -83,6 +87,8 @@ export class StateStore {
   readonly file: string;
   private chain: Promise<unknown> = Promise.resolve();
   private counter = 0;
+  /** Why saving is refused: the file on disk is unreadable and must stay as it is. */
+  private refusal: string | null = null;
 
   constructor(
     readonly dir: string,
@@ -92,33 +98,59 @@ export class StateStore {
   }
 
   /**
-   * Reads the state. A missing file is a fresh start. A corrupt one is moved aside (kept
-   * for a person to read) and reported; the caller records that in the audit log.
+   * Reads the state. A missing file is a fresh start. An unreadable one is kept untouched,
+   * copied aside once (`backup: true`) and reported with a message naming both files;
+   * saves are refused until a later `load` finds the file readable (or removed).
    */
-  async load(): Promise<LoadedState> {
+  async load(options: { backup?: boolean } = {}): Promise<LoadedState> {
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        this.refusal = null;
         return { state: emptyState(), corrupt: null };
-      throw error;
+      }
+      return this.corrupt(error instanceof Error ? error.message : String(error), null);
     }
     let reason: string;
     try {
       const result = ReaperState.safeParse(JSON.parse(text));
-      if (result.success) return { state: result.data, corrupt: null };
-      reason = result.error.issues[0]?.message ?? 'invalid';
+      if (result.success) {
+        this.refusal = null;
+        return { state: result.data, corrupt: null };
+      }
+      const issue = result.error.issues[0];
+      reason = `${issue?.path.length ? `at ${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'}`;
     } catch (error) {
       reason = error instanceof Error ? error.message : String(error);
     }
-    const movedTo = `${this.file}.corrupt-${Date.now()}`;
-    await fs.rename(this.file, movedTo);
-    return { state: emptyState(), corrupt: { reason, movedTo } };
+    let backup: string | null = null;
+    if (options.backup ?? true) {
+      backup = `${this.file}.corrupt-${Date.now()}`;
+      try {
+        await fs.copyFile(this.file, backup, fsConstants.COPYFILE_EXCL);
+      } catch {
+        backup = null;
+      }
+    }
+    return this.corrupt(reason, backup);
+  }
+
+  private corrupt(reason: string, backup: string | null): LoadedState {
+    const message =
+      `the reaper state file ${this.file} is unreadable (${reason}); every action is stopped ` +
+      'so that the hourly budget, actions in flight and modes switched off are not lost' +
+      (backup ? `; a copy is at ${backup}` : '') +
+      `. Repair the file, or remove it to start from an empty state; actions resume on the next cycle`;
+    this.refusal = message;
+    return { state: emptyState(), corrupt: { reason, backup, message } };
   }
 
   /** Writes the state atomically; resolves once it is durable. */
   save(state: ReaperState): Promise<void> {
+    if (this.refusal) return Promise.reject(new RwError('state_corrupt', this.refusal));
     const parsed = ReaperState.safeParse(state);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

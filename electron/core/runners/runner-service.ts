@@ -9,6 +9,7 @@ import type { AuditSink } from '../audit/audit-log';
 import { RwError } from '../errors/rw-error';
 import type { RunnerAdmin } from './admin';
 import { previewPrune, pruneRunners } from './prune';
+import type { ActionGate } from '../state-lock/state-dir-lock';
 
 /** What the runner service reads and acts through. */
 export interface RunnerServiceOptions {
@@ -20,6 +21,8 @@ export interface RunnerServiceOptions {
   /** Who confirms prunes made through this service, e.g. `user@host`. */
   who: string;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Only the process holding the state directory's lock prunes (`StateDirLock`). */
+  gate?: ActionGate | null;
 }
 
 /**
@@ -42,6 +45,7 @@ export class RunnerService {
   }
 
   async prune(request: PruneRequest, signal?: AbortSignal): Promise<PruneReport> {
+    await this.options.gate?.assertHeld();
     if (this.running)
       throw new RwError('conflict', 'a runner prune is already running; wait for it to finish');
     this.running = true;

@@ -17,11 +17,15 @@ export interface MachineIdentity {
   provider: Machine['provider'];
   providerId: string | null;
   serverType: string | null;
+  /** Provider's location, where it says (prices differ by location). */
+  location?: string | null;
   createdAt: number | null;
   labels: Record<string, string>;
   addresses: string[];
   providerStatus: string | null;
   state: MachineState;
+  /** Hetzner's `protection.delete`; absent or null where the provider does not say. */
+  deleteProtected?: boolean | null;
 }
 
 /**
@@ -36,6 +40,8 @@ export interface MachineObservation {
   disks?: DiskUsage[] | null;
   jobs?: RunningJob[] | null;
   load?: LoadInfo | null;
+  /** Whether a `gitlab-runner` process runs there (the probe's check); null = check failed. */
+  runsGitlabRunner?: boolean | null;
   /** Why a field is null; already free of secrets. */
   error?: string;
 }
@@ -52,6 +58,17 @@ export interface CollectResult {
   runners?: Runner[];
   /** Running jobs known to GitLab, keyed by machine name (from trace `via <machine>`). */
   jobsByMachine?: Map<string, RunningJob[]>;
+  /**
+   * Running jobs GitLab could not link to a machine yet (trace without `via <machine>`,
+   * trace missing or refused). Any such job could be running on any machine: while one is
+   * listed, GitLab's job state of every machine is unknown. Given with `jobsByMachine`.
+   */
+  unlinkedJobs?: { jobId: number; runnerId: number }[];
+  /**
+   * Set when the token sees only some runners (not an administrator): jobs of the others
+   * are invisible, so GitLab's "no job here" is not a reading. Says why, for the evidence.
+   */
+  partialRunners?: string;
   /** Limits the source worked under this time ("token lacks manage_runner: …"). */
   warnings?: string[];
   /** The server asked to wait at least this long before the next call (Retry-After, rate limit). */

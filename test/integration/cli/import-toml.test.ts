@@ -52,6 +52,20 @@ describe('runner-watch import-toml (child process)', () => {
     expect(run.stderr).toContain('runner hetzner-autoscale (docker+machine)');
   });
 
+  it('--trust-on-first-use proposes trust-on-first-use for the autoscaled fleet', async () => {
+    const path = join(dir, 'config-tofu.toml');
+    await writeFile(path, CONFIG);
+    const plain = await runCli(['import-toml', '--file', path], { env: childEnv() });
+    expect(Settings.parse(JSON.parse(plain.stdout)).fleets[0]?.ssh.trustOnFirstUse).toBe(false);
+    expect(plain.stderr).toMatch(/note: hetzner-autoscale: its VMs are new SSH hosts every time/);
+    const run = await runCli(['import-toml', '--file', path, '--trust-on-first-use'], {
+      env: childEnv(),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const fleet = Settings.parse(JSON.parse(run.stdout)).fleets[0];
+    expect(fleet).toMatchObject({ kind: 'autoscaled', ssh: { trustOnFirstUse: true } });
+  });
+
   it('names a missing file in one line, exit 2', async () => {
     const run = await runCli(['import-toml', '--file', join(dir, 'nope.toml')], {
       env: childEnv(),

@@ -477,7 +477,10 @@ describe('GitLab source against the simulator', () => {
       [10_001, 'success'],
     ]);
     for (const job of timeline) {
-      expect(job.machine).toBe(server.state.jobs.find((j) => j.id === job.jobId)?.machine);
+      const simJob = server.state.jobs.find((j) => j.id === job.jobId)!;
+      expect(job.machine).toBe(simJob.machine);
+      // The pick-up wait, from GitLab's queued_duration (queue health reads it).
+      expect(job.queuedSec).toBe((simJob.startedAt! - simJob.createdAt) / 1000);
     }
     // The running job finishes: the next refresh reads it again and records the end.
     const running = server.state.jobs.find((j) => j.id === 10_004)!;

@@ -61,8 +61,11 @@ describe('runner-watch reap', () => {
     for (const p of proposals) {
       expect(p.rule).toBe('unreachable');
       expect(p.state).toBe('dry-run');
-      expect(p.blocked.join('\n')).toMatch(/job containers on the machine unknown/);
+      // Unknown job containers are the unreachable rule's condition: a person acknowledges
+      // them; GitLab unknown and the missing selector block.
+      expect(p.acknowledge).toBe('unknown-job-state');
       expect(p.blocked.join('\n')).toMatch(/GitLab job state unknown/);
+      expect(p.blocked.join('\n')).toMatch(/no selector identifies autoscaled VMs/);
     }
     expect(sim.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
     expect(run.stdout + run.stderr).not.toContain(env.HCLOUD_TOKEN);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -28,7 +28,16 @@ const ids = new Map<string, number>();
 function makeSettings(reaperSettings: Record<string, unknown> = {}): Settings {
   return Settings.parse({
     fleets: [{ id: 'ci', reaper: { minFleetSize: 1, ...reaperSettings } }],
-    hetzner: [{ id: 'p', fleet: 'ci', token: { env: 'HCLOUD_TOKEN' }, apiUrl: sim.url }],
+    // The label selector is what identifies the project's servers as the fleet's autoscaled VMs.
+    hetzner: [
+      {
+        id: 'p',
+        fleet: 'ci',
+        token: { env: 'HCLOUD_TOKEN' },
+        apiUrl: sim.url,
+        labelSelector: 'role=ci',
+      },
+    ],
     stateDir: dir,
   });
 }
@@ -80,6 +89,15 @@ function addVm(name: string, disk: number, jobs: number[] = []): void {
   ids.set(name, server.id);
   world.set(name, { disk, jobs: jobs.map((id) => worldJob(id)) });
 }
+
+const appInfo = {
+  name: 'Runner Watch' as const,
+  version: 't',
+  host: 'serve' as const,
+  demo: false,
+  startedAt: 0,
+  warnings: [],
+};
 
 const proposalOf = (name: string) => reaper?.proposals().find((p) => p.machineName === name);
 const alive = () =>
@@ -375,13 +393,51 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     expect(sim.requests.filter((r) => r.method === 'DELETE')).toEqual([]);
   });
 
-  it('a corrupt state file is moved aside and reported, and the reaper starts', async () => {
-    writeFileSync(join(dir, STATE_FILE), '{"version":1,"inFl');
+  it('a corrupt state file stops every action with a message naming it; nothing is lost; removing it resumes', async () => {
+    const file = join(dir, STATE_FILE);
+    // A budget entry and a fleet switched off, cut short by a broken editor or disk.
+    const text = '{"version":1,"modes":{"ci":"off"},"proposals":{},"inFlight":[],"ledger":[{"fl';
+    writeFileSync(file, text);
+    addVm('vm-full', 90);
+    addVm('vm-other', 20);
     await boot();
+    await cycles(3);
     const { records } = await readAudit({ dir, filter: { type: 'recovery' } });
-    expect(records[0]?.detail).toMatch(/unreadable/);
-    const moved = String(records[0]?.detail).match(/moved to (\S+);/)?.[1] ?? '';
-    expect(existsSync(moved)).toBe(true);
+    expect(records[0]?.outcome).toBe('failed');
+    expect(records[0]?.detail).toContain(`the reaper state file ${file} is unreadable`);
+    const backup = String(records[0]?.detail).match(/a copy is at (\S+?);?\. /)?.[1] ?? '';
+    expect(readFileSync(backup, 'utf8')).toBe(text);
+    expect(reaper?.warnings().join()).toMatch(/every action is stopped/);
+    const proposal = proposalOf('vm-full');
+    expect(proposal?.blocked[0]).toContain(file);
+    // The confirm channel answers with the typed error; nothing is deleted, nothing written.
+    const api = createApiHandlers({ engine, info: appInfo, reaper: reaper as Reaper });
+    const answer = await dispatch(api, 'rw:reaper:confirm', { proposalId: proposal?.id ?? '' });
+    expect(answer).toMatchObject({ ok: false, error: { code: 'state_corrupt' } });
+    expect(answer.ok ? '' : answer.error.message).toContain(file);
+    const mode = await dispatch(api, 'rw:reaper:set-mode', { fleet: 'ci', mode: 'auto' });
+    expect(mode).toMatchObject({ ok: false, error: { code: 'state_corrupt' } });
+    expect(alive()).toEqual(['vm-full', 'vm-other']);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    // Still so after a restart: never "fresh" on its own.
+    await reaper?.dispose();
+    await engine.dispose();
+    await boot();
+    await cycles(3);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    await expect(
+      reaper?.confirm(proposalOf('vm-full')?.id ?? '', 'alice@ws1'),
+    ).rejects.toMatchObject({ code: 'state_corrupt' });
+    // A person removes it (a deliberate fresh start): the next cycle resumes, audited.
+    rmSync(file);
+    await cycles(1);
+    expect(reaper?.warnings()).toEqual([]);
+    expect(proposalOf('vm-full')?.blocked).toEqual([]);
+    const result = await reaper?.confirm(proposalOf('vm-full')?.id ?? '', 'alice@ws1');
+    expect(result?.outcome).toBe('ok');
+    expect(alive()).toEqual(['vm-other']);
+    const after = await readAudit({ dir, filter: { type: 'recovery' } });
+    expect(after.records[0]?.detail).toMatch(/readable again/);
   });
 
   it('shutdown during a hanging delete: interrupted, left in flight, then recovered on the next start', async () => {

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PruneReport, Runner } from '../../../shared/runner';
 import { main } from '../../../electron/cli/main';
+import { StateDirLock } from '../../../electron/core/state-lock/state-dir-lock';
 import { startGitLabSim, type GitLabSim } from '../../sim/gitlab/server';
 import { fixtureInstance, SIM_TOKENS } from '../../sim/gitlab/fixtures';
 
@@ -95,6 +96,26 @@ describe('runner-watch runners', () => {
     const audit = await readFile(join(dir, 'state', 'audit.jsonl'), 'utf8');
     expect(audit.split('\n').filter((l) => l.includes('"type":"result"'))).toHaveLength(3);
     expect(audit).not.toContain(SIM_TOKENS.admin);
+  });
+
+  it('prune is refused (exit 1, nothing deleted) while another process acts on the state directory', async () => {
+    const holder = await StateDirLock.open({ dir: join(dir, 'state'), command: 'serve' });
+    try {
+      const result = await run(['runners', 'prune']);
+      expect(result.code).toBe(1);
+      expect(result.err).toMatch(
+        /^runner-watch runners prune: refused: read-only: another Runner Watch process acts on .*\(serve, /,
+      );
+      expect(result.out).toBe('');
+    } finally {
+      await holder.dispose();
+    }
+    // Once it is gone, the same command prunes.
+    const after = await run(['runners', 'prune', '--json']);
+    expect(after.code, after.err).toBe(0);
+    expect(
+      PruneReport.parse(JSON.parse(after.out)).results.filter((r) => r.result === 'deleted'),
+    ).toHaveLength(3);
   });
 
   it('prune --pause pauses instead of deleting', async () => {

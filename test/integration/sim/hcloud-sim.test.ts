@@ -182,10 +182,14 @@ describe('Hetzner simulator: GET /servers', () => {
       prices: { location: string; price_hourly: { net: string; gross: string } }[];
     }[];
     const cx22 = types.find((t) => t.name === 'cx22')!;
-    expect(cx22.prices.map((p) => p.location)).toEqual(['fsn1', 'nbg1', 'hel1']);
+    expect(cx22.prices.map((p) => p.location)).toEqual(['fsn1', 'nbg1', 'hel1', 'ash']);
     expect(Number(cx22.prices[0]!.price_hourly.gross)).toBeGreaterThan(
       Number(cx22.prices[0]!.price_hourly.net),
     );
+    // Locations differ in price, as Hetzner's US locations do.
+    const hourly = (location: string) =>
+      Number(cx22.prices.find((p) => p.location === location)!.price_hourly.net);
+    expect(hourly('ash')).toBeCloseTo(hourly('fsn1') * 1.2, 10);
   });
 });
 

@@ -1,13 +1,30 @@
 import type { DiskUsage, Machine, RunningJob } from '../../../shared/machine';
 import { FleetSettings, type ReaperSettings } from '../../../shared/settings';
 
-/** Fleet settings from a partial reaper config, parsed through the real schema (defaults included). */
+/**
+ * Fleet settings from a partial reaper config, parsed through the real schema (defaults
+ * included). Unless the test gives its own selector or `unidentified: true`, the fleet
+ * has the selector `role=ci` that the machines below carry, so its VMs are positively
+ * identified as autoscaled (the rule every deletion needs).
+ */
 export function fleetSettings(
   id = 'ci',
   reaper: Partial<ReaperSettings> = {},
-  extra: { kind?: 'autoscaled' | 'dedicated'; watchedMounts?: string[] } = {},
+  extra: {
+    kind?: 'autoscaled' | 'dedicated';
+    watchedMounts?: string[];
+    autoscaler?: { namePrefixes?: string[]; idleCount?: number };
+    /** No selector at all: nothing identifies the fleet's VMs. */
+    unidentified?: boolean;
+  } = {},
 ): FleetSettings {
-  return FleetSettings.parse({ id, ...extra, reaper });
+  const { unidentified, ...rest } = extra;
+  const selector = reaper.selector ?? (unidentified ? undefined : { labels: { role: 'ci' } });
+  return FleetSettings.parse({
+    id,
+    ...rest,
+    reaper: { ...reaper, ...(selector ? { selector } : {}) },
+  });
 }
 
 /** A job as GitLab and docker ps would report it. */
@@ -53,8 +70,18 @@ export interface MachineSpec {
   providerId?: string | null;
   createdAt?: number | null;
   labels?: Record<string, string>;
+  addresses?: string[];
+  /** Hetzner `protection.delete`; default false. */
+  deleteProtected?: boolean | null;
+  runsGitlabRunner?: boolean | null;
+  /** The inventory source of the identity; default `hetzner:p`. */
+  identitySource?: string;
+  /** Sources that reported the machine; default the identity source and `ssh:ci`. */
+  seenBy?: string[];
   /** Error text of failed readings. */
   error?: string;
+  /** GitLab's error (e.g. an unlinked job); shown when `gitlab` is null. */
+  gitlabError?: string;
 }
 
 function disk(mount: string, pct: number): DiskUsage {
@@ -73,6 +100,7 @@ function disk(mount: string, pct: number): DiskUsage {
 }
 
 let nextId = 1000;
+const CREATED = Date.UTC(2026, 10, 23, 9, 0, 0);
 const ids = new Map<string, string>();
 
 /** A Machine as the fleet model would produce it, every reading observed at `at`. */
@@ -98,15 +126,16 @@ export function machine(spec: MachineSpec, at: number): Machine {
     provider: spec.provider ?? 'hetzner',
     providerId: spec.providerId === undefined ? (ids.get(key) as string) : spec.providerId,
     serverType: 'cx22',
-    createdAt: spec.createdAt === undefined ? at - 3_600_000 : spec.createdAt,
+    // A server's creation time is fixed (an hour before the scenarios' T0), whenever it is read.
+    createdAt: spec.createdAt === undefined ? CREATED : spec.createdAt,
     labels: spec.labels ?? { role: 'ci' },
-    addresses: ['127.0.0.1'],
+    addresses: spec.addresses ?? ['127.0.0.1'],
     status: {
       value: status,
       observedAt: at,
       stale: spec.statusStale ?? false,
       error: null,
-      source: 'hetzner:p',
+      source: spec.identitySource ?? 'hetzner:p',
     },
     providerStatus: spec.providerStatus === undefined ? status : spec.providerStatus,
     disks: {
@@ -127,11 +156,13 @@ export function machine(spec: MachineSpec, at: number): Machine {
       value: gitlab,
       observedAt: gitlab === null ? null : at,
       stale: gitlab === null ? true : (spec.gitlabStale ?? false),
-      error: null,
+      error: gitlab === null ? (spec.gitlabError ?? null) : null,
       source: gitlab === null ? null : 'gitlab:main',
     },
     load: { value: null, observedAt: null, stale: true, error: null, source: null },
-    seenBy: ['hetzner:p', 'ssh:ci'],
+    deleteProtected: spec.deleteProtected === undefined ? false : spec.deleteProtected,
+    runsGitlabRunner: spec.runsGitlabRunner === undefined ? false : spec.runsGitlabRunner,
+    seenBy: spec.seenBy ?? [spec.identitySource ?? 'hetzner:p', 'ssh:ci'],
     firstSeenAt: at - 3_600_000,
     lastSeenAt: at,
   };

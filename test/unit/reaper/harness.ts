@@ -16,6 +16,7 @@ import { HcloudDeleteAction } from '../../../electron/core/reaper/actions/hcloud
 import { Executor, type ExecutionResult } from '../../../electron/core/reaper/executor';
 import { History } from '../../../electron/core/reaper/history';
 import { KillLedger } from '../../../electron/core/reaper/ledger';
+import type { IdentityFacts } from '../../../electron/core/reaper/identity';
 import { evaluate } from '../../../electron/core/reaper/policy';
 import { emptyState, type ReaperState } from '../../../electron/core/reaper/state-store';
 import { machine, type MachineSpec } from './fixtures';
@@ -36,6 +37,8 @@ export interface Scenario {
   killsInLastHour?: Record<string, number>;
   modes?: Record<string, ReaperMode>;
   busy?: string[];
+  /** SSH hosts, runner managers and inventory filters the policy knows. */
+  identity?: IdentityFacts;
 }
 
 /** Repeats the same machines for `n` cycles. */
@@ -69,6 +72,7 @@ export function runPolicy(scenario: Scenario): {
     now,
     modes: new Map(Object.entries(scenario.modes ?? {})),
     busy: new Set(scenario.busy ?? []),
+    ...(scenario.identity ? { identity: scenario.identity } : {}),
   });
   return {
     proposals,
@@ -182,7 +186,11 @@ export function executorFor(
         if (!found) throw new Error('no such machine');
         return found;
       }),
-    context: () => ({ machines: run.machines, fleets: scenario.fleets }),
+    context: () => ({
+      machines: run.machines,
+      fleets: scenario.fleets,
+      ...(scenario.identity ? { identity: scenario.identity } : {}),
+    }),
     history: run.history,
     ledger,
     actions: {
@@ -205,10 +213,14 @@ export function executorFor(
       now += ms;
     },
     /** Confirms the proposal of the named machine as a person would. */
-    async confirm(name: string, who = 'alice@ws1'): Promise<ExecutionResult> {
+    async confirm(
+      name: string,
+      who = 'alice@ws1',
+      options: { acknowledgeUnknownJobState?: boolean } = {},
+    ): Promise<ExecutionResult> {
       const proposal = run.byName.get(name);
       if (!proposal) throw new Error(`no proposal for ${name}`);
-      return executor.execute(proposal, who);
+      return executor.execute(proposal, who, options);
     },
   };
 }

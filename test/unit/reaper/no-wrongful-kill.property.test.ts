@@ -6,7 +6,10 @@ import { HcloudDeleteAction } from '../../../electron/core/reaper/actions/hcloud
 import { Executor } from '../../../electron/core/reaper/executor';
 import { History } from '../../../electron/core/reaper/history';
 import { KillLedger } from '../../../electron/core/reaper/ledger';
+import { identityFacts } from '../../../electron/core/reaper/identity';
 import { evaluate } from '../../../electron/core/reaper/policy';
+import type { Runner } from '../../../shared/runner';
+import { Settings, type ReaperSettings } from '../../../shared/settings';
 import { emptyState } from '../../../electron/core/reaper/state-store';
 import { fleetSettings, job, machine, type MachineSpec } from './fixtures';
 import { FakeHcloud, MemoryAudit, noSleep, T0 } from './harness';
@@ -222,5 +225,234 @@ describe('property: no kill of a machine running a non-expendable job', () => {
     );
     // The property is only worth something if kills do happen in the generated worlds.
     expect(totalKills).toBeGreaterThan(20);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Identity (issue 9): whatever the configuration — selector or not, naming or not, hosts
+// listed by several sources — no open delete proposal is ever made for a dedicated host,
+// a runner manager or a delete-protected server; and the default configuration never
+// proposes deleting a VM whose disk is below the threshold.
+
+type Role =
+  | 'vm'
+  | 'ssh-host-merged'
+  | 'ssh-host-by-name'
+  | 'ssh-host-by-address'
+  | 'probed-host-by-address'
+  | 'manager-gitlab'
+  | 'manager-docker-machine'
+  | 'manager-process'
+  | 'protected'
+  | 'protection-unknown';
+
+const ROLES: readonly Role[] = [
+  'vm',
+  'ssh-host-merged',
+  'ssh-host-by-name',
+  'ssh-host-by-address',
+  'probed-host-by-address',
+  'manager-gitlab',
+  'manager-docker-machine',
+  'manager-process',
+  'protected',
+  'protection-unknown',
+];
+
+const PREFIX = 'runner-x1y2z3w4-auto-scale-';
+
+const identityWorld = fc.record({
+  machines: fc.array(
+    fc.record({
+      // Mostly plain VMs, so that deletions do get proposed and the guards are exercised.
+      role: fc.oneof(
+        { weight: 6, arbitrary: fc.constant<Role>('vm') },
+        { weight: 4, arbitrary: fc.constantFrom(...ROLES) },
+      ),
+      disk: fc.integer({ min: 0, max: 100 }),
+      named: fc.boolean(),
+      labelled: fc.boolean(),
+      source: fc.constantFrom('hetzner:p', 'hetzner:q', 'docker-machine:dm'),
+      alsoSeenBy: fc.subarray(['hetzner:p', 'hetzner:q', 'docker-machine:dm']),
+    }),
+    { minLength: 1, maxLength: 8 },
+  ),
+  kind: fc.constantFrom('autoscaled' as const, 'dedicated' as const),
+  selector: fc.constantFrom('none', 'labels', 'prefix'),
+  fleetNaming: fc.boolean(),
+  hetznerSelector: fc.constantFrom('none', 'role=ci', 'env!=prod'),
+  hetznerPrefix: fc.boolean(),
+  dockerMachinePrefix: fc.boolean(),
+  optional: fc.record({
+    idleMinutes: fc.constantFrom(null, 0, 5),
+    maxAgeHours: fc.constantFrom(null, 1),
+    unreachableMinutes: fc.constantFrom(null, 1),
+  }),
+  threshold: fc.integer({ min: 30, max: 90 }),
+  minFleetSize: fc.integer({ min: 0, max: 2 }),
+  cycles: fc.integer({ min: 2, max: 15 }),
+});
+
+describe('property: only positively identified autoscaled VMs get an open delete proposal', () => {
+  it('holds for random fleets, configurations and listings', () => {
+    let openDeletes = 0;
+    fc.assert(
+      fc.property(identityWorld, (w) => {
+        const selector: ReaperSettings['selector'] =
+          w.selector === 'labels'
+            ? { labels: { role: 'ci' } }
+            : w.selector === 'prefix'
+              ? { labels: {}, namePrefix: PREFIX }
+              : undefined;
+        const fleet = fleetSettings(
+          'ci',
+          {
+            diskThresholdPct: w.threshold,
+            samples: 2,
+            minFleetSize: w.minFleetSize,
+            maxKillsPerHour: 100,
+            ...w.optional,
+            ...(selector ? { selector } : {}),
+          },
+          {
+            kind: w.kind,
+            unidentified: selector === undefined,
+            ...(w.fleetNaming ? { autoscaler: { namePrefixes: [PREFIX] } } : {}),
+          },
+        );
+        const specs = w.machines.map((m, i): MachineSpec & { role: Role } => {
+          const name =
+            m.role === 'manager-docker-machine' ? `mgr-${i}` : `${m.named ? PREFIX : 'srv-'}${i}`;
+          const dockerMachine = m.source === 'docker-machine:dm';
+          return {
+            role: m.role,
+            name,
+            disk: m.disk,
+            labels: m.labelled ? { role: 'ci' } : {},
+            addresses: [`127.0.7.${i + 1}`],
+            identitySource: m.source,
+            seenBy: [...new Set([m.source, ...m.alsoSeenBy, 'ssh:ci'])],
+            provider: dockerMachine ? 'docker-machine' : 'hetzner',
+            ...(dockerMachine ? { providerId: null } : {}),
+            kind: m.role === 'ssh-host-merged' ? 'dedicated' : 'autoscaled',
+            runsGitlabRunner: m.role === 'manager-process',
+            deleteProtected:
+              m.role === 'protected' ? true : m.role === 'protection-unknown' ? null : false,
+            createdAt: T0 - 48 * 3_600_000,
+          };
+        });
+        const settings = Settings.parse({
+          fleets: [{ id: 'ci' }, { id: 'hosts', kind: 'dedicated' }],
+          hetzner: ['p', 'q'].map((id) => ({
+            id,
+            fleet: 'ci',
+            token: { env: 'T' },
+            ...(w.hetznerSelector !== 'none' ? { labelSelector: w.hetznerSelector } : {}),
+            ...(w.hetznerPrefix ? { namePrefix: PREFIX } : {}),
+          })),
+          sshHosts: specs.flatMap((s, i) =>
+            s.role === 'ssh-host-merged'
+              ? [{ alias: s.name, fleet: 'ci' }]
+              : s.role === 'ssh-host-by-name'
+                ? [{ alias: s.name, fleet: 'hosts' }]
+                : s.role === 'ssh-host-by-address'
+                  ? [{ alias: `build-${i}`, fleet: 'hosts', host: `127.0.7.${i + 1}` }]
+                  : [],
+          ),
+          dockerMachine: [
+            {
+              id: 'dm',
+              fleet: 'ci',
+              manager: specs.find((s) => s.role === 'manager-docker-machine')?.name ?? 'mgr-none',
+              ...(w.dockerMachinePrefix ? { namePrefix: PREFIX } : {}),
+            },
+          ],
+        });
+        const runners: Runner[] = specs
+          .map((s, i) => ({ s, i }))
+          .filter(({ s }) => s.role === 'manager-gitlab')
+          .map(({ i }) => ({
+            key: `main/${i}`,
+            instance: 'main',
+            id: i,
+            description: null,
+            status: 'online' as const,
+            paused: false,
+            runnerType: null,
+            version: null,
+            tags: [],
+            contactedAt: T0,
+            managers: [
+              {
+                id: i,
+                systemId: `s_${i}`,
+                version: null,
+                platform: null,
+                architecture: null,
+                ipAddress: `127.0.7.${i + 1}`,
+                contactedAt: T0,
+                status: 'online',
+              },
+            ],
+            staleReason: null,
+            runningJobs: 0,
+          }));
+        // Build hosts the probe reached at the address of a provider's server.
+        const probed = specs.flatMap((s, i) =>
+          s.role === 'probed-host-by-address'
+            ? [
+                {
+                  name: `build-${i}`,
+                  fleet: 'hosts',
+                  disk: 10,
+                  kind: 'dedicated' as const,
+                  provider: 'ssh' as const,
+                  providerId: null,
+                  addresses: [`127.0.7.${i + 1}`],
+                  identitySource: 'ssh:probe',
+                },
+              ]
+            : [],
+        );
+        const history = new History();
+        let machines: Machine[] = [];
+        for (let c = 0; c < w.cycles; c++) {
+          const at = T0 + c * 30_000;
+          machines = [...specs, ...probed].map((s) => machine(s, at));
+          history.ingest(machines, [fleet]);
+        }
+        const now = T0 + (w.cycles - 1) * 30_000;
+        const proposals = evaluate({
+          machines,
+          history,
+          fleets: [fleet],
+          killsInLastHour: new Map(),
+          now,
+          identity: identityFacts(settings, runners),
+        });
+        const defaults =
+          w.optional.idleMinutes === null &&
+          w.optional.maxAgeHours === null &&
+          w.optional.unreachableMinutes === null;
+        for (const p of proposals) {
+          if (p.blocked.length > 0 || p.action === 'cleanup') continue;
+          openDeletes += 1;
+          const spec = specs.find((s) => s.name === p.machineName);
+          // docker-machine does not report protection: unknown is allowed for `machine-rm` only.
+          const allowed =
+            spec?.role === 'vm' ||
+            (spec?.role === 'protection-unknown' && p.action === 'machine-rm');
+          expect(allowed, `${spec?.role} ${p.machineName} (${p.action}): ${p.summary}`).toBe(true);
+          expect(w.kind).toBe('autoscaled');
+          if (defaults) {
+            expect(p.rule).toBe('disk');
+            expect(p.evidence.diskPct ?? -1).toBeGreaterThanOrEqual(w.threshold);
+          }
+        }
+      }),
+      { numRuns: Number(process.env.RW_PROPERTY_RUNS ?? 300) },
+    );
+    // Worth something only if deletions do get proposed in the generated worlds.
+    expect(openDeletes).toBeGreaterThan(20);
   });
 });

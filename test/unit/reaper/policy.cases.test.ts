@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Machine } from '../../../shared/machine';
 import type { ActionRunner } from '../../../electron/core/reaper/actions/action';
 import { emptyState } from '../../../electron/core/reaper/state-store';
+import { identityFacts, isPositiveSelector } from '../../../electron/core/reaper/identity';
+import { Settings } from '../../../shared/settings';
+import type { Runner } from '../../../shared/runner';
 import { fleetSettings as fleet, job, machine, type MachineSpec } from './fixtures';
 import { executorFor, FakeHcloud, INTERVAL, repeat, runPolicy, T0, type Scenario } from './harness';
 
@@ -115,7 +118,7 @@ const cases: PolicyCase[] = [
   {
     name: 'disk unknown now, after a long idle: never killed',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: [
         ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 30 }, ...busy(2)]),
         [{ name: 'vm', disk: null, error: 'df: timeout' }, ...busy(2)],
@@ -468,9 +471,9 @@ const cases: PolicyCase[] = [
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
   },
   {
-    name: 'idle for more than M minutes: killed by the idle rule',
+    name: 'idle for more than M minutes (idle rule switched on): killed by the idle rule',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
     },
     kill: ['vm'],
@@ -483,7 +486,7 @@ const cases: PolicyCase[] = [
   {
     name: 'idle for less than M minutes: no proposal',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: repeat(IDLE_CYCLES - 2, [{ name: 'vm', disk: 10 }, ...busy(2)]),
     },
     kill: [],
@@ -493,7 +496,7 @@ const cases: PolicyCase[] = [
   {
     name: 'a job in between restarts the idle time',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: [
         ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
         [{ name: 'vm', disk: 10, jobs: [job(12)] }, ...busy(2)],
@@ -507,7 +510,7 @@ const cases: PolicyCase[] = [
   {
     name: 'an unknown job reading in between restarts the idle time',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: [
         ...repeat(IDLE_CYCLES, [{ name: 'vm', disk: 10 }, ...busy(2)]),
         [{ name: 'vm', disk: 10, gitlab: null }, ...busy(2)],
@@ -521,7 +524,7 @@ const cases: PolicyCase[] = [
   {
     name: 'clock jumps forward 2 h between two idle samples: the gap does not count as idle',
     scenario: {
-      fleets: [fleet()],
+      fleets: [fleet('ci', { idleMinutes: 5 })],
       ticks: repeat(3, [{ name: 'vm', disk: 10 }, ...busy(2)]),
       times: [T0, T0 + INTERVAL, T0 + 2 * 3_600_000],
     },
@@ -577,7 +580,7 @@ const cases: PolicyCase[] = [
     reasons: { vm: [/#13/] },
   },
   {
-    name: 'unreachable while the provider says running: proposed, but never executable (job state unknown)',
+    name: 'unreachable for K minutes while the provider says running and GitLab shows no job: confirmable only with the acknowledgement',
     scenario: {
       fleets: [fleet('ci', { unreachableMinutes: 10 })],
       ticks: repeat(25, [
@@ -585,14 +588,14 @@ const cases: PolicyCase[] = [
         ...busy(2),
       ]),
     },
-    kill: [],
-    spare: ['vm'],
+    kill: ['vm'],
+    spare: [],
     check: ({ byName }) => {
       const p = byName.get('vm');
       expect(p?.rule).toBe('unreachable');
-      expect(p?.blocked.join('\n')).toMatch(
-        /job containers on the machine unknown \(ssh: timeout\)/,
-      );
+      // Not a blocker but what a person must acknowledge: the probe's readings are the condition.
+      expect(p?.acknowledge).toBe('unknown-job-state');
+      expect(p?.summary).toMatch(/unreachable/);
     },
   },
   {
@@ -1088,5 +1091,710 @@ describe('executor scenarios', () => {
     expect(x.state.inFlight).toHaveLength(1);
     expect(x.audit.records.at(-1)).toMatchObject({ type: 'interrupted', outcome: 'interrupted' });
     expect((await x.confirm('vm')).reasons.join()).toMatch(/shutting down/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// Kill safety (issue 9): who may be deleted at all, and what "unknown" means. Each case is
+// a configuration or timing that would make the reaper delete the wrong machine.
+
+const HOUR = 3_600_000;
+/** A whole hour of idle cycles (30 s apart). */
+const HOUR_CYCLES = 121;
+
+/** A GitLab runner whose manager contacts GitLab from `ip`. */
+function runnerAt(ip: string, id = 7): Runner {
+  return {
+    key: `main/${id}`,
+    instance: 'main',
+    id,
+    description: 'hetzner-autoscaler',
+    status: 'online',
+    paused: false,
+    runnerType: 'instance_type',
+    version: '17.5.0',
+    tags: [],
+    contactedAt: T0,
+    managers: [
+      {
+        id: 1,
+        systemId: 's_0123456789ab',
+        version: '17.5.0',
+        platform: 'linux',
+        architecture: 'amd64',
+        ipAddress: ip,
+        contactedAt: T0,
+        status: 'online',
+      },
+    ],
+    staleReason: null,
+    runningJobs: 0,
+  };
+}
+
+/** The facts of a settings file (parsed through the real schema) and GitLab's runners. */
+const facts = (settings: Record<string, unknown>, runners: Runner[] = []) =>
+  identityFacts(Settings.parse(settings), runners);
+
+const safetyCases: PolicyCase[] = [
+  // 1. The idle-only rule is opt-in and never goes below IdleCount.
+  {
+    name: 'default configuration: healthy idle VMs (14 %, 31 %, 57 %) idle for an hour get no proposal',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(HOUR_CYCLES, [
+        { name: 'vm-14', disk: 14 },
+        { name: 'vm-31', disk: 31 },
+        { name: 'vm-57', disk: 57 },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm-14', 'vm-31', 'vm-57'],
+    check: ({ proposals }) => expect(proposals).toEqual([]),
+  },
+  {
+    name: 'default configuration, even with max-age and unreachable off: only the disk rule deletes',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(HOUR_CYCLES, [
+        { name: 'vm-idle', disk: 59 },
+        { name: 'vm-full', disk: 61 },
+      ]),
+    },
+    kill: ['vm-full'],
+    spare: ['vm-idle'],
+    check: ({ proposals }) =>
+      expect(proposals.map((p) => [p.machineName, p.rule])).toEqual([['vm-full', 'disk']]),
+  },
+  {
+    name: 'idle rule switched on with IdleCount 2: three idle VMs, only one (the fullest) goes',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 5 }, { autoscaler: { idleCount: 2 } })],
+      ticks: repeat(IDLE_CYCLES, [
+        { name: 'vm-a', disk: 10 },
+        { name: 'vm-b', disk: 12 },
+        { name: 'vm-c', disk: 14 },
+        ...busy(2),
+      ]),
+    },
+    kill: ['vm-c'],
+    spare: ['vm-a', 'vm-b'],
+    reasons: {
+      'vm-a': [/the runner keeps IdleCount 2 idle VMs on purpose \(3 idle now\)/],
+      'vm-b': [/IdleCount 2/],
+    },
+  },
+  {
+    name: 'idle rule switched on with IdleCount equal to the idle VMs: none goes',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 5 }, { autoscaler: { idleCount: 2 } })],
+      ticks: repeat(IDLE_CYCLES, [
+        { name: 'vm-a', disk: 10 },
+        { name: 'vm-b', disk: 12 },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm-a', 'vm-b'],
+    reasons: { 'vm-a': [/IdleCount 2/], 'vm-b': [/IdleCount 2/] },
+  },
+  {
+    name: 'IdleCount does not hold back the disk rule: a full idle VM goes',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 5 }, { autoscaler: { idleCount: 5 } })],
+      ticks: repeat(IDLE_CYCLES, [
+        { name: 'vm-full', disk: 90 },
+        { name: 'vm-b', disk: 12 },
+        ...busy(2),
+      ]),
+    },
+    kill: ['vm-full'],
+    spare: ['vm-b'],
+    check: ({ byName }) => expect(byName.get('vm-full')?.rule).toBe('disk'),
+  },
+
+  // 2. Only positively identified autoscaled VMs may be deleted.
+  {
+    name: 'no selector, no naming: a full idle server is proposed but blocked (no selector identifies autoscaled VMs)',
+    scenario: {
+      fleets: [fleet('ci', {}, { unidentified: true })],
+      ticks: repeat(3, [{ name: 'build-01', disk: 100 }, ...busy(2)]),
+      identity: facts({ hetzner: [{ id: 'p', fleet: 'ci', token: { env: 'T' } }] }),
+    },
+    kill: [],
+    spare: ['build-01'],
+    reasons: { 'build-01': [/no selector identifies autoscaled VMs/] },
+    check: ({ byName }) => expect(byName.get('build-01')?.action).toBe('hcloud-delete'),
+  },
+  {
+    name: 'dedicated build host listed by Hetzner without selector (same name as its sshHosts entry): cleanup, never delete',
+    scenario: {
+      fleets: [fleet('ci', {}, { unidentified: true })],
+      // The fleet model keeps the SSH host dedicated even though Hetzner lists it.
+      ticks: repeat(3, [{ name: 'build-01', disk: 100, kind: 'dedicated' }, ...busy(2)]),
+      identity: facts({
+        hetzner: [{ id: 'p', fleet: 'ci', token: { env: 'T' } }],
+        sshHosts: [{ alias: 'build-01', fleet: 'ci', host: '127.0.0.1' }],
+      }),
+    },
+    kill: ['build-01'],
+    spare: [],
+    check: ({ byName }) => {
+      expect(byName.get('build-01')?.action).toBe('cleanup');
+      expect(byName.get('build-01')?.summary).toMatch(/^Clean up build-01/);
+    },
+  },
+  {
+    name: 'dedicated host listed by Hetzner under another name (same address as an sshHosts entry), even with a matching selector: blocked',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'ci-host-7', disk: 100, addresses: ['127.0.5.7'] }, ...busy(2)]),
+      identity: facts({ sshHosts: [{ alias: 'build-07', fleet: 'hosts', host: '127.0.5.7' }] }),
+    },
+    kill: [],
+    spare: ['ci-host-7'],
+    reasons: { 'ci-host-7': [/is SSH host build-07 \(same address 127\.0\.5\.7\)/] },
+  },
+  {
+    name: 'sshHosts entry of another fleet with the same name as a Hetzner server: blocked',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'build-02', disk: 100 }, ...busy(2)]),
+      identity: facts({ sshHosts: [{ alias: 'build-02', fleet: 'hosts' }] }),
+    },
+    kill: [],
+    spare: ['build-02'],
+    reasons: { 'build-02': [/is SSH host build-02 of fleet hosts/] },
+  },
+  {
+    name: 'a host the probe reached by SSH (HostName from ~/.ssh/config) at the address of a Hetzner server: blocked',
+    scenario: {
+      fleets: [fleet(), fleet('hosts', {}, { kind: 'dedicated' })],
+      ticks: repeat(3, [
+        { name: 'srv-9', disk: 100, addresses: ['127.0.5.9'] },
+        {
+          name: 'build-09',
+          fleet: 'hosts',
+          disk: 30,
+          kind: 'dedicated',
+          provider: 'ssh',
+          providerId: null,
+          addresses: ['127.0.5.9'],
+          identitySource: 'ssh:probe',
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['srv-9'],
+    reasons: { 'srv-9': [/dedicated host build-09 \(same address 127\.0\.5\.9\)/] },
+  },
+  {
+    name: 'the runner manager in the same Hetzner project at 70 % disk (GitLab manager ip_address): blocked',
+    scenario: {
+      fleets: [fleet('ci', { diskThresholdPct: 60 })],
+      ticks: repeat(3, [
+        { name: 'runner-manager-1', disk: 70, addresses: ['127.0.0.2'] },
+        ...busy(2),
+      ]),
+      identity: facts({}, [runnerAt('127.0.0.2')]),
+    },
+    kill: [],
+    spare: ['runner-manager-1'],
+    reasons: {
+      'runner-manager-1': [
+        /runner manager \(manager of GitLab runner #7 \(hetzner-autoscaler\) on 127\.0\.0\.2\): never deleted/,
+      ],
+    },
+  },
+  {
+    name: 'the docker-machine manager (by its alias) listed by Hetzner: blocked',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'mgr-1', disk: 90 }, ...busy(2)]),
+      identity: facts({
+        fleets: [{ id: 'ci' }],
+        sshHosts: [],
+        dockerMachine: [{ id: 'dm', fleet: 'ci', manager: 'mgr-1' }],
+      }),
+    },
+    kill: [],
+    spare: ['mgr-1'],
+    reasons: { 'mgr-1': [/runner manager \(docker-machine manager mgr-1\)/] },
+  },
+  {
+    name: 'a host running gitlab-runner (the probe saw the process), nothing else known: blocked',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm-mgr', disk: 90, runsGitlabRunner: true }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm-mgr'],
+    reasons: { 'vm-mgr': [/a gitlab-runner process runs on it/] },
+  },
+  {
+    name: 'a delete-protected server: blocked',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm-prot', disk: 95, deleteProtected: true }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm-prot'],
+    reasons: { 'vm-prot': [/Hetzner delete protection is on/] },
+  },
+  {
+    name: 'Hetzner did not say whether the server is protected: blocked (unknown is not "off")',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [{ name: 'vm-q', disk: 95, deleteProtected: null }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['vm-q'],
+    reasons: { 'vm-q': [/Hetzner delete protection unknown/] },
+  },
+  {
+    name: 'a dedicated fleet whose servers Hetzner lists: cleanups only',
+    scenario: {
+      fleets: [fleet('ci', {}, { kind: 'dedicated' })],
+      ticks: repeat(3, [{ name: 'host-a', disk: 90 }]),
+    },
+    kill: ['host-a'],
+    spare: [],
+    check: ({ byName }) => expect(byName.get('host-a')?.action).toBe('cleanup'),
+  },
+  {
+    name: "the autoscaler's naming from config.toml identifies its VMs; other names in the project are blocked",
+    scenario: {
+      fleets: [
+        fleet(
+          'ci',
+          {},
+          { unidentified: true, autoscaler: { namePrefixes: ['runner-x1y2z3w4-auto-scale-'] } },
+        ),
+      ],
+      ticks: repeat(3, [
+        { name: 'runner-x1y2z3w4-auto-scale-1700000000-1a2b3c4d', disk: 90 },
+        { name: 'db-backup-1', disk: 90 },
+        ...busy(3).map((b, i) => ({ ...b, name: `runner-x1y2z3w4-auto-scale-170000000${i}-busy` })),
+      ]),
+    },
+    kill: ['runner-x1y2z3w4-auto-scale-1700000000-1a2b3c4d'],
+    spare: ['db-backup-1'],
+    reasons: { 'db-backup-1': [/name does not start with runner-x1y2z3w4-auto-scale-/] },
+  },
+  {
+    name: 'a Hetzner label selector identifies the listed servers',
+    scenario: {
+      fleets: [fleet('ci', {}, { unidentified: true })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+      identity: facts({
+        hetzner: [{ id: 'p', fleet: 'ci', token: { env: 'T' }, labelSelector: 'role=ci' }],
+      }),
+    },
+    kill: ['vm'],
+    spare: [],
+  },
+  {
+    name: 'a label selector of negations only (env!=prod) identifies nothing',
+    scenario: {
+      fleets: [fleet('ci', {}, { unidentified: true })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90 }, ...busy(2)]),
+      identity: facts({
+        hetzner: [{ id: 'p', fleet: 'ci', token: { env: 'T' }, labelSelector: 'env!=prod,!db' }],
+      }),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/no selector identifies autoscaled VMs/] },
+  },
+  {
+    name: "another Hetzner project's label selector does not vouch for this server",
+    scenario: {
+      fleets: [fleet('ci', {}, { unidentified: true })],
+      ticks: repeat(3, [{ name: 'vm', disk: 90, identitySource: 'hetzner:other' }, ...busy(2)]),
+      identity: facts({
+        hetzner: [
+          { id: 'p', fleet: 'ci', token: { env: 'T' }, labelSelector: 'role=ci' },
+          { id: 'other', fleet: 'ci', token: { env: 'T2' } },
+        ],
+      }),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/no selector identifies/] },
+  },
+  {
+    name: "a VM listed by docker-machine on the manager and named like docker+machine's machines: machine-rm",
+    scenario: {
+      fleets: [fleet('ci', {}, { unidentified: true })],
+      ticks: repeat(3, [
+        {
+          name: 'runner-abcdefgh-auto-scale-1700000000-1a2b3c4d',
+          disk: 90,
+          provider: 'docker-machine',
+          providerId: null,
+          identitySource: 'docker-machine:dm',
+        },
+        ...busy(2).map((b, i) => ({
+          ...b,
+          name: `runner-abcdefgh-auto-scale-170000000${i}-busy`,
+          provider: 'docker-machine' as const,
+          providerId: null,
+          identitySource: 'docker-machine:dm',
+        })),
+      ]),
+    },
+    kill: ['runner-abcdefgh-auto-scale-1700000000-1a2b3c4d'],
+    spare: [],
+    check: ({ byName }) =>
+      expect(byName.get('runner-abcdefgh-auto-scale-1700000000-1a2b3c4d')?.action).toBe(
+        'machine-rm',
+      ),
+  },
+  {
+    name: 'a machine docker-machine lists under a name docker+machine never gives: blocked',
+    scenario: {
+      fleets: [fleet('ci', {}, { unidentified: true })],
+      ticks: repeat(3, [
+        {
+          name: 'bastion',
+          disk: 90,
+          provider: 'docker-machine',
+          providerId: null,
+          identitySource: 'docker-machine:dm',
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['bastion'],
+    reasons: { bastion: [/no selector identifies/] },
+  },
+  {
+    name: 'an explicit selector that does not match wins over a matching name',
+    scenario: {
+      fleets: [
+        fleet(
+          'ci',
+          { selector: { labels: { role: 'ci' } } },
+          { autoscaler: { namePrefixes: ['runner-'] } },
+        ),
+      ],
+      ticks: repeat(3, [{ name: 'runner-db', disk: 90, labels: { role: 'db' } }, ...busy(2)]),
+    },
+    kill: [],
+    spare: ['runner-db'],
+    reasons: { 'runner-db': [/not matched by the selector of fleet ci/] },
+  },
+  {
+    name: 'a runner manager and an unidentified server are no fleet capacity: the minimum size keeps the only VM',
+    scenario: {
+      fleets: [fleet('ci', { minFleetSize: 1 })],
+      ticks: repeat(3, [
+        { name: 'vm', disk: 90 },
+        { name: 'mgr', disk: 20, runsGitlabRunner: true },
+        { name: 'other', disk: 20, labels: {} },
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/minimum fleet size reached \(1 running, minimum 1\)/] },
+  },
+
+  // 4. A proposal is bound to one server.
+  {
+    name: "a server replaced under the same name does not inherit the old one's samples (no proposal until N new ones)",
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 90, providerId: '100' }, ...busy(2)]),
+        ...repeat(2, [{ name: 'vm', disk: 90, providerId: '200', createdAt: T0 }, ...busy(2)]),
+      ],
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'the replacement gets its own proposal (another id) once its own samples are in',
+    scenario: {
+      fleets: [fleet()],
+      ticks: [
+        ...repeat(3, [{ name: 'vm', disk: 90, providerId: '100' }, ...busy(2)]),
+        ...repeat(3, [{ name: 'vm', disk: 90, providerId: '200', createdAt: T0 }, ...busy(2)]),
+      ],
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => {
+      const old = runPolicy({
+        fleets: [fleet()],
+        ticks: repeat(3, [{ name: 'vm', disk: 90, providerId: '100' }, ...busy(2)]),
+      }).byName.get('vm');
+      const fresh = byName.get('vm');
+      expect(fresh?.providerId).toBe('200');
+      expect(fresh?.serverCreatedAt).toBe(T0);
+      expect(old?.providerId).toBe('100');
+      expect(fresh?.id).not.toBe(old?.id);
+    },
+  },
+
+  // 3. A running job GitLab cannot place makes the job state unknown.
+  {
+    name: 'a running job not linked to a machine yet: every VM of the runner is blocked, naming the job',
+    scenario: {
+      fleets: [fleet()],
+      ticks: repeat(3, [
+        {
+          name: 'vm',
+          disk: 90,
+          gitlab: null,
+          gitlabError: 'running job #4711 (runner #7) not linked to a machine yet',
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/GitLab job state unknown \(running job #4711 \(runner #7\) not linked/] },
+  },
+
+  // 6. The unreachable rule: never automatic; a person confirms with an acknowledgement.
+  {
+    name: 'unreachable, but GitLab links a running job to it: blocked by the job',
+    scenario: {
+      fleets: [fleet('ci', { unreachableMinutes: 10 })],
+      ticks: repeat(25, [
+        { name: 'vm', disk: null, jobs: null, gitlab: [job(88)], error: 'ssh: timeout' },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/non-expendable job #88/] },
+  },
+  {
+    name: 'unreachable while GitLab has an unlinked running job: blocked (it could be this machine)',
+    scenario: {
+      fleets: [fleet('ci', { unreachableMinutes: 10 })],
+      ticks: repeat(25, [
+        {
+          name: 'vm',
+          disk: null,
+          jobs: null,
+          gitlab: null,
+          gitlabError: 'running job #90 (runner #7) not linked to a machine yet',
+          error: 'ssh: timeout',
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/GitLab job state unknown \(running job #90/] },
+  },
+  {
+    name: 'unreachable for less than K minutes: no proposal',
+    scenario: {
+      fleets: [fleet('ci', { unreachableMinutes: 10 })],
+      ticks: repeat(15, [
+        { name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: timeout' },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'unreachable and not identified as an autoscaled VM: blocked',
+    scenario: {
+      fleets: [fleet('ci', { unreachableMinutes: 10 }, { unidentified: true })],
+      ticks: repeat(25, [
+        { name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: timeout' },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    reasons: { vm: [/no selector identifies/] },
+  },
+];
+
+describe('kill safety: policy table', () => {
+  it.each(safetyCases)('$name', ({ scenario, kill, spare, reasons, check }) => {
+    const run = runPolicy(scenario);
+    for (const name of kill) {
+      const proposal = run.byName.get(name);
+      expect(proposal, `${name} must be proposed`).toBeDefined();
+      expect(proposal?.blocked, `${name} must be executable`).toEqual([]);
+    }
+    for (const name of spare) {
+      const proposal = run.byName.get(name);
+      if (proposal) expect(proposal.blocked.length, `${name} must be blocked`).toBeGreaterThan(0);
+    }
+    for (const [name, patterns] of Object.entries(reasons ?? {})) {
+      const blocked = run.byName.get(name)?.blocked.join('\n') ?? '';
+      for (const pattern of patterns) expect(blocked).toMatch(pattern);
+    }
+    check?.(run);
+  });
+
+  it('tells positive label selectors from negations', () => {
+    expect(isPositiveSelector('role=ci-runner')).toBe(true);
+    expect(isPositiveSelector('role==ci')).toBe(true);
+    expect(isPositiveSelector('env!=prod,role in (ci,build)')).toBe(true);
+    expect(isPositiveSelector('env!=prod')).toBe(false);
+    expect(isPositiveSelector('!db')).toBe(false);
+    expect(isPositiveSelector('env notin (prod),!db')).toBe(false);
+  });
+});
+
+describe('kill safety: executor', () => {
+  const hour = (n: number) => T0 - n * HOUR;
+
+  it('a server replaced under the same name (new id) between proposal and kill: refused, nothing deleted', async () => {
+    const x = executorFor(fullVm(), {
+      recheck: async () => at({ name: 'vm', disk: 90, providerId: '999999' }, lastTick),
+    });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(
+      /server replaced under the same name: id \d+ → 999999/,
+    );
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('same id, other creation time (ids are not promised unique forever): refused', async () => {
+    const x = executorFor(fullVm(), {
+      recheck: async () => at({ name: 'vm', disk: 90, createdAt: hour(0.1) }, lastTick),
+    });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/server replaced under the same name: created/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('now listed by another Hetzner project: refused', async () => {
+    const x = executorFor(fullVm(), {
+      recheck: async () => at({ name: 'vm', disk: 90, identitySource: 'hetzner:other' }, lastTick),
+    });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/server now listed by hetzner:other, not hetzner:p/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('the delete goes to the Hetzner project that listed the server, never the first one', async () => {
+    const twoProjects = {
+      identitySource: 'hetzner:second',
+      seenBy: ['hetzner:first', 'hetzner:second'],
+    };
+    const sources: (string | null)[] = [];
+    const recorder = {
+      run: async (context: Parameters<ActionRunner['run']>[0]) => {
+        sources.push(context.inFlight.providerSource);
+        return 'deleted';
+      },
+      recover: async () => ({ completed: true, detail: '' }),
+    } satisfies ActionRunner;
+    const x = executorFor(fullVm(twoProjects), { actions: { 'hcloud-delete': recorder } });
+    expect((await x.confirm('vm')).outcome).toBe('ok');
+    expect(sources).toEqual(['hetzner:second']);
+  });
+
+  it('delete protection switched on between proposal and kill: refused', async () => {
+    const x = executorFor(fullVm(), {
+      recheck: async () => at({ name: 'vm', disk: 90, deleteProtected: true }, lastTick),
+    });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/delete protection is on/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  it('a job handed to the runner but not linked yet at the re-check: refused, naming the job', async () => {
+    const x = executorFor(fullVm(), {
+      recheck: async () =>
+        at(
+          {
+            name: 'vm',
+            disk: 90,
+            gitlab: null,
+            gitlabError: 'running job #321 (runner #7) not linked to a machine yet',
+          },
+          lastTick,
+        ),
+    });
+    const result = await x.confirm('vm');
+    expect(result.outcome).toBe('refused');
+    expect(result.reasons.join('\n')).toMatch(/#321/);
+    expect(x.hcloud.deleteCalls).toEqual([]);
+  });
+
+  describe('unreachable rule', () => {
+    const unreachable = (): Scenario => ({
+      fleets: [fleet('ci', { unreachableMinutes: 10 })],
+      ticks: repeat(25, [
+        { name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: timeout' },
+        ...busy(2),
+      ]),
+    });
+    const still = async () =>
+      at(
+        { name: 'vm', disk: null, jobs: null, gitlab: [], error: 'ssh: timeout' },
+        T0 + 25 * INTERVAL,
+      );
+
+    it('never automatic: refused for auto, nothing deleted', async () => {
+      const x = executorFor(unreachable(), { recheck: still });
+      const result = await x.confirm('vm', 'auto', { acknowledgeUnknownJobState: true });
+      expect(result.outcome).toBe('refused');
+      expect(result.reasons.join()).toMatch(/never executed automatically/);
+      expect(x.hcloud.deleteCalls).toEqual([]);
+    });
+
+    it('a person without the acknowledgement: refused, and the confirmation is audited', async () => {
+      const x = executorFor(unreachable(), { recheck: still });
+      const result = await x.confirm('vm');
+      expect(result.outcome).toBe('refused');
+      expect(result.reasons.join()).toMatch(/job state on the machine is unknown/);
+      expect(x.audit.types()).toEqual(['confirm', 'refusal']);
+      expect(x.hcloud.deleteCalls).toEqual([]);
+    });
+
+    it('a person with the acknowledgement, GitLab showing no job: deleted', async () => {
+      const x = executorFor(unreachable(), { recheck: still });
+      const result = await x.confirm('vm', 'alice@ws1', { acknowledgeUnknownJobState: true });
+      expect(result, JSON.stringify(result)).toMatchObject({ outcome: 'ok' });
+      expect(x.hcloud.deleteCalls).toHaveLength(1);
+      expect(x.audit.records.find((r) => r.type === 'confirm')?.detail).toMatch(
+        /acknowledged: job state on the machine is unknown/,
+      );
+    });
+
+    it('GitLab links a job to it at the re-check: refused even with the acknowledgement', async () => {
+      const x = executorFor(unreachable(), {
+        recheck: async () =>
+          at(
+            { name: 'vm', disk: null, jobs: null, gitlab: [job(61)], error: 'ssh: timeout' },
+            T0 + 25 * INTERVAL,
+          ),
+      });
+      const result = await x.confirm('vm', 'alice@ws1', { acknowledgeUnknownJobState: true });
+      expect(result.outcome).toBe('refused');
+      expect(result.reasons.join()).toMatch(/#61/);
+      expect(x.hcloud.deleteCalls).toEqual([]);
+    });
+
+    it('the machine answers again at the re-check: refused', async () => {
+      const x = executorFor(unreachable(), {
+        recheck: async () => at({ name: 'vm', disk: 20 }, T0 + 25 * INTERVAL),
+      });
+      const result = await x.confirm('vm', 'alice@ws1', { acknowledgeUnknownJobState: true });
+      expect(result.outcome).toBe('refused');
+      expect(x.hcloud.deleteCalls).toEqual([]);
+    });
   });
 });

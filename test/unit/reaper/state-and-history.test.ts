@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -33,12 +33,56 @@ describe('state store', () => {
     expect(readdirSync(dir)).toEqual([STATE_FILE]);
   });
 
-  it('moves a corrupt file aside and says why', async () => {
-    writeFileSync(join(dir, STATE_FILE), '{"version": 2}');
-    const loaded = await new StateStore(dir).load();
-    expect(loaded.state).toEqual(emptyState());
-    expect(loaded.corrupt?.reason).toMatch(/expected 1/);
-    expect(readFileSync(loaded.corrupt?.movedTo ?? '', 'utf8')).toBe('{"version": 2}');
+  it.each([
+    ['not JSON', '{"version":1,"ledger":[{"fleet"', /Unexpected|JSON/],
+    ['another version', '{"version": 2}', /expected 1/],
+    [
+      'a bad field',
+      '{"version":1,"modes":{"ci":"off"},"proposals":{},"inFlight":[],"ledger":[{"fleet":"ci"}]}',
+      /at ledger\.0/,
+    ],
+  ])(
+    'a corrupt file (%s) is kept as it is, copied aside, and every save is refused',
+    async (_, text, reason) => {
+      const file = join(dir, STATE_FILE);
+      writeFileSync(file, text);
+      const store = new StateStore(dir);
+      const loaded = await store.load();
+      expect(loaded.state).toEqual(emptyState());
+      expect(loaded.corrupt?.reason).toMatch(reason);
+      expect(loaded.corrupt?.message).toContain(file);
+      expect(loaded.corrupt?.message).toMatch(/every action is stopped/);
+      expect(loaded.corrupt?.message).toMatch(/Repair the file, or remove it/);
+      const backup = loaded.corrupt?.backup ?? '';
+      expect(loaded.corrupt?.message).toContain(backup);
+      expect(readFileSync(backup, 'utf8')).toBe(text);
+      // Never overwritten: the budget and a mode switched off are still in there.
+      await expect(store.save(emptyState())).rejects.toMatchObject({ code: 'state_corrupt' });
+      expect(readFileSync(file, 'utf8')).toBe(text);
+      // Repaired by a person: the next load reads it and saving works again.
+      writeFileSync(file, JSON.stringify({ ...emptyState(), modes: { ci: 'off' } }));
+      expect((await store.load()).state.modes).toEqual({ ci: 'off' });
+      await store.save(emptyState());
+    },
+  );
+
+  it('a file that cannot be read at all (a directory) also stops saving, without a copy', async () => {
+    mkdirSync(join(dir, STATE_FILE));
+    const store = new StateStore(dir);
+    const loaded = await store.load();
+    expect(loaded.corrupt?.reason).toMatch(/EISDIR/);
+    expect(loaded.corrupt?.backup).toBeNull();
+    await expect(store.save(emptyState())).rejects.toMatchObject({ code: 'state_corrupt' });
+  });
+
+  it('a removed corrupt file means a fresh start, chosen by a person', async () => {
+    writeFileSync(join(dir, STATE_FILE), 'garbage');
+    const store = new StateStore(dir);
+    expect((await store.load({ backup: false })).corrupt).not.toBeNull();
+    expect(readdirSync(dir)).toEqual([STATE_FILE]);
+    rmSync(join(dir, STATE_FILE));
+    expect(await store.load()).toEqual({ state: emptyState(), corrupt: null });
+    await store.save(emptyState());
   });
 
   it('refuses to save an invalid state', async () => {

@@ -214,6 +214,34 @@ describe('ConfirmKillDialog', () => {
     expect(document.activeElement?.textContent).toBe('Close');
   });
 
+  it('an unreachable machine needs the acknowledgement that its job state is unknown, which the request carries', async () => {
+    const unreachable = proposal({
+      rule: 'unreachable',
+      acknowledge: 'unknown-job-state',
+      summary: `Kill ${vm.name} (unreachable)`,
+    });
+    const transport = new RecordingTransport()
+      .answer('rw:reaper:recheck', async () => recheck(unreachable, true))
+      .answer('rw:reaper:confirm', async () =>
+        ExecutionResult.parse({ proposalId: 'p-1', outcome: 'ok', reasons: [], detail: 'deleted' }),
+      );
+    renderDialog(transport, unreachable);
+    await screen.findByTestId('recheck-ok');
+    // Fresh check passed, but nothing happens without the person's acknowledgement.
+    expect(confirmButton().disabled).toBe(true);
+    const box = screen.getByRole('checkbox', { name: /the job state on the machine is unknown/ });
+    fireEvent.click(box);
+    expect(confirmButton().disabled).toBe(false);
+    fireEvent.click(confirmButton());
+    await screen.findByTestId('confirm-result');
+    expect(transport.requests.filter((r) => r.channel === 'rw:reaper:confirm')).toEqual([
+      {
+        channel: 'rw:reaper:confirm',
+        request: { proposalId: 'p-1', acknowledgeUnknownJobState: true },
+      },
+    ]);
+  });
+
   it('shows a refusal with every reason', async () => {
     renderDialog(
       new FakeTransport()

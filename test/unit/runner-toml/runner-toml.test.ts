@@ -164,6 +164,45 @@ describe('config.toml import', () => {
     expect(() => Settings.parse(proposal.settings)).not.toThrow();
   });
 
+  it("records the autoscaler's naming and IdleCount on its fleet (what identifies its VMs and bounds the idle rule)", async () => {
+    const proposal = await proposeFromRunnerToml(CONFIG, { managerAlias: 'runner-manager-1' });
+    const fleets = Settings.parse(proposal.settings).fleets;
+    expect(fleets.map((f) => [f.id, f.kind, f.autoscaler])).toEqual([
+      [
+        'hetzner-autoscale',
+        'autoscaled',
+        { namePrefixes: ['runner-x1y2z3w4v-auto-scale-'], idleCount: 2 },
+      ],
+      ['fleeting', 'autoscaled', { namePrefixes: ['ci-fleet'], idleCount: 1 }],
+      ['dedicated', 'dedicated', undefined],
+    ]);
+    // The idle rule itself stays off: the import only records the bound.
+    expect(fleets.every((f) => f.reaper.idleMinutes === null)).toBe(true);
+  });
+
+  it('takes the largest idle_count of several docker-autoscaler policies', async () => {
+    const text = `
+[[runners]]
+  name = "periods"
+  url = "https://gitlab.example.com"
+  executor = "docker-autoscaler"
+  [runners.autoscaler]
+    plugin = "hetznercloud/fleeting-plugin-hetzner:latest"
+    [runners.autoscaler.plugin_config]
+      name = "grp"
+    [[runners.autoscaler.policy]]
+      idle_count = 1
+    [[runners.autoscaler.policy]]
+      periods = ["* 8-18 * * mon-fri"]
+      idle_count = 4
+`;
+    const proposal = await proposeFromRunnerToml(text);
+    expect(Settings.parse(proposal.settings).fleets[0]?.autoscaler).toEqual({
+      namePrefixes: ['grp'],
+      idleCount: 4,
+    });
+  });
+
   it('keeps a Hetzner token only when asked, in a 0600 file the user chose', async () => {
     const file = join(dir, 'secrets', 'hcloud-hetzner-autoscale');
     const proposal = await proposeFromRunnerToml(CONFIG, {
@@ -174,6 +213,26 @@ describe('config.toml import', () => {
     expect(readFileSync(file, 'utf8')).toBe(`${HCLOUD_TOKEN}\n`);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.stringify(proposal)).not.toContain(HCLOUD_TOKEN);
+  });
+
+  it('offers trust-on-first-use for autoscaled fleets only, and explains it when not chosen', async () => {
+    const tofu = await proposeFromRunnerToml(CONFIG, {
+      managerAlias: 'runner-manager-1',
+      trustOnFirstUse: true,
+    });
+    const settings = Settings.parse(tofu.settings);
+    const byId = new Map(settings.fleets.map((f) => [f.id, f]));
+    expect(byId.get('hetzner-autoscale')?.ssh.trustOnFirstUse).toBe(true);
+    expect(byId.get('fleeting')?.ssh.trustOnFirstUse).toBe(true);
+    // A dedicated host is one known machine: its key belongs in known_hosts, checked.
+    expect(byId.get('dedicated')?.ssh.trustOnFirstUse).toBe(false);
+    expect(tofu.notes.join('\n')).not.toMatch(/--trust-on-first-use/);
+
+    const strict = await proposeFromRunnerToml(CONFIG, { managerAlias: 'runner-manager-1' });
+    expect(Settings.parse(strict.settings).fleets.every((f) => !f.ssh.trustOnFirstUse)).toBe(true);
+    expect(strict.notes.join('\n')).toMatch(
+      /hetzner-autoscale: its VMs are new SSH hosts every time, .*import with --trust-on-first-use/,
+    );
   });
 
   it('computes the name prefix the way GitLab Runner shortens tokens', () => {

@@ -31,6 +31,7 @@ function factory(failOn?: (settings: Settings) => boolean) {
       engine,
       api: createApiHandlers({ engine, info }),
       settings: options.settings,
+      warnings: () => [],
       dispose: async () => {
         record.disposed = true;
         await engine.dispose();

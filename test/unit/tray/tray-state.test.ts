@@ -42,6 +42,16 @@ describe('computeTrayState', () => {
     expect(state.machines.map((m) => m.label)).toEqual(['a — disk unknown', 'b — disk unknown']);
   });
 
+  it('leaves out a machine this app deleted, whatever its last disk reading', () => {
+    const deleted = testMachine('gone-vm', {
+      disks: fresh([disk('/', 95)]),
+      removed: { by: 'alice@ws1', at: 1, action: 'hcloud-delete', proposalId: 'p' },
+    });
+    const state = computeTrayState(testSnapshot([testMachine('a'), deleted]), [ciFleet]);
+    expect(state.icon).toBe('ok');
+    expect(state.machines.map((m) => m.label)).toEqual(['a — disk 10 %']);
+  });
+
   it('shows disconnected when a source fails, whatever the disks say', () => {
     const full = testMachine('a', { disks: fresh([disk('/', 90)]) });
     const state = computeTrayState(testSnapshot([full], { sources: [failing] }), [ciFleet]);

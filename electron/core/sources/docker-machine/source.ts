@@ -65,13 +65,15 @@ export function createDockerMachineSource(options: DockerMachineSourceOptions): 
       } catch (error) {
         throw new SshError('bad_response', manager.label, (error as Error).message);
       }
+      // The fleet's kind, not a guess: a docker-machine list of a dedicated fleet stays dedicated.
+      const kind = settings.fleets.find((f) => f.id === dm.fleet)?.kind ?? 'dedicated';
       const machines: MachineObservation[] = entries
         .filter((e) => !dm.namePrefix || e.name.startsWith(dm.namePrefix))
         .map((e) => ({
           fleet: dm.fleet,
           name: e.name,
           identity: {
-            kind: 'autoscaled',
+            kind,
             provider: 'docker-machine',
             providerId: null,
             serverType: null,

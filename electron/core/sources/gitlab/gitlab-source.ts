@@ -92,6 +92,8 @@ export class GitLabSource implements Source, RunnerAdmin {
   private scopes: string[] | null = null;
   private isAdmin: boolean | null = null;
   private detailsRefused = false;
+  /** `/runners/all` was refused in the last cycle: only the user's own runners were listed. */
+  private allRefused = false;
   private managersSupported = true;
   private readonly details = new Map<number, DetailsEntry>();
   private readonly traces = new Map<number, TraceEntry>();
@@ -230,10 +232,16 @@ export class GitLabSource implements Source, RunnerAdmin {
     newJobs += timelineNew;
 
     const jobsByMachine = new Map<string, RunningJob[]>();
+    const unlinkedJobs: { jobId: number; runnerId: number }[] = [];
     for (const { runnerId, job } of allRunning) {
       this.timelineJobs.set(job.id, this.toRunnerJob(job, runnerId));
       const link = this.traces.get(job.id)?.link;
-      if (!link) continue;
+      if (!link) {
+        // Image pulls come before `via <machine>` in the trace; until then (or when the
+        // trace is missing or refused) the job could be on any machine.
+        unlinkedJobs.push({ jobId: job.id, runnerId });
+        continue;
+      }
       const list = jobsByMachine.get(link.machine) ?? [];
       list.push(toRunningJob(job, runnerId));
       jobsByMachine.set(link.machine, list);
@@ -251,7 +259,12 @@ export class GitLabSource implements Source, RunnerAdmin {
     };
     const result: CollectResult = { machines: [], runners, warnings };
     // Unknown is never empty: without every busy runner's jobs, keep the last reading (it turns stale).
-    if (jobsKnown) result.jobsByMachine = jobsByMachine;
+    if (jobsKnown) {
+      result.jobsByMachine = jobsByMachine;
+      result.unlinkedJobs = unlinkedJobs;
+      const partial = this.partialVisibility();
+      if (partial) result.partialRunners = partial;
+    }
     // Slow down before hitting the limit: when the budget left would not carry another
     // cycle like this one (plus the reserve for the user's own actions), wait for the reset.
     const wait = this.client.transport.slowDownMs(this.lastCycle.requests);
@@ -304,6 +317,16 @@ export class GitLabSource implements Source, RunnerAdmin {
 
   // internals ---------------------------------------------------------------------------
 
+  /**
+   * Why this token may not see every runner's jobs, or null when it sees them all: only an
+   * administrator's token lists every runner (`/runners/all`); any other sees some of them,
+   * and a job of a runner it cannot see could be running on any machine.
+   */
+  private partialVisibility(): string | null {
+    if (this.isAdmin === true && !this.allRefused) return null;
+    return `GitLab ${this.label} shows only the runners this token's user can see (not an administrator): jobs of other runners are invisible`;
+  }
+
   private async ensureToken(): Promise<string> {
     const token = await this.options.token();
     redactor.register(token);
@@ -354,11 +377,13 @@ export class GitLabSource implements Source, RunnerAdmin {
     signal: AbortSignal,
     warn: (m: string) => void,
   ): Promise<RunnerSummary[]> {
+    this.allRefused = false;
     if (this.isAdmin === true) {
       try {
         return await this.client.listRunners(true, signal);
       } catch (error) {
         if (!isScopeRefusal(error)) throw error;
+        this.allRefused = true;
         warn(`${error.call} refused: listing only the runners this user can see`);
       }
     }
@@ -567,6 +592,8 @@ export class GitLabSource implements Source, RunnerAdmin {
       startedAt: job.started_at,
       finishedAt: job.finished_at,
       machine: this.traces.get(job.id)?.link?.machine ?? null,
+      queuedSec: queuedSeconds(job),
+      tags: job.tag_list ?? [],
     };
   }
 
@@ -669,4 +696,17 @@ function toRunningJob(job: JobJson, runnerId: number): RunningJob {
     startedAt: job.started_at,
     seenIn: ['gitlab'],
   };
+}
+
+/**
+ * Pick-up wait of a job: GitLab's `queued_duration` where the instance reports it (older
+ * versions do not), else started − created. Negative or non-finite values are unknown.
+ */
+function queuedSeconds(job: JobJson): number | null {
+  const reported = job.queued_duration;
+  if (typeof reported === 'number')
+    return Number.isFinite(reported) && reported >= 0 ? reported : null;
+  if (job.started_at === null || job.created_at === null) return null;
+  const sec = (job.started_at - job.created_at) / 1000;
+  return sec >= 0 ? sec : null;
 }

@@ -98,6 +98,8 @@ export const JobJson = z.object({
   started_at: time,
   finished_at: time,
   duration: z.number().nullish(),
+  queued_duration: z.number().nullish(),
+  tag_list: z.array(z.string()).nullish(),
   user: z.object({ username: z.string() }).nullish(),
   pipeline: z.object({ id: z.number().int(), project_id: z.number().int().nullish() }).nullish(),
   project: z.object({ id: z.number().int(), path_with_namespace: z.string().nullish() }).nullish(),

@@ -35,6 +35,8 @@ export const HcloudServer = z.object({
     .object({ name: z.string(), location: z.object({ name: z.string() }).optional() })
     .nullable()
     .optional(),
+  /** Delete and rebuild protection; a server with `delete: true` cannot be deleted. */
+  protection: z.object({ delete: z.boolean(), rebuild: z.boolean().optional() }).optional(),
 });
 /** A Hetzner server. */
 export type HcloudServer = z.infer<typeof HcloudServer>;

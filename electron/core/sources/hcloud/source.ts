@@ -16,6 +16,12 @@ export interface HcloudSourceOptions {
   secrets: SecretLookup;
   fetch?: typeof fetch;
   now?: () => number;
+  /**
+   * Kind of the fleet the project's servers belong to (`fleets[].kind`). The policy reads
+   * the fleet's kind itself; this only keeps the Fleet view from calling a dedicated
+   * fleet's servers autoscaled.
+   */
+  fleetKind?: MachineIdentity['kind'];
 }
 
 /** Hetzner's status word → the contract's normalised state. */
@@ -41,21 +47,27 @@ export function normaliseHcloudStatus(status: string): MachineState {
 }
 
 /** The identity of a Hetzner server: addresses are the public IPv4 first, then private IPs. */
-export function hcloudIdentity(server: HcloudServer): MachineIdentity {
+export function hcloudIdentity(
+  server: HcloudServer,
+  kind: MachineIdentity['kind'] = 'autoscaled',
+): MachineIdentity {
   const addresses: string[] = [];
   const publicIp = server.public_net?.ipv4?.ip;
   if (publicIp) addresses.push(publicIp);
   for (const net of server.private_net) if (!addresses.includes(net.ip)) addresses.push(net.ip);
   return {
-    kind: 'autoscaled',
+    kind,
     provider: 'hetzner',
     providerId: String(server.id),
     serverType: server.server_type.name,
+    location: server.datacenter?.location?.name ?? null,
     createdAt: server.created,
     labels: { ...server.labels },
     addresses,
     providerStatus: server.status,
     state: normaliseHcloudStatus(server.status),
+    // Unknown (field missing) stays unknown: the policy never deletes such a server.
+    deleteProtected: server.protection ? server.protection.delete : null,
   };
 }
 
@@ -114,7 +126,7 @@ export function createHcloudSource(
       const machines: MachineObservation[] = servers.map((server) => ({
         fleet: settings.fleet,
         name: server.name,
-        identity: hcloudIdentity(server),
+        identity: hcloudIdentity(server, options.fleetKind),
       }));
       // When the budget runs low, ask the engine to space the next cycle so that its
       // pages fit the refill rate (one call per throttle interval) instead of hitting 429.

@@ -110,9 +110,16 @@ function globMatch(pattern: string, text: string): boolean {
 /** The outcome of checking a host key against known_hosts. */
 export type HostKeyCheck =
   | { status: 'ok' }
-  | { status: 'unknown' }
+  /** `addressLines`: the address is filed with other keys only (a recycled IP, say). */
+  | { status: 'unknown'; addressLines?: number[] }
   | { status: 'changed'; knownTypes: string[]; lines: number[] }
   | { status: 'revoked'; line: number };
+
+/** A name a host key is filed under: `host` on port 22, `[host]:port` otherwise. */
+export interface HostKeyName {
+  host: string;
+  port: number;
+}
 
 /**
  * Checks an offered host key: `ok` when a plain entry for the host carries this key,
@@ -126,16 +133,58 @@ export function checkHostKey(
   port: number,
   key: Buffer,
 ): HostKeyCheck {
+  return checkHostKeyNames(entries, { host, port }, null, key);
+}
+
+/**
+ * Checks an offered key under its name and its address, as OpenSSH finds keys that
+ * `ssh` or `ssh-keyscan` wrote: `name` is what the key is filed under (the HostKeyAlias,
+ * a VM's machine name), `address` the address and port dialled (`[addr]:port` off port
+ * 22, plain or hashed). The key is accepted when either names it, unless the name is
+ * filed with other keys only: that is `changed`. Only the name can make it `changed`: cloud IPs are recycled, so an address filed with another key (an earlier
+ * VM's) leaves the key `unknown` — and trust-on-first-use records it under the name.
+ */
+export function checkHostKeyNames(
+  entries: readonly KnownHostEntry[],
+  name: HostKeyName,
+  address: HostKeyName | null,
+  key: Buffer,
+): HostKeyCheck {
   const revoked = entries.find((e) => e.marker === 'revoked' && e.key.equals(key));
   if (revoked) return { status: 'revoked', line: revoked.line };
-  const forHost = entries.filter((e) => e.marker === null && entryMatchesHost(e, host, port));
-  if (forHost.some((e) => e.key.equals(key))) return { status: 'ok' };
-  if (forHost.length === 0) return { status: 'unknown' };
-  return {
-    status: 'changed',
-    knownTypes: [...new Set(forHost.map((e) => e.keyType))],
-    lines: forHost.map((e) => e.line),
-  };
+  const forName = entries.filter(
+    (e) => e.marker === null && entryMatchesHost(e, name.host, name.port),
+  );
+  const forAddress = address
+    ? entries.filter((e) => e.marker === null && entryMatchesHost(e, address.host, address.port))
+    : [];
+  if (forName.some((e) => e.key.equals(key))) return { status: 'ok' };
+  // The name filed with other keys is a changed key even if the address vouches for this
+  // one: two records contradict each other, and a person must say which is right.
+  if (forName.length > 0)
+    return {
+      status: 'changed',
+      knownTypes: [...new Set(forName.map((e) => e.keyType))],
+      lines: forName.map((e) => e.line),
+    };
+  if (forAddress.some((e) => e.key.equals(key))) return { status: 'ok' };
+  return forAddress.length > 0
+    ? { status: 'unknown', addressLines: forAddress.map((e) => e.line) }
+    : { status: 'unknown' };
+}
+
+/** Key types known_hosts holds under any of these names (to offer those algorithms first). */
+export function knownKeyTypes(
+  entries: readonly KnownHostEntry[],
+  names: readonly HostKeyName[],
+): string[] {
+  return [
+    ...new Set(
+      entries
+        .filter((e) => e.marker === null && names.some((n) => entryMatchesHost(e, n.host, n.port)))
+        .map((e) => e.keyType),
+    ),
+  ];
 }
 
 /** OpenSSH's fingerprint: `SHA256:` and unpadded base64 of the key blob's SHA-256. */

@@ -8,11 +8,12 @@ import { planAuth, type SecretLookup } from './auth';
 import {
   algorithmsForKeyTypes,
   appendKnownHost,
-  checkHostKey,
-  entryMatchesHost,
+  checkHostKeyNames,
   fingerprint,
   knownHostsName,
+  knownKeyTypes,
   readKnownHosts,
+  type HostKeyName,
 } from './known-hosts';
 import { shellJoin } from './shell-quote';
 import { SshError } from './ssh-error';
@@ -281,13 +282,7 @@ export class SshPool implements Disposable {
     const who = label(target);
     connection.ready = (async () => {
       const known = await readKnownHosts(target.knownHostsFile);
-      const knownTypes = [
-        ...new Set(
-          known.entries
-            .filter((e) => e.marker === null && entryMatchesHost(e, ...hostKeyName(target)))
-            .map((e) => e.keyType),
-        ),
-      ];
+      const knownTypes = knownKeyTypes(known.entries, hostKeyNames(target));
       const auth = await planAuth({
         user: target.user,
         identityFiles: target.identityFiles,
@@ -398,8 +393,10 @@ export class SshPool implements Disposable {
     const who = label(target);
     const known = await readKnownHosts(target.knownHostsFile);
     const [keyHost, keyPort] = hostKeyName(target);
-    const result = checkHostKey(known.entries, keyHost, keyPort, key);
+    const address = target.hostKeyAlias ? { host: target.host, port: target.port } : null;
+    const result = checkHostKeyNames(known.entries, { host: keyHost, port: keyPort }, address, key);
     const name = knownHostsName(keyHost, keyPort);
+    const addressName = address ? knownHostsName(address.host, address.port) : null;
     switch (result.status) {
       case 'ok':
         return;
@@ -417,10 +414,16 @@ export class SshPool implements Disposable {
         );
       case 'unknown':
         if (!target.trustOnFirstUse) {
+          const where = addressName ? `${name} or ${addressName}` : name;
+          const recycled = result.addressLines?.length
+            ? ` (${addressName} is there with another key, line ${result.addressLines.join(', ')}: an earlier machine on a recycled address)`
+            : '';
           throw new SshError(
             'host_key',
             who,
-            `unknown host key ${fingerprint(key)} for ${name}: not in ${target.knownHostsFile} and trust-on-first-use is off; verify the fingerprint and add it, or enable trust-on-first-use for this fleet`,
+            `unknown host key ${fingerprint(key)} for ${where}: not in ${target.knownHostsFile}${recycled} and trust-on-first-use is off. ` +
+              `Check the fingerprint, then add the key (ssh-keyscan ${target.port === 22 ? '' : `-p ${target.port} `}${target.host} >> ${target.knownHostsFile}, or ssh to it once); ` +
+              `for autoscaled VMs, new hosts every time, set "trustOnFirstUse": true in the fleet's ssh settings (import-toml --trust-on-first-use proposes it), which records each new VM's key under its machine name`,
           );
         }
         await appendKnownHost(target.knownHostsFile, keyHost, keyPort, key);
@@ -550,6 +553,17 @@ class ChannelRefused extends SshError {}
  */
 function hostKeyName(target: SshTarget): [string, number] {
   return target.hostKeyAlias ? [target.hostKeyAlias, 22] : [target.host, target.port];
+}
+
+/** Every name a key of this host may be filed under: its own name, and its address. */
+function hostKeyNames(target: SshTarget): HostKeyName[] {
+  const [host, port] = hostKeyName(target);
+  return target.hostKeyAlias
+    ? [
+        { host, port },
+        { host: target.host, port: target.port },
+      ]
+    : [{ host, port }];
 }
 
 function label(target: SshTarget): string {

@@ -27,6 +27,8 @@ export interface ProbeReport {
   load: LoadInfo | null;
   /** Null also when volumes were not asked for. */
   volumes: RunnerVolume[] | null;
+  /** A `gitlab-runner` process runs on the host (pgrep); null when the check could not run. */
+  runsGitlabRunner: boolean | null;
   /** Watched mounts that do not exist on the host (reported, not an error). */
   absentMounts: string[];
   /** One line per problem, naming the section ("df /var/lib/docker: …"). */
@@ -477,5 +479,26 @@ export function parseProbeOutput(
       load.cpus = Number(nproc.stdout.trim());
     else errors.push(`nproc: unexpected ${JSON.stringify(nproc.stdout.slice(0, 40))}`);
   }
-  return { disks, jobs, load, volumes, absentMounts, errors, complete: done };
+  return {
+    disks,
+    jobs,
+    load,
+    volumes,
+    runsGitlabRunner: parseRunnerProcess(sections.get('gitlab-runner')),
+    absentMounts,
+    errors,
+    complete: done,
+  };
+}
+
+/**
+ * `pgrep -x gitlab-runner`: status 0 with process ids = running, status 1 with no output =
+ * not running; anything else (pgrep missing, cut off) = unknown. Not an error of the probe:
+ * the disk and job readings stand on their own.
+ */
+export function parseRunnerProcess(section: ProbeSection | undefined): boolean | null {
+  if (!section) return null;
+  if (section.status === 0 && /^\d+(\n\d+)*$/.test(section.stdout.trim())) return true;
+  if (section.status === 1 && section.stdout.trim() === '') return false;
+  return null;
 }

@@ -27,6 +27,8 @@ export const PROBE_SCRIPT = [
   's loadavg cat /proc/loadavg',
   's meminfo cat /proc/meminfo',
   's nproc nproc',
+  // A runner manager (or dedicated host) runs gitlab-runner; an autoscaled VM does not.
+  's gitlab-runner pgrep -x gitlab-runner',
   `printf '@@%s done\\n' "$n"`,
   // One line: the command passes through the user's login shell, and csh-family shells
   // do not accept line breaks inside a quoted argument.

@@ -102,6 +102,9 @@ export function createProbeSource(
     for (const machine of machines) {
       if (dedicatedKeys.has(machine.key)) continue;
       if (machine.status.value !== null && NOT_PROBED.has(machine.status.value)) continue;
+      // Deleted by us: whatever still lists it, there is nothing to reach, and failing to
+      // reach it says nothing about the probe.
+      if (machine.removed) continue;
       const fleet = fleets.get(machine.fleet);
       if (!fleet) continue;
       try {
@@ -144,6 +147,7 @@ export function createProbeSource(
         disks: report.disks,
         jobs: report.jobs,
         load: report.load,
+        runsGitlabRunner: report.runsGitlabRunner,
         ...(report.errors.length ? { error: report.errors.join('; ') } : {}),
       };
     } catch (error) {
