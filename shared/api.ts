@@ -141,9 +141,15 @@ export type RequestInputOf<C extends InvokeChannel> = z.input<
 /** Response type of a channel. */
 export type ResponseOf<C extends InvokeChannel> = z.infer<(typeof invokeChannels)[C]['response']>;
 
+/** What a host tells a handler about the call besides its request. */
+export interface CallContext {
+  /** Aborted when the caller went away (the HTTP client disconnected); long commands stop. */
+  signal?: AbortSignal;
+}
+
 /** One async handler per channel: the engine's API as both hosts serve it. */
 export type ApiHandlers = {
-  [C in InvokeChannel]: (request: RequestOf<C>) => Promise<ResponseOf<C>>;
+  [C in InvokeChannel]: (request: RequestOf<C>, call?: CallContext) => Promise<ResponseOf<C>>;
 };
 
 /** Push channels, main → renderer. Kept apart from invoke channels on purpose. */

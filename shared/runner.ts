@@ -76,18 +76,35 @@ export const PrunePreview = z.object({
 /** The dry-run list. */
 export type PrunePreview = z.infer<typeof PrunePreview>;
 
+/**
+ * Bounds of one `rw:runners:prune` request: keys per request (larger sets go in several
+ * requests, as `runners prune` does) and the pause between batches, so one request can
+ * neither bury the audit log nor hold the prune lock for long.
+ */
+export const PRUNE_LIMITS = { maxKeys: 1_000, maxPauseMs: 60_000 } as const;
+
+/**
+ * A runner key `<instance>/<id>`: an instance id as the settings allow it and a GitLab
+ * runner id that is a positive safe integer (a 400-digit id is refused here, before
+ * anything runs, not when the answer fails its schema).
+ */
+export const RunnerKey = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}\/[1-9]\d{0,15}$/i, 'runner keys look like <instance>/<id>')
+  .refine(
+    (key) => Number.isSafeInteger(Number(key.slice(key.indexOf('/') + 1))),
+    'runner id is larger than any GitLab id',
+  );
+
 /** Request of `rw:runners:prune`: the keys chosen from a preview, and how to proceed. */
 export const PruneRequest = z.strictObject({
   /** Runner keys (`<instance>/<id>`) from the preview; each is re-checked before it is touched. */
-  keys: z
-    .array(z.string().regex(/^[^/]+\/\d+$/, 'runner keys look like <instance>/<id>'))
-    .min(1)
-    .max(10_000),
+  keys: z.array(RunnerKey).min(1).max(PRUNE_LIMITS.maxKeys),
   action: PruneAction.default('delete'),
   /** Runners handled per batch. */
   batchSize: z.number().int().min(1).max(100).default(10),
   /** Pause between batches, in milliseconds (the rate limit may ask for longer). */
-  pauseMs: z.number().int().min(0).max(600_000).default(2_000),
+  pauseMs: z.number().int().min(0).max(PRUNE_LIMITS.maxPauseMs).default(2_000),
   /** List what would be done, touch nothing. */
   dryRun: z.boolean().default(false),
 });

@@ -39,7 +39,8 @@ export function formatIssue(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return at(`expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
     case 'invalid_format':
-      if (issue.format === 'url') return at('expected a URL such as https://gitlab.example.com');
+      if (issue.format === 'url')
+        return at('expected an http:// or https:// URL such as https://gitlab.example.com');
       if (issue.format === 'regex') return at(issue.message);
       return at(`expected ${issue.format} format`);
     case 'invalid_union':

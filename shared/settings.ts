@@ -20,6 +20,20 @@ const id = z
   .regex(/^[a-z0-9][a-z0-9._-]*$/i, 'use letters, digits, ".", "_" or "-"')
   .max(64);
 
+/**
+ * An http(s) URL of an API, without credentials: `file:`, `javascript:` and other schemes
+ * are refused here rather than failing later, and `user:password@` is refused because
+ * tokens belong in secret references (a URL is printed in messages; a reference never).
+ */
+export const ApiUrl = z
+  .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+  .refine((text) => {
+    // Runs after a failed format check too (zod 4 does not abort): no URL, nothing to say.
+    if (!URL.canParse(text)) return true;
+    const url = new URL(text);
+    return url.username === '' && url.password === '';
+  }, 'must not contain user:password@ (put the token in a secret reference: {"env": …} or {"file": …})');
+
 /** A glob over project path, job name and ref; a running job matching all given parts is expendable. */
 export const ExpendablePattern = z.strictObject({
   project: z.string().min(1).optional(),
@@ -43,8 +57,9 @@ export const ReaperSettings = z.strictObject({
    * `autoscaler.idleCount`.
    */
   idleMinutes: z.number().min(0).max(10_080).nullable().default(null),
-  maxAgeHours: z.number().positive().nullable().default(null),
-  unreachableMinutes: z.number().positive().nullable().default(null),
+  /** Bounded (10 years, 1 year) so the rule's milliseconds stay finite. */
+  maxAgeHours: z.number().positive().max(87_600).nullable().default(null),
+  unreachableMinutes: z.number().positive().max(525_600).nullable().default(null),
   minFleetSize: z.number().int().min(0).default(1),
   maxKillsPerHour: z.number().int().min(0).default(4),
   expendable: z.array(ExpendablePattern).default([]),
@@ -129,7 +144,7 @@ export const HetznerSettings = z.strictObject({
   id,
   fleet: id,
   token: SecretRef,
-  apiUrl: z.url().default('https://api.hetzner.cloud/v1'),
+  apiUrl: ApiUrl.default('https://api.hetzner.cloud/v1'),
   /** Hetzner label selector, e.g. `role=ci-runner`. */
   labelSelector: z.string().min(1).optional(),
   /** Only servers whose name starts with this (docker+machine / fleeting instance group). */
@@ -143,14 +158,14 @@ export type HetznerSettings = z.infer<typeof HetznerSettings>;
 /** A GitLab instance (GitLab.com or self-managed). */
 export const GitLabSettings = z.strictObject({
   id,
-  url: z.url(),
+  url: ApiUrl,
   token: SecretRef,
   intervalSec: seconds(30),
   timeoutSec: seconds(15),
   /** Hours of finished jobs kept for the timeline. */
   timelineHours: z.number().positive().max(168).default(6),
   /** A runner with no contact for this many days counts as stale (GitLab itself says 7). */
-  staleAfterDays: z.number().positive().default(7),
+  staleAfterDays: z.number().positive().max(3_650).default(7),
 });
 /** A GitLab instance. */
 export type GitLabSettings = z.infer<typeof GitLabSettings>;

@@ -15,7 +15,16 @@ export interface CliIo {
   /** Install SIGINT/SIGTERM handlers (the bin does; in-process tests do not). */
   handleSignals: boolean;
   commands: readonly CliCommand[];
+  /** How long a clean shutdown may take after the first signal (default `SHUTDOWN_BOUND_MS`). */
+  shutdownBoundMs: number;
 }
+
+/**
+ * After SIGINT/SIGTERM the command gets this long to stop cleanly (abort collections,
+ * flush state); then the process exits anyway (130/143), whatever step it was stuck in.
+ * docs/cli.md states this bound.
+ */
+export const SHUTDOWN_BOUND_MS = 10_000;
 
 /**
  * Runs `runner-watch` with the given arguments and resolves to the exit code: 0 done,
@@ -56,10 +65,17 @@ export async function main(argv: readonly string[], io: Partial<CliIo> = {}): Pr
   const { command, rest } = found;
 
   const abort = new AbortController();
+  const shutdownBoundMs = io.shutdownBoundMs ?? SHUTDOWN_BOUND_MS;
   const onSignal = (signal: NodeJS.Signals) => {
+    const code = signal === 'SIGINT' ? 130 : 143;
     // A second signal means "now": the first one's clean shutdown is taking too long.
-    if (abort.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+    if (abort.signal.aborted) process.exit(code);
     abort.abort();
+    // A step that does not listen to the signal must not keep the process alive for good.
+    setTimeout(() => {
+      err(`runner-watch ${command.name}: did not stop within ${shutdownBoundMs} ms; exiting`);
+      process.exit(code);
+    }, shutdownBoundMs).unref();
   };
   if (io.handleSignals) {
     process.on('SIGINT', onSignal);
@@ -117,21 +133,31 @@ function parseCommandArgs(command: CliCommand, rest: string[]): CliArgs {
     });
     return { values: parsed.values, positionals: parsed.positionals };
   } catch (error) {
-    throw new UsageError(describeParseError(error));
+    throw new UsageError(describeParseError(error, command));
   }
 }
 
 /** Node's parseArgs messages are long and multi-sentence; keep the first, in our words. */
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, command: CliCommand): string {
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: unknown } | null)?.code;
   const unknown = /Unknown option '([^']+)'/.exec(message);
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown) return `unknown option ${unknown[1]}`;
   const missing = /Option '([^']+)' argument missing/.exec(message);
   if (missing) return `option ${missing[1]?.replace(/ <value>$/, '')} needs a value`;
+  const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(message);
+  if (ambiguous) {
+    const given = ambiguous[1]?.replace(/ <value>$/, '').replace(/^-\w, /, '') ?? '';
+    const short = /^-(\w)$/.exec(given)?.[1];
+    const long = short
+      ? Object.entries(command.options).find(([, option]) => option.short === short)?.[0]
+      : given.replace(/^--/, '');
+    const name = long ? `--${long}` : given;
+    return `option ${given} needs a value; for one that starts with "-", write ${name}=VALUE`;
+  }
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `unexpected argument "${positional[1]}"`;
-  return message.split('. ')[0] ?? message;
+  return oneLine(message.split('. ')[0] ?? message);
 }
 
 function reportError(command: CliCommand, error: unknown, context: CommandContext): number {

@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import type { Settings } from '../../shared/settings';
+import { checkLocalFiles } from '../core/config/check-local-files';
 import { checkSecrets } from '../core/config/check-secrets';
 import { loadSettingsFile } from '../core/config/load-settings';
 import { createEnvFileSecretSource } from '../core/config/secrets';
@@ -38,6 +39,7 @@ export async function openRuntimeFromConfig(
     warn: (message) => context.err(`warning: ${message}`),
   });
   await checkSecrets(settings, secrets);
+  await checkLocalFiles(settings);
   const { createRuntime } = await loadRuntimeModule();
   const runtime = await createRuntime({
     settings,

@@ -3,6 +3,7 @@ import {
   isInvokeChannel,
   type ApiHandlers,
   type AppInfo,
+  type CallContext,
   type ChannelDef,
   type InvokeChannel,
 } from '../../shared/api';
@@ -91,14 +92,15 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     'rw:runners:prune-preview': async (request) =>
       context.runners?.preview(request) ??
       previewPrune(context.engine.snapshot().runners, [], request.instance),
-    'rw:runners:prune': async (request) => {
+    'rw:runners:prune': async (request, call) => {
       if (!context.runners) {
         throw new RwError(
           'refused',
           'runner pruning is not available in this host: no GitLab instance is set up for actions',
         );
       }
-      return context.runners.prune(request);
+      // A client that goes away stops its prune, so the one-prune lock is released.
+      return context.runners.prune(request, call?.signal);
     },
     'rw:reaper:proposals': async () =>
       context.reaper?.proposals() ?? context.engine.snapshot().proposals,
@@ -151,12 +153,14 @@ export async function dispatch(
   handlers: ApiHandlers,
   channel: string,
   input: unknown,
+  call: CallContext = {},
 ): Promise<DispatchResult> {
   if (!isInvokeChannel(channel)) {
     return { ok: false, error: { code: 'not_found', message: `unknown channel ${channel}` } };
   }
   const def = invokeChannels[channel];
-  const parsed = def.request.safeParse(input ?? {});
+  // Only a missing body means "no input"; a JSON null is a request, and a wrong one.
+  const parsed = def.request.safeParse(input === undefined ? {} : input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
@@ -166,9 +170,22 @@ export async function dispatch(
     };
   }
   try {
-    const handler = handlers[channel] as (request: unknown) => Promise<unknown>;
-    const value = def.response.parse(await handler(parsed.data));
-    return { ok: true, value };
+    const handler = handlers[channel] as (request: unknown, call: CallContext) => Promise<unknown>;
+    const answer = await handler(parsed.data, call);
+    const checked = def.response.safeParse(answer);
+    if (!checked.success) {
+      // Our bug, not the caller's: one line naming where, never zod's raw dump of the data.
+      const issue = checked.error.issues[0];
+      const where = issue?.path.length ? ` at ${issue.path.join('.')}` : '';
+      return {
+        ok: false,
+        error: {
+          code: 'internal',
+          message: `${channel}: the answer failed its own schema${where}: ${issue?.message ?? 'invalid'}`,
+        },
+      };
+    }
+    return { ok: true, value: checked.data };
   } catch (error) {
     return { ok: false, error: toApiError(error) };
   }

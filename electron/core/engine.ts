@@ -20,6 +20,8 @@ export interface EngineOptions {
   backoff?: Partial<BackoffOptions>;
   /** The fleets' thresholds and modes in force, read at every publish (see FleetPolicy). */
   fleets?: () => FleetPolicy[];
+  /** Where the engine reports readings it refused (see FleetModel); default: stderr. */
+  warn?: (message: string) => void;
 }
 
 interface SourceState {
@@ -38,7 +40,7 @@ interface SourceState {
  * host (Electron, serve, CLI) only adapts its events and API.
  */
 export class Engine implements Disposable {
-  readonly model = new FleetModel();
+  readonly model: FleetModel;
   private readonly states = new Map<string, SourceState>();
   private readonly listeners = new Set<FleetListener>();
   private readonly disposables = new DisposableStore();
@@ -59,6 +61,7 @@ export class Engine implements Disposable {
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
     this.fleets = options.fleets ?? (() => []);
+    this.model = new FleetModel(options.warn ?? defaultWarn);
     this.random = options.random ?? Math.random;
     this.backoff = { baseMs: 5_000, maxMs: 10 * 60_000, jitter: 0.2, ...options.backoff };
     for (const source of options.sources) {
@@ -230,7 +233,7 @@ export class Engine implements Disposable {
       const result = await raceAbort(source.collect(abort.signal, context), abort.signal);
       if (this.stopped) return false;
       this.accept(state, result);
-      return true;
+      return result.failure === undefined;
     } catch (error) {
       const apiError =
         abort.signal.aborted && abort.signal.reason instanceof TimeoutError
@@ -256,11 +259,17 @@ export class Engine implements Disposable {
     this.model.apply(source.id, result, at);
     if (result.runners) this.runners.set(source.id, result.runners);
     health.warnings = result.warnings ?? [];
+    state.retryAfterMs = result.retryAfterMs;
+    if (result.failure) {
+      health.state = 'failing';
+      health.lastError = result.failure;
+      health.consecutiveFailures += 1;
+      return;
+    }
     health.state = health.warnings.length > 0 ? 'degraded' : 'ok';
     health.lastOkAt = at;
     health.lastError = null;
     health.consecutiveFailures = 0;
-    state.retryAfterMs = result.retryAfterMs;
   }
 
   /** Emits a delta with what changed since the last event. */
@@ -308,6 +317,10 @@ export class Engine implements Disposable {
 }
 
 class TimeoutError extends Error {}
+
+function defaultWarn(message: string): void {
+  process.stderr.write(`warning: ${message}\n`);
+}
 
 /** Rejects as soon as the signal aborts, even if the promise ignores the signal. */
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {

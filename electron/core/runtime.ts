@@ -3,6 +3,7 @@ import type { SecretRef, Settings } from '../../shared/settings';
 import { createApiHandlers, type SettingsApi } from './api';
 import { AuditLog, currentUser } from './audit/audit-log';
 import { expandHome } from './config/expand-home';
+import { prepareStateDir } from './config/state-dir';
 import { Engine } from './engine';
 import { fleetPolicies } from './fleet/fleet-policy';
 import { DisposableStore, type Disposable } from './lifecycle';
@@ -172,6 +173,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   }
 
   try {
+    // Bounded and one line naming stateDir, before anything writes there.
+    await prepareStateDir(expandHome(settings.stateDir));
     // One process acts on a state directory; see state-dir-lock.ts for why and its limits.
     const lock = disposables.add(
       await StateDirLock.open({

@@ -71,9 +71,10 @@ export class BodyError extends Error {
 }
 
 /**
- * Reads a JSON request body up to `limit` bytes. An empty body is `{}` (channels without
- * input); anything else must be declared JSON, which also forces browsers to preflight
- * cross-origin posts.
+ * Reads a JSON request body up to `limit` bytes. An empty body is `undefined` (channels
+ * without input take it as `{}`; a JSON `null` is not the same and is refused by the
+ * channel's schema); anything else must be declared JSON, which also forces browsers to
+ * preflight cross-origin posts.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? NaN);
@@ -93,7 +94,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     chunks.push(buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
+  if (text.trim() === '') return undefined;
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new BodyError(415, 'request body must be sent as Content-Type: application/json');

@@ -175,6 +175,12 @@ export async function startServeHost(options: ServeHostOptions): Promise<ServeHo
       return;
     }
 
+    // Source maps are the program's source: only for holders of the token (devtools send
+    // the session cookie), unlike the app shell, which must load before the token is traded.
+    if (isSourceMapPath(path) && !authenticated(req)) {
+      sendError(res, 401, unauthenticated, { 'WWW-Authenticate': 'Bearer' });
+      return;
+    }
     await serveStatic(req, res, options.rendererDir, path);
   };
 
@@ -210,7 +216,12 @@ export async function startServeHost(options: ServeHostOptions): Promise<ServeHo
       }
       throw error;
     }
-    const result = await dispatch(options.runtime.api, channel, body);
+    // A command whose client disconnects is aborted (a prune then stops and frees its lock).
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort(new Error('the client went away'));
+    });
+    const result = await dispatch(options.runtime.api, channel, body, { signal: gone.signal });
     if (result.ok) sendJson(res, 200, result.value);
     else sendError(res, statusForError(result.error.code), result.error);
   };
@@ -285,4 +296,12 @@ function decodeChannel(raw: string): string {
   } catch {
     return raw;
   }
+}
+
+/** True for paths that name a source map once decoded as the static server decodes them. */
+function isSourceMapPath(path: string): boolean {
+  return decodeChannel(path)
+    .replace(/[/.\s]+$/, '')
+    .toLowerCase()
+    .endsWith('.map');
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { FILE_LIMITS, FileReadError, readBoundedText } from '../../core/read-bounded-file';
 import { resolve } from 'node:path';
 import { proposeFromRunnerToml } from '../../core/config/runner-toml';
 import { UsageError, type CliCommand } from '../command';
@@ -29,9 +29,10 @@ export const importTomlCommand: CliCommand = {
     const path = resolve(context.cwd, requiredString(args, 'file', 'CONFIG.TOML'));
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
-    } catch {
-      throw new UsageError(`cannot read ${path}`);
+      // Same bound and FIFO guard as the JSON config: a runner config.toml is a few KB.
+      text = await readBoundedText(path, { maxBytes: FILE_LIMITS.config, label: 'file' });
+    } catch (error) {
+      throw new UsageError(error instanceof FileReadError ? error.message : `cannot read ${path}`);
     }
     const manager = stringOption(args, 'manager');
     const proposal = await proposeFromRunnerToml(text, {

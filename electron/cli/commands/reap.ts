@@ -4,6 +4,8 @@ import { isRwError } from '../../core/errors/rw-error';
 import { createReaper } from '../../core/reaper/create-reaper';
 import type { Reaper } from '../../core/reaper/reaper';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
+import { expandHome } from '../../core/config/expand-home';
+import { prepareStateDir } from '../../core/config/state-dir';
 import { UsageError, type CliCommand, type CommandContext } from '../command';
 import { openRuntimeFromConfig } from '../open-runtime';
 import { flag, intOption, requiredString, stringOption } from '../option-values';
@@ -99,6 +101,8 @@ export const reapCommand: CliCommand = {
     });
     let reaper: Reaper | null = null;
     try {
+      // The audit log goes there, dry run or not: one bounded line naming stateDir if it can't.
+      await prepareStateDir(expandHome(settings.stateDir));
       reaper = await createReaper({
         settings,
         engine: runtime.engine,

@@ -1,16 +1,18 @@
 import { dirname, resolve } from 'node:path';
 import type { PruneOutcome, Runner } from '../../../shared/runner';
 import type { Settings } from '../../../shared/settings';
+import { sleep } from '../../core/abortable-sleep';
 import { AuditLog, currentUser } from '../../core/audit/audit-log';
 import { StateDirLock } from '../../core/state-lock/state-dir-lock';
 import { loadSettingsFile } from '../../core/config/load-settings';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
 import { expandHome } from '../../core/config/expand-home';
+import { prepareStateDir } from '../../core/config/state-dir';
 import { Engine } from '../../core/engine';
 import { previewPrune, pruneRunners } from '../../core/runners/prune';
 import { createGitLabSources } from '../../core/sources/gitlab/create-gitlab-sources';
 import type { GitLabSource } from '../../core/sources/gitlab/gitlab-source';
-import { PruneRequest } from '../../../shared/runner';
+import { PRUNE_LIMITS, PruneRequest, type PruneReport } from '../../../shared/runner';
 import { UsageError, type CliArgs, type CliCommand, type CommandContext } from '../command';
 import { flag, intOption, requiredString, stringOption } from '../option-values';
 
@@ -143,7 +145,8 @@ export const runnersPruneCommand: CliCommand = {
     'dry-run': 'list the stale runners and why, touch nothing',
     pause: 'pause the runners instead of deleting them',
     batch: 'N  runners per batch (1-100, default 10)',
-    'pause-ms': 'N  milliseconds between batches (default 2000; the rate limit may ask for more)',
+    'pause-ms':
+      'N  milliseconds between batches (0-60000, default 2000; the rate limit may ask for more)',
     instance: 'ID  only this GitLab instance (its id in the config)',
     json: 'print the PruneReport as JSON',
   },
@@ -154,7 +157,7 @@ export const runnersPruneCommand: CliCommand = {
     'Exit 0 when nothing failed, 1 when some runners failed (listed), 2 for a bad config.',
   async run(context, args) {
     const batchSize = intOption(args, 'batch', 1, 100, 10);
-    const pauseMs = intOption(args, 'pause-ms', 0, 600_000, 2_000);
+    const pauseMs = intOption(args, 'pause-ms', 0, PRUNE_LIMITS.maxPauseMs, 2_000);
     const instance = stringOption(args, 'instance');
     const dryRun = flag(args, 'dry-run');
     const json = flag(args, 'json');
@@ -164,6 +167,7 @@ export const runnersPruneCommand: CliCommand = {
     const audit = new AuditLog({ dir: stateDir });
     let lock: StateDirLock | null = null;
     try {
+      await prepareStateDir(stateDir);
       if (instance !== undefined && !collected.settings.gitlab.some((g) => g.id === instance)) {
         throw new UsageError(`--instance ${instance} is not a GitLab instance of this config`);
       }
@@ -185,22 +189,26 @@ export const runnersPruneCommand: CliCommand = {
           return 1;
         }
       }
-      const request = PruneRequest.parse({
-        keys: preview.candidates.map((c) => c.key),
-        action,
-        batchSize,
-        pauseMs,
-        dryRun,
-      });
-      const report = await pruneRunners(request, {
-        admins: collected.sources,
-        audit,
-        who: currentUser(),
-        signal: context.signal,
-        ...(json
-          ? {}
-          : { onOutcome: (outcome: PruneOutcome) => context.out(outcomeLine(outcome)) }),
-      });
+      // A request holds at most PRUNE_LIMITS.maxKeys keys; more stale runners take several.
+      const keys = preview.candidates.map((c) => c.key);
+      const report: PruneReport = { action, dryRun, results: [], batches: 0 };
+      for (let start = 0; start < keys.length && !context.signal.aborted;) {
+        if (start > 0) await sleep(pauseMs, context.signal).catch(() => undefined);
+        const chunk = keys.slice(start, start + PRUNE_LIMITS.maxKeys);
+        start += chunk.length;
+        const request = PruneRequest.parse({ keys: chunk, action, batchSize, pauseMs, dryRun });
+        const part = await pruneRunners(request, {
+          admins: collected.sources,
+          audit,
+          who: currentUser(),
+          signal: context.signal,
+          ...(json
+            ? {}
+            : { onOutcome: (outcome: PruneOutcome) => context.out(outcomeLine(outcome)) }),
+        });
+        report.results.push(...part.results);
+        report.batches += part.batches;
+      }
       if (json) context.out(JSON.stringify(report, null, 2));
       const failed = report.results.filter((r) => r.result === 'failed');
       if (failed.length > 0)

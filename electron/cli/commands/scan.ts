@@ -1,4 +1,6 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
+import { expandHome } from '../../core/config/expand-home';
+import { stateDirProblem } from '../../core/config/state-dir';
 import type { CliCommand } from '../command';
 import { flag, requiredString } from '../option-values';
 import { openRuntimeFromConfig } from '../open-runtime';
@@ -22,8 +24,14 @@ export const scanCommand: CliCommand = {
     'config is bad or every source failed.',
   async run(context, args) {
     const config = requiredString(args, 'config', 'FILE');
-    const { runtime } = await openRuntimeFromConfig(context, { configPath: config, host: 'cli' });
+    const { runtime, settings } = await openRuntimeFromConfig(context, {
+      configPath: config,
+      host: 'cli',
+    });
     try {
+      // scan writes nothing there, but serve and reap will: say so now.
+      const stateProblem = await stateDirProblem(expandHome(settings.stateDir));
+      if (stateProblem) context.err(`warning: stateDir: ${stateProblem}`);
       const snapshot = await Promise.race([
         runtime.engine.runOnce(),
         new Promise<null>((resolve) =>

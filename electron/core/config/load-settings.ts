@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { Settings } from '../../../shared/settings';
 import { ConfigError } from '../errors/config-error';
+import { FILE_LIMITS, readBoundedText } from '../read-bounded-file';
 import { findJsonSyntaxError } from './json-position';
 import { findReferenceProblems } from '../../../shared/settings-issues';
 import { formatIssues, formatPath } from './settings-issues';
@@ -13,9 +13,10 @@ import { formatIssues, formatPath } from './settings-issues';
 export async function loadSettingsFile(path: string): Promise<Settings> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readBoundedText(path, { maxBytes: FILE_LIMITS.config, label: 'config file' });
   } catch (error) {
-    throw new ConfigError(describeReadError(path, error), { cause: error });
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(message, { cause: error });
   }
   return parseSettingsText(text, path);
 }
@@ -55,19 +56,4 @@ export function parseSettings(data: unknown, origin: string): Settings {
 export function findReferenceProblem(settings: Settings): string | null {
   const [first] = findReferenceProblems(settings);
   return first ? `${formatPath(first.path)}: ${first.message}` : null;
-}
-
-function describeReadError(path: string, error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return `config file ${path} not found`;
-    case 'EACCES':
-    case 'EPERM':
-      return `config file ${path} is not readable (permission denied)`;
-    case 'EISDIR':
-      return `config file ${path} is a directory, not a file`;
-    default:
-      return `config file ${path} could not be read (${typeof code === 'string' ? code : 'unknown error'})`;
-  }
 }

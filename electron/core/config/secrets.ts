@@ -1,8 +1,9 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import type { SecretRef } from '../../../shared/settings';
 import { redactor } from '../errors/redact';
 import { RwError } from '../errors/rw-error';
+import { FILE_LIMITS, readBoundedText } from '../read-bounded-file';
 import { resolveConfigPath } from './expand-home';
 
 /** Resolves a secret reference to its value. Each host has its own implementation. */
@@ -60,9 +61,11 @@ export class EnvFileSecretSource implements SecretSource {
     );
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      // Bounded and FIFO-safe: a reference to /dev/zero or a named pipe fails at once.
+      text = await readBoundedText(path, { maxBytes: FILE_LIMITS.secret, label: 'secret file' });
     } catch (error) {
-      throw new RwError('secret_missing', describeSecretFileError(path, error), { cause: error });
+      const message = error instanceof Error ? error.message : String(error);
+      throw new RwError('secret_missing', message, { cause: error });
     }
     const value = text.trim();
     if (value === '') throw new RwError('secret_missing', `secret file ${path} is empty`);
@@ -91,13 +94,4 @@ export function createEnvFileSecretSource(options: EnvFileSecretOptions): Secret
 
 function defaultWarn(message: string): void {
   process.stderr.write(`warning: ${message}\n`);
-}
-
-function describeSecretFileError(path: string, error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'ENOENT') return `secret file ${path} not found`;
-  if (code === 'EACCES' || code === 'EPERM')
-    return `secret file ${path} is not readable (permission denied)`;
-  if (code === 'EISDIR') return `secret file ${path} is a directory, not a file`;
-  return `secret file ${path} could not be read (${typeof code === 'string' ? code : 'unknown error'})`;
 }

@@ -12,11 +12,22 @@ export class SecretRedactor {
     if (value.length >= 4) this.secrets.add(value);
   }
 
+  /** Replaces every registered secret, and any `user:password@` in a URL, with `[redacted]`. */
   redact(text: string): string {
-    let out = text;
+    let out = redactUrl(text);
     for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
     return out;
   }
+}
+
+/**
+ * `scheme://user:password@host` → `scheme://[redacted]@host`, wherever a URL appears in
+ * the text. Configured URLs may not carry credentials at all (the schema refuses them);
+ * this catches URLs from elsewhere (a redirect target, an error from a library).
+ */
+export function redactUrl(text: string): string {
+  // The userinfo part is bounded and cannot contain `/`, `@` or whitespace: linear.
+  return text.replace(/\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/@?#]{1,1024}@/gi, '$1[redacted]@');
 }
 
 /** The process-wide redactor used by the error and log paths. */

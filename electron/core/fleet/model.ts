@@ -1,5 +1,6 @@
 import type { Machine, MachineRemoval, Observed, RunningJob } from '../../../shared/machine';
 import type { CollectResult, MachineIdentity, MachineObservation } from '../sources/source';
+import { checkReading } from './reading-check';
 
 interface Field<T> {
   value: T | null;
@@ -55,7 +56,15 @@ export function machineKey(fleet: string, name: string): string {
  * in, data out; the engine owns the clock and the sources.
  */
 export class FleetModel {
+  /**
+   * @param onRejected told about each reading that failed the contract's schema (the
+   *   field is unknown instead), once per machine, source and problem, so the host can log it.
+   */
+  constructor(private readonly onRejected: (message: string) => void = () => undefined) {}
+
   private readonly entries = new Map<string, Entry>();
+  /** Rejections already logged (see `reject`). */
+  private readonly reported = new Set<string>();
   /** GitLab's running jobs per machine name, per GitLab source. */
   private readonly gitlabJobs = new Map<
     string,
@@ -90,9 +99,15 @@ export class FleetModel {
       }
     }
     if (result.jobsByMachine) {
+      const byMachine = new Map<string, RunningJob[]>();
+      for (const [name, jobs] of result.jobsByMachine) {
+        const checked = checkReading('jobs', jobs);
+        if (checked.ok) byMachine.set(name, jobs);
+        else this.reject(`running jobs of ${name}`, sourceId, checked.problem);
+      }
       this.gitlabJobs.set(sourceId, {
         at,
-        byMachine: result.jobsByMachine,
+        byMachine,
         unlinked: result.unlinkedJobs ?? [],
         partial: result.partialRunners ?? null,
       });
@@ -178,7 +193,11 @@ export class FleetModel {
     entry.seenBy.add(sourceId);
     entry.lastSeenAt = at;
     const error = observation.error ?? null;
-    if (observation.identity) {
+    const identityCheck = observation.identity
+      ? checkReading('identity', observation.identity)
+      : null;
+    if (identityCheck && !identityCheck.ok) this.reject(key, sourceId, identityCheck.problem);
+    if (observation.identity && identityCheck?.ok) {
       if (observation.identity.kind === 'dedicated') entry.dedicated = true;
       entry.identity = mergeIdentity(
         entry.identity,
@@ -191,18 +210,49 @@ export class FleetModel {
       entry.goneAt = entry.identity.value?.state === 'gone' ? (entry.goneAt ?? at) : null;
     }
     if (observation.disks !== undefined) {
-      entry.disks = { value: observation.disks, observedAt: at, source: sourceId, error };
+      entry.disks = this.field(key, sourceId, 'disks', observation.disks, at, error);
     }
     if (observation.jobs !== undefined) {
-      entry.jobs = { value: observation.jobs, observedAt: at, source: sourceId, error };
+      entry.jobs = this.field(key, sourceId, 'jobs', observation.jobs, at, error);
     }
     if (observation.load !== undefined) {
-      entry.load = { value: observation.load, observedAt: at, source: sourceId, error };
+      entry.load = this.field(key, sourceId, 'load', observation.load, at, error);
     }
     if (observation.runsGitlabRunner === true) entry.runsGitlabRunner = true;
     else if (observation.runsGitlabRunner === false && entry.runsGitlabRunner !== true)
       entry.runsGitlabRunner = false;
     return key;
+  }
+
+  /** A reading as a field: unknown, with the reason, when it fails the contract's schema. */
+  private field<T>(
+    key: string,
+    sourceId: string,
+    name: 'disks' | 'jobs' | 'load',
+    value: T | null,
+    at: number,
+    error: string | null,
+  ): Field<T> {
+    if (value === null) return { value: null, observedAt: at, source: sourceId, error };
+    const checked = checkReading(name, value);
+    if (checked.ok) return { value, observedAt: at, source: sourceId, error };
+    this.reject(key, sourceId, checked.problem);
+    const reason = `reading rejected: ${checked.problem}`;
+    return {
+      value: null,
+      observedAt: at,
+      source: sourceId,
+      error: error ? `${error}; ${reason}` : reason,
+    };
+  }
+
+  private reject(key: string, sourceId: string, problem: string): void {
+    // Once per machine, source and problem: a broken host must not flood the log each cycle.
+    const id = `${key}\n${sourceId}\n${problem}`;
+    if (this.reported.has(id)) return;
+    if (this.reported.size >= 1_000) this.reported.clear();
+    this.reported.add(id);
+    this.onRejected(`${key}: reading from ${sourceId} rejected (${problem}); the field is unknown`);
   }
 
   private markGone(entry: Entry, sourceId: string, at: number): void {

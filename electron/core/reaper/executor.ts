@@ -221,6 +221,11 @@ export class Executor {
     } catch (error) {
       return refuse([`re-check failed: ${messageOf(error)}`]);
     }
+    const lost = (await this.options.beforeAction?.()) ?? null;
+    if (lost) return refuse([lost]);
+    // No await from here to the ledger entry below: the guards (hourly budget, minimum
+    // fleet size) and the record that spends them must be one step, or two actions running
+    // at once both pass a budget of one.
     const reasons = this.recheckReasons(proposal, fresh, fleet, context, checkStartedAt);
     const freshProposal = reasons.proposal;
     if (reasons.list.length > 0)
@@ -246,8 +251,6 @@ export class Executor {
     const runner = this.options.actions[proposal.action];
     if (!runner) return refuse([`no ${proposal.action} action is configured on this host`]);
 
-    const lost = (await this.options.beforeAction?.()) ?? null;
-    if (lost) return refuse([lost]);
     // Durable before the first side effect: a crash from here on is recovered, not repeated.
     const inFlight: InFlightAction = {
       ...proposalFields(proposal),

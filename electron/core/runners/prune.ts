@@ -74,6 +74,8 @@ export async function pruneRunners(request: PruneRequest, deps: PruneDeps): Prom
   const sleep = deps.sleep ?? abortableSleep;
   const results: PruneOutcome[] = [];
   const keys = [...new Set(request.keys)];
+  // Dry runs audit each real candidate; keys that name nothing are summed up in one record.
+  const unknown: PruneOutcome[] = [];
   let batches = 0;
   for (let start = 0; start < keys.length; start += request.batchSize) {
     const batch = keys.slice(start, start + request.batchSize);
@@ -89,12 +91,37 @@ export async function pruneRunners(request: PruneRequest, deps: PruneDeps): Prom
     for (const key of batch) {
       const outcome = deps.signal.aborted
         ? stopped(key)
-        : await pruneOne(key, request, deps, sleep);
+        : await pruneOne(key, request, deps, sleep, unknown);
       results.push(outcome);
       deps.onOutcome?.(outcome);
     }
   }
+  if (unknown.length > 0) await recordUnknown(deps, request, unknown).catch(() => undefined);
   return { action: request.action, dryRun: request.dryRun, results, batches };
+}
+
+/** One audit record for every dry-run key that named no runner (or could not be checked). */
+async function recordUnknown(
+  deps: PruneDeps,
+  request: PruneRequest,
+  unknown: readonly PruneOutcome[],
+): Promise<void> {
+  if (!deps.audit) return;
+  const reasons = [...new Set(unknown.map((o) => o.reason))].slice(0, 10);
+  const sample = unknown
+    .slice(0, 5)
+    .map((o) => o.key)
+    .join(', ');
+  await deps.audit.append({
+    type: 'dry-run',
+    fleet: null,
+    machineKey: null,
+    machineName: null,
+    who: deps.who,
+    outcome: 'dry-run',
+    reasons,
+    detail: `dry-run ${request.action} of GitLab runners: ${unknown.length} requested key${unknown.length === 1 ? '' : 's'} named no runner that could be checked (${sample}${unknown.length > 5 ? ', …' : ''})`,
+  });
 }
 
 async function pruneOne(
@@ -102,6 +129,7 @@ async function pruneOne(
   request: PruneRequest,
   deps: PruneDeps,
   sleep: (ms: number, signal: AbortSignal) => Promise<void>,
+  unknown: PruneOutcome[],
 ): Promise<PruneOutcome> {
   const [instance = '', idText = ''] = key.split('/');
   const id = Number(idText);
@@ -110,7 +138,8 @@ async function pruneOne(
   const blocked = blockReason(admin, instance);
   if (!admin || blocked) {
     const outcome: PruneOutcome = { ...base, result: 'failed', reason: blocked ?? 'unavailable' };
-    await record(deps, outcome, request, admin);
+    if (request.dryRun) unknown.push(outcome);
+    else await record(deps, outcome, request, admin);
     return outcome;
   }
   try {
@@ -123,7 +152,8 @@ async function pruneOne(
         result: 'skipped',
         reason: 'already gone from GitLab',
       };
-      await record(deps, outcome, request, admin);
+      if (request.dryRun) unknown.push(outcome);
+      else await record(deps, outcome, request, admin);
       return outcome;
     }
     base.description = current.description;
@@ -171,7 +201,8 @@ async function pruneOne(
     return outcome;
   } catch (error) {
     const outcome: PruneOutcome = { ...base, result: 'failed', reason: toApiError(error).message };
-    await record(deps, outcome, request, admin).catch(() => undefined);
+    if (request.dryRun) unknown.push(outcome);
+    else await record(deps, outcome, request, admin).catch(() => undefined);
     return outcome;
   }
 }

@@ -5,6 +5,7 @@ import type {
   MachineState,
   RunningJob,
 } from '../../../shared/machine';
+import type { ApiError } from '../../../shared/errors';
 import type { Runner } from '../../../shared/runner';
 import type { SourceKind } from '../../../shared/source';
 
@@ -73,6 +74,11 @@ export interface CollectResult {
   warnings?: string[];
   /** The server asked to wait at least this long before the next call (Retry-After, rate limit). */
   retryAfterMs?: number;
+  /**
+   * The collection ran but reached nothing (a probe whose every host was unreachable):
+   * its readings (all unknown) are applied, and the source is `failing` with this error.
+   */
+  failure?: ApiError;
 }
 
 /** Read-only view of the fleet a source may use, e.g. the probe reads the machines' addresses. */

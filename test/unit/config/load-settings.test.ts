@@ -137,7 +137,8 @@ describe('loadSettingsFile', () => {
     [
       'bad URL',
       json({ gitlab: [{ id: 'g', url: 'nope', token: { env: 'T' } }] }),
-      (p) => `config ${p}: gitlab[0].url: expected a URL such as https://gitlab.example.com`,
+      (p) =>
+        `config ${p}: gitlab[0].url: expected an http:// or https:// URL such as https://gitlab.example.com`,
     ],
     [
       'inline secret',

@@ -95,7 +95,7 @@ describe('SettingsView', () => {
     expect(field('fleets[0].warnPct').textContent).toContain('expected a number ≤ 100');
     expect(input('fleets[0].warnPct').getAttribute('aria-invalid')).toBe('true');
     fireEvent.change(input('gitlab[0].url'), { target: { value: 'gitlab' } });
-    expect(field('gitlab[0].url').textContent).toContain('expected a URL such as');
+    expect(field('gitlab[0].url').textContent).toContain('URL such as https://gitlab.example.com');
     expect(screen.getByTestId('settings-problems').textContent).toContain('2 problems');
     expect(saveButton().disabled).toBe(true);
 

@@ -112,7 +112,7 @@ describe('SettingsService', () => {
       expect.arrayContaining([
         {
           path: ['gitlab', 0, 'url'],
-          message: 'expected a URL such as https://gitlab.example.com',
+          message: 'expected an http:// or https:// URL such as https://gitlab.example.com',
         },
         { path: ['fleets', 0, 'reaper', 'samples'], message: 'expected a number ≥ 1' },
       ]),

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sleep } from '../../abortable-sleep';
 import type { RequesterType, ResourceOptions } from '@gitbeaker/requester-utils';
+import { redactUrl } from '../../errors/redact';
 import { GitLabError } from './errors';
 import { parseRateLimit, parseRetryAfter, slowDownMs, type RateLimitState } from './rate-limit';
 
@@ -107,8 +108,11 @@ export class GitLabTransport {
   ): Promise<Formatted> {
     const signal = callSignal.getStore();
     const base = resource.url.endsWith('/') ? resource.url : `${resource.url}/`;
-    const url = new URL(endpoint.replace(/^\/+/, ''), base);
+    let url = new URL(endpoint.replace(/^\/+/, ''), base);
     url.search = formatQuery(options.searchParams ?? {});
+    // The token goes to this origin and no other: redirects are followed here, by hand.
+    const origin = new URL(base).origin;
+    let redirects = 0;
     const headers: Record<string, string> = { ...resource.headers };
     for (const [name, value] of Object.entries(resource.authHeaders)) headers[name] = await value();
     let body: string | undefined;
@@ -121,6 +125,7 @@ export class GitLabTransport {
       headers['content-type'] = 'application/json';
     }
     const call = `${method} /${routeOf(url.pathname.replace(/^.*?\/api\/v4\//, ''))}`;
+    let verb = method;
     const retryable = method !== 'DELETE' && method !== 'POST';
     let failures = 0;
     let tooMany = 0;
@@ -134,10 +139,12 @@ export class GitLabTransport {
       let response: Response;
       try {
         response = await this.fetchFn(url, {
-          method,
+          method: verb,
           headers,
           ...(body === undefined ? {} : { body }),
           signal: combined,
+          // fetch would carry PRIVATE-TOKEN (not a standard auth header) to any origin.
+          redirect: 'manual',
         });
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
@@ -166,6 +173,36 @@ export class GitLabTransport {
             cause: error,
           },
         );
+      }
+      if (REDIRECTS.has(response.status)) {
+        await response.body?.cancel().catch(() => undefined);
+        const target = redirectTarget(response, url);
+        if (!target || target.origin !== origin) {
+          throw new GitLabError(
+            'bad_response',
+            `${this.options.label}: ${call} was redirected (HTTP ${response.status}) to ${target ? originOf(target) : 'an unreadable address'}, not ${origin}; not following, since the token is sent only to the configured URL (fix the instance url)`,
+            { status: response.status, call },
+          );
+        }
+        redirects += 1;
+        if (redirects > MAX_REDIRECTS) {
+          throw new GitLabError(
+            'bad_response',
+            `${this.options.label}: ${call} was redirected more than ${MAX_REDIRECTS} times`,
+            { status: response.status, call },
+          );
+        }
+        // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
+        if (
+          response.status === 303 ||
+          ((response.status === 301 || response.status === 302) && verb === 'POST')
+        ) {
+          verb = 'GET';
+          body = undefined;
+          delete headers['content-type'];
+        }
+        url = target;
+        continue;
       }
       const lower = Object.fromEntries(response.headers.entries());
       const rate = parseRateLimit(lower);
@@ -304,6 +341,26 @@ export class GitLabTransport {
 
   private sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
     return sleep(ms, signal);
+  }
+}
+
+/** Redirect statuses; fetch's own following is off (see `redirect: 'manual'`). */
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Same-origin hops followed before giving up, as browsers bound them too. */
+const MAX_REDIRECTS = 5;
+
+/** The origin to name in a message; `file:` and the like have none (`null`). */
+function originOf(url: URL): string {
+  return url.origin === 'null' ? `a ${url.protocol} URL` : redactUrl(url.origin);
+}
+
+function redirectTarget(response: Response, from: URL): URL | null {
+  const location = response.headers.get('location');
+  if (!location) return null;
+  try {
+    return new URL(location, from);
+  } catch {
+    return null;
   }
 }
 

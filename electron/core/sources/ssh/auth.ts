@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
 import type { SecretRef } from '../../../../shared/settings';
 import { redactor } from '../../errors/redact';
+import { FILE_LIMITS, FileReadError, readBoundedFile } from '../../read-bounded-file';
 
 // ssh2 is CommonJS: Node's ESM loader sees only its default export (module.exports).
 const { utils } = ssh2;
@@ -69,10 +69,12 @@ async function loadKey(
 ): Promise<ParsedKey | string> {
   let data: Buffer;
   try {
-    data = await readFile(file);
+    // Bounded and FIFO-safe: an IdentityFile naming /dev/zero or a pipe is a note, not a hang.
+    data = await readBoundedFile(file, { maxBytes: FILE_LIMITS.identityFile, label: 'key' });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    return `key ${file} cannot be read (${code ?? 'error'})`;
+    if (error instanceof FileReadError && error.errno === null) return error.message;
+    const errno = error instanceof FileReadError ? error.errno : null;
+    return `key ${file} cannot be read (${errno ?? 'error'})`;
   }
   const plain = utils.parseKey(data);
   if (!(plain instanceof Error)) return plain;

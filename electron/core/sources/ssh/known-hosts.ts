@@ -1,6 +1,9 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { directoryProblem } from '../../ensure-directory';
+import { RwError } from '../../errors/rw-error';
+import { FILE_LIMITS, FileReadError, readBoundedText } from '../../read-bounded-file';
 
 /** One usable line of a known_hosts file. */
 export interface KnownHostEntry {
@@ -231,10 +234,25 @@ function hashName(name: string, salt: Buffer): string {
 
 /** Reads a known_hosts file; a missing file is an empty one. */
 export async function readKnownHosts(file: string): Promise<ReturnType<typeof parseKnownHosts>> {
+  const text = await readKnownHostsText(file);
+  return text === null ? { entries: [], problems: [] } : parseKnownHosts(text);
+}
+
+/**
+ * The file's text, or null when it does not exist. Bounded and FIFO-safe: a known_hosts
+ * on `/dev/zero` or a named pipe is refused (host_key: no key can be checked against it).
+ */
+async function readKnownHostsText(file: string): Promise<string | null> {
   try {
-    return parseKnownHosts(await readFile(file, 'utf8'));
+    return await readBoundedText(file, {
+      maxBytes: FILE_LIMITS.knownHosts,
+      label: 'known_hosts file',
+    });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { entries: [], problems: [] };
+    if (error instanceof FileReadError) {
+      if (error.problem === 'missing' && error.errno === 'ENOENT') return null;
+      throw new RwError('host_key', error.message, { cause: error });
+    }
     throw error;
   }
 }
@@ -250,16 +268,16 @@ export async function appendKnownHost(
   port: number,
   key: Buffer,
 ): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  // Bounded, unlike mkdir({recursive: true}), which spins on a path like /proc/self/x.
+  const problem = await directoryProblem(dirname(file), true);
+  if (problem) throw new RwError('host_key', `cannot record the host key in ${file}: ${problem}`);
   let prefix = '';
   let hashed = false;
-  try {
-    const current = await readFile(file, 'utf8');
+  const current = await readKnownHostsText(file);
+  if (current !== null) {
     if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
     const { entries } = parseKnownHosts(current);
     hashed = entries.length > 0 && entries.every((e) => e.hosts.startsWith('|1|'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   await appendFile(file, `${prefix}${knownHostsLine(host, port, key, hashed)}\n`, { mode: 0o600 });
 }

@@ -56,6 +56,11 @@ export function splitSections(
       continue;
     }
     const rest = line.slice(marker.length);
+    // Marker lines are short; a long one is content (and kept out of the regexes below).
+    if (rest.length > 512) {
+      if (current) (current.inErr ? current.err : current.out).push(line);
+      continue;
+    }
     const begin = /^begin (.+)$/.exec(rest);
     const stderr = /^stderr (.+)$/.exec(rest);
     const end = /^end (.+) (\d+)$/.exec(rest);
@@ -91,29 +96,100 @@ export interface DfRow {
   mount: string;
 }
 
-const DF_ROW = /^(\S.*?)\s+(\d+|-)\s+(\d+|-)\s+(\d+|-)\s+(\d+%|-)\s+(\/.*)$/;
+/**
+ * Longest `df` line accepted: a mount point is at most PATH_MAX (4096) plus the figures.
+ * Longer lines are refused before any parsing, so a hostile host cannot stall the probe.
+ */
+export const MAX_DF_LINE = 8192;
+
+/** Largest block or inode count whose byte figure (× 1024) stays an exact integer. */
+const MAX_DF_COUNT = Math.floor(Number.MAX_SAFE_INTEGER / 1024);
 
 /**
  * Parses `df -P` output: a header, then one row per filesystem (the mount point is the
- * rest of the line, so it may contain spaces). Throws on anything else.
+ * rest of the line, so it may contain spaces). Throws on anything else. Linear in the
+ * input: rows are split into whitespace-separated words once, then matched word by word.
  */
 export function parseDf(stdout: string, kind: 'k' | 'i'): DfRow[] {
   const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  const long = lines.find((l) => l.length > MAX_DF_LINE);
+  if (long !== undefined)
+    throw new Error(`df line longer than ${MAX_DF_LINE} characters (${long.length})`);
   const header = lines.shift();
   const expected =
     kind === 'k'
-      ? /^Filesystem\s+1024-blocks\s+Used\s+Available\s+Capacity\s+Mounted on$/
-      : /^Filesystem\s+Inodes\s+IUsed\s+IFree\s+IUse%\s+Mounted on$/;
-  if (!header || !expected.test(header.trim())) {
-    throw new Error(`unexpected df header ${JSON.stringify(header ?? '')}`);
+      ? ['Filesystem', '1024-blocks', 'Used', 'Available', 'Capacity', 'Mounted', 'on']
+      : ['Filesystem', 'Inodes', 'IUsed', 'IFree', 'IUse%', 'Mounted', 'on'];
+  const words = header === undefined ? [] : header.trim().split(/\s+/);
+  if (words.length !== expected.length || words.some((w, i) => w !== expected[i])) {
+    throw new Error(`unexpected df header ${JSON.stringify((header ?? '').slice(0, 120))}`);
   }
   if (lines.length === 0) throw new Error('df printed no filesystem');
-  return lines.map((line) => {
-    const m = DF_ROW.exec(line);
-    if (!m?.[1] || !m[6]) throw new Error(`unexpected df line ${JSON.stringify(line)}`);
-    const num = (s: string | undefined) => (s === undefined || s === '-' ? null : Number(s));
-    return { filesystem: m[1], total: num(m[2]), used: num(m[3]), avail: num(m[4]), mount: m[6] };
-  });
+  return lines.map(parseDfRow);
+}
+
+/**
+ * One row: `<filesystem> <total> <used> <avail> <pct> <mount>`, where the filesystem
+ * name and the mount point may contain spaces. The row is cut into words with their
+ * offsets in one pass; the first place where four figures, a percentage and a word
+ * starting with `/` follow each other splits it. Each position is tried once: linear.
+ */
+function parseDfRow(line: string): DfRow {
+  const words: { text: string; start: number }[] = [];
+  const pattern = /\S+/g;
+  for (let m = pattern.exec(line); m; m = pattern.exec(line))
+    words.push({ text: m[0], start: m.index });
+  const figure = (w: string | undefined) => w !== undefined && /^(?:\d+|-)$/.test(w);
+  const pct = (w: string | undefined) => w !== undefined && /^(?:\d+%|-)$/.test(w);
+  for (let i = 1; i + 4 < words.length; i++) {
+    const [total, used, avail, use, mount] = [0, 1, 2, 3, 4].map((k) => words[i + k]);
+    if (
+      !total ||
+      !used ||
+      !avail ||
+      !figure(total.text) ||
+      !figure(used.text) ||
+      !figure(avail.text) ||
+      !pct(use?.text) ||
+      !mount?.text.startsWith('/')
+    )
+      continue;
+    const first = words[0];
+    const last = words[i - 1];
+    if (!first || !last) break;
+    return {
+      filesystem: line.slice(first.start, last.start + last.text.length),
+      total: dfCount(total.text),
+      used: dfCount(used.text),
+      avail: dfCount(avail.text),
+      mount: line.slice(mount.start),
+    };
+  }
+  throw new Error(`unexpected df line ${JSON.stringify(line.slice(0, 120))}`);
+}
+
+/** A df figure: null for `-`; a count too large to be real (or to multiply exactly) throws. */
+function dfCount(text: string): number | null {
+  if (text === '-') return null;
+  // Beyond 16 digits the count is past MAX_DF_COUNT anyway; Number() of 400 digits is Infinity.
+  const value = text.length > 16 ? Infinity : Number(text);
+  if (!(value <= MAX_DF_COUNT))
+    throw new Error(
+      `df figure ${text.length > 20 ? `${text.slice(0, 20)}…` : text} is too large to be real`,
+    );
+  return value;
+}
+
+/**
+ * Why a df row cannot describe a real filesystem, or null when it can. A 0-byte
+ * filesystem "at 0 %" or one using more than its size would otherwise reach the reaper
+ * as a figure it compares; unknown is the honest reading.
+ */
+export function impossibleDf(total: number, used: number, avail: number): string | null {
+  if (total === 0) return 'filesystem reports a size of 0';
+  if (used > total) return `used (${used}) exceeds the size (${total})`;
+  if (avail > total) return `available (${avail}) exceeds the size (${total})`;
+  return null;
 }
 
 /** df's Use%: used / (used + available), rounded up; 0 for an empty filesystem. */
@@ -170,6 +246,8 @@ function parseDisks(
       row = rows[0];
       if (row.total === null || row.used === null || row.avail === null)
         throw new Error('size figures missing');
+      const impossible = impossibleDf(row.total, row.used, row.avail);
+      if (impossible) throw new Error(impossible);
     } catch (error) {
       errors.push(`df ${path}: ${(error as Error).message}`);
       failed = true;
@@ -210,6 +288,8 @@ function inodesFor(
     // Filesystems without fixed inodes (btrfs, xfs on some kernels) print 0 and "-".
     if (row.total === null || row.used === null || row.avail === null || row.total === 0)
       return unknown;
+    const impossible = impossibleDf(row.total, row.used, row.avail);
+    if (impossible) throw new Error(impossible.replace('size', 'inode count'));
     return {
       inodesTotal: row.total,
       inodesUsed: row.used,
@@ -347,21 +427,47 @@ function positiveInt(text: string | undefined): number | null {
   return n > 0 ? n : null;
 }
 
+/**
+ * Bounds of what a real machine reports. Past them a figure is a broken or hostile probe
+ * answer and the field is unknown: Linux supports at most 8192 CPUs (NR_CPUS), and a load
+ * average of a million runnable tasks per minute is beyond any scheduler.
+ */
+export const PROBE_LIMITS = { maxLoad: 1_000_000, maxCpus: 16_384 } as const;
+
 /** `/proc/loadavg`: `0.52 0.58 0.59 1/467 12345`. */
 export function parseLoadavg(stdout: string): [number, number, number] {
-  const m = /^(\d+\.\d+) (\d+\.\d+) (\d+\.\d+) \d+\/\d+ \d+$/.exec(stdout.trim());
+  const text = stdout.trim();
+  const m = text.length > 200 ? null : /^(\d+\.\d+) (\d+\.\d+) (\d+\.\d+) \d+\/\d+ \d+$/.exec(text);
   if (!m) throw new Error(`unexpected /proc/loadavg ${JSON.stringify(stdout.slice(0, 80))}`);
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
+  const loads: [number, number, number] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (loads.some((load) => !(load <= PROBE_LIMITS.maxLoad)))
+    throw new Error(`/proc/loadavg: load above ${PROBE_LIMITS.maxLoad} is not real`);
+  return loads;
 }
 
-/** `/proc/meminfo` MemTotal and MemAvailable in bytes. */
+/** `/proc/meminfo` MemTotal and MemAvailable in bytes; impossible figures throw. */
 export function parseMeminfo(stdout: string): { total: number; available: number } {
   const get = (key: string) => {
     const m = new RegExp(`^${key}:\\s+(\\d+) kB$`, 'm').exec(stdout);
-    if (!m) throw new Error(`/proc/meminfo has no ${key}`);
-    return Number(m[1]) * 1024;
+    if (!m?.[1]) throw new Error(`/proc/meminfo has no ${key}`);
+    const bytes = m[1].length > 16 ? Infinity : Number(m[1]) * 1024;
+    if (!Number.isSafeInteger(bytes))
+      throw new Error(`/proc/meminfo: ${key} is too large to be real`);
+    return bytes;
   };
-  return { total: get('MemTotal'), available: get('MemAvailable') };
+  const total = get('MemTotal');
+  const available = get('MemAvailable');
+  if (total === 0) throw new Error('/proc/meminfo: MemTotal is 0');
+  if (available > total) throw new Error('/proc/meminfo: MemAvailable exceeds MemTotal');
+  return { total, available };
+}
+
+/** `nproc` output: a CPU count within `PROBE_LIMITS.maxCpus`, or null when it is not one. */
+export function parseNproc(stdout: string): number | null {
+  const text = stdout.trim();
+  if (!/^\d{1,6}$/.test(text)) return null;
+  const cpus = Number(text);
+  return cpus >= 1 && cpus <= PROBE_LIMITS.maxCpus ? cpus : null;
 }
 
 const SIZE_UNITS: Record<string, number> = {
@@ -376,10 +482,14 @@ const SIZE_UNITS: Record<string, number> = {
 
 /** Docker's human sizes (`123.5MB`, `0B`; decimal units, go-units HumanSize) → bytes. */
 export function parseHumanSize(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*([kKMGTP]?B)$/.exec(text.trim());
+  const trimmed = text.trim();
+  const m = trimmed.length > 40 ? null : /^(\d+(?:\.\d+)?)\s*([kKMGTP]?B)$/.exec(trimmed);
   if (!m?.[1] || !m[2]) return null;
   const unit = SIZE_UNITS[m[2]];
-  return unit === undefined ? null : Math.round(Number(m[1]) * unit);
+  if (unit === undefined) return null;
+  // 400 digits would be Infinity: a size that is not an exact integer is unknown, not huge.
+  const bytes = Math.round(Number(m[1]) * unit);
+  return Number.isSafeInteger(bytes) ? bytes : null;
 }
 
 const SystemDf = z.object({
@@ -401,7 +511,7 @@ export function parseRunnerVolumes(stdout: string): RunnerVolume[] {
     .map((v) => ({
       name: v.Name,
       sizeBytes: v.Size === undefined ? null : parseHumanSize(v.Size),
-      links: v.Links !== undefined && /^\d+$/.test(v.Links) ? Number(v.Links) : null,
+      links: v.Links !== undefined && /^\d{1,9}$/.test(v.Links) ? Number(v.Links) : null,
     }));
 }
 
@@ -475,9 +585,11 @@ export function parseProbeOutput(
     const nproc = sections.get('nproc');
     const nprocProblem = sectionProblem(nproc, 'nproc');
     if (nprocProblem || !nproc) errors.push(nprocProblem ?? 'nproc: missing');
-    else if (/^\d+$/.test(nproc.stdout.trim()) && Number(nproc.stdout.trim()) > 0)
-      load.cpus = Number(nproc.stdout.trim());
-    else errors.push(`nproc: unexpected ${JSON.stringify(nproc.stdout.slice(0, 40))}`);
+    else {
+      const cpus = parseNproc(nproc.stdout);
+      if (cpus !== null) load.cpus = cpus;
+      else errors.push(`nproc: unexpected ${JSON.stringify(nproc.stdout.slice(0, 40))}`);
+    }
   }
   return {
     disks,

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import type { ApiError } from '../../../../shared/errors';
 import type { Machine } from '../../../../shared/machine';
 import type { FleetSettings, Settings } from '../../../../shared/settings';
 import { toApiError } from '../../errors/rw-error';
@@ -117,7 +118,11 @@ export function createProbeSource(
     return { jobs, warnings };
   };
 
-  const probeOne = async (job: ProbeJob, signal: AbortSignal): Promise<MachineObservation> => {
+  /** One host's observation, and the error when the host could not be probed at all. */
+  const probeOne = async (
+    job: ProbeJob,
+    signal: AbortSignal,
+  ): Promise<{ observation: MachineObservation; failure: ApiError | null }> => {
     const deadline = AbortSignal.timeout(
       job.target.connectTimeoutMs * (job.target.jump ? 2 : 1) + job.target.commandTimeoutMs + 1000,
     );
@@ -141,7 +146,7 @@ export function createProbeSource(
         { mounts: job.fleet.watchedMounts, volumes: options.volumes ?? false },
         both,
       );
-      return {
+      const observation: MachineObservation = {
         ...base,
         ...(job.dedicated ? { identity: identity(true) } : {}),
         disks: report.disks,
@@ -150,16 +155,19 @@ export function createProbeSource(
         runsGitlabRunner: report.runsGitlabRunner,
         ...(report.errors.length ? { error: report.errors.join('; ') } : {}),
       };
+      return { observation, failure: null };
     } catch (error) {
       signal.throwIfAborted();
-      return {
+      const failure = toApiError(error);
+      const observation: MachineObservation = {
         ...base,
         ...(job.dedicated ? { identity: identity(false) } : {}),
         disks: null,
         jobs: null,
         load: null,
-        error: toApiError(error).message,
+        error: failure.message,
       };
+      return { observation, failure };
     }
   };
 
@@ -183,8 +191,9 @@ export function createProbeSource(
       signal.throwIfAborted();
       const { jobs, warnings } = plan(config, context.machines());
       lastHostCount = jobs.length;
-      const machines = await Promise.all(jobs.map((job) => limit(() => probeOne(job, signal))));
+      const probed = await Promise.all(jobs.map((job) => limit(() => probeOne(job, signal))));
       signal.throwIfAborted();
+      const machines = probed.map((p) => p.observation);
       const failed = machines.filter((m) => m.disks === null && m.jobs === null && m.load === null);
       if (failed.length > 0) {
         const names = failed
@@ -195,7 +204,21 @@ export function createProbeSource(
           `${failed.length} of ${machines.length} hosts not probed (${names}${failed.length > 3 ? ', …' : ''})`,
         );
       }
-      return { machines, inventoryOf: dedicatedFleets, ...(warnings.length ? { warnings } : {}) };
+      // Reaching no host at all is a failure of the probe, not a probe with limits.
+      const first = probed.find((p) => p.failure !== null);
+      const failure =
+        first?.failure && probed.every((p) => p.failure !== null)
+          ? {
+              code: first.failure.code,
+              message: `no host could be probed (${probed.length} of ${probed.length} failed); first: ${first.failure.message}`,
+            }
+          : undefined;
+      return {
+        machines,
+        inventoryOf: dedicatedFleets,
+        ...(warnings.length ? { warnings } : {}),
+        ...(failure ? { failure } : {}),
+      };
     },
     async dispose() {
       if (ownsPool) await pool.dispose();

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
 import { parse } from 'ssh-config';
 import { ConfigError } from '../../errors/config-error';
+import { FILE_LIMITS, FileReadError, readBoundedText } from '../../read-bounded-file';
 
 /** What `~/.ssh/config` says about one host (only the options Runner Watch honours). */
 export interface SshConfigHost {
@@ -99,14 +99,25 @@ export function parseSshConfig(text: string): SshConfigLookup {
   };
 }
 
-/** Reads and parses an ssh config file; a missing file is an empty config. */
+/**
+ * Reads and parses an ssh config file (`probe.sshConfigFile`); a missing file is an empty
+ * config. A FIFO, device or oversized file is refused with one line naming the setting.
+ */
 export async function loadSshConfig(file: string): Promise<SshConfigLookup> {
+  let text: string;
   try {
-    return parseSshConfig(await readFile(expandHome(file), 'utf8'));
+    text = await readBoundedText(expandHome(file), {
+      maxBytes: FILE_LIMITS.sshConfig,
+      label: 'ssh config file',
+    });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptySshConfig;
+    if (error instanceof FileReadError) {
+      if (error.problem === 'missing') return emptySshConfig;
+      throw new ConfigError(`probe.sshConfigFile: ${error.message}`, { cause: error });
+    }
     throw error;
   }
+  return parseSshConfig(text);
 }
 
 /** Expands a leading `~` or `~/` to the home directory. */
