@@ -11,8 +11,8 @@ type Listener = (event: FleetEvent) => void;
 export interface ReloadableRuntimeOptions extends RuntimeOptions {
   /** Builds one runtime; `createRuntime` in the hosts, a fake in tests. */
   create(options: RuntimeOptions): Promise<Runtime>;
-  /** Runs after a reload (e.g. re-applying fleet modes the user changed in the settings). */
-  afterReload?(runtime: Runtime, next: Settings, previous: Settings): Promise<void>;
+  /** Runs on the runtime still in force right before a reload (e.g. switching fleet modes). */
+  beforeReload?(runtime: Runtime, next: Settings, previous: Settings): Promise<void>;
 }
 
 /**
@@ -27,7 +27,7 @@ export class ReloadableRuntime implements Disposable {
   private current: Runtime;
   private options: RuntimeOptions;
   private readonly create: ReloadableRuntimeOptions['create'];
-  private readonly afterReload: ReloadableRuntimeOptions['afterReload'];
+  private readonly beforeReload: ReloadableRuntimeOptions['beforeReload'];
   private readonly listeners = new Map<Listener, Disposable>();
   private started = false;
   private disposed = false;
@@ -39,10 +39,10 @@ export class ReloadableRuntime implements Disposable {
 
   private constructor(first: Runtime, options: ReloadableRuntimeOptions) {
     this.current = first;
-    const { create, afterReload, ...runtimeOptions } = options;
+    const { create, beforeReload, ...runtimeOptions } = options;
     this.options = runtimeOptions;
     this.create = create;
-    this.afterReload = afterReload;
+    this.beforeReload = beforeReload;
     this.engine = {
       onEvent: (listener) => {
         this.listeners.set(listener, this.current.engine.onEvent(listener));
@@ -70,7 +70,7 @@ export class ReloadableRuntime implements Disposable {
 
   /** Builds the first runtime. */
   static async open(options: ReloadableRuntimeOptions): Promise<ReloadableRuntime> {
-    const { create, afterReload: _after, ...runtimeOptions } = options;
+    const { create, beforeReload: _after, ...runtimeOptions } = options;
     return new ReloadableRuntime(await create(runtimeOptions), options);
   }
 
@@ -102,6 +102,8 @@ export class ReloadableRuntime implements Disposable {
   private async swap(next: Settings): Promise<ApplyOutcome> {
     if (this.disposed) return { applied: false, message: 'Runner Watch is shutting down' };
     const previous = this.current.settings;
+    // On the old runtime, so an audited switch says "notify → dry-run" from the mode in force.
+    await this.beforeReload?.(this.current, next, previous);
     await this.current.dispose();
     let applied = true;
     let message = 'the engine restarted its sources with the new settings';
@@ -118,7 +120,6 @@ export class ReloadableRuntime implements Disposable {
       this.listeners.set(listener, this.current.engine.onEvent(listener));
     }
     if (this.started) this.current.engine.start();
-    if (applied) await this.afterReload?.(this.current, next, previous);
     return { applied, message };
   }
 

@@ -39,7 +39,7 @@ export async function openEditableRuntime(
     ...options.runtime,
     settingsApi: service,
     create: options.create,
-    afterReload: async (runtime, next, previous) => {
+    beforeReload: async (runtime, next, previous) => {
       for (const fleet of next.fleets) {
         const before = previous.fleets.find((f) => f.id === fleet.id);
         if (!before || before.reaper.mode === fleet.reaper.mode) continue;
