@@ -231,9 +231,10 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     }
 
     await applyLoginItem(options, settings.desktop.startAtLogin);
-    // The desktop section applies at once when the settings change (Settings view, another
+    // The desktop and notification sections apply at once when the settings change (Settings view, another
     // host, an editor); the rest (sources, fleets) needs a restart of the engine.
     let desktop = settings.desktop;
+    let notifications = settings.notifications;
     if (settingsStore) {
       disposables.add(
         settingsStore.onDidChange((input) => {
@@ -241,6 +242,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
           if (!parsed.success) return;
           const before = desktop;
           desktop = parsed.data.desktop;
+          notifications = parsed.data.notifications;
           if (desktop.startAtLogin !== before.startAtLogin) {
             applyLoginItem(options, desktop.startAtLogin).catch((error: unknown) =>
               options.log(`start at login not changed: ${toApiError(error).message}`),
@@ -366,7 +368,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         registerNotifications({
           engine: runtime.engine,
           fleets: settings.fleets,
-          options: () => desktop.notifications,
+          options: () => notifications,
           onAudit: (listener) => runtime.onAudit(listener),
           alertState: () => runtime.alertState(),
           createNotification: (o) => new electron.Notification(o),

@@ -1,7 +1,9 @@
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import type { Transport } from './api/transport';
 import { TransportProvider } from './api/TransportProvider';
-import { useAppInfo } from './api/useFleet';
+import { FleetStreamProvider, useAppInfo } from './api/useFleet';
+import { ConnectionBanner } from './components/ConnectionBanner';
+import { FleetSummaryBar } from './components/FleetSummaryBar';
 import { HostOpenRequests } from './components/HostOpenRequests';
 import { KillDialogProvider } from './components/KillDialogProvider';
 import { CurrentView, useHashView, ViewTabs, type ViewName } from './components/ViewTabs';
@@ -12,16 +14,19 @@ export function App(props: { transport: Transport; queryClient: QueryClient }) {
   return (
     <QueryClientProvider client={props.queryClient}>
       <TransportProvider transport={props.transport}>
-        <KillDialogProvider>
-          <HostOpenRequests>
-            <div className="app">
-              <Header view={view} />
-              <main>
-                <CurrentView view={view} />
-              </main>
-            </div>
-          </HostOpenRequests>
-        </KillDialogProvider>
+        <FleetStreamProvider>
+          <KillDialogProvider>
+            <HostOpenRequests>
+              <div className="app">
+                <Header view={view} />
+                <main>
+                  <ConnectionBanner />
+                  <CurrentView view={view} />
+                </main>
+              </div>
+            </HostOpenRequests>
+          </KillDialogProvider>
+        </FleetStreamProvider>
       </TransportProvider>
     </QueryClientProvider>
   );
@@ -33,6 +38,7 @@ function Header(props: { view: ViewName }) {
     <header className="app-header">
       <h1>Runner Watch</h1>
       <ViewTabs view={props.view} />
+      <FleetSummaryBar />
       {info.data ? (
         <span className="app-info muted small">
           {info.data.demo ? <span className="badge badge-demo">demo</span> : null} v

@@ -1,5 +1,12 @@
 import type { DiskUsage, Machine, MachineState, Observed, RunningJob } from '../shared/machine';
+import type { FleetPolicy } from '../shared/fleet';
 import type { SourceHealth } from '../shared/source';
+
+/** A fleet's disk levels: warn (tray, header) and kill (the disk rule's threshold). */
+export interface DiskLevels {
+  warnPct: number;
+  killPct: number;
+}
 
 /** A value older than its source's interval × this is stale (ARCHITECTURE.md; core uses 3 too). */
 const STALE_FACTOR = 3;
@@ -24,6 +31,8 @@ export interface MachineRow {
   load1: number | null;
   cpus: number | null;
   freshness: Freshness;
+  /** The fleet's levels from the host; null from hosts that do not report them. */
+  levels: DiskLevels | null;
   /** Lower-case text the filter box searches. */
   haystack: string;
 }
@@ -52,12 +61,25 @@ export function isStale(
 }
 
 /** Derives the rows of the Fleet view. */
-export function toRows(machines: Machine[], sources: SourceHealth[], now: number): MachineRow[] {
+export function toRows(
+  machines: Machine[],
+  sources: SourceHealth[],
+  now: number,
+  fleets: readonly FleetPolicy[] = [],
+): MachineRow[] {
   const intervals = new Map(sources.map((source) => [source.id, source.intervalMs]));
-  return machines.map((machine) => toRow(machine, intervals, now));
+  const levels = new Map(fleets.map((f) => [f.id, { warnPct: f.warnPct, killPct: f.killPct }]));
+  return machines.map((machine) =>
+    toRow(machine, intervals, now, levels.get(machine.fleet) ?? null),
+  );
 }
 
-function toRow(machine: Machine, intervals: ReadonlyMap<string, number>, now: number): MachineRow {
+function toRow(
+  machine: Machine,
+  intervals: ReadonlyMap<string, number>,
+  now: number,
+  levels: DiskLevels | null,
+): MachineRow {
   const disks = machine.disks.value;
   const jobs = mergeJobs(machine.jobs.value, machine.gitlabJobs.value);
   const load = machine.load.value;
@@ -72,6 +94,7 @@ function toRow(machine: Machine, intervals: ReadonlyMap<string, number>, now: nu
     load1: load ? load.load1 : null,
     cpus: load ? load.cpus : null,
     freshness: freshnessOf(machine, intervals, now),
+    levels,
     haystack: [
       machine.name,
       machine.fleet,

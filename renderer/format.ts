@@ -38,3 +38,10 @@ export function formatLoad(load: number): string {
 export function formatTime(at: number): string {
   return new Date(at).toLocaleString();
 }
+
+/** A local date and time in a fixed width, "2026-12-03 09:30:12": sortable and unambiguous. */
+export function formatDateTime(at: number): string {
+  const d = new Date(at);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}

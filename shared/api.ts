@@ -18,6 +18,18 @@ import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } 
 import { SecretMigrationReport } from './secrets';
 import { OpenTarget } from './ui';
 import { OpenJobRequest, OpenJobResult, Timeline, TimelineRequest } from './timeline';
+import {
+  GitLabCheckRequest,
+  GitLabCheckResult,
+  HostKeyRequest,
+  HostKeyResult,
+  ImportTomlRequest,
+  ImportTomlResult,
+  SettingsDocument,
+  SettingsUpdateRequest,
+  SettingsUpdateResult,
+  TrustHostKeyRequest,
+} from './settings-api';
 
 /** What the renderer learns about the host it runs in. Never contains a secret. */
 export const AppInfo = z.object({
@@ -109,6 +121,34 @@ export const invokeChannels = {
    * URL belongs to the configured instance; never a URL the renderer supplies.
    */
   'rw:timeline:open-job': { kind: 'command', request: OpenJobRequest, response: OpenJobResult },
+  /** The settings being watched, with secrets as references and whether each resolves. */
+  'rw:settings:get': { kind: 'query', request: empty, response: SettingsDocument },
+  /** Validates, saves (atomically, with a backup) and applies new settings. */
+  'rw:settings:update': {
+    kind: 'command',
+    request: SettingsUpdateRequest,
+    response: SettingsUpdateResult,
+  },
+  /** Proposes entries from a GitLab Runner config.toml; its tokens are never copied. */
+  'rw:settings:import-toml': {
+    kind: 'query',
+    request: ImportTomlRequest,
+    response: ImportTomlResult,
+  },
+  /** Asks a saved GitLab instance what its token may do (scopes, admin). */
+  'rw:settings:check-gitlab': {
+    kind: 'query',
+    request: GitLabCheckRequest,
+    response: GitLabCheckResult,
+  },
+  /** Reads the key an SSH host offers and checks it against known_hosts (the trust prompt). */
+  'rw:settings:host-key': { kind: 'query', request: HostKeyRequest, response: HostKeyResult },
+  /** Records a host key the person compared and accepted, if the host still offers it. */
+  'rw:settings:trust-host-key': {
+    kind: 'command',
+    request: TrustHostKeyRequest,
+    response: HostKeyResult,
+  },
 } as const satisfies Record<`rw:${string}`, ChannelDef>;
 
 /** Name of a request/response channel. */

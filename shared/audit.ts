@@ -22,6 +22,8 @@ export const AuditType = z.enum([
   'interrupted',
   /** On start, an action left in flight was checked against its provider. */
   'recovery',
+  /** A proposal nobody acted on disappeared: no rule fires any more, or the machine is gone. */
+  'withdrawn',
 ]);
 /** What an audit record tells. */
 export type AuditType = z.infer<typeof AuditType>;

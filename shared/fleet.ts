@@ -3,8 +3,30 @@ import { Timestamp } from './time';
 import { Machine } from './machine';
 import { Runner } from './runner';
 import { SourceHealth } from './source';
-import { Proposal } from './proposal';
+import { Proposal, ReaperMode } from './proposal';
 import { FleetCounters } from './runner-metrics';
+
+/**
+ * A fleet's levels and guards as the engine applies them, so the UI draws warn/kill marks
+ * at the real thresholds and names the mode in force (settings plus any run-time switch).
+ */
+export const FleetPolicy = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  kind: z.enum(['autoscaled', 'dedicated']),
+  /** Disk use at which the tray and the UI warn. */
+  warnPct: z.number(),
+  /** The disk rule's threshold: at or over it for `samples` samples, a VM is proposed. */
+  killPct: z.number(),
+  samples: z.number().int(),
+  watchedMounts: z.array(z.string()),
+  /** The reaper mode in force right now. */
+  mode: ReaperMode,
+  minFleetSize: z.number().int(),
+  maxKillsPerHour: z.number().int(),
+});
+/** A fleet's levels and guards as the engine applies them. */
+export type FleetPolicy = z.infer<typeof FleetPolicy>;
 
 /** Everything the engine knows at one moment. `scan --json` prints exactly this. */
 export const FleetSnapshot = z.object({
@@ -17,6 +39,8 @@ export const FleetSnapshot = z.object({
   proposals: z.array(Proposal),
   /** GitLab Runner counters per configured runner metrics endpoint (absent: none configured). */
   counters: z.array(FleetCounters).optional(),
+  /** Each configured fleet's thresholds and mode; absent from hosts older than this field. */
+  fleets: z.array(FleetPolicy).optional(),
 });
 /** Everything the engine knows at one moment. */
 export type FleetSnapshot = z.infer<typeof FleetSnapshot>;
@@ -38,6 +62,8 @@ export const FleetEvent = z.discriminatedUnion('type', [
     proposals: z.array(Proposal).nullable(),
     /** Runner counters when they changed; null or absent when not. */
     counters: z.array(FleetCounters).nullable().optional(),
+    /** The fleets' policies when they changed (a mode switch, new settings); else absent or null. */
+    fleets: z.array(FleetPolicy).nullable().optional(),
   }),
 ]);
 /** Pushed from main to renderer. */

@@ -338,9 +338,18 @@ export const QuietHours = z.strictObject({ start: TimeOfDay, end: TimeOfDay });
 /** When desktop notifications are held back. */
 export type QuietHours = z.infer<typeof QuietHours>;
 
-/** Desktop notifications (Electron host). The rules are in electron/core/notify/. */
+/**
+ * Which notifications are raised and how often: the desktop app's tray and notifications,
+ * edited in the Settings view of either host. The rules are in electron/core/notify/.
+ */
 export const NotificationSettings = z.strictObject({
   enabled: z.boolean().default(true),
+  /** A notification when a machine's disk stays over its fleet's warn level for N samples. */
+  diskWarnings: z.boolean().default(true),
+  /** A notification for each new proposal that waits for a person (notify mode). */
+  proposals: z.boolean().default(true),
+  /** Points below the warn level a disk must fall before it may warn again (hysteresis). */
+  rearmPoints: z.number().int().min(1).max(50).default(5),
   /** Local hours without notifications; what was held is summed up once they end. */
   quietHours: QuietHours.nullable().default(null),
   /** A source failing for this long raises a notification (once per outage). */
@@ -348,14 +357,13 @@ export const NotificationSettings = z.strictObject({
   /** More notifications than this at once become one summary. */
   summaryAfter: z.number().int().min(1).max(50).default(3),
 });
-/** Desktop notifications. */
+/** Which notifications are raised and how often. */
 export type NotificationSettings = z.infer<typeof NotificationSettings>;
 
 /** What only the desktop app uses; the serve host and CLI ignore it. */
 export const DesktopSettings = z.strictObject({
   /** Start Runner Watch (in the tray, without a window) when the user logs in. */
   startAtLogin: z.boolean().default(false),
-  notifications: NotificationSettings.prefault({}),
 });
 /** What only the desktop app uses. */
 export type DesktopSettings = z.infer<typeof DesktopSettings>;
@@ -374,6 +382,7 @@ export const Settings = z.strictObject({
   /** GitLab Runner metrics endpoints, for fleet counters. */
   runnerMetrics: z.array(RunnerMetricsSettings).default([]),
   jobMetrics: JobMetricsSettings.prefault({}),
+  notifications: NotificationSettings.prefault({}),
   cost: CostSettings.prefault({}),
   /** Where audit log and reaper state live; `~` expanded. */
   stateDir: z.string().min(1).default('~/.local/state/runner-watch'),

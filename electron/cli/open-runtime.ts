@@ -4,7 +4,13 @@ import { checkLocalFiles } from '../core/config/check-local-files';
 import { checkSecrets } from '../core/config/check-secrets';
 import { loadSettingsFile } from '../core/config/load-settings';
 import { createEnvFileSecretSource } from '../core/config/secrets';
+import { expandHome } from '../core/config/expand-home';
+import { JsonFileSettingsStore } from '../core/config/json-settings-store';
+import { FileSecretKeeper } from '../core/config/secret-files';
+import type { ReloadableRuntime } from '../core/reloadable-runtime';
 import type { Runtime } from '../core/runtime';
+import { openEditableRuntime } from '../core/settings/editable-runtime';
+import { join } from 'node:path';
 import type { CommandContext } from './command';
 
 /** Options of `openRuntimeFromConfig`. */
@@ -51,4 +57,37 @@ export async function openRuntimeFromConfig(
  */
 export function loadRuntimeModule(): Promise<typeof import('../core/runtime')> {
   return import('../core/runtime');
+}
+
+/**
+ * The runtime of the serve host: like `openRuntimeFromConfig`, plus the Settings view's
+ * channels on the same config file (written atomically with a `.bak` beside it). Tokens
+ * typed into the view go to 0600 files in `<stateDir>/secrets/`, referenced as `{file}`.
+ */
+export async function openEditableRuntimeFromConfig(
+  context: CommandContext,
+  options: OpenRuntimeOptions & { demo?: boolean; env?: Record<string, string> },
+): Promise<{ runtime: ReloadableRuntime; configPath: string }> {
+  const configPath = resolve(context.cwd, options.configPath);
+  const settings = await loadSettingsFile(configPath);
+  const secrets = createEnvFileSecretSource({
+    env: options.env ?? context.env,
+    baseDir: dirname(configPath),
+    warn: (message) => context.err(`warning: ${message}`),
+  });
+  await checkSecrets(settings, secrets);
+  const { createRuntime } = await loadRuntimeModule();
+  const { runtime } = await openEditableRuntime({
+    runtime: {
+      settings,
+      secrets,
+      host: options.host,
+      demo: options.demo ?? false,
+      version: context.version,
+    },
+    store: new JsonFileSettingsStore(configPath),
+    keeper: new FileSecretKeeper(join(expandHome(settings.stateDir), 'secrets')),
+    create: createRuntime,
+  });
+  return { runtime, configPath };
 }

@@ -21,6 +21,7 @@ import { previewPrune } from './runners/prune';
 import type { RunnerService } from './runners/runner-service';
 import type { TimelineService } from './timeline/timeline-service';
 import type { JobMetricsService } from './job-metrics/service';
+import type { SettingsService } from './settings/settings-service';
 
 /** What the API needs besides the engine. Each later feature adds its service here. */
 export interface ApiContext {
@@ -45,6 +46,23 @@ export interface ApiContext {
   now?: () => number;
   /** The warnings of this moment (they change, e.g. when this process takes over the state directory). */
   warnings?: () => string[];
+  /** The Settings view's channels; without it the settings cannot be read or changed here. */
+  settings?: SettingsApi;
+}
+
+/** What the settings channels need; `SettingsService` provides it. */
+export type SettingsApi = Pick<
+  SettingsService,
+  'document' | 'update' | 'importToml' | 'checkGitLab' | 'hostKey' | 'trustHostKey'
+>;
+
+function needSettings(context: ApiContext): SettingsApi {
+  if (!context.settings)
+    throw new RwError(
+      'refused',
+      'this host has no settings store: the settings cannot be edited here',
+    );
+  return context.settings;
 }
 
 /** What the reaper channels need; `Reaper` and `readAudit` provide it. */
@@ -129,6 +147,12 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     },
     'rw:timeline:get': async (request) => needTimeline(context).get(request),
     'rw:timeline:open-job': async (request) => needTimeline(context).openJob(request.jobKey),
+    'rw:settings:get': async () => needSettings(context).document(),
+    'rw:settings:update': async (request) => needSettings(context).update(request),
+    'rw:settings:import-toml': async (request) => needSettings(context).importToml(request),
+    'rw:settings:check-gitlab': async (request) => needSettings(context).checkGitLab(request),
+    'rw:settings:host-key': async (request) => needSettings(context).hostKey(request),
+    'rw:settings:trust-host-key': async (request) => needSettings(context).trustHostKey(request),
     'rw:alerts:list': async () => needAlerts(context).view(),
     'rw:alerts:ack': async (request) => needAlerts(context).ack(request),
     'rw:alerts:mute': async (request) => needAlerts(context).mute(request),

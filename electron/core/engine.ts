@@ -1,4 +1,4 @@
-import type { FleetEvent, FleetSnapshot } from '../../shared/fleet';
+import type { FleetEvent, FleetPolicy, FleetSnapshot } from '../../shared/fleet';
 import type { Machine, MachineRemoval } from '../../shared/machine';
 import type { Proposal } from '../../shared/proposal';
 import type { Runner } from '../../shared/runner';
@@ -19,6 +19,8 @@ export interface EngineOptions {
   now?: () => number;
   random?: () => number;
   backoff?: Partial<BackoffOptions>;
+  /** The fleets' thresholds and modes in force, read at every publish (see FleetPolicy). */
+  fleets?: () => FleetPolicy[];
   /** Where the engine reports readings it refused (see FleetModel); default: stderr. */
   warn?: (message: string) => void;
 }
@@ -55,6 +57,8 @@ export class Engine implements Disposable {
   private lastSent = new Map<string, string>();
   private lastRunnersJson = '[]';
   private lastProposalsJson = '[]';
+  private lastFleetsJson = '[]';
+  private readonly fleets: () => FleetPolicy[];
   private started = false;
   private stopped = false;
   private paused = false;
@@ -64,6 +68,7 @@ export class Engine implements Disposable {
 
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
+    this.fleets = options.fleets ?? (() => []);
     this.model = new FleetModel(options.warn ?? defaultWarn);
     this.random = options.random ?? Math.random;
     this.backoff = { baseMs: 5_000, maxMs: 10 * 60_000, jitter: 0.2, ...options.backoff };
@@ -189,6 +194,7 @@ export class Engine implements Disposable {
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       proposals: this.proposals,
       ...(this.counters.size > 0 ? { counters: [...this.counters.values()].flat() } : {}),
+      fleets: this.fleets(),
     };
   }
 
@@ -359,6 +365,10 @@ export class Engine implements Disposable {
     this.lastCountersJson = countersJson;
     this.lastRunnersJson = runnersJson;
     this.lastProposalsJson = proposalsJson;
+    const fleets = this.fleets();
+    const fleetsJson = JSON.stringify(fleets);
+    const fleetsChanged = fleetsJson !== this.lastFleetsJson;
+    this.lastFleetsJson = fleetsJson;
     this.version += 1;
     const event: FleetEvent = {
       type: 'delta',
@@ -370,6 +380,7 @@ export class Engine implements Disposable {
       runners: runnersChanged ? runners : null,
       proposals: proposalsChanged ? this.proposals : null,
       ...(countersChanged ? { counters } : {}),
+      fleets: fleetsChanged ? fleets : null,
     };
     for (const listener of this.listeners) listener(event);
   }

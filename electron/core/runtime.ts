@@ -2,11 +2,12 @@ import type { ApiHandlers, AppInfo } from '../../shared/api';
 import type { AlertState } from '../../shared/alerts';
 import type { AuditRecord } from '../../shared/audit';
 import type { SecretRef, Settings } from '../../shared/settings';
-import { createApiHandlers, type ApiContext } from './api';
+import { createApiHandlers, type ApiContext, type SettingsApi } from './api';
 import { AuditLog, currentUser } from './audit/audit-log';
 import { expandHome } from './config/expand-home';
 import { prepareStateDir } from './config/state-dir';
 import { Engine } from './engine';
+import { fleetPolicies } from './fleet/fleet-policy';
 import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 import { createReaper } from './reaper/create-reaper';
 import { sshRemoteExec } from './reaper/remote-exec';
@@ -61,6 +62,8 @@ export interface RuntimeOptions {
   openExternal?: (url: string) => Promise<void>;
   /** Whether a fleet's job metrics can be read; see `TimelineServiceOptions.jobMetrics`. */
   jobMetrics?: TimelineServiceOptions['jobMetrics'];
+  /** The Settings view's channels (the host's settings store); see `ReloadableRuntime`. */
+  settingsApi?: SettingsApi;
 }
 
 /** The engine with its API, as every host uses it. */
@@ -69,7 +72,7 @@ export interface Runtime extends Disposable {
   api: ApiHandlers;
   settings: Settings;
   /** Job metrics (Prometheus + local store), also for the `job-metrics` command. */
-  jobMetrics: JobMetricsService;
+  jobMetrics: Pick<JobMetricsService, 'get' | 'saveFinished'>;
   /** Every audit record once written; never fires when the runtime runs no actions. */
   onAudit(listener: (record: AuditRecord) => void): Disposable;
   /** Acknowledgements and mutes now (shared by every host through the state dir). */
@@ -147,8 +150,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const disposables = new DisposableStore();
   const set = createSources(settings, secrets, options.now);
   disposables.add(set.pool);
+  // The mode in force comes from the reaper once it runs (run-time switches included).
+  let modeOf = (fleet: Settings['fleets'][number]) => fleet.reaper.mode;
   const engine = disposables.add(
-    new Engine({ sources: set.sources, ...(options.now ? { now: options.now } : {}) }),
+    new Engine({
+      sources: set.sources,
+      fleets: () => fleetPolicies(settings.fleets, (fleet) => modeOf(fleet)),
+      ...(options.now ? { now: options.now } : {}),
+    }),
   );
   const jobs = () => set.gitlab.flatMap((source) => source.timeline());
   const cost = disposables.add(
@@ -225,7 +234,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
       engine,
-      api: createApiHandlers({ engine, info, timeline, jobMetrics, ...extras }),
+      api: createApiHandlers({
+        engine,
+        info,
+        timeline,
+        jobMetrics,
+        ...extras,
+        ...(options.settingsApi ? { settings: options.settingsApi } : {}),
+      }),
       settings,
       jobMetrics,
       onAudit: () => toDisposable(() => undefined),
@@ -270,6 +286,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     // Finished jobs' metrics are saved as they finish, not only when someone opens them.
     if (settings.jobMetrics.autoSave && settings.prometheus.length > 0)
       disposables.add(jobMetrics.startSweeping());
+    modeOf = (fleet) => reaper.mode(fleet.id);
     const runners = disposables.add(
       new RunnerService({
         runners: () => engine.snapshot().runners,
@@ -294,6 +311,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         warnings,
         jobMetrics,
         ...extras,
+        ...(options.settingsApi ? { settings: options.settingsApi } : {}),
       }),
       settings,
       jobMetrics,

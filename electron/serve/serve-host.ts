@@ -16,6 +16,7 @@ import { openEventStream, type FleetEventSource } from './event-stream';
 import { BodyError, readJsonBody, sendError, sendJson, statusForError } from './http-json';
 import { exposureWarning, isLoopbackHost, urlHost } from './loopback';
 import { applySecurityHeaders } from './security-headers';
+import { sendSignInPage } from './sign-in-page';
 import { serveStatic } from './static-files';
 
 /** What the serve host needs from the runtime. */
@@ -124,7 +125,14 @@ export async function startServeHost(options: ServeHostOptions): Promise<ServeHo
     if (path === '/' && url.searchParams.has('token')) {
       // Exchange the token in the address bar for a cookie, then drop it from the URL.
       if (!credentialMatches(url.searchParams.get('token') ?? '', token)) {
-        sendError(res, 401, unauthenticated);
+        // Already signed in (an old bookmark with last start's token): just drop it.
+        if (authenticated(req)) {
+          res.writeHead(302, { Location: '/', 'Cache-Control': 'no-store' });
+          res.end();
+          return;
+        }
+        // A person opened this link: a page that says what to do, not the API's JSON.
+        sendSignInPage(res);
         return;
       }
       res.writeHead(302, {

@@ -38,6 +38,7 @@ export function applyFleetEvent(
       ...countersOf(event.counters, current.counters),
       sources: mergeSources(current.sources, event.sources),
       proposals: event.proposals ?? current.proposals,
+      ...((event.fleets ?? current.fleets) ? { fleets: event.fleets ?? current.fleets } : {}),
     },
   };
 }

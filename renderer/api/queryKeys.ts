@@ -15,6 +15,8 @@ export const queryKeys = {
   jobMetrics: (job: string, instance: string | null) =>
     [...queryKeys.all, 'jobs', 'metrics', job, instance] as const,
   audit: () => [...queryKeys.all, 'audit'] as const,
+  /** The settings document of the Settings view. */
+  settings: () => [...queryKeys.all, 'settings'] as const,
   auditList: (limit: number) => [...queryKeys.audit(), 'list', limit] as const,
   /** The fleet timeline of the last `spanMs` (the window is fixed when the query runs). */
   timeline: (spanMs: number) => [...queryKeys.all, 'timeline', spanMs] as const,

@@ -10,6 +10,13 @@ export const RULE_TEXT: Record<ReaperRule, string> = {
   unreachable: 'unreachable while the provider says running',
 };
 
+/** The action in a few words, while the re-check has not said on what exactly. */
+const ACTION_VERB: Record<Proposal['action'], string> = {
+  'hcloud-delete': 'Delete the Hetzner server of',
+  'machine-rm': 'docker-machine rm',
+  cleanup: 'Clean up',
+};
+
 /** The id after `prefix:` of the first source in `seenBy` with that kind, e.g. `hetzner:ci` → `ci`. */
 function sourceId(seenBy: readonly string[], kind: string): string | null {
   const found = seenBy.find((id) => id.startsWith(`${kind}:`));
@@ -22,11 +29,12 @@ function sourceId(seenBy: readonly string[], kind: string): string | null {
  * or the cleanup of a dedicated host. `machine` is the freshest reading, if any.
  */
 export function describeAction(proposal: Proposal, machine: Machine | null): string {
-  const seenBy = machine?.seenBy ?? [];
+  if (machine === null) return `${ACTION_VERB[proposal.action]} ${proposal.machineName}: checking…`;
+  const seenBy = machine.seenBy;
   switch (proposal.action) {
     case 'hcloud-delete': {
       const project = sourceId(seenBy, 'hetzner');
-      const server = machine?.providerId ?? 'of unknown id';
+      const server = machine.providerId ?? 'of unknown id';
       return `DELETE server ${server} (${proposal.machineName}) in Hetzner project ${project ?? 'unknown'}`;
     }
     case 'machine-rm': {
@@ -38,8 +46,43 @@ export function describeAction(proposal: Proposal, machine: Machine | null): str
   }
 }
 
-/** One evidence fact per entry, as label and text; unknown values say "unknown". */
-export function evidenceFacts(evidence: Evidence): { label: string; text: string }[] {
+/**
+ * The headline of a proposal, led by what made its rule fire: an idle VM is headlined
+ * with how long it idled, not with its disk (the core's summary mixes both).
+ */
+export function proposalHeadline(proposal: Proposal): string {
+  const { evidence } = proposal;
+  const verb = proposal.action === 'cleanup' ? 'Clean up' : 'Kill';
+  const disk =
+    evidence.diskPct === null
+      ? 'disk unknown'
+      : `disk ${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}`;
+  const idle = evidence.idleSinceMs === null ? null : `idle ${formatSpan(evidence.idleSinceMs)}`;
+  const why = (() => {
+    switch (proposal.rule) {
+      case 'disk':
+        return [disk, idle ?? 'no job running'].join(', ');
+      case 'idle':
+        return idle ? `${idle} with no job` : 'idle with no job';
+      case 'max-age':
+        return evidence.ageMs === null ? 'too old' : `${formatSpan(evidence.ageMs)} old`;
+      case 'unreachable':
+        return evidence.unreachableSince
+          ? `unreachable since ${new Date(evidence.unreachableSince).toLocaleTimeString()}`
+          : 'unreachable';
+    }
+  })();
+  return `${verb} ${proposal.machineName} (${why})`;
+}
+
+/**
+ * One evidence fact per entry, as label and text; unknown values say "unknown".
+ * `samplesNeeded` is the fleet's disk rule (samples in a row), when known.
+ */
+export function evidenceFacts(
+  evidence: Evidence,
+  samplesNeeded: number | null = null,
+): { label: string; text: string }[] {
   const unknown = 'unknown';
   const facts = [
     {
@@ -49,7 +92,13 @@ export function evidenceFacts(evidence: Evidence): { label: string; text: string
           ? unknown
           : `${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}${evidence.thresholdPct !== undefined ? ` (threshold ${evidence.thresholdPct} %)` : ''}`,
     },
-    { label: 'Samples over', text: String(evidence.samplesOver) },
+    {
+      label: 'Over threshold',
+      text:
+        evidence.samplesOver === 0
+          ? 'no sample at or over the threshold'
+          : `last ${evidence.samplesOver} sample${evidence.samplesOver === 1 ? '' : 's'} in a row${samplesNeeded !== null ? ` (the rule needs ${samplesNeeded})` : ''}`,
+    },
     {
       label: 'Idle for',
       text:

@@ -15,6 +15,9 @@ export function useAuditList(limit = AUDIT_LIMIT) {
   return useQuery<AuditRecord[], TransportError>({
     queryKey: queryKeys.auditList(limit),
     queryFn: () => transport.invoke('rw:audit:list', { limit }),
+    // Records written while the view was closed are news when it opens again (the
+    // proposal-change refetch below only runs while it is open).
+    refetchOnMount: 'always',
   });
 }
 

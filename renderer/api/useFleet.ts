@@ -1,7 +1,14 @@
 import { useQuery, useQueryClient, type UseQueryResult } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import {
+  createContext,
+  createElement,
+  useContext,
+  useEffect,
+  useState,
+  type ReactNode,
+} from 'react';
 import type { AppInfo } from '../../shared/api';
-import type { FleetSnapshot } from '../../shared/fleet';
+import type { FleetPolicy, FleetSnapshot } from '../../shared/fleet';
 import { applyFleetEvent } from './fleet-cache';
 import { queryKeys } from './queryKeys';
 import type { StreamStatus, TransportError } from './transport';
@@ -15,22 +22,24 @@ export interface FleetState {
   dropped: TransportError | null;
 }
 
+interface StreamState {
+  stream: StreamStatus;
+  dropped: TransportError | null;
+}
+
+const StreamContext = createContext<StreamState | null>(null);
+
 /**
- * Reads the fleet snapshot once, then keeps it current from push events: a delta is applied
- * to the cached snapshot with setQueryData; a `snapshot` event replaces it; a version gap
- * refetches. No polling (see createQueryClient).
+ * Subscribes to fleet events and keeps the cached snapshot current: a delta is applied with
+ * setQueryData; a `snapshot` event replaces it; a version gap refetches. No polling.
  */
-export function useFleet(): FleetState {
+function useFleetSubscription(enabled = true): StreamState {
   const transport = useTransport();
   const client = useQueryClient();
   const [stream, setStream] = useState<StreamStatus>({ state: 'connecting' });
   const [dropped, setDropped] = useState<TransportError | null>(null);
-  const query = useQuery<FleetSnapshot, TransportError>({
-    queryKey: queryKeys.fleetSnapshot(),
-    queryFn: () => transport.invoke('rw:fleet:snapshot', {}),
-  });
-
   useEffect(() => {
+    if (!enabled) return;
     const key = queryKeys.fleetSnapshot();
     return transport.subscribe({
       onEvent(event) {
@@ -45,9 +54,54 @@ export function useFleet(): FleetState {
       onStatus: setStream,
       onDropped: setDropped,
     });
-  }, [transport, client]);
+  }, [transport, client, enabled]);
+  return { stream, dropped };
+}
 
-  return { query, stream, dropped };
+/**
+ * One event subscription for the whole app (header summary, banner and the view share
+ * it), so the serve host holds one stream per window, not one per component.
+ */
+export function FleetStreamProvider(props: { children: ReactNode }) {
+  const state = useFleetSubscription();
+  return createElement(StreamContext.Provider, { value: state }, props.children);
+}
+
+function useSnapshotQuery(): UseQueryResult<FleetSnapshot, TransportError> {
+  const transport = useTransport();
+  return useQuery<FleetSnapshot, TransportError>({
+    queryKey: queryKeys.fleetSnapshot(),
+    queryFn: () => transport.invoke('rw:fleet:snapshot', {}),
+  });
+}
+
+/**
+ * Reads the fleet snapshot once, then keeps it current from push events. Inside a
+ * FleetStreamProvider it uses the app's one subscription; alone (a view rendered by
+ * itself) it subscribes on its own.
+ */
+export function useFleet(): FleetState {
+  const shared = useContext(StreamContext);
+  const query = useSnapshotQuery();
+  const own = useFleetSubscription(shared === null);
+  const state = shared ?? own;
+  return { query, stream: state.stream, dropped: state.dropped };
+}
+
+/**
+ * True while the host answers: the event stream is live (or still connecting for the
+ * first time). Commands are disabled otherwise, since their result could not be shown.
+ */
+export function useConnected(): boolean {
+  const shared = useContext(StreamContext);
+  return shared === null || shared.stream.state !== 'down';
+}
+
+/** A fleet's policy from the cached snapshot (no fetch of its own); null when unknown. */
+export function useFleetPolicy(fleet: string): FleetPolicy | null {
+  const client = useQueryClient();
+  const snapshot = client.getQueryData<FleetSnapshot>(queryKeys.fleetSnapshot());
+  return snapshot?.fleets?.find((policy) => policy.id === fleet) ?? null;
 }
 
 /** Version, host kind, demo flag and host warnings. */

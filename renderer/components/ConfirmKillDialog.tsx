@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { Proposal } from '../../shared/proposal';
 import { describeAction, evidenceFacts, recheckProblems, RULE_TEXT } from '../api/reaper-text';
+import { useFleetPolicy } from '../api/useFleet';
 import { useConfirmKill, useRecheck } from '../api/useReaper';
 import { formatAgo } from '../format';
 
@@ -19,6 +20,7 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
   const dialogRef = useRef<HTMLDivElement>(null);
   const recheck = useRecheck(proposal.id);
   const confirm = useConfirmKill();
+  const samplesNeeded = useFleetPolicy(proposal.fleet)?.samples ?? null;
   // The unreachable rule: a person states that the job state on the machine is unknown.
   const needsAcknowledgement = proposal.acknowledge === 'unknown-job-state';
   const [acknowledged, setAcknowledged] = useState(false);
@@ -124,7 +126,7 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
                 .
               </p>
               <dl className="facts">
-                {evidenceFacts(shown.evidence).map((fact) => (
+                {evidenceFacts(shown.evidence, samplesNeeded).map((fact) => (
                   <div key={fact.label}>
                     <dt>{fact.label}</dt>
                     <dd>{fact.text}</dd>
@@ -152,7 +154,11 @@ export function ConfirmKillDialog(props: { proposal: Proposal; now: number; onCl
         <section aria-label="What will happen" className="dialog-action">
           <h3>What will happen</h3>
           <p data-testid="action-text">
-            <code>{describeAction(proposal, fresh?.machine ?? null)}</code>
+            <code>
+              {recheck.isError
+                ? 'Nothing: the re-check failed, so there is nothing to confirm.'
+                : describeAction(proposal, fresh?.machine ?? null)}
+            </code>
           </p>
           <p className="small muted">
             The executor re-checks once more right before acting and refuses if anything changed.

@@ -1,4 +1,5 @@
 import type { RunningJob } from '../../shared/machine';
+import { formatSpan } from '../format';
 
 /** Lines that fit the fixed row height; with more jobs, the last line counts the rest. */
 const LINES = 2;
@@ -18,7 +19,13 @@ export function jobLabel(job: RunningJob): string {
  * Running jobs of a machine; `null` says "unknown" (never "idle"). `partial`: the machine's
  * containers could not be read, so the list is what GitLab links to it, a lower bound.
  */
-export function JobsCell(props: { jobs: RunningJob[] | null; stale: boolean; partial?: boolean }) {
+export function JobsCell(props: {
+  jobs: RunningJob[] | null;
+  stale: boolean;
+  partial?: boolean;
+  /** For the running time of each job; without it no duration is shown. */
+  now?: number;
+}) {
   if (props.jobs === null)
     return (
       <span className="muted" title="No source could read this machine's jobs">
@@ -41,9 +48,27 @@ export function JobsCell(props: { jobs: RunningJob[] | null; stale: boolean; par
     >
       {props.jobs.slice(0, shown).map((job) => (
         <li key={job.jobId} className="job" data-testid="job">
-          <span className="num">#{job.jobId}</span>{' '}
+          {job.jobUrl && /^https?:\/\//.test(job.jobUrl) ? (
+            <a
+              className="num"
+              href={job.jobUrl}
+              target="_blank"
+              rel="noreferrer noopener"
+              aria-label={`Job ${job.jobId} in GitLab`}
+              // The row opens the details on click; the link opens the job.
+              onClick={(event) => event.stopPropagation()}
+              onKeyDown={(event) => event.stopPropagation()}
+            >
+              #{job.jobId}
+            </a>
+          ) : (
+            <span className="num">#{job.jobId}</span>
+          )}{' '}
           {job.projectPath ?? (job.projectId !== null ? `project ${job.projectId}` : '')}
           {job.name ? <span className="muted"> {job.name}</span> : null}
+          {props.now !== undefined && job.startedAt !== null ? (
+            <span className="num muted"> · {formatSpan(props.now - job.startedAt)}</span>
+          ) : null}
         </li>
       ))}
       {rest > 0 ? <li className="muted">+{rest} more</li> : null}

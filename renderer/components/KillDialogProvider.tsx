@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
 import type { Proposal } from '../../shared/proposal';
+import { useConnected } from '../api/useFleet';
 import { useNow } from '../hooks/useNow';
 import { ConfirmKillDialog } from './ConfirmKillDialog';
 
@@ -49,6 +50,7 @@ export function canOpenConfirm(proposal: Proposal): boolean {
  */
 export function KillButton(props: { proposal: Proposal | null | undefined }) {
   const open = useOpenKillDialog();
+  const connected = useConnected();
   const { proposal } = props;
   if (!proposal || !canOpenConfirm(proposal)) return null;
   const verb = proposal.action === 'cleanup' ? 'Clean up' : 'Kill';
@@ -56,6 +58,9 @@ export function KillButton(props: { proposal: Proposal | null | undefined }) {
     <button
       type="button"
       className="danger kill-button"
+      // Nothing could be re-checked or confirmed while the host is unreachable.
+      disabled={!connected}
+      title={connected ? undefined : 'Runner Watch cannot be reached: confirm is disabled'}
       onClick={(event) => {
         // Inside a clickable row: open the dialog, not the row's details.
         event.stopPropagation();

@@ -5,13 +5,28 @@ import type { MachineRow } from '../fleet-rows';
 import { DISK_PCT_DEFINITION } from './DiskBars';
 import { JobMetricsPanel } from './JobMetricsPanel';
 import { jobLabel } from './JobsCell';
+import type { Proposal } from '../../shared/proposal';
+import { proposalHeadline, RULE_TEXT } from '../api/reaper-text';
+import { KillButton } from './KillDialogProvider';
+
+/** The state a person reads: a pending proposal that something blocks is "blocked". */
+function shownState(proposal: Proposal): string {
+  return proposal.state === 'pending' && proposal.blocked.length > 0 ? 'blocked' : proposal.state;
+}
 import { removalText } from '../removal-text';
 import { useAppInfo } from '../api/useFleet';
 
 /** Everything known about one machine, with each reading's age and source. */
-export function MachineDetails(props: { row: MachineRow; now: number; onClose: () => void }) {
+export function MachineDetails(props: {
+  row: MachineRow;
+  now: number;
+  onClose: () => void;
+  /** The reaper's current proposal for this machine, if any (blocked ones too). */
+  proposal?: Proposal | undefined;
+}) {
   const { machine } = props.row;
   const [metricsOf, setMetricsOf] = useState<RunningJob | null>(null);
+  const { proposal } = props;
   const viewer = useAppInfo().data?.user;
   return (
     <aside
@@ -28,6 +43,29 @@ export function MachineDetails(props: { row: MachineRow; now: number; onClose: (
           ✕
         </button>
       </header>
+      {proposal ? (
+        <section className="details-proposal" aria-label="Proposal" data-testid="details-proposal">
+          <h3>
+            Proposed for {proposal.action === 'cleanup' ? 'cleanup' : 'removal'}{' '}
+            <span className={`badge badge-p-${shownState(proposal)}`}>{shownState(proposal)}</span>
+          </h3>
+          <p>
+            <strong>{proposalHeadline(proposal)}</strong>
+          </p>
+          <p className="small muted">
+            Rule {proposal.rule}: {RULE_TEXT[proposal.rule]}; since{' '}
+            {formatAgo(proposal.createdAt, props.now)}.
+          </p>
+          {proposal.blocked.length > 0 ? (
+            <ul className="blocked" aria-label="Blocked because">
+              {proposal.blocked.map((reason) => (
+                <li key={reason}>{reason}</li>
+              ))}
+            </ul>
+          ) : null}
+          <KillButton proposal={proposal} />
+        </section>
+      ) : null}
       <dl>
         <dt>Fleet</dt>
         <dd>

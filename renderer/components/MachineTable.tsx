@@ -13,7 +13,8 @@ import type { Proposal } from '../../shared/proposal';
 import { FreshnessCell } from './FreshnessCell';
 import { KillButton } from './KillDialogProvider';
 import { JobsCell } from './JobsCell';
-import { StatusBadge } from './StatusBadge';
+import { ActivityBadge, StatusBadge } from './StatusBadge';
+import { layoutForWidth, type ColumnId } from '../fleet-columns';
 
 export interface MachineTableProps {
   rows: MachineRow[];
@@ -26,6 +27,8 @@ export interface MachineTableProps {
   onClose: () => void;
   /** Proposals a person may confirm, by machine key: their rows offer "Kill…". */
   killable?: ReadonlyMap<string, Proposal>;
+  /** Machines with any current proposal (also blocked ones): their rows say "proposed". */
+  proposed?: ReadonlySet<string>;
 }
 
 /** Height of every body row in px; the same as `--row-h` in styles.css. */
@@ -40,7 +43,11 @@ const PAGE = 10;
 interface Viewport {
   top: number;
   height: number;
+  width: number;
 }
+
+/** Height of a card when the grid is too narrow for columns (see `layoutForWidth`). */
+export const CARD_HEIGHT = 132;
 
 /**
  * The fleet as a grid with a roving focus: ↑/↓ (and Home/End, PgUp/PgDn) move the
@@ -54,7 +61,11 @@ export function MachineTable(props: MachineTableProps) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const rowRefs = useRef(new Map<string, HTMLTableRowElement>());
   const focusWanted = useRef(false);
-  const [viewport, setViewport] = useState<Viewport>({ top: 0, height: 0 });
+  const [viewport, setViewport] = useState<Viewport>({ top: 0, height: 0, width: 0 });
+  const layout = layoutForWidth(viewport.width);
+  const cards = layout.mode === 'cards';
+  const rowHeight = cards ? CARD_HEIGHT : ROW_HEIGHT;
+  const shownColumns = new Set<ColumnId>(layout.mode === 'table' ? layout.columns : []);
   const index = rows.findIndex((row) => row.key === props.selected);
   const registerRow = useCallback((key: string, el: HTMLTableRowElement | null) => {
     if (el) rowRefs.current.set(key, el);
@@ -64,7 +75,8 @@ export function MachineTable(props: MachineTableProps) {
   useLayoutEffect(() => {
     const el = scrollRef.current;
     if (!el) return;
-    const update = () => setViewport({ top: el.scrollTop, height: el.clientHeight });
+    const update = () =>
+      setViewport({ top: el.scrollTop, height: el.clientHeight, width: el.clientWidth });
     update();
     el.addEventListener('scroll', update, { passive: true });
     const resize = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(update);
@@ -81,8 +93,8 @@ export function MachineTable(props: MachineTableProps) {
     rowRefs.current.get(props.selected)?.focus();
   }, [props.selected, viewport]);
 
-  const visible = viewport.height > 0 ? Math.ceil(viewport.height / ROW_HEIGHT) : UNMEASURED_ROWS;
-  const first = Math.max(0, Math.floor(viewport.top / ROW_HEIGHT) - OVERSCAN);
+  const visible = viewport.height > 0 ? Math.ceil(viewport.height / rowHeight) : UNMEASURED_ROWS;
+  const first = Math.max(0, Math.floor(viewport.top / rowHeight) - OVERSCAN);
   const last = Math.min(rows.length, first + visible + 2 * OVERSCAN);
   const shown = rows.slice(first, last);
   // Roving tabindex: one row is reachable with Tab; the selected one when it is rendered.
@@ -96,14 +108,14 @@ export function MachineTable(props: MachineTableProps) {
     if (el && el.clientHeight > 0) {
       // Scroll the target row into the rendered window now, so the row exists to take the
       // focus right after this render (the header row is about one row high).
-      const top = target * ROW_HEIGHT;
-      const bottom = top + 2 * ROW_HEIGHT;
+      const top = target * rowHeight;
+      const bottom = top + rowHeight + ROW_HEIGHT;
       if (top < el.scrollTop) el.scrollTop = top;
       else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = bottom - el.clientHeight;
-      setViewport({ top: el.scrollTop, height: el.clientHeight });
+      setViewport({ top: el.scrollTop, height: el.clientHeight, width: el.clientWidth });
     } else {
       // Not laid out (yet): still render a window that holds the target row.
-      setViewport({ top: target * ROW_HEIGHT, height: 0 });
+      setViewport({ top: target * rowHeight, height: 0, width: 0 });
     }
     focusWanted.current = true;
     props.onSelect(row.key);
@@ -143,22 +155,25 @@ export function MachineTable(props: MachineTableProps) {
 
   return (
     <div className="table-scroll" ref={scrollRef}>
-      <table className="fleet" role="grid" aria-label="Machines" aria-rowcount={rows.length + 1}>
-        <colgroup>
-          <col className="col-name" />
-          <col className="col-provider" />
-          <col className="col-status" />
-          <col className="col-disk" />
-          <col className="col-jobs" />
-          <col className="col-load" />
-          <col className="col-age" />
-          <col className="col-fresh" />
-        </colgroup>
+      <table
+        className={`fleet${cards ? ' is-cards' : ''}`}
+        role="grid"
+        aria-label="Machines"
+        aria-rowcount={rows.length + 1}
+        data-layout={cards ? 'cards' : 'table'}
+      >
+        {layout.mode === 'table' ? (
+          <colgroup>
+            {layout.columns.map((id) => (
+              <col key={id} className={`col-${id}`} style={{ width: `${layout.widths[id]}%` }} />
+            ))}
+          </colgroup>
+        ) : null}
         <thead>
           <tr>
             <SortHeader label="Name" column="name" sort={props.sort} onSort={props.onSort} />
-            <th scope="col">Provider</th>
-            <th scope="col">Status</th>
+            {shownColumns.has('provider') ? <th scope="col">Provider</th> : null}
+            {cards ? null : <th scope="col">Status</th>}
             <SortHeader
               label="Disk %"
               column="disk"
@@ -172,19 +187,25 @@ export function MachineTable(props: MachineTableProps) {
               sort={props.sort}
               onSort={props.onSort}
             />
-            <th scope="col" title="1-minute load average / CPUs">
-              Load
-            </th>
-            <th scope="col" title="Since the provider created the machine">
-              Age
-            </th>
-            <th scope="col" title="Age of the oldest reading shown in the row">
-              Updated
-            </th>
+            {shownColumns.has('load') ? (
+              <th scope="col" title="1-minute load average / CPUs">
+                Load
+              </th>
+            ) : null}
+            {shownColumns.has('age') ? (
+              <th scope="col" title="Since the provider created the machine">
+                Age
+              </th>
+            ) : null}
+            {shownColumns.has('fresh') ? (
+              <th scope="col" title="Age of the oldest reading shown in the row">
+                Updated
+              </th>
+            ) : null}
           </tr>
         </thead>
         <tbody onKeyDown={onKeyDown}>
-          {first > 0 ? <Spacer rows={first} /> : null}
+          {first > 0 ? <Spacer height={first * rowHeight} /> : null}
           {shown.map((row, i) => (
             <MachineRowView
               key={row.key}
@@ -197,20 +218,23 @@ export function MachineTable(props: MachineTableProps) {
               onSelect={props.onSelect}
               onOpen={props.onOpen}
               proposal={props.killable?.get(row.key)}
+              proposed={props.proposed?.has(row.key) ?? false}
+              columns={shownColumns}
+              cards={cards}
             />
           ))}
-          {last < rows.length ? <Spacer rows={rows.length - last} /> : null}
+          {last < rows.length ? <Spacer height={(rows.length - last) * rowHeight} /> : null}
         </tbody>
       </table>
     </div>
   );
 }
 
-/** Stands in for `rows` rows that are not rendered, so the scrollbar is right. */
-function Spacer(props: { rows: number }) {
+/** Stands in for rows that are not rendered, so the scrollbar is right. */
+function Spacer(props: { height: number }) {
   return (
     <tr className="spacer" aria-hidden="true">
-      <td colSpan={8} style={{ height: props.rows * ROW_HEIGHT }} />
+      <td colSpan={8} style={{ height: props.height }} />
     </tr>
   );
 }
@@ -225,9 +249,28 @@ function MachineRowView(props: {
   onSelect: (key: string) => void;
   onOpen: (key: string) => void;
   proposal: Proposal | undefined;
+  proposed: boolean;
+  columns: ReadonlySet<ColumnId>;
+  cards: boolean;
 }) {
-  const { row, selected } = props;
+  const { row, selected, columns, cards } = props;
   const stale = row.freshness.state !== 'fresh';
+  const show = (id: ColumnId) => cards || columns.has(id);
+  const load =
+    row.load1 !== null ? (
+      <>
+        {formatLoad(row.load1)}
+        {row.cpus !== null ? <span className="sub">/ {row.cpus} CPUs</span> : null}
+      </>
+    ) : (
+      <span className="muted">unknown</span>
+    );
+  const age =
+    row.machine.createdAt !== null ? (
+      formatSpan(props.now - row.machine.createdAt)
+    ) : (
+      <span className="muted">unknown</span>
+    );
   return (
     <tr
       ref={(el) => props.registerRow(row.key, el)}
@@ -248,51 +291,69 @@ function MachineRowView(props: {
     >
       <td className="cell-name">
         <MachineName name={row.name} />
-        <span className="sub">{row.machine.fleet}</span>
+        <span className="sub">
+          {row.machine.fleet}
+          {show('provider') && !cards
+            ? ''
+            : ` · ${row.machine.provider} ${row.machine.serverType ?? row.machine.kind}`}
+        </span>
       </td>
-      <td>
-        {row.machine.provider}
-        <span className="sub">{row.machine.serverType ?? row.machine.kind}</span>
-      </td>
+      {show('provider') && !cards ? (
+        <td>
+          {row.machine.provider}
+          <span className="sub">{row.machine.serverType ?? row.machine.kind}</span>
+        </td>
+      ) : null}
       <td className="cell-status">
-        <StatusBadge
-          state={row.state}
-          providerStatus={row.machine.providerStatus}
-          stale={row.machine.status.stale}
-          removed={row.machine.removed}
-        />
-        <KillButton proposal={props.proposal} />
+        <span className="badges">
+          <StatusBadge
+            state={row.state}
+            providerStatus={row.machine.providerStatus}
+            stale={row.machine.status.stale}
+            removed={row.machine.removed}
+          />
+          {row.machine.removed ? null : <ActivityBadge row={row} />}
+        </span>
+        {/* The second line is always there, so a proposal appearing moves nothing. */}
+        <span className="badges">
+          {props.proposed || props.proposal ? (
+            <>
+              <span className="badge badge-proposed" data-testid="proposed">
+                proposed
+              </span>
+              <KillButton proposal={props.proposal} />
+            </>
+          ) : null}
+        </span>
       </td>
-      <td>
-        <DiskBars disks={row.disks} stale={row.machine.disks.stale} />
+      <td className="cell-disk">
+        <DiskBars disks={row.disks} stale={row.machine.disks.stale} levels={row.levels} />
       </td>
-      <td>
+      <td className="cell-jobs">
         <JobsCell
           jobs={row.jobs}
           stale={row.machine.jobs.stale}
           partial={row.machine.jobs.value === null}
+          now={props.now}
         />
       </td>
-      <td className="num">
-        {row.load1 !== null ? (
-          <>
-            {formatLoad(row.load1)}
-            {row.cpus !== null ? <span className="sub">/ {row.cpus} CPUs</span> : null}
-          </>
-        ) : (
-          <span className="muted">unknown</span>
-        )}
-      </td>
-      <td className="num">
-        {row.machine.createdAt !== null ? (
-          formatSpan(props.now - row.machine.createdAt)
-        ) : (
-          <span className="muted">unknown</span>
-        )}
-      </td>
-      <td className={stale ? 'cell-stale' : undefined}>
-        <FreshnessCell freshness={row.freshness} now={props.now} />
-      </td>
+      {cards ? (
+        <td className="cell-meta small">
+          <span>load {load}</span>
+          <span>age {age}</span>
+          <FreshnessCell freshness={row.freshness} now={props.now} />
+        </td>
+      ) : (
+        <>
+          {show('load') ? <td className="num">{load}</td> : null}
+          {show('age') ? <td className="num">{age}</td> : null}
+          {show('fresh') ? (
+            <td className={stale ? 'cell-stale' : undefined}>
+              <FreshnessCell freshness={row.freshness} now={props.now} />
+            </td>
+          ) : null}
+        </>
+      )}
     </tr>
   );
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { ReaperMode } from '../../shared/proposal';
+import { useConnected } from '../api/useFleet';
 import { useSetMode } from '../api/useReaper';
 
 const MODE_TEXT: Record<ReaperMode, string> = {
@@ -15,6 +16,7 @@ const MODE_TEXT: Record<ReaperMode, string> = {
  */
 export function ModeSwitch(props: { fleet: string; mode: ReaperMode | null }) {
   const setMode = useSetMode();
+  const connected = useConnected();
   const [askAuto, setAskAuto] = useState(false);
   const selectId = `mode-${props.fleet}`;
   return (
@@ -23,7 +25,7 @@ export function ModeSwitch(props: { fleet: string; mode: ReaperMode | null }) {
       <select
         id={selectId}
         value={props.mode ?? ''}
-        disabled={setMode.isPending}
+        disabled={setMode.isPending || !connected}
         onChange={(event) => {
           const parsed = ReaperMode.safeParse(event.target.value);
           if (!parsed.success) return;
@@ -32,8 +34,9 @@ export function ModeSwitch(props: { fleet: string; mode: ReaperMode | null }) {
         }}
       >
         {props.mode === null ? (
+          // Only from a host that does not send fleet policies (older than this renderer).
           <option value="" disabled>
-            not reported yet
+            mode unknown: the host does not report it
           </option>
         ) : null}
         {ReaperMode.options.map((mode) => (

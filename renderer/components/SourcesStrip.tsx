@@ -2,7 +2,13 @@ import type { SourceHealth } from '../../shared/source';
 import { formatAgo, formatSpan } from '../format';
 
 /** Each collector's health and last error, so a stale row can be traced to its cause. */
-export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
+export function SourcesStrip(props: {
+  sources: SourceHealth[];
+  now: number;
+  /** False while the host is unreachable: no source state is known then. */
+  connected?: boolean;
+}) {
+  const connected = props.connected ?? true;
   if (props.sources.length === 0) {
     return (
       <section className="sources" aria-label="Sources">
@@ -16,14 +22,24 @@ export function SourcesStrip(props: { sources: SourceHealth[]; now: number }) {
         {props.sources.map((source) => (
           <li
             key={source.id}
-            className={`source source-${source.state}`}
+            className={`source source-${connected ? source.state : 'unknown'}`}
             data-testid="source"
             data-source-id={source.id}
-            title={sourceTitle(source, props.now)}
+            data-state={connected ? source.state : 'unknown'}
+            title={
+              connected
+                ? sourceTitle(source, props.now)
+                : `Runner Watch cannot be reached: this source's state is unknown.\nLast reported: ${sourceTitle(source, props.now)}`
+            }
           >
-            <span className={`dot dot-${source.state}`} aria-hidden="true" />
+            <span
+              className={`dot dot-${connected ? source.state : 'unknown'}`}
+              aria-hidden="true"
+            />
             <span className="source-label">{source.label || source.id}</span>
-            <span className="source-state">{sourceLine(source, props.now)}</span>
+            <span className="source-state">
+              {connected ? sourceLine(source, props.now) : 'unknown'}
+            </span>
             {source.lastError ? (
               <span className="error-text source-error" data-testid="source-error">
                 {source.lastError.code}: {source.lastError.message}

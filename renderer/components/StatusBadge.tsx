@@ -1,3 +1,4 @@
+import type { MachineRow } from '../fleet-rows';
 import type { MachineRemoval, MachineState } from '../../shared/machine';
 import { useAppInfo } from '../api/useFleet';
 import { formatTime } from '../format';
@@ -52,5 +53,30 @@ function RemovedBadge(props: { removal: MachineRemoval; providerStatus: string |
         {removedBy(props.removal, viewer)}
       </span>
     </>
+  );
+}
+
+/** What a machine is doing, from its jobs: busy, idle, unknown, or unreachable when the probe failed. */
+export function activityOf(row: MachineRow): 'busy' | 'idle' | 'unknown' | 'unreachable' {
+  if (row.state === 'gone') return 'unknown';
+  if (row.jobs !== null && row.jobs.length > 0) return 'busy';
+  // The probe could not reach the machine: its jobs are unknown, and it says why.
+  if (row.machine.jobs.error && row.machine.jobs.value === null) return 'unreachable';
+  if (row.jobs === null || row.machine.jobs.stale) return 'unknown';
+  return 'idle';
+}
+
+/** busy / idle / unknown / unreachable; unknown is never shown as idle. */
+export function ActivityBadge(props: { row: MachineRow }) {
+  const activity = activityOf(props.row);
+  if (props.row.state === 'gone') return null;
+  return (
+    <span
+      className={`badge badge-a-${activity}`}
+      data-testid="activity"
+      title={activity === 'unreachable' ? (props.row.machine.jobs.error ?? undefined) : undefined}
+    >
+      {activity}
+    </span>
   );
 }

@@ -6,7 +6,8 @@ import { RunnersView } from '../views/RunnersView';
 import { TimelineView } from '../views/TimelineView';
 
 /** The app's views, in tab order. */
-export const VIEWS = ['fleet', 'timeline', 'proposals', 'runners', 'audit'] as const;
+export const VIEWS = ['fleet', 'timeline', 'proposals', 'runners', 'audit', 'settings'] as const;
+import { SettingsView } from '../views/SettingsView';
 /** One of the app's views. */
 export type ViewName = (typeof VIEWS)[number];
 
@@ -16,6 +17,7 @@ const LABELS: Record<ViewName, string> = {
   proposals: 'Proposals',
   runners: 'Runners',
   audit: 'Audit',
+  settings: 'Settings',
 };
 
 /** The view a location hash names (`#proposals`); anything else is the Fleet view. */
@@ -68,6 +70,8 @@ export function CurrentView(props: { view: ViewName }) {
       return <RunnersView />;
     case 'audit':
       return <AuditView />;
+    case 'settings':
+      return <SettingsView />;
     default:
       return <FleetView />;
   }

@@ -1,11 +1,11 @@
 import { useMemo, useState } from 'react';
-import { AuditType, type AuditRecord } from '../../shared/audit';
+import { AuditOutcome, AuditType, type AuditRecord } from '../../shared/audit';
 import { auditToCsv } from '../../shared/audit-csv';
 import { OPEN_WITH_TOKEN_MESSAGE } from '../api/transport';
 import { AUDIT_LIMIT, useAuditFollowsProposals, useAuditList } from '../api/useAudit';
 import { useFleet } from '../api/useFleet';
 import { StateMessage } from '../components/StateMessage';
-import { formatAgo, formatTime } from '../format';
+import { formatAgo, formatDateTime } from '../format';
 import { useNow } from '../hooks/useNow';
 
 /** What the Audit view filters by; empty strings match everything. */
@@ -14,7 +14,27 @@ export interface AuditFilterState {
   fleet: string;
   machine: string;
   text: string;
+  /** Outcome (result) of the record; `none` keeps records without one. */
+  outcome?: AuditOutcome | 'none' | '';
+  /** Records at or after this time (ms); null for all. */
+  since?: number | null;
 }
+
+/** Time windows of the time filter, in ms back from now. */
+export const AUDIT_WINDOWS = [
+  { value: '', text: 'any time', ms: null },
+  { value: '1h', text: 'last hour', ms: 3_600_000 },
+  { value: '24h', text: 'last 24 hours', ms: 86_400_000 },
+  { value: '7d', text: 'last 7 days', ms: 7 * 86_400_000 },
+] as const;
+
+/** What a reaper mode means, for mode-switch records ("notify → off"). */
+const MODE_MEANING: Record<string, string> = {
+  off: 'off: propose only, execute nothing',
+  notify: 'notify: a person confirms each kill',
+  'dry-run': 'dry-run: record what would be done',
+  auto: 'auto: kill on its own within the guards',
+};
 
 /** Records matching every given filter; `text` searches all text fields, case-insensitive. */
 export function filterAudit(
@@ -26,6 +46,10 @@ export function filterAudit(
   return records.filter((record) => {
     if (filter.type && record.type !== filter.type) return false;
     if (filter.fleet && record.fleet !== filter.fleet) return false;
+    if (filter.outcome === 'none' && record.outcome !== null) return false;
+    if (filter.outcome && filter.outcome !== 'none' && record.outcome !== filter.outcome)
+      return false;
+    if (filter.since != null && record.at < filter.since) return false;
     if (
       machine &&
       !(record.machineName ?? '').toLowerCase().includes(machine) &&
@@ -63,9 +87,17 @@ export function AuditView() {
     fleet: '',
     machine: '',
     text: '',
+    outcome: '',
   });
+  const [windowValue, setWindowValue] = useState('');
+  const windowMs = AUDIT_WINDOWS.find((w) => w.value === windowValue)?.ms ?? null;
   const records = list.data;
-  const shown = useMemo(() => (records ? filterAudit(records, filter) : []), [records, filter]);
+  // The window is measured from the clock that ticks, so "last hour" keeps meaning it.
+  const since = windowMs === null ? null : now - windowMs;
+  const shown = useMemo(
+    () => (records ? filterAudit(records, { ...filter, since }) : []),
+    [records, filter, since],
+  );
   const fleets = useMemo(
     () =>
       [
@@ -135,6 +167,34 @@ export function AuditView() {
             </option>
           ))}
         </select>
+        <select
+          aria-label="Result"
+          value={filter.outcome ?? ''}
+          onChange={(event) => {
+            const value = event.target.value;
+            const parsed = AuditOutcome.safeParse(value);
+            set({ outcome: parsed.success ? parsed.data : value === 'none' ? 'none' : '' });
+          }}
+        >
+          <option value="">any result</option>
+          {AuditOutcome.options.map((outcome) => (
+            <option key={outcome} value={outcome}>
+              {outcome}
+            </option>
+          ))}
+          <option value="none">no result</option>
+        </select>
+        <select
+          aria-label="Time"
+          value={windowValue}
+          onChange={(event) => setWindowValue(event.target.value)}
+        >
+          {AUDIT_WINDOWS.map((w) => (
+            <option key={w.value} value={w.value}>
+              {w.text}
+            </option>
+          ))}
+        </select>
         <input
           type="search"
           className="filter filter-small"
@@ -165,6 +225,13 @@ export function AuditView() {
           Download CSV
         </button>
       </div>
+      <p className="audit-legend small muted" data-testid="audit-legend">
+        Times are local ({Intl.DateTimeFormat().resolvedOptions().timeZone}). <em>Who</em> is the
+        operating-system user and host of the Runner Watch process that acted (e.g.{' '}
+        <code>root@vm</code> when it runs as root on a machine called vm), or <em>auto</em> for the
+        reaper in auto mode. Modes: off proposes only, notify waits for a person, dry-run records
+        what it would do, auto kills on its own within every guard.
+      </p>
       {records.length === 0 ? (
         <StateMessage kind="empty" title="The audit log is empty">
           <p>
@@ -177,7 +244,10 @@ export function AuditView() {
           <p>
             <button
               type="button"
-              onClick={() => setFilter({ type: '', fleet: '', machine: '', text: '' })}
+              onClick={() => {
+                setFilter({ type: '', fleet: '', machine: '', text: '', outcome: '' });
+                setWindowValue('');
+              }}
             >
               Clear the filters
             </button>
@@ -205,10 +275,19 @@ export function AuditView() {
                   data-machine={record.machineName ?? ''}
                   data-outcome={record.outcome ?? ''}
                 >
-                  <td className="num" title={formatTime(record.at)}>
-                    {formatAgo(record.at, now)}
+                  <td className="num">
+                    <time className="audit-time" dateTime={new Date(record.at).toISOString()}>
+                      {formatDateTime(record.at)}
+                    </time>
+                    <span className="sub">{formatAgo(record.at, now)}</span>
                   </td>
-                  <td>{record.who ?? <span className="muted">reaper</span>}</td>
+                  <td
+                    title={
+                      record.who ? 'user@host of the Runner Watch process that acted' : undefined
+                    }
+                  >
+                    {record.who ?? <span className="muted">reaper</span>}
+                  </td>
                   <td>
                     <span className="badge">{record.type}</span>
                     {record.action ? <span className="sub">{record.action}</span> : null}
@@ -226,6 +305,11 @@ export function AuditView() {
                   </td>
                   <td className="detail">
                     {record.detail}
+                    {record.type === 'mode-switch' && record.modeTo ? (
+                      <span className="sub" data-testid="mode-meaning">
+                        now {MODE_MEANING[record.modeTo] ?? record.modeTo}
+                      </span>
+                    ) : null}
                     {record.reasons.length > 0 ? (
                       <ul className="reasons">
                         {record.reasons.map((reason) => (

@@ -4,14 +4,13 @@ import { OPEN_WITH_TOKEN_MESSAGE, type StreamStatus, type TransportError } from 
 import { useFleet } from '../api/useFleet';
 import { DISK_PCT_DEFINITION } from '../components/DiskBars';
 import { useMachineFocus } from '../components/HostOpenRequests';
-import { confirmableByMachine } from '../components/KillDialogProvider';
+import { canOpenConfirm, confirmableByMachine } from '../components/KillDialogProvider';
 import { MachineDetails } from '../components/MachineDetails';
 import { MachineTable } from '../components/MachineTable';
 import { RunnerCounters } from '../components/RunnerCounters';
 import { SourcesStrip } from '../components/SourcesStrip';
 import { StateMessage } from '../components/StateMessage';
 import { filterRows, sortRows, toRows, type Sort, type SortKey } from '../fleet-rows';
-import { formatAgo } from '../format';
 import { useNow } from '../hooks/useNow';
 
 /** Default direction per column: the worst machines (fullest, busiest) first. */
@@ -63,11 +62,23 @@ function FleetContent(props: {
     setDetailsOpen(true);
   }
 
-  const allRows = useMemo(() => toRows(snapshot.machines, snapshot.sources, now), [snapshot, now]);
+  const allRows = useMemo(
+    () => toRows(snapshot.machines, snapshot.sources, now, snapshot.fleets),
+    [snapshot, now],
+  );
   const rows = useMemo(() => sortRows(filterRows(allRows, filter), sort), [allRows, filter, sort]);
   // A row offers "Kill…" only when nothing blocks it; blocked ones are explained in Proposals.
   const killable = useMemo(
     () => confirmableByMachine(snapshot.proposals.filter((p) => p.blocked.length === 0)),
+    [snapshot.proposals],
+  );
+  const proposed = useMemo(
+    () =>
+      new Set(
+        snapshot.proposals
+          .filter((p) => canOpenConfirm(p) || p.state === 'pending')
+          .map((p) => p.machineKey),
+      ),
     [snapshot.proposals],
   );
   const openRow = detailsOpen ? allRows.find((row) => row.key === selected) : undefined;
@@ -105,17 +116,7 @@ function FleetContent(props: {
         </span>
         <StreamIndicator stream={stream} dropped={props.dropped} />
       </div>
-      {stream.state === 'down' && stream.error.code === 'unauthenticated' ? (
-        <div className="banner banner-auth" role="alert" data-testid="auth-banner">
-          Live updates stopped: this browser is not signed in. {OPEN_WITH_TOKEN_MESSAGE}
-        </div>
-      ) : stream.state === 'down' && stream.error.code !== 'bad_response' ? (
-        <div className="banner banner-down" role="alert" data-testid="down-banner">
-          Cannot reach Runner Watch: {stream.error.message}. Showing the fleet as of{' '}
-          {formatAgo(snapshot.generatedAt, now)}; reconnecting on its own.
-        </div>
-      ) : null}
-      <SourcesStrip sources={snapshot.sources} now={now} />
+      <SourcesStrip sources={snapshot.sources} now={now} connected={stream.state !== 'down'} />
       <RunnerCounters counters={snapshot.counters} now={now} />
       {allRows.length === 0 ? (
         <EmptyState snapshot={snapshot} />
@@ -143,6 +144,7 @@ function FleetContent(props: {
             }}
             onClose={() => setDetailsOpen(false)}
             killable={killable}
+            proposed={proposed}
           />
           <p className="legend small muted">
             {DISK_PCT_DEFINITION}. ↑/↓ move the selection, Enter opens details, Esc closes them.
@@ -150,7 +152,12 @@ function FleetContent(props: {
         </>
       )}
       {openRow ? (
-        <MachineDetails row={openRow} now={now} onClose={() => setDetailsOpen(false)} />
+        <MachineDetails
+          row={openRow}
+          now={now}
+          onClose={() => setDetailsOpen(false)}
+          proposal={snapshot.proposals.find((p) => p.machineKey === openRow.key)}
+        />
       ) : null}
     </div>
   );

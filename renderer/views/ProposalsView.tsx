@@ -1,9 +1,9 @@
 import { useMemo } from 'react';
 import type { FleetSnapshot } from '../../shared/fleet';
 import type { Proposal, ReaperMode } from '../../shared/proposal';
-import { evidenceFacts, RULE_TEXT } from '../api/reaper-text';
+import { evidenceFacts, proposalHeadline, RULE_TEXT } from '../api/reaper-text';
 import { useSwitchedModes } from '../api/useAudit';
-import { useFleet } from '../api/useFleet';
+import { useConnected, useFleet } from '../api/useFleet';
 import { useModeOverrides, type ModeOverrides } from '../api/useReaper';
 import { KillButton } from '../components/KillDialogProvider';
 import { ModeSwitch } from '../components/ModeSwitch';
@@ -21,6 +21,8 @@ interface FleetGroup {
   fleet: string;
   mode: ReaperMode | null;
   proposals: Proposal[];
+  /** Consecutive samples the disk rule needs, when the host reports the fleet's policy. */
+  samples: number | null;
 }
 
 /** Every fleet the snapshot knows, with its proposals and its mode as far as it is known. */
@@ -33,10 +35,18 @@ function groupByFleet(
   for (const machine of snapshot.machines) fleets.add(machine.fleet);
   for (const proposal of snapshot.proposals) fleets.add(proposal.fleet);
   for (const fleet of Object.keys(overrides)) fleets.add(fleet);
+  for (const policy of snapshot.fleets ?? []) fleets.add(policy.id);
+  const policies = new Map((snapshot.fleets ?? []).map((policy) => [policy.id, policy]));
   return [...fleets].sort().map((fleet) => {
     const proposals = snapshot.proposals.filter((p) => p.fleet === fleet);
-    const reported = proposals.find((p) => p.mode !== undefined)?.mode ?? null;
-    return { fleet, proposals, mode: reported ?? overrides[fleet] ?? switched[fleet] ?? null };
+    // The snapshot's policy is the mode in force; older hosts only tell it through proposals.
+    const reported = policies.get(fleet)?.mode ?? proposals.find((p) => p.mode !== undefined)?.mode;
+    return {
+      fleet,
+      proposals,
+      mode: overrides[fleet] ?? reported ?? switched[fleet] ?? null,
+      samples: policies.get(fleet)?.samples ?? null,
+    };
   });
 }
 
@@ -54,6 +64,7 @@ export function ProposalsView() {
 
 function ProposalsContent(props: { snapshot: FleetSnapshot }) {
   const now = useNow();
+  const connected = useConnected();
   const overrides = useModeOverrides();
   const switched = useSwitchedModes().data;
   const groups = useMemo(
@@ -77,7 +88,9 @@ function ProposalsContent(props: { snapshot: FleetSnapshot }) {
       <p className="toolbar count num" data-testid="proposal-count">
         {total === 0
           ? 'No proposals: no reaper rule fires on any machine right now.'
-          : `${total} proposal${total === 1 ? '' : 's'}, ${props.snapshot.proposals.filter((p) => shownState(p) === 'pending').length} ready to confirm`}
+          : !connected
+            ? `${total} proposal${total === 1 ? '' : 's'} as last reported; none can be confirmed while Runner Watch cannot be reached`
+            : `${total} proposal${total === 1 ? '' : 's'}, ${props.snapshot.proposals.filter((p) => shownState(p) === 'pending').length} ready to confirm`}
       </p>
       <div className="view-scroll">
         {groups.map((group) => (
@@ -100,7 +113,12 @@ function ProposalsContent(props: { snapshot: FleetSnapshot }) {
             ) : (
               <ul className="proposals">
                 {group.proposals.map((proposal) => (
-                  <ProposalItem key={proposal.id} proposal={proposal} now={now} />
+                  <ProposalItem
+                    key={proposal.id}
+                    proposal={proposal}
+                    now={now}
+                    samples={group.samples}
+                  />
                 ))}
               </ul>
             )}
@@ -111,7 +129,7 @@ function ProposalsContent(props: { snapshot: FleetSnapshot }) {
   );
 }
 
-function ProposalItem(props: { proposal: Proposal; now: number }) {
+function ProposalItem(props: { proposal: Proposal; now: number; samples: number | null }) {
   const { proposal } = props;
   const state = shownState(proposal);
   return (
@@ -126,7 +144,9 @@ function ProposalItem(props: { proposal: Proposal; now: number }) {
         <span className={`badge badge-p-${state}`} data-testid="proposal-state">
           {state}
         </span>
-        <strong className="proposal-summary">{proposal.summary}</strong>
+        <strong className="proposal-summary" title={proposal.summary}>
+          {proposalHeadline(proposal)}
+        </strong>
         <span className="muted small num" title="When the rule started to fire">
           since {formatAgo(proposal.createdAt, props.now)}
         </span>
@@ -136,7 +156,7 @@ function ProposalItem(props: { proposal: Proposal; now: number }) {
         Rule <strong>{proposal.rule}</strong>: {RULE_TEXT[proposal.rule]} · action {proposal.action}
       </p>
       <dl className="facts facts-inline">
-        {evidenceFacts(proposal.evidence).map((fact) => (
+        {evidenceFacts(proposal.evidence, props.samples).map((fact) => (
           <div key={fact.label}>
             <dt>{fact.label}</dt>
             <dd>{fact.text}</dd>

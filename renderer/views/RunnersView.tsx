@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import type { FleetSnapshot } from '../../shared/fleet';
 import type { PruneAction, PruneCandidate, Runner } from '../../shared/runner';
 import type { TransportError } from '../api/transport';
-import { useFleet } from '../api/useFleet';
+import { useConnected, useFleet } from '../api/useFleet';
 import { usePrune, usePrunePreview } from '../api/useRunners';
 import { SnapshotGate } from '../components/SnapshotGate';
 import { StateMessage } from '../components/StateMessage';
@@ -314,6 +314,7 @@ function PrunePanel(props: {
       : props.candidates;
   const keys = chosen.map((candidate) => candidate.key);
   const n = keys.length;
+  const connected = useConnected();
   return (
     <section className="panel" aria-label="Removal preview" data-testid="prune-preview">
       <h3>Preview: nothing has been removed</h3>
@@ -354,7 +355,7 @@ function PrunePanel(props: {
           <button
             type="button"
             className="danger"
-            disabled={props.busy}
+            disabled={props.busy || !connected}
             onClick={() => props.onRun(keys, 'delete')}
             data-testid="remove-button"
           >
@@ -362,12 +363,18 @@ function PrunePanel(props: {
           </button>
           <button
             type="button"
-            disabled={props.busy}
+            disabled={props.busy || !connected}
             onClick={() => props.onRun(keys, 'pause')}
             data-testid="pause-button"
           >
             Pause {n} instead
           </button>
+          {props.busy ? (
+            <span role="status" data-testid="prune-progress">
+              <span className="spinner" aria-hidden="true" /> Re-checking and removing {n} runner
+              {n === 1 ? '' : 's'} in batches…
+            </span>
+          ) : null}
         </div>
       ) : null}
     </section>

@@ -75,3 +75,33 @@ test('lists the simulated runners with the stale ones, and the preview gives rea
   await expect(runners.tab).toHaveAttribute('aria-current', 'page');
   await expect(runners.rows).toHaveCount(keys.length);
 });
+
+test('pruning runs after the preview: the chosen stale runner is removed in GitLab and leaves the list', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  const fleet = new FleetPage(page);
+  await fleet.open(running().url);
+  const runners = new RunnersPage(page);
+  await runners.show();
+  await expect(runners.staleRows.first()).toBeVisible();
+  const stale = await runners.staleKeys();
+  const target = stale[0] ?? '';
+  const [instance, id] = target.split('/');
+  await page.getByRole('checkbox', { name: `Select stale runner ${instance} #${id}` }).check();
+  await runners.previewButton.click();
+  await expect(runners.candidates).toHaveCount(1);
+  await expect(runners.removeButton).toHaveText('Remove 1 runner');
+  await runners.removeButton.click();
+  await expect(runners.results).toBeVisible({ timeout: 60_000 });
+  const outcome = runners.results.getByTestId('prune-outcome');
+  await expect(outcome).toHaveCount(1);
+  await expect(outcome).toHaveAttribute('data-result', 'deleted');
+  await expect(outcome).toContainText(`${instance} #${id}`);
+  // The next GitLab cycle no longer lists it.
+  await expect
+    .poll(async () => (await runners.keys()).includes(target), { timeout: 90_000 })
+    .toBe(false);
+  // The other stale runners are untouched.
+  for (const other of stale.slice(1)) expect(await runners.keys()).toContain(other);
+});

@@ -1,14 +1,14 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { expandHome } from '../../core/config/expand-home';
 import { parseSettings } from '../../core/config/load-settings';
-import { createEnvFileSecretSource } from '../../core/config/secrets';
 import { startServeHost } from '../../serve/serve-host';
 import { ensureRendererBuilt } from '../build-renderer';
 import type { CliCommand } from '../command';
 import { findElectronBinary } from '../electron-binary';
 import { launchElectronDemo } from '../launch-electron';
 import { openInBrowser } from '../open-browser';
-import { loadRuntimeModule } from '../open-runtime';
+import { openEditableRuntimeFromConfig } from '../open-runtime';
 import { flag, intOption, stringOption } from '../option-values';
 import { defaultRendererDir } from '../project-paths';
 import { startSimulatedFleet } from '../simulated-fleet';
@@ -87,17 +87,16 @@ export const demoCommand: CliCommand = {
         'Prometheus scrapes every VM: disk figures come from SSH and Prometheus, freshest first',
       );
     try {
+      // The simulated settings go to a config file in the simulation's temp folder, so the
+      // Settings view edits (and the e2e tests check) the same file path a serve host uses.
       const settings = parseSettings(sim.settings, 'of the simulated fleet');
-      const { createRuntime } = await loadRuntimeModule();
-      const runtime = await createRuntime({
-        settings,
-        secrets: createEnvFileSecretSource({
-          env: sim.env,
-          warn: (m) => context.err(`warning: ${m}`),
-        }),
+      const configPath = join(dirname(expandHome(settings.stateDir)), 'demo-config.json');
+      writeFileSync(configPath, `${JSON.stringify(sim.settings, null, 2)}\n`, { mode: 0o600 });
+      const { runtime } = await openEditableRuntimeFromConfig(context, {
+        configPath,
         host: 'serve',
         demo: true,
-        version: context.version,
+        env: sim.env,
       });
       try {
         const server = await startServeHost({

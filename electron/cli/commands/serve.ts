@@ -2,7 +2,7 @@ import { startServeHost } from '../../serve/serve-host';
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 import { intOption, requiredString, stringOption } from '../option-values';
-import { openRuntimeFromConfig } from '../open-runtime';
+import { openEditableRuntimeFromConfig } from '../open-runtime';
 import { defaultRendererDir } from '../project-paths';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -43,7 +43,10 @@ export const serveCommand: CliCommand = {
     if (token !== undefined && token.length < 32) {
       throw new UsageError('RUNNER_WATCH_TOKEN must be at least 32 characters');
     }
-    const { runtime } = await openRuntimeFromConfig(context, { configPath: config, host: 'serve' });
+    const { runtime } = await openEditableRuntimeFromConfig(context, {
+      configPath: config,
+      host: 'serve',
+    });
     try {
       if (!existsSync(join(rendererDir, 'index.html'))) {
         context.err(

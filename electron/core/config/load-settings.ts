@@ -2,6 +2,7 @@ import { Settings } from '../../../shared/settings';
 import { ConfigError } from '../errors/config-error';
 import { FILE_LIMITS, readBoundedText } from '../read-bounded-file';
 import { findJsonSyntaxError } from './json-position';
+import { findReferenceProblems } from '../../../shared/settings-issues';
 import { formatIssues, formatPath } from './settings-issues';
 
 /**
@@ -49,62 +50,10 @@ export function parseSettings(data: unknown, origin: string): Settings {
 }
 
 /**
- * Cross-references the schema cannot check: fleet ids that sources point to, and ids that
- * must be unique because sources and machines are keyed by them.
+ * The first cross-reference problem (fleet ids that sources point to, ids that must be
+ * unique) as one line with its path, or null.
  */
 export function findReferenceProblem(settings: Settings): string | null {
-  const duplicate = (label: string, keys: string[], field: string): string | null => {
-    const seen = new Set<string>();
-    for (const [index, key] of keys.entries()) {
-      if (seen.has(key)) return `${formatPath([label, index, field])}: duplicate ${field} "${key}"`;
-      seen.add(key);
-    }
-    return null;
-  };
-  const fleetIds = settings.fleets.map((fleet) => fleet.id);
-  const problem =
-    duplicate('fleets', fleetIds, 'id') ??
-    duplicate(
-      'hetzner',
-      settings.hetzner.map((h) => h.id),
-      'id',
-    ) ??
-    duplicate(
-      'gitlab',
-      settings.gitlab.map((g) => g.id),
-      'id',
-    ) ??
-    duplicate(
-      'sshHosts',
-      settings.sshHosts.map((s) => s.alias),
-      'alias',
-    ) ??
-    duplicate(
-      'prometheus',
-      settings.prometheus.map((p) => p.id),
-      'id',
-    ) ??
-    duplicate(
-      'runnerMetrics',
-      settings.runnerMetrics.map((r) => r.id),
-      'id',
-    );
-  if (problem) return problem;
-  const known = new Set(fleetIds);
-  const defined =
-    fleetIds.length === 0 ? 'no fleets are defined' : `defined: ${fleetIds.join(', ')}`;
-  const refs: [string, { fleet: string }[]][] = [
-    ['hetzner', settings.hetzner],
-    ['sshHosts', settings.sshHosts],
-    ['prometheus', settings.prometheus],
-    ['runnerMetrics', settings.runnerMetrics],
-  ];
-  for (const [label, list] of refs) {
-    for (const [index, entry] of list.entries()) {
-      if (!known.has(entry.fleet)) {
-        return `${formatPath([label, index, 'fleet'])}: no fleet with id "${entry.fleet}" (${defined})`;
-      }
-    }
-  }
-  return null;
+  const [first] = findReferenceProblems(settings);
+  return first ? `${formatPath(first.path)}: ${first.message}` : null;
 }

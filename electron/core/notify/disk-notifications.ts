@@ -1,5 +1,5 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
-import type { FleetSettings } from '../../../shared/settings';
+import type { FleetSettings, NotificationSettings } from '../../../shared/settings';
 import { worstDiskPct } from '../tray/tray-state';
 
 /** Points a machine must fall below its warn level before it can warn again. */
@@ -42,6 +42,8 @@ export function nextDiskCrossings(
   previous: DiskAlertState,
   snapshot: FleetSnapshot,
   fleets: readonly FleetSettings[],
+  /** Points below the warn level a machine must fall before it can warn again. */
+  rearmPoints = REARM_POINTS,
 ): { state: DiskAlertState; crossed: DiskCrossing[] } {
   const fleetById = new Map(fleets.map((f) => [f.id, f]));
   const over: DiskAlertState['over'] = {};
@@ -59,7 +61,7 @@ export function nextDiskCrossings(
       if (prior) over[machine.key] = prior;
       continue;
     }
-    if (pct < fleet.warnPct - REARM_POINTS) raised.delete(machine.key);
+    if (pct < fleet.warnPct - rearmPoints) raised.delete(machine.key);
     if (pct >= fleet.warnPct) {
       const isNew = !prior || observedAt > prior.lastObservedAt;
       const count = (prior?.count ?? 0) + (isNew ? 1 : 0);
@@ -83,10 +85,20 @@ export function nextDiskNotifications(
   previous: DiskAlertState,
   snapshot: FleetSnapshot,
   fleets: readonly FleetSettings[],
+  /** The settings' `notifications` (rearm points, summary threshold, off switch). */
+  options: Partial<
+    Pick<NotificationSettings, 'diskWarnings' | 'rearmPoints' | 'summaryAfter'>
+  > = {},
 ): { state: DiskAlertState; notifications: DiskNotification[] } {
-  const { state, crossed } = nextDiskCrossings(previous, snapshot, fleets);
+  const summaryAfter = options.summaryAfter ?? SUMMARY_AFTER;
+  const { state, crossed } = nextDiskCrossings(
+    previous,
+    snapshot,
+    fleets,
+    options.rearmPoints ?? REARM_POINTS,
+  );
   const notifications: DiskNotification[] =
-    crossed.length > SUMMARY_AFTER
+    crossed.length > summaryAfter
       ? [
           {
             title: `${crossed.length} machines over their disk warn level`,
@@ -103,5 +115,6 @@ export function nextDiskNotifications(
           body: `Over the warn level for ${c.samples} samples in a row.`,
           machineKeys: [c.key],
         }));
-  return { state, notifications };
+  // Switched off: the state still follows the disks, so switching on does not replay old crossings.
+  return { state, notifications: options.diskWarnings === false ? [] : notifications };
 }

@@ -462,6 +462,36 @@ export class Reaper implements Disposable {
     return modes;
   }
 
+  /**
+   * Writes the closing record of every proposal of the last cycle that is gone from this
+   * one while nobody acted on it, so the audit log says how each proposal ended. Its
+   * state entry is dropped: the same proposal firing again is recorded as new.
+   */
+  private async closeWithdrawn(evaluated: Proposal[], machines: Machine[]): Promise<boolean> {
+    const still = new Set(evaluated.map((p) => p.id));
+    let changed = false;
+    for (const old of this.current) {
+      if (still.has(old.id)) continue;
+      const known = this.state.proposals[old.id];
+      if (known && known.state !== 'pending' && known.state !== 'dry-run') continue;
+      const machine = machines.find((m) => m.key === old.machineKey);
+      const why =
+        !machine || machine.status.value === 'gone'
+          ? 'the machine is gone'
+          : 'no rule fires on it any more (a job started, the disk was cleaned, or the settings changed)';
+      await this.sink.append({
+        type: 'withdrawn',
+        ...proposalFields(old),
+        detail: `proposal withdrawn: ${why}`,
+      });
+      if (known) {
+        delete this.state.proposals[old.id];
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
   private onEngineEvent(): void {
     // setProposals publishes synchronously; that echo must not start another cycle.
     if (this.publishing || this.disposed) return;
@@ -573,6 +603,8 @@ export class Reaper implements Disposable {
         dirty = true;
       }
     }
+    // A watching process writes nothing: the holder records the withdrawals too.
+    if (!readOnly && (await this.closeWithdrawn(evaluated, machines))) dirty = true;
     if (dirty && block === null) await this.store?.save(this.state);
     this.current = evaluated;
     this.publishing = true;

@@ -465,3 +465,31 @@ describe('reaper service on the engine and the Hetzner simulator', () => {
     expect(records[0]?.detail).toMatch(/still exists \(status running\)/);
   });
 });
+
+describe('withdrawn proposals', () => {
+  it('get a closing record when no rule fires any more, and a new proposal record if it fires again', async () => {
+    addVm('vm-full', 90);
+    addVm('vm-other', 20, [7]);
+    await boot();
+    await cycles(3);
+    const first = proposalOf('vm-full');
+    expect(first).toBeDefined();
+    // Someone cleaned the disk: the proposal disappears without anyone acting on it.
+    world.set('vm-full', { disk: 30, jobs: [] });
+    await cycles(1);
+    expect(proposalOf('vm-full')).toBeUndefined();
+    const { records } = await readAudit({ dir });
+    const withdrawn = records.filter((r) => r.type === 'withdrawn');
+    expect(withdrawn).toHaveLength(1);
+    expect(withdrawn[0]).toMatchObject({
+      machineName: 'vm-full',
+      proposalId: first?.id,
+      detail: expect.stringContaining('no rule fires on it any more'),
+    });
+    // Nothing new is withdrawn on the next cycles.
+    await cycles(1);
+    expect((await readAudit({ dir })).records.filter((r) => r.type === 'withdrawn')).toHaveLength(
+      1,
+    );
+  });
+});

@@ -186,11 +186,29 @@ describe('serve host: access token', () => {
     expect(forged.status).toBe(401);
   });
 
-  it('refuses a wrong ?token= without setting a cookie', async () => {
+  it('refuses a wrong ?token= without setting a cookie, with a sign-in page for a person (not JSON)', async () => {
     const { base } = await start();
-    const res = await fetch(`${base}/?token=wrong`, { redirect: 'manual' });
+    const res = await fetch(`${base}/?token=wrong-token-value`, { redirect: 'manual' });
     expect(res.status).toBe(401);
     expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const html = await res.text();
+    expect(html).toContain('<h1>Sign-in needed</h1>');
+    expect(html).toContain('Open the URL that <code>runner-watch</code> printed');
+    expect(html).not.toContain('wrong-token-value');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('sends a signed-in browser that opens a stale token link to / instead of refusing it', async () => {
+    const { base, host } = await start();
+    const signIn = await fetch(`${base}/?token=${host.token}`, { redirect: 'manual' });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const res = await fetch(`${base}/?token=from-an-earlier-start`, {
+      redirect: 'manual',
+      headers: { cookie },
+    });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe('/');
   });
 
   it('uses a given token and refuses a short one', async () => {

@@ -46,7 +46,8 @@ const fleetConfig: SettingsInput = {
   gitlab: [
     { id: 'main', url: 'https://gitlab.example.test', token: { stored: 'gitlab.main.token' } },
   ],
-  desktop: { startAtLogin: true, notifications: { quietHours: { start: '22:00', end: '07:00' } } },
+  desktop: { startAtLogin: true },
+  notifications: { quietHours: { start: '22:00', end: '07:00' } },
 };
 
 describe('desktopStoreOptions', () => {
@@ -80,7 +81,7 @@ describe('DesktopSettingsStore (electron-store / conf)', () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const served = await loadSettingsFile(path);
     expect(served.fleets[0]?.warnPct).toBe(55);
-    expect(served.desktop.notifications.quietHours).toEqual({ start: '22:00', end: '07:00' });
+    expect(served.notifications.quietHours).toEqual({ start: '22:00', end: '07:00' });
 
     // A file written by hand (or by the serve host's config) is read as it is.
     const handWritten = join(dir, 'hand.json');

@@ -4,6 +4,7 @@ import { auditToCsv } from '../../../shared/audit-csv';
 import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportError } from '../../../renderer/api/transport';
 import { App } from '../../../renderer/App';
+import { formatDateTime } from '../../../renderer/format';
 import { AuditRecord, type AuditRecord as AuditRecordT } from '../../../shared/audit';
 import { Proposal } from '../../../shared/proposal';
 import { FakeTransport } from './fake-transport';
@@ -270,5 +271,48 @@ describe('auditToCsv', () => {
 
   it('is only the header for no records', () => {
     expect(auditToCsv([]).split('\r\n')).toEqual([expect.stringMatching(/^time,type,/), '']);
+  });
+});
+
+describe('AuditView for a new reader', () => {
+  const old = record('r0', {
+    at: NOW - 3 * 86_400_000,
+    type: 'withdrawn',
+    detail: 'proposal withdrawn: the machine is gone',
+  });
+
+  it('shows each record’s absolute local time, not only on hover', async () => {
+    renderAudit(new FakeTransport().answer('rw:audit:list', async () => [...records, old]));
+    await waitFor(() => expect(rows()).toHaveLength(5));
+    const time = rows()[0]!.querySelector('time')!;
+    expect(time.textContent).toBe(formatDateTime(NOW - 5_000));
+    expect(time.textContent).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    expect(rows()[0]!.textContent).toContain('5 s ago');
+  });
+
+  it('filters by result and by time window', async () => {
+    renderAudit(new FakeTransport().answer('rw:audit:list', async () => [...records, old]));
+    await waitFor(() => expect(rows()).toHaveLength(5));
+    fireEvent.change(screen.getByRole('combobox', { name: 'Result' }), {
+      target: { value: 'refused' },
+    });
+    expect(ids()).toEqual(['refusal:vm-b']);
+    fireEvent.change(screen.getByRole('combobox', { name: 'Result' }), {
+      target: { value: '' },
+    });
+    fireEvent.change(screen.getByRole('combobox', { name: 'Time' }), {
+      target: { value: '24h' },
+    });
+    expect(ids()).not.toContain('withdrawn:vm-a');
+    expect(rows()).toHaveLength(4);
+  });
+
+  it('explains modes and who', async () => {
+    renderAudit(new FakeTransport().answer('rw:audit:list', async () => records));
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    expect(screen.getByTestId('mode-meaning').textContent).toBe(
+      'now off: propose only, execute nothing',
+    );
+    expect(screen.getByTestId('audit-legend').textContent).toContain('root@vm');
   });
 });

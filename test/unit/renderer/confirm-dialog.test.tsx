@@ -116,6 +116,10 @@ describe('ConfirmKillDialog', () => {
     expect(screen.getByRole('dialog', { name: `Kill ${vm.name}?` })).toBeTruthy();
     expect(screen.getByTestId('rechecking').textContent).toContain('Re-checking');
     expect(confirmButton().disabled).toBe(true);
+    // While re-checking, the action says so instead of "server of unknown id … project unknown".
+    expect(screen.getByTestId('action-text').textContent).toBe(
+      `Delete the Hetzner server of ${vm.name}: checking…`,
+    );
     expect(transport.requests).toEqual([
       { channel: 'rw:reaper:recheck', request: { proposalId: 'p-1' } },
     ]);

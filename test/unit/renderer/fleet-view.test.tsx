@@ -201,7 +201,11 @@ describe('FleetView rows', () => {
       within(row)
         .getAllByTestId('job')
         .map((el) => el.textContent),
-    ).toEqual(['#123 group/app build']);
+    ).toEqual(['#123 group/app build · 1 min']);
+    // The job id links to the job in GitLab (and does not open the row's details).
+    expect(within(row).getByRole('link', { name: 'Job 123 in GitLab' }).getAttribute('href')).toBe(
+      'http://127.0.0.1:9/group/app/-/jobs/123',
+    );
     expect(row.textContent).toContain('+2 more');
     // Every job is in the tooltip, including one GitLab has not named yet.
     expect(within(row).getByTestId('job').parentElement?.getAttribute('title')).toBe(
@@ -273,7 +277,7 @@ describe('FleetView rows', () => {
     const down = new TransportError('unreachable', 'event stream: the host closed the connection');
     act(() => transport.status({ state: 'down', error: down }));
     expect(screen.getByTestId('down-banner').textContent).toBe(
-      'Cannot reach Runner Watch: event stream: the host closed the connection. Showing the fleet as of 20 s ago; reconnecting on its own.',
+      'Cannot reach Runner Watch: event stream: the host closed the connection. Showing the fleet as of 20 s ago; reconnecting on its own. Commands are disabled until then.',
     );
     expect(screen.getByTestId('stream').textContent).toBe('reconnecting…');
     expect(rows()).toHaveLength(1);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportError } from '../../../renderer/api/transport';
 import { App } from '../../../renderer/App';
+import { proposalHeadline } from '../../../renderer/api/reaper-text';
 import type { InvokeChannel, RequestInputOf, ResponseOf } from '../../../shared/api';
 import { Proposal, RecheckResult, type Proposal as ProposalT } from '../../../shared/proposal';
 import { FakeTransport } from './fake-transport';
@@ -122,7 +123,8 @@ describe('ProposalsView', () => {
     expect(states).toEqual(['pending', 'blocked', 'dry-run', 'refused', 'done']);
     const a = items()[0]!;
     expect(a.textContent).toContain('91 % on /var/lib/docker (threshold 60 %)');
-    expect(a.textContent).toContain('Samples over3');
+    expect(a.textContent).toContain('Over thresholdlast 3 samples in a row');
+    expect(a.textContent).not.toContain('Samples over');
     expect(a.textContent).toContain('7 min');
     expect(a.textContent).toContain('0 job containers running');
     expect(a.textContent).toContain('Rule disk');
@@ -314,6 +316,19 @@ describe('ProposalsView', () => {
     fireEvent.change(select, { target: { value: 'off' } });
     expect((await screen.findByText(/Mode not switched/)).textContent).toBe(
       'Mode not switched: the reaper is not running in this host',
+    );
+  });
+});
+
+describe('proposal headlines', () => {
+  it('lead with what made the rule fire: idle time for idle proposals, disk for disk ones', () => {
+    const idle = proposal('vm-i', {
+      rule: 'idle',
+      summary: 'Kill vm-i (disk 91 %, idle 7 min)',
+    });
+    expect(proposalHeadline(idle)).toBe('Kill vm-i (idle 7 min with no job)');
+    expect(proposalHeadline(proposal('vm-d'))).toBe(
+      'Kill vm-d (disk 91 % on /var/lib/docker, idle 7 min)',
     );
   });
 });

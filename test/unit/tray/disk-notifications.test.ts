@@ -53,3 +53,32 @@ describe('disk notifications', () => {
     expect(titles).toEqual(['5 machines over their disk warn level']);
   });
 });
+
+describe('disk notifications with the settings’ notification options', () => {
+  const run = (options: Parameters<typeof nextDiskNotifications>[3], samples: Machine[][]) => {
+    let state = initialDiskAlertState;
+    const titles: string[] = [];
+    for (const machines of samples) {
+      const next = nextDiskNotifications(state, testSnapshot(machines), [ciFleet], options);
+      state = next.state;
+      titles.push(...next.notifications.map((n) => n.title));
+    }
+    return titles;
+  };
+  const over = [[at(55, 1)], [at(55, 2)], [at(55, 3)]];
+
+  it('raises nothing when disk warnings are off', () => {
+    expect(run({ diskWarnings: false }, over)).toEqual([]);
+    expect(run({ diskWarnings: true }, over)).toEqual(['Disk 55 % on a']);
+  });
+
+  it('re-arms after the configured number of points', () => {
+    // A dip to 47 (3 below the warn level 50) re-arms with 2 points, not with the default 5.
+    const again = [[at(47, 4)], [at(55, 5)], [at(55, 6)], [at(55, 7)]];
+    expect(run({ rearmPoints: 2 }, [...over, ...again])).toEqual([
+      'Disk 55 % on a',
+      'Disk 55 % on a',
+    ]);
+    expect(run({}, [...over, ...again])).toEqual(['Disk 55 % on a']);
+  });
+});

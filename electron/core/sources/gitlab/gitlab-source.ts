@@ -106,7 +106,9 @@ export class GitLabSource implements Source, RunnerAdmin {
     this.settings = options.settings;
     this.instance = options.settings.id;
     this.id = `gitlab:${options.settings.id}`;
-    this.label = new URL(options.settings.url).host;
+    // The chip in the UI names the instance as configured, not just a host:port.
+    this.label = `GitLab ${options.settings.id} · ${options.settings.url.replace(/\/+$/, '')}`;
+    const clientLabel = new URL(options.settings.url).host;
     this.intervalMs = options.settings.intervalSec * 1000;
     // The first cycle reads every runner's details; give it room beyond one request's timeout.
     this.timeoutMs = options.settings.timeoutSec * 1000 * 4;
@@ -115,7 +117,7 @@ export class GitLabSource implements Source, RunnerAdmin {
     this.client = new GitLabClient({
       url: options.settings.url,
       token: () => this.token,
-      label: this.label,
+      label: clientLabel,
       timeoutMs: options.settings.timeoutSec * 1000,
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.now ? { now: options.now } : {}),
