@@ -1,4 +1,5 @@
 import type { AlertsView } from '../../../shared/alerts';
+import { collectOnce } from '../collect-once';
 import { UsageError, type CliCommand } from '../command';
 import { flag, hoursOption, requiredString, stringOption } from '../option-values';
 import { openRuntimeFromConfig } from '../open-runtime';
@@ -41,12 +42,7 @@ export const alertsCommand: CliCommand = {
     const minutes = Math.round(hoursOption(args, 'for', 168, 1) * 60);
     const { runtime } = await openRuntimeFromConfig(context, { configPath: config, host: 'cli' });
     try {
-      const cycle = await Promise.race([
-        runtime.engine.runOnce(),
-        new Promise<null>((resolve) =>
-          context.signal.addEventListener('abort', () => resolve(null), { once: true }),
-        ),
-      ]);
+      const cycle = await collectOnce(runtime.engine, context.signal);
       if (cycle === null) return 0;
       let view = await runtime.api['rw:alerts:list']({});
       if (ack !== undefined) {

@@ -2,6 +2,7 @@ import { jobCostsToCsv } from '../../../shared/cost-csv';
 import type { CostReport } from '../../../shared/cost';
 import { UsageError, type CliCommand } from '../command';
 import { flag, hoursOption, requiredString } from '../option-values';
+import { collectOnce, keepingJobsFor } from '../collect-once';
 import { openRuntimeFromConfig } from '../open-runtime';
 
 /** GitLab sources keep at most a week of finished jobs (`timelineHours` ≤ 168). */
@@ -37,21 +38,10 @@ export const costCommand: CliCommand = {
       configPath: config,
       host: 'cli',
       // The GitLab sources must read back as far as the window asks.
-      adjust: (settings) => ({
-        ...settings,
-        gitlab: settings.gitlab.map((g) => ({
-          ...g,
-          timelineHours: Math.max(g.timelineHours, sinceHours),
-        })),
-      }),
+      adjust: keepingJobsFor(sinceHours),
     });
     try {
-      const cycle = await Promise.race([
-        runtime.engine.runOnce(),
-        new Promise<null>((resolve) =>
-          context.signal.addEventListener('abort', () => resolve(null), { once: true }),
-        ),
-      ]);
+      const cycle = await collectOnce(runtime.engine, context.signal);
       if (cycle === null) return 0;
       const report = await runtime.api['rw:cost:report']({ sinceHours });
       if (flag(args, 'json')) context.out(JSON.stringify(report, null, 2));

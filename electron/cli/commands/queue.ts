@@ -1,6 +1,7 @@
 import type { QueueHealth } from '../../../shared/queue';
 import type { CliCommand } from '../command';
 import { flag, hoursOption, requiredString } from '../option-values';
+import { collectOnce, keepingJobsFor } from '../collect-once';
 import { openRuntimeFromConfig } from '../open-runtime';
 
 /** `queue`: how long jobs waited for a runner, per runner and per tag. */
@@ -29,21 +30,10 @@ export const queueCommand: CliCommand = {
       configPath: config,
       host: 'cli',
       // Two windows of jobs: the current one and the one it is compared with.
-      adjust: (settings) => ({
-        ...settings,
-        gitlab: settings.gitlab.map((g) => ({
-          ...g,
-          timelineHours: Math.max(g.timelineHours, 2 * windowHours),
-        })),
-      }),
+      adjust: keepingJobsFor(2 * windowHours),
     });
     try {
-      const cycle = await Promise.race([
-        runtime.engine.runOnce(),
-        new Promise<null>((resolve) =>
-          context.signal.addEventListener('abort', () => resolve(null), { once: true }),
-        ),
-      ]);
+      const cycle = await collectOnce(runtime.engine, context.signal);
       if (cycle === null) return 0;
       const health = await runtime.api['rw:queue:health']({ windowHours });
       if (flag(args, 'json')) context.out(JSON.stringify(health, null, 2));

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { collectOnce } from '../collect-once';
 import type { PruneOutcome, Runner } from '../../../shared/runner';
 import type { Settings } from '../../../shared/settings';
 import { sleep } from '../../core/abortable-sleep';
@@ -39,12 +40,7 @@ async function collectRunners(context: CommandContext, args: CliArgs): Promise<C
   });
   const sources = createGitLabSources(settings, secrets);
   const engine = new Engine({ sources });
-  const snapshot = await Promise.race([
-    engine.runOnce(),
-    new Promise<null>((done) =>
-      context.signal.addEventListener('abort', () => done(null), { once: true }),
-    ),
-  ]);
+  const snapshot = await collectOnce(engine, context.signal);
   if (snapshot === null) {
     await engine.dispose();
     return null;

@@ -1,4 +1,5 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
+import { collectOnce } from '../collect-once';
 import { expandHome } from '../../core/config/expand-home';
 import { stateDirProblem } from '../../core/config/state-dir';
 import type { CliCommand } from '../command';
@@ -32,12 +33,7 @@ export const scanCommand: CliCommand = {
       // scan writes nothing there, but serve and reap will: say so now.
       const stateProblem = await stateDirProblem(expandHome(settings.stateDir));
       if (stateProblem) context.err(`warning: stateDir: ${stateProblem}`);
-      const snapshot = await Promise.race([
-        runtime.engine.runOnce(),
-        new Promise<null>((resolve) =>
-          context.signal.addEventListener('abort', () => resolve(null), { once: true }),
-        ),
-      ]);
+      const snapshot = await collectOnce(runtime.engine, context.signal);
       if (snapshot === null) return 0;
       const failed = failingSources(snapshot);
       if (failed.length > 0 && answeringSources(snapshot) === 0) {
