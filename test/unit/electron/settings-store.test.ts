@@ -77,7 +77,7 @@ describe('DesktopSettingsStore (electron-store / conf)', () => {
     expect(desktop.location).toBe(path);
     // Plain JSON of the shared format: no electron-store/conf bookkeeping keys.
     const written = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-    expect(Object.keys(written).sort()).toEqual(['desktop', 'fleets', 'gitlab']);
+    expect(Object.keys(written).sort()).toEqual(['desktop', 'fleets', 'gitlab', 'notifications']);
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const served = await loadSettingsFile(path);
     expect(served.fleets[0]?.warnPct).toBe(55);
