@@ -86,8 +86,10 @@ test("hover shows the job's project and duration; click opens the panel and GitL
   ).json()) as {
     sources: { kind: string; label: string }[];
   };
-  const gitlabHost = snapshot.sources.find((s) => s.kind === 'gitlab')?.label ?? '';
-  expect(gitlabHost).toMatch(/^127\.\d+\.\d+\.\d+:\d+$/);
+  // The GitLab source's label names the instance: "GitLab <id> · http://<host:port>".
+  const gitlabLabel = snapshot.sources.find((s) => s.kind === 'gitlab')?.label ?? '';
+  const gitlabHost = /https?:\/\/(127\.\d+\.\d+\.\d+:\d+)$/.exec(gitlabLabel)?.[1] ?? '';
+  expect(gitlabHost, gitlabLabel).toMatch(/^127\.\d+\.\d+\.\d+:\d+$/);
 
   const popup = context.waitForEvent('page');
   await timeline.openInGitLab.click();
