@@ -8,7 +8,7 @@ import {
   type MuteAlertsRequest,
 } from '../../../shared/alerts';
 import { RwError } from '../errors/rw-error';
-import { writeFileAtomic } from '../fs/atomic-file';
+import { writeFileAtomic } from '../config/atomic-file';
 import { withoutCleared, withoutExpired } from './alert-policy';
 
 /** File name of the acknowledgements and mutes in the state dir. */

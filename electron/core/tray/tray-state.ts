@@ -1,5 +1,5 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
-import type { Machine } from '../../../shared/machine';
+import { worstDiskPct } from '../../../shared/fleet-summary';
 import type { Proposal } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
 
@@ -45,13 +45,8 @@ export interface TrayStateOptions {
   maxTooltipLength?: number;
 }
 
-/** Highest disk use over a machine's watched mounts, or null when unknown or stale. */
-export function worstDiskPct(machine: Machine, watchedMounts: readonly string[]): number | null {
-  if (machine.disks.stale || !machine.disks.value) return null;
-  const watched = machine.disks.value.filter((d) => watchedMounts.includes(d.mount));
-  if (watched.length === 0) return null;
-  return Math.max(...watched.map((d) => d.usedPct));
-}
+/** Highest disk use over a machine's watched mounts (one definition for tray and renderer). */
+export { worstDiskPct };
 
 /** Machines listed in the menu; the rest are behind "Open Runner Watch". */
 export const MAX_MENU_MACHINES = 5;
