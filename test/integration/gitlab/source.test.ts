@@ -384,7 +384,7 @@ describe('GitLab source against the simulator', () => {
     const linkedAt: number[] = [];
     for (let cycle = 16; cycle < 30; cycle++) {
       const result = await gitlab.collect(signal());
-      if (result.jobsByMachine?.get(job.machine)?.[0]?.jobId === job.id) linkedAt.push(cycle);
+      if (result.jobsByMachine?.get(job.machine ?? '')?.[0]?.jobId === job.id) linkedAt.push(cycle);
       clock += 30_000;
     }
     // The wait after 5 misses is the 5 min cap: cycle 15 + 10.
