@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deadline } from '../../deadline';
 import { PrometheusError } from './prometheus-error';
 
 /** One series of an instant query: its labels and one sample. */
@@ -137,19 +138,19 @@ export class PrometheusClient {
     const authorization = await this.options.authorization?.();
     signal.throwIfAborted();
     if (authorization) headers.authorization = authorization;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const timeout = deadline(this.options.timeoutMs, signal);
     let response: Response;
     let text: string;
     try {
       response = await this.fetchFn(`${this.base}/api/v1/${endpoint}?${params.toString()}`, {
         headers,
         redirect: 'manual',
-        signal: AbortSignal.any([signal, timeout]),
+        signal: timeout.signal,
       });
       text = await response.text();
     } catch (error) {
       signal.throwIfAborted();
-      if (timeout.aborted) {
+      if (timeout.timedOut) {
         throw new PrometheusError(
           'timeout',
           `${label}: no answer within ${this.options.timeoutMs} ms`,
@@ -161,6 +162,8 @@ export class PrometheusClient {
         `${label}: cannot reach ${this.base} (${describeNetworkError(error)})`,
         { cause: error },
       );
+    } finally {
+      timeout.dispose();
     }
     const status = response.status;
     if (status >= 300 && status < 400) {
