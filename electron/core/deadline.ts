@@ -18,11 +18,12 @@ export interface Deadline {
 export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
   let timedOut = false;
+  const onAbort = () => controller.abort(parent?.reason);
   const timer = setTimeout(() => {
     timedOut = true;
+    parent?.removeEventListener('abort', onAbort);
     controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
   }, ms);
-  const onAbort = () => controller.abort(parent?.reason);
   if (parent?.aborted) onAbort();
   else parent?.addEventListener('abort', onAbort, { once: true });
   return {
