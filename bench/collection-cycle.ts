@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { Engine } from '../electron/core/engine';
 import { createSources } from '../electron/core/runtime';
-import { GitLabSource } from '../electron/core/sources/gitlab/gitlab-source';
 import { Settings, type SecretRef } from '../shared/settings';
 import type { SimCounts, SimReady, SimRequestMessage } from './lib/fleet-sims';
 import { describeMachine, writeResult, type TargetResult } from './lib/results';
