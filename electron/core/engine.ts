@@ -258,7 +258,9 @@ export class Engine implements Disposable {
     // cycle longer than its interval is followed by a short breather, not by another at once.
     const elapsed = performance.now() - startedAt;
     const delay = ok
-      ? Math.max(source.intervalMs - elapsed, source.intervalMs / 10, state.retryAfterMs ?? 0)
+      ? Math.round(
+          Math.max(source.intervalMs - elapsed, source.intervalMs / 10, state.retryAfterMs ?? 0),
+        )
       : backoffDelay(
           health.consecutiveFailures,
           this.backoffFor(source),

@@ -256,6 +256,10 @@ describe('Engine', () => {
     await vi.advanceTimersByTimeAsync(5_100);
     const gaps = starts.slice(1).map((at, i) => Math.round(at - (starts[i] ?? 0)));
     expect(gaps).toEqual([1_000, 1_000, 1_000, 1_000, 1_000]);
+    // the snapshot's schema wants whole milliseconds for the next run
+    const next = e.snapshot().sources[0]?.nextRunAt;
+    expect(Number.isInteger(next)).toBe(true);
+    expect(FleetSnapshot.safeParse(e.snapshot()).success).toBe(true);
   });
 
   it('leaves a tenth of the interval between collections that take longer than it', async () => {
