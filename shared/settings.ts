@@ -59,6 +59,16 @@ export const ReaperSettings = z.strictObject({
   idleMinutes: z.number().min(0).max(10_080).nullable().default(null),
   /** Bounded (10 years, 1 year) so the rule's milliseconds stay finite. */
   maxAgeHours: z.number().positive().max(87_600).nullable().default(null),
+  /**
+   * Orphan rule: servers the provider lists that no runner manager's list includes.
+   * `propose` (default): proposed, a person confirms even in `auto` mode; `auto`: executed
+   * like any rule when the fleet's mode is `auto`; `off`: shown, never proposed.
+   */
+  orphans: z.enum(['off', 'propose', 'auto']).default('propose'),
+  /** An unlisted server is an orphan only when no GitLab job ran on it for this long. */
+  orphanAfterMinutes: z.number().min(0).max(10_080).default(30),
+  /** …and only once it is older than this: a VM being provisioned may not be listed yet. */
+  orphanGraceMinutes: z.number().min(0).max(10_080).default(15),
   unreachableMinutes: z.number().positive().max(525_600).nullable().default(null),
   minFleetSize: z.number().int().min(0).default(1),
   maxKillsPerHour: z.number().int().min(0).default(4),

@@ -78,6 +78,8 @@ export interface MachineSpec {
   identitySource?: string;
   /** Sources that reported the machine; default the identity source and `ssh:ci`. */
   seenBy?: string[];
+  /** Inventory sources whose latest listing includes it; default the identity source. */
+  listedBy?: string[];
   /** Error text of failed readings. */
   error?: string;
   /** GitLab's error (e.g. an unlinked job); shown when `gitlab` is null. */
@@ -166,6 +168,7 @@ export function machine(spec: MachineSpec, at: number): Machine {
     runsGitlabRunner: spec.runsGitlabRunner === undefined ? false : spec.runsGitlabRunner,
     ...(spec.idleEvidence ? { idleEvidence: spec.idleEvidence } : {}),
     seenBy: spec.seenBy ?? [spec.identitySource ?? 'hetzner:p', 'ssh:ci'],
+    listedBy: spec.listedBy ?? [spec.identitySource ?? 'hetzner:p'],
     firstSeenAt: at - 3_600_000,
     lastSeenAt: at,
   };

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { Timestamp } from './time';
+
+/**
+ * A server of an autoscaled fleet that its provider lists and no runner manager's list
+ * (`docker-machine ls` of every manager that could own it) includes. `orphan`: that is
+ * proven — the listings are fresh and newer than the grace period, no job container runs
+ * on it, no GitLab job was linked to it for `orphanAfterMinutes`. `unlisted`: not listed,
+ * but not proven (`notYet`: too young or used too recently; `unknown`: a reading is
+ * missing). Unknown is never an orphan.
+ */
+export const OrphanStatus = z.object({
+  state: z.enum(['orphan', 'unlisted']),
+  /** Labels of the runner manager listings that could own it, none of which lists it. */
+  managers: z.array(z.string()),
+  /** Their source ids (`docker-machine:<id>`): a re-check reads these lists again. */
+  managerSources: z.array(z.string()),
+  /** Why it is not an orphan yet although nothing is unknown (grace period, recent job). */
+  notYet: z.array(z.string()),
+  /** Readings that are missing or stale, each of which keeps it from being called an orphan. */
+  unknown: z.array(z.string()),
+  /** At least since then no GitLab job ran on it (last linked job's finish, or the history's start); null: unknown. */
+  noJobSince: Timestamp.nullable(),
+  /** The last GitLab job linked to it, when the history has one. */
+  lastJobId: z.number().int().nullable(),
+  /** Hourly price of the server, in `currency`; null when unpriced. */
+  perHour: z.number().nonnegative().nullable(),
+  /** What it has cost since it was created (perHour × age) at evaluation time; null when unpriced. */
+  costSoFar: z.number().nonnegative().nullable(),
+  /** ISO 4217 code of the figures (the cost settings). */
+  currency: z.string().nullable(),
+  /** Why it is unpriced ("no price for cx22 in ash"); null when priced. */
+  unpricedReason: z.string().nullable(),
+});
+/** Whether no runner manager accounts for a server, and what it costs. */
+export type OrphanStatus = z.infer<typeof OrphanStatus>;
