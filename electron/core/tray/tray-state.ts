@@ -1,9 +1,5 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
-import {
-  summarizeFleet,
-  worstDiskPct,
-  type FleetThresholds,
-} from '../../../shared/fleet-summary';
+import { summarizeFleet, worstDiskPct, type FleetThresholds } from '../../../shared/fleet-summary';
 import type { Proposal } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
 
@@ -37,6 +33,8 @@ export interface TrayState {
   tooltip: string;
   counts: TrayCounts;
   paused: boolean;
+  /** A "Check now" cycle runs: the menu entry is disabled until it ends. */
+  checking: boolean;
   machines: TrayMenuItem[];
   proposals: TrayMenuItem[];
 }
@@ -45,6 +43,8 @@ export interface TrayState {
 export interface TrayStateOptions {
   /** Monitoring is paused: nothing is watched, whatever the last values said. */
   paused?: boolean;
+  /** A "Check now" cycle runs (`Engine.isChecking`). */
+  checking?: boolean;
   /** Windows cuts tray tooltips at 127 characters; the adapter passes its platform's limit. */
   maxTooltipLength?: number;
 }
@@ -130,6 +130,7 @@ export function computeTrayState(
     tooltip: truncate(lines.join('\n'), options.maxTooltipLength),
     counts,
     paused,
+    checking: options.checking ?? false,
     machines: rated.slice(0, MAX_MENU_MACHINES).map(({ machine, pct }) => ({
       label: `${machine.name} — disk ${pct === null ? 'unknown' : `${pct} %`}`,
       machineKey: machine.key,
