@@ -45,3 +45,13 @@ export function roughSpan(ms: number): string {
   if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h`;
   return `${Math.floor(minutes / (24 * 60))} d`;
 }
+
+/** What the server has cost since it was created, at `now` (the status's price); null unpriced. */
+export function orphanCostAt(
+  status: Pick<OrphanStatus, 'perHour'>,
+  createdAt: number | null,
+  now: number,
+): number | null {
+  if (status.perHour === null || createdAt === null) return null;
+  return (status.perHour * Math.max(0, now - createdAt)) / 3_600_000;
+}
