@@ -34,3 +34,24 @@ export const OrphanStatus = z.object({
 });
 /** Whether no runner manager accounts for a server, and what it costs. */
 export type OrphanStatus = z.infer<typeof OrphanStatus>;
+
+/**
+ * A duration in its largest whole unit — `42 min`, `5 h`, `3 d` — as orphan texts say how
+ * old a server is and how long no job ran on it (the proposal summary, CLI, Fleet view).
+ */
+export function roughSpan(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  if (minutes < 120) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h`;
+  return `${Math.floor(minutes / (24 * 60))} d`;
+}
+
+/** What the server has cost since it was created, at `now` (the status's price); null unpriced. */
+export function orphanCostAt(
+  status: Pick<OrphanStatus, 'perHour'>,
+  createdAt: number | null,
+  now: number,
+): number | null {
+  if (status.perHour === null || createdAt === null) return null;
+  return (status.perHour * Math.max(0, now - createdAt)) / 3_600_000;
+}

@@ -191,7 +191,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       settings: settings.cost,
       sources: set.hetzner,
       inputs: { machines: () => engine.snapshot().machines, jobs },
-      // Written only when a report refreshes prices; `scan` alone never touches it.
+      // Written when a cost report, or an orphan to price (also in `scan`), refreshes prices.
       cacheDir: expandHome(settings.stateDir),
       ...(options.now ? { now: options.now } : {}),
     }),

@@ -7,7 +7,7 @@ import type {
   ReaperMode,
   ReaperRule,
 } from '../../../shared/proposal';
-import type { OrphanStatus } from '../../../shared/orphan';
+import { roughSpan, type OrphanStatus } from '../../../shared/orphan';
 import type { FleetSettings } from '../../../shared/settings';
 import { isExpendable } from './glob';
 import { maxWatchedUse, type HistoryView, type MachineHistory } from './history';
@@ -239,7 +239,11 @@ function firingRules(
       push('idle', history.idleSince);
     }
   }
-  return out.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule));
+  // A proven orphan comes first: same deletion, and "nobody uses it" says more than a full
+  // disk; one still unproven yields to the disk rule, which may be free to act.
+  const rank = (c: Candidate) =>
+    c.rule === 'orphan' && c.orphan?.state === 'orphan' ? -1 : RULE_ORDER.indexOf(c.rule);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 /** Since when the machine is idle, and what says so. */
@@ -386,20 +390,12 @@ function idleSourceText(evidence: Evidence): string {
 /** "Delete orphan … (no manager lists it, no job for 3 d, 1.23 EUR so far)". */
 function orphanSummary(candidate: Candidate, orphan: OrphanStatus, now: number): string {
   const facts = [`not listed by ${orphan.managers.join(' or ')}`];
-  if (orphan.noJobSince !== null) facts.push(`no job for ${span(now - orphan.noJobSince)}`);
+  if (orphan.noJobSince !== null) facts.push(`no job for ${roughSpan(now - orphan.noJobSince)}`);
   if (candidate.machine.createdAt !== null)
-    facts.push(`age ${span(now - candidate.machine.createdAt)}`);
+    facts.push(`age ${roughSpan(now - candidate.machine.createdAt)}`);
   if (orphan.costSoFar !== null && orphan.currency !== null)
     facts.push(`${orphan.costSoFar.toFixed(2)} ${orphan.currency} so far`);
   return `Delete orphan ${candidate.machine.name} (${facts.join(', ')})`;
-}
-
-/** A duration in its largest whole unit: 42 min, 5 h, 3 d. */
-function span(ms: number): string {
-  const m = Math.max(0, Math.floor(ms / MINUTE));
-  if (m < 120) return `${m} min`;
-  if (m < 48 * 60) return `${Math.floor(m / 60)} h`;
-  return `${Math.floor(m / (24 * 60))} d`;
 }
 
 function summaryOf(candidate: Candidate, evidence: Evidence, now: number): string {

@@ -396,6 +396,25 @@ describe('orphan proposals', () => {
     }
   });
 
+  it('puts a proven orphan before the disk rule, an unproven one after it', () => {
+    const full = orphanSpec({ disk: 97 });
+    const proven = runPolicy({
+      fleets: [fleet],
+      ticks: repeat(4, [full, ...others]),
+      orphans: facts(T0),
+    });
+    expect(proven.proposals[0]?.rule).toBe('orphan');
+    const unproven = runPolicy({
+      fleets: [fleet],
+      ticks: repeat(4, [
+        { ...full, idleEvidence: { lastJob: null, gitlabSince: null } },
+        ...others,
+      ]),
+      orphans: facts(T0),
+    });
+    expect(unproven.proposals[0]).toMatchObject({ rule: 'disk', blocked: [] });
+  });
+
   it('executes automatically only when orphans are opted in to auto', () => {
     const auto = runPolicy({
       fleets: [fleetSettings('ci', { mode: 'auto' })],
