@@ -266,6 +266,8 @@ interface VmContainer {
   created: number;
   state: 'running' | 'exited';
   exitCode: number;
+  /** Unix seconds it stopped (what `docker ps -a` and `docker inspect` report). */
+  finished?: number;
   labels: Record<string, string>;
   volumes: string[];
   /** Bytes written to its layer and build directory. */
@@ -693,6 +695,7 @@ export class FleetWorld {
         if (this.random() < 0.2) {
           container.state = 'exited';
           container.exitCode = failed ? 1 : 0;
+          container.finished = Math.floor(this.time / 1000);
         } else vm.containers = vm.containers.filter((c) => c !== container);
       }
     }
@@ -1043,6 +1046,7 @@ export class FleetWorld {
         created: c.created,
         state: c.state,
         exitCode: c.exitCode,
+        ...(c.finished !== undefined ? { finished: c.finished } : {}),
         labels: c.labels,
         volumes: c.volumes,
       })),
