@@ -126,14 +126,17 @@ export function createSources(
   // same time as freshness (a simulated clock in tests and the demo, a jumped clock).
   const clock = now ? { now } : {};
   const gitlab = createGitLabSources(settings, secrets, clock);
-  const hetzner = settings.hetzner.map((project) =>
-    createHcloudSource({
+  const hetzner = settings.hetzner.map((project) => {
+    const fleet = settings.fleets.find((f) => f.id === project.fleet);
+    return createHcloudSource({
       settings: project,
       secrets,
-      fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+      fleetKind: fleet?.kind ?? 'dedicated',
+      // a fleeting connector's address choice decides which address the probe dials
+      ...(fleet?.autoscaler?.address ? { address: fleet.autoscaler.address } : {}),
       ...clock,
-    }),
-  );
+    });
+  });
   const sources: Source[] = [
     ...hetzner,
     ...gitlab,

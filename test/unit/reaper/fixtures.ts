@@ -13,7 +13,7 @@ export function fleetSettings(
   extra: {
     kind?: 'autoscaled' | 'dedicated';
     watchedMounts?: string[];
-    autoscaler?: { namePrefixes?: string[]; idleCount?: number };
+    autoscaler?: { namePrefixes?: string[]; idleCount?: number; instanceGroups?: string[] };
     /** No selector at all: nothing identifies the fleet's VMs. */
     unidentified?: boolean;
   } = {},
