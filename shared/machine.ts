@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OrphanStatus } from './orphan';
 import { Timestamp } from './time';
 
 /**
@@ -230,6 +231,17 @@ export const Machine = z.object({
   containerExits: observed(ContainerExits).optional(),
   /** Ids of the sources that reported this machine. */
   seenBy: z.array(z.string()),
+  /**
+   * Inventory sources (Hetzner projects, docker-machine managers) whose latest listing
+   * includes the machine; `seenBy` also keeps the ones that listed it once.
+   */
+  listedBy: z.array(z.string()).optional(),
+  /**
+   * Set when the provider lists the server but no runner manager that could own it does
+   * (see OrphanStatus); absent when a manager lists it, a job runs on it, or no manager
+   * listing covers its fleet.
+   */
+  orphan: OrphanStatus.optional(),
   firstSeenAt: Timestamp,
   lastSeenAt: Timestamp,
   /** Set once this app deleted the machine, until every source drops it (see MachineRemoval). */

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Timestamp } from './time';
 import { Machine } from './machine';
+import { OrphanStatus } from './orphan';
 
 /** The reaper rule that produced a proposal. */
-export const ReaperRule = z.enum(['disk', 'idle', 'max-age', 'unreachable']);
+export const ReaperRule = z.enum(['disk', 'idle', 'max-age', 'unreachable', 'orphan']);
 /** The reaper rule that produced a proposal. */
 export type ReaperRule = z.infer<typeof ReaperRule>;
 
@@ -57,6 +58,8 @@ export const Evidence = z.object({
   unreachableSince: Timestamp.nullable().optional(),
   /** The provider's status word at evaluation time. */
   providerStatus: z.string().nullable().optional(),
+  /** For the orphan rule: which managers do not list it, since when no job ran, its cost. */
+  orphan: OrphanStatus.optional(),
 });
 /** The facts a proposal rests on. */
 export type Evidence = z.infer<typeof Evidence>;

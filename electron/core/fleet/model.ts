@@ -431,6 +431,7 @@ export class FleetModel {
         return evidence ? { idleEvidence: evidence } : {};
       })(),
       seenBy: [...entry.seenBy].sort(),
+      listedBy: [...entry.listedBy].sort(),
       firstSeenAt: entry.firstSeenAt,
       lastSeenAt: entry.lastSeenAt,
       ...(removal ? { removed: removal } : {}),

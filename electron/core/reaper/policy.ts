@@ -7,11 +7,13 @@ import type {
   ReaperMode,
   ReaperRule,
 } from '../../../shared/proposal';
+import { roughSpan, type OrphanStatus } from '../../../shared/orphan';
 import type { FleetSettings } from '../../../shared/settings';
 import { idleSinceText } from '../../../shared/idle-since-text';
 import { isExpendable } from './glob';
 import { maxWatchedUse, type HistoryView, type MachineHistory } from './history';
 import { deleteBlockers, matchesSelector, NO_FACTS, type IdentityFacts } from './identity';
+import { checkOrphan, dedicatedMachines, NO_ORPHAN_FACTS, type OrphanFacts } from './orphans';
 
 export { matchesSelector } from './identity';
 
@@ -37,12 +39,17 @@ export interface PolicyInput {
    * whether a machine may be deleted at all. Absent: none known.
    */
   identity?: IdentityFacts;
+  /**
+   * The runner managers' machine lists (see `managerListings`) and prices: what the orphan
+   * rule decides on. Absent: no listing known, so nothing is an orphan.
+   */
+  orphans?: OrphanFacts;
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** Which rule wins when several fire on one machine: the most urgent first. */
-const RULE_ORDER: readonly ReaperRule[] = ['disk', 'unreachable', 'max-age', 'idle'];
+const RULE_ORDER: readonly ReaperRule[] = ['disk', 'orphan', 'unreachable', 'max-age', 'idle'];
 
 /**
  * Stable id of a proposal: same machine, same rule, same episode (run start) → same id.
@@ -71,6 +78,28 @@ export function proposalId(
 /** The mode in force for a fleet. */
 export function modeOf(fleet: FleetSettings, modes?: ReadonlyMap<string, ReaperMode>): ReaperMode {
   return modes?.get(fleet.id) ?? fleet.reaper.mode;
+}
+
+/**
+ * The mode in force for the fleet's orphan proposals: the fleet's, except that `auto`
+ * executes orphans only when the user opted in (`reaper.orphans: 'auto'`); by default a
+ * person confirms each one.
+ */
+export function orphanModeOf(
+  fleet: FleetSettings,
+  modes?: ReadonlyMap<string, ReaperMode>,
+): ReaperMode {
+  const mode = modeOf(fleet, modes);
+  return mode === 'auto' && fleet.reaper.orphans !== 'auto' ? 'notify' : mode;
+}
+
+/** The mode a proposal of this rule runs under. */
+function ruleModeOf(
+  rule: ReaperRule,
+  fleet: FleetSettings,
+  modes?: ReadonlyMap<string, ReaperMode>,
+): ReaperMode {
+  return rule === 'orphan' ? orphanModeOf(fleet, modes) : modeOf(fleet, modes);
 }
 
 /**
@@ -154,6 +183,8 @@ interface Candidate {
   rule: ReaperRule;
   episode: number;
   action: ReaperAction;
+  /** For the orphan rule: what the orphan check found. */
+  orphan?: OrphanStatus;
 }
 
 /** Which rules fire on the machine now, most urgent first, with each one's episode start. */
@@ -162,6 +193,7 @@ function firingRules(
   fleet: FleetSettings,
   history: MachineHistory | undefined,
   now: number,
+  orphan: OrphanStatus | null,
 ): Candidate[] {
   const settings = fleet.reaper;
   const action = actionFor(machine, fleet);
@@ -171,6 +203,16 @@ function firingRules(
     push('disk', history.diskOver.since);
   // Dedicated hosts (and machines we only reach by SSH) get cleanups; only a full disk calls for one.
   if (action !== 'cleanup') {
+    // An unlisted server fires once nothing says "not yet" (grace period, a recent job);
+    // what is unknown then blocks it, with the reason named. The episode is the server:
+    // its id and creation time are in the proposal id too.
+    if (
+      orphan !== null &&
+      settings.orphans !== 'off' &&
+      orphan.notYet.length === 0 &&
+      machine.createdAt !== null
+    )
+      out.push({ machine, rule: 'orphan', episode: machine.createdAt, action, orphan });
     if (settings.unreachableMinutes !== null && history?.unreachableSince != null) {
       if (
         now - history.unreachableSince >= settings.unreachableMinutes * MINUTE &&
@@ -198,7 +240,11 @@ function firingRules(
       push('idle', history.idleSince);
     }
   }
-  return out.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule));
+  // A proven orphan comes first: same deletion, and "nobody uses it" says more than a full
+  // disk; one still unproven yields to the disk rule, which may be free to act.
+  const rank = (c: Candidate) =>
+    c.rule === 'orphan' && c.orphan?.state === 'orphan' ? -1 : RULE_ORDER.indexOf(c.rule);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 /** Since when the machine is idle, and what says so. */
@@ -262,8 +308,11 @@ function machineBlockers(
 ): string[] {
   const { machine, action } = candidate;
   const reasons: string[] = [];
-  const mode = modeOf(fleet, input.modes);
+  const mode = ruleModeOf(candidate.rule, fleet, input.modes);
   if (mode === 'off') reasons.push(`reaper mode is off for fleet ${fleet.id}`);
+  // Unknown is never an orphan: each missing reading is a reason of its own.
+  if (candidate.orphan)
+    reasons.push(...candidate.orphan.unknown.map((u) => `not proven an orphan: ${u}`));
   if (action === 'cleanup' && !matchesSelector(machine, fleet))
     reasons.push(`not matched by the selector of fleet ${fleet.id}`);
   if (input.busy?.has(machine.key)) reasons.push('an action is already running on this machine');
@@ -316,6 +365,7 @@ function evidenceOf(
   fleet: FleetSettings,
   history: MachineHistory | undefined,
   now: number,
+  orphan?: OrphanStatus,
 ): Evidence {
   const { pct, mount } = maxWatchedUse(machine, fleet.watchedMounts);
   const jobs = runningJobs(machine);
@@ -340,10 +390,24 @@ function evidenceOf(
       .map((job) => job.jobId),
     unreachableSince: history?.unreachableSince ?? null,
     providerStatus: machine.providerStatus,
+    ...(orphan ? { orphan } : {}),
   };
 }
 
-function summaryOf(candidate: Candidate, evidence: Evidence): string {
+/** "Delete orphan … (no manager lists it, no job for 3 d, 1.23 EUR so far)". */
+function orphanSummary(candidate: Candidate, orphan: OrphanStatus, now: number): string {
+  const facts = [`not listed by ${orphan.managers.join(' or ')}`];
+  if (orphan.noJobSince !== null) facts.push(`no job for ${roughSpan(now - orphan.noJobSince)}`);
+  if (candidate.machine.createdAt !== null)
+    facts.push(`age ${roughSpan(now - candidate.machine.createdAt)}`);
+  if (orphan.costSoFar !== null && orphan.currency !== null)
+    facts.push(`${orphan.costSoFar.toFixed(2)} ${orphan.currency} so far`);
+  return `Delete orphan ${candidate.machine.name} (${facts.join(', ')})`;
+}
+
+function summaryOf(candidate: Candidate, evidence: Evidence, now: number): string {
+  if (candidate.rule === 'orphan' && candidate.orphan)
+    return orphanSummary(candidate, candidate.orphan, now);
   const verb = candidate.action === 'cleanup' ? 'Clean up' : 'Kill';
   const facts: string[] = [];
   if (evidence.diskPct !== null)
@@ -373,16 +437,25 @@ export function evaluate(input: PolicyInput): Proposal[] {
   const proposals: Proposal[] = [];
   for (const fleet of input.fleets) {
     const members = input.machines.filter((machine) => machine.fleet === fleet.id);
-    const mode = modeOf(fleet, input.modes);
     // Build hosts as the probe reached them, any fleet: their addresses are never a VM's.
-    const dedicated = input.machines.filter((m) => m.kind === 'dedicated' || m.provider === 'ssh');
+    const dedicated = dedicatedMachines(input.machines);
     const fleetProposals: { proposal: Proposal; candidate: Candidate }[] = [];
     for (const machine of members) {
       if (machine.status.value === 'gone' || machine.status.value === 'deleting') continue;
       const history = input.history.of(machine.key);
-      const candidate = firingRules(machine, fleet, history, input.now)[0];
+      const check = checkOrphan(
+        machine,
+        fleet,
+        input.orphans ?? NO_ORPHAN_FACTS,
+        input.identity ?? NO_FACTS,
+        dedicated,
+        input.now,
+      );
+      const orphan = check.state === 'unlisted' ? check.status : null;
+      const candidate = firingRules(machine, fleet, history, input.now, orphan)[0];
       if (!candidate) continue;
-      const evidence = evidenceOf(machine, fleet, history, input.now);
+      const mode = ruleModeOf(candidate.rule, fleet, input.modes);
+      const evidence = evidenceOf(machine, fleet, history, input.now, candidate.orphan);
       fleetProposals.push({
         candidate,
         proposal: {
@@ -396,7 +469,7 @@ export function evaluate(input: PolicyInput): Proposal[] {
           blocked: machineBlockers(candidate, fleet, input, dedicated),
           state: mode === 'dry-run' ? 'dry-run' : 'pending',
           createdAt: candidate.episode,
-          summary: summaryOf(candidate, evidence),
+          summary: summaryOf(candidate, evidence, input.now),
           mode,
           // Bound to this very server: one replaced under the same name is another server.
           providerId: machine.providerId,

@@ -13,7 +13,7 @@ export function fleetSettings(
   extra: {
     kind?: 'autoscaled' | 'dedicated';
     watchedMounts?: string[];
-    autoscaler?: { namePrefixes?: string[]; idleCount?: number };
+    autoscaler?: { namePrefixes?: string[]; idleCount?: number; instanceGroups?: string[] };
     /** No selector at all: nothing identifies the fleet's VMs. */
     unidentified?: boolean;
   } = {},
@@ -78,6 +78,8 @@ export interface MachineSpec {
   identitySource?: string;
   /** Sources that reported the machine; default the identity source and `ssh:ci`. */
   seenBy?: string[];
+  /** Inventory sources whose latest listing includes it; default the identity source. */
+  listedBy?: string[];
   /** Error text of failed readings. */
   error?: string;
   /** GitLab's error (e.g. an unlinked job); shown when `gitlab` is null. */
@@ -190,6 +192,7 @@ export function machine(spec: MachineSpec, at: number): Machine {
         }
       : {}),
     seenBy: spec.seenBy ?? [spec.identitySource ?? 'hetzner:p', 'ssh:ci'],
+    listedBy: spec.listedBy ?? [spec.identitySource ?? 'hetzner:p'],
     firstSeenAt: at - 3_600_000,
     lastSeenAt: at,
   };

@@ -1384,6 +1384,93 @@ const safetyCases: PolicyCase[] = [
     reasons: { 'db-backup-1': [/name does not start with runner-x1y2z3w4-auto-scale-/] },
   },
   {
+    name: 'a docker-autoscaler instance group (import-toml) identifies only servers named <group>-<8 hex>',
+    scenario: {
+      fleets: [
+        fleet(
+          'ci',
+          {},
+          {
+            unidentified: true,
+            autoscaler: { namePrefixes: ['ci-fleet-'], instanceGroups: ['ci-fleet'] },
+          },
+        ),
+      ],
+      ticks: repeat(3, [
+        { name: 'ci-fleet-1a2b3c4d', disk: 90 },
+        { name: 'ci-fleet-manager', disk: 90 },
+        { name: 'ci-fleet-1a2b3c4d5', disk: 90 },
+        { name: 'ci-fleet-1A2B3C4D', disk: 90 },
+        { name: 'other-0badcafe', disk: 90 },
+        ...busy(3).map((b, i) => ({ ...b, name: `ci-fleet-0000000${i}` })),
+      ]),
+      // the project's label selector lists every server: it must not stand in for the naming
+      identity: facts({
+        hetzner: [
+          {
+            id: 'p',
+            fleet: 'ci',
+            token: { env: 'T' },
+            labelSelector: 'instance-group=ci-fleet',
+            namePrefix: 'ci-fleet-',
+          },
+        ],
+      }),
+    },
+    kill: ['ci-fleet-1a2b3c4d'],
+    spare: ['ci-fleet-manager', 'ci-fleet-1a2b3c4d5', 'ci-fleet-1A2B3C4D', 'other-0badcafe'],
+    reasons: {
+      'ci-fleet-manager': [
+        /not an instance of group ci-fleet \(fleeting-plugin-hetzner names them/,
+      ],
+      'other-0badcafe': [/not an instance of group ci-fleet/],
+    },
+  },
+  {
+    name: 'the docker-autoscaler manager named like an instance is still never deleted (GitLab manager ip_address, gitlab-runner process)',
+    scenario: {
+      fleets: [
+        fleet('ci', {}, { unidentified: true, autoscaler: { instanceGroups: ['ci-fleet'] } }),
+      ],
+      ticks: repeat(3, [
+        { name: 'ci-fleet-00c0ffee', disk: 90, addresses: ['127.0.0.4'] },
+        { name: 'ci-fleet-0000beef', disk: 90, runsGitlabRunner: true, addresses: ['127.0.4.9'] },
+        ...busy(3).map((b, i) => ({
+          ...b,
+          name: `ci-fleet-1000000${i}`,
+          addresses: [`127.0.4.${i + 1}`],
+        })),
+      ]),
+      identity: facts({}, [runnerAt('127.0.0.4')]),
+    },
+    kill: [],
+    spare: ['ci-fleet-00c0ffee', 'ci-fleet-0000beef'],
+    reasons: {
+      'ci-fleet-00c0ffee': [/runner manager \(manager of GitLab runner #7/],
+      'ci-fleet-0000beef': [/a gitlab-runner process runs on it/],
+    },
+  },
+  {
+    name: 'an explicit selector still narrows a docker-autoscaler fleet: the group naming is needed as well',
+    scenario: {
+      fleets: [
+        fleet(
+          'ci',
+          { selector: { labels: { role: 'ci' } } },
+          { autoscaler: { instanceGroups: ['ci-fleet'] } },
+        ),
+      ],
+      ticks: repeat(3, [
+        { name: 'ci-fleet-1a2b3c4d', disk: 90 },
+        { name: 'ci-db-1', disk: 90 },
+        ...busy(3).map((b, i) => ({ ...b, name: `ci-fleet-0000000${i}` })),
+      ]),
+    },
+    kill: ['ci-fleet-1a2b3c4d'],
+    spare: ['ci-db-1'],
+    reasons: { 'ci-db-1': [/not an instance of group ci-fleet/] },
+  },
+  {
     name: 'a Hetzner label selector identifies the listed servers',
     scenario: {
       fleets: [fleet('ci', {}, { unidentified: true })],

@@ -104,6 +104,7 @@ export function createProbeSource(
     const warnings: string[] = [];
     const directory = createTargetDirectory(settings, config);
     const dedicatedKeys = new Set<string>();
+    const winrm = new Set<string>();
     for (const host of settings.sshHosts) {
       const fleet = fleets.get(host.fleet);
       dedicatedKeys.add(`${host.fleet}/${host.alias}`);
@@ -122,6 +123,10 @@ export function createProbeSource(
       if (machine.removed) continue;
       const fleet = fleets.get(machine.fleet);
       if (!fleet) continue;
+      if (fleet.autoscaler?.protocol === 'winrm') {
+        winrm.add(fleet.id);
+        continue;
+      }
       try {
         const target = directory.machine(machine);
         if (target) jobs.push({ fleet, name: machine.name, target, dedicated: false });
@@ -129,6 +134,11 @@ export function createProbeSource(
         warnings.push(`${machine.key}: ${toApiError(error).message}`);
       }
     }
+    // Unknown stays unknown: these machines get no disk or job reading, so none is deleted.
+    for (const id of winrm)
+      warnings.push(
+        `fleet ${id}: its instances use the WinRM connector (Windows); Runner Watch probes over SSH only, so their disks and jobs stay unknown`,
+      );
     return { jobs, warnings };
   };
 
