@@ -6,15 +6,15 @@
  * jobs (M of them over the last day, each placed on a machine). The engine runs on a bench
  * clock, so a day of disk history is fed in a few seconds before the browser connects.
  */
-import { Engine } from '../electron/core/engine';
-import { createApiHandlers } from '../electron/core/api';
-import type { MachineObservation, Source } from '../electron/core/sources/source';
-import { TimelineService } from '../electron/core/timeline/timeline-service';
-import { startServeHost } from '../electron/serve/serve-host';
-import { ensureRendererBuilt } from '../electron/cli/build-renderer';
-import { defaultRendererDir } from '../electron/cli/project-paths';
-import type { RunnerJob } from '../shared/runner';
-import { Settings } from '../shared/settings';
+import { Engine } from '../../electron/core/engine';
+import { createApiHandlers } from '../../electron/core/api';
+import type { MachineObservation, Source } from '../../electron/core/sources/source';
+import { TimelineService } from '../../electron/core/timeline/timeline-service';
+import { startServeHost } from '../../electron/serve/serve-host';
+import { ensureRendererBuilt } from '../../electron/cli/build-renderer';
+import { defaultRendererDir } from '../../electron/cli/project-paths';
+import type { RunnerJob } from '../../shared/runner';
+import { Settings } from '../../shared/settings';
 
 const HOUR = 3_600_000;
 const FLEET = 'ci';
