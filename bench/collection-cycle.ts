@@ -154,12 +154,9 @@ async function product(size: number, ready: SimReady, sims: Sims, clock: { now: 
     const counts = await sims.ask<SimCounts>({ type: 'counts' });
     const failing = snapshot.sources.filter((s) => s.state === 'failing');
     if (failing.length > 0)
-      throw new Error(
-        `sources failed: ${failing.map((s) => `${s.id}: ${s.lastError?.message}`).join('; ')}`,
-      );
+      throw new Error(`sources failed: ${failing.map((s) => `${s.id}: ${s.lastError?.message}`).join('; ')}`);
     const seen = snapshot.machines.filter((m) => (m.disks.value?.length ?? 0) > 0).length;
-    if (seen < size * 0.99 && process.env.DEBUG)
-      console.log(JSON.stringify(snapshot.sources), JSON.stringify(snapshot.machines[0]));
+    if (seen < size * 0.99 && process.env.DEBUG) console.log(JSON.stringify(snapshot.sources), JSON.stringify(snapshot.machines[0]));
     if (seen < size * 0.99) throw new Error(`only ${seen} of ${size} machines have disk readings`);
     const stats = gitlab.lastCycle;
     return {
@@ -262,8 +259,7 @@ async function naive(ready: SimReady, sims: Sims) {
   } else if (ready.exporterUrl) {
     for (let i = 0; i < ready.machines.length; i++) {
       const text = await (await fetch(ready.exporterUrl)).text();
-      if (!text.includes('node_filesystem_avail_bytes'))
-        throw new Error('exporter page without disks');
+      if (!text.includes('node_filesystem_avail_bytes')) throw new Error('exporter page without disks');
     }
   }
   const wallMs = performance.now() - t;
@@ -299,8 +295,7 @@ for (const size of sizes) {
   const s = ours.steady;
   const steadyWall = median(s.map((c) => c.wallMs));
   const steadyCpu = median(s.map((c) => c.cpuMs));
-  const perCycle = (f: (c: CycleFigures) => number) =>
-    round(s.reduce((n, c) => n + f(c), 0) / s.length, 2);
+  const perCycle = (f: (c: CycleFigures) => number) => round(s.reduce((n, c) => n + f(c), 0) / s.length, 2);
   const gitlabWithin = s.filter((c) => c.gitlab <= c.busyRunners + c.newJobs + 1).length;
   const row = {
     machines: size,
@@ -327,39 +322,17 @@ for (const size of sizes) {
     ratios: {
       wall: round(theirs.wallMs / steadyWall, 1),
       cpu: round(theirs.cpuMs / Math.max(steadyCpu, 0.1), 1),
-      gitlabRequests: round(
-        theirs.gitlab /
-          Math.max(
-            perCycle((c) => c.gitlab),
-            1,
-          ),
-        1,
-      ),
+      gitlabRequests: round(theirs.gitlab / Math.max(perCycle((c) => c.gitlab), 1), 1),
     },
   };
   results.push(row);
   console.log(JSON.stringify({ ...row, steady: undefined }, null, 2));
   if (size === 16)
-    targets.push({
-      what: '16 machines, steady cycle wall time',
-      target: '< 1000 ms',
-      value: steadyWall,
-      met: steadyWall < 1000,
-    });
+    targets.push({ what: '16 machines, steady cycle wall time', target: '< 1000 ms', value: steadyWall, met: steadyWall < 1000 });
   if (mode === 'prometheus') {
     const promReq = Math.max(...s.map((c) => c.prometheus));
-    targets.push({
-      what: `${size} machines via Prometheus, steady cycle wall time`,
-      target: '< 2000 ms',
-      value: steadyWall,
-      met: steadyWall < 2000,
-    });
-    targets.push({
-      what: `${size} machines via Prometheus, Prometheus requests per cycle`,
-      target: '<= 15',
-      value: promReq,
-      met: promReq <= 15,
-    });
+    targets.push({ what: `${size} machines via Prometheus, steady cycle wall time`, target: '< 2000 ms', value: steadyWall, met: steadyWall < 2000 });
+    targets.push({ what: `${size} machines via Prometheus, Prometheus requests per cycle`, target: '<= 15', value: promReq, met: promReq <= 15 });
   }
   targets.push({
     what: `${size} machines, GitLab steady cycles within busy runners + new jobs (+1 list page)`,

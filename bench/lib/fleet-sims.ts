@@ -285,7 +285,8 @@ function counts(): SimCounts {
 }
 
 async function stop(): Promise<void> {
-  const close = (s: Server | null) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+  const close = (s: Server | null) =>
+    new Promise<void>((r) => (s ? s.close(() => r()) : r()));
   await Promise.allSettled([
     prometheus?.dispose(),
     close(proxy),
