@@ -367,6 +367,13 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         onOpen: show,
         onToggle: () => toggleWindowNearTray(window, tray.getBounds(), electron.screen),
         onOpenMachine: (machineKey) => open({ kind: 'machine', machineKey }),
+        // Failures of the sources show in the snapshot; the check itself only says when it ended.
+        onCheckNow: () =>
+          void runtime.engine
+            .checkNow()
+            .catch((error: unknown) =>
+              options.log(`check now failed: ${toApiError(error).message}`),
+            ),
         onConfirm: (proposalId) => open({ kind: 'proposal', proposalId }),
         onPause: () => runtime.engine.pause(),
         onResume: () => runtime.engine.resume(),

@@ -179,7 +179,7 @@ describe('desktop app wiring', () => {
     expect(hooks?.tray()).toEqual({
       icon: 'ok',
       tooltip: 'Runner Watch — 0 machines',
-      menu: ['Open Runner Watch', 'Pause monitoring', 'Quit Runner Watch'],
+      menu: ['Open Runner Watch', 'Check now', 'Pause monitoring', 'Quit Runner Watch'],
     });
   });
 
