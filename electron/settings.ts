@@ -4,6 +4,7 @@ import { Settings, type SettingsInput } from '../shared/settings';
 import type { SettingsStore } from './core/config/settings-store';
 import { migrateLegacyDesktopStore } from './core/config/settings-migrations';
 import type { SecretBlobStore } from './core/config/secret-blob-store';
+import { writeFileAtomic } from './core/config/atomic-file';
 import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable, type Disposable } from './core/lifecycle';
 
@@ -236,8 +237,8 @@ export async function migrateLegacyDesktopFiles(
     };
   }
   for (const [name, blob] of Object.entries(migrated.secrets)) await blobs.set(name, blob);
-  await fs.mkdir(dirname(settingsPath), { recursive: true });
-  await fs.writeFile(settingsPath, `${JSON.stringify(migrated.settings, null, '\t')}\n`, {
+  // Atomic: a crash mid-migration leaves no half settings file (the old store stays too).
+  await writeFileAtomic(settingsPath, `${JSON.stringify(migrated.settings, null, '\t')}\n`, {
     mode: 0o600,
   });
   await fs.rename(legacyPath, `${legacyPath}.migrated`);
