@@ -6,12 +6,16 @@ import { QueuePanel } from './QueuePanel';
 
 type Tab = 'alerts' | 'cost' | 'queue';
 
+/** Below this window height the strip starts folded, so the machine grid keeps its rows. */
+const OPEN_FROM_HEIGHT = 760;
+
 /**
  * Alerts, cost and queue health under the machine grid, one at a time in a strip of its
- * own height, so the grid keeps its room on small screens.
+ * own height, folded to its tab bar on short windows so the grid keeps its room.
  */
 export function InsightsPanel() {
   const [tab, setTab] = useState<Tab>('alerts');
+  const [open, setOpen] = useState(() => window.innerHeight >= OPEN_FROM_HEIGHT);
   useAlertsFollowFleet();
   const alerts = useAlerts();
   const loud = alerts.data?.raised.filter((a) => a.quiet === null).length ?? 0;
@@ -29,24 +33,38 @@ export function InsightsPanel() {
             type="button"
             role="tab"
             id={`insight-tab-${t.id}`}
-            aria-selected={tab === t.id}
+            aria-selected={open && tab === t.id}
             aria-controls={`insight-${t.id}`}
-            className={tab === t.id ? 'insight-tab insight-tab-on' : 'insight-tab'}
-            onClick={() => setTab(t.id)}
+            className={open && tab === t.id ? 'insight-tab insight-tab-on' : 'insight-tab'}
+            onClick={() => {
+              setTab(t.id);
+              setOpen(true);
+            }}
             data-testid={`insight-tab-${t.id}`}
           >
             {t.text}
           </button>
         ))}
+        <button
+          type="button"
+          className="insight-fold"
+          aria-expanded={open}
+          onClick={() => setOpen(!open)}
+          data-testid="insight-fold"
+        >
+          {open ? 'Hide' : 'Show'}
+        </button>
       </div>
-      <div
-        className="insight-body"
-        role="tabpanel"
-        id={`insight-${tab}`}
-        aria-labelledby={`insight-tab-${tab}`}
-      >
-        {tab === 'alerts' ? <AlertsPanel /> : tab === 'cost' ? <CostPanel /> : <QueuePanel />}
-      </div>
+      {open ? (
+        <div
+          className="insight-body"
+          role="tabpanel"
+          id={`insight-${tab}`}
+          aria-labelledby={`insight-tab-${tab}`}
+        >
+          {tab === 'alerts' ? <AlertsPanel /> : tab === 'cost' ? <CostPanel /> : <QueuePanel />}
+        </div>
+      ) : null}
     </section>
   );
 }
