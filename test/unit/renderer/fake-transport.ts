@@ -12,7 +12,7 @@ export class FakeTransport implements Transport {
   readonly kind = 'http' as const;
   readonly calls: InvokeChannel[] = [];
   /** Every call with its request, in order. */
-  readonly requests: { channel: InvokeChannel; request: unknown }[] = [];
+  readonly invocations: { channel: InvokeChannel; request: unknown }[] = [];
   private readonly subscribers = new Set<EventHandlers>();
   private readonly answers = new Map<InvokeChannel, Answer>();
 
@@ -23,7 +23,7 @@ export class FakeTransport implements Transport {
 
   invoke<C extends InvokeChannel>(channel: C, request: RequestInputOf<C>): Promise<ResponseOf<C>> {
     this.calls.push(channel);
-    this.requests.push({ channel, request });
+    this.invocations.push({ channel, request });
     const answer = this.answers.get(channel) ?? (() => new Promise<never>(() => {}));
     return answer() as Promise<ResponseOf<C>>;
   }

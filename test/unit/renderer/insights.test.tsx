@@ -78,7 +78,7 @@ describe('AlertsPanel', () => {
         /^acknowledged by me@ws until /,
       ),
     );
-    expect(transport.requests.find((r) => r.channel === 'rw:alerts:ack')?.request).toEqual({
+    expect(transport.invocations.find((r) => r.channel === 'rw:alerts:ack')?.request).toEqual({
       alertKey: 'disk:ci/a',
       severity: 'warning',
       minutes: 240,
@@ -87,7 +87,7 @@ describe('AlertsPanel', () => {
     expect(screen.getByTestId('mute-row').textContent).toContain('fleet ci');
     fireEvent.click(screen.getByTestId('unmute'));
     await waitFor(() => expect(screen.queryByTestId('mute-row')).toBeNull());
-    expect(transport.requests.find((r) => r.channel === 'rw:alerts:end')?.request).toEqual({
+    expect(transport.invocations.find((r) => r.channel === 'rw:alerts:end')?.request).toEqual({
       muteId: 'm1',
     });
   });
@@ -101,7 +101,7 @@ describe('AlertsPanel', () => {
     wrap(transport, <AlertsPanel />);
     fireEvent.click(await screen.findByTestId('alert-mute-machine'));
     await waitFor(() => expect(transport.count('rw:alerts:mute')).toBe(1));
-    expect(transport.requests.find((r) => r.channel === 'rw:alerts:mute')?.request).toEqual({
+    expect(transport.invocations.find((r) => r.channel === 'rw:alerts:mute')?.request).toEqual({
       scope: { fleet: 'ci', machineKey: 'ci/a' },
       minutes: 60,
       includeCritical: false,
