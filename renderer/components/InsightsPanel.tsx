@@ -1,13 +1,11 @@
 import { useState } from 'react';
 import { useAlerts, useAlertsFollowFleet } from '../api/useAlerts';
+import { useTallWindow } from '../hooks/useTallWindow';
 import { AlertsPanel } from './AlertsPanel';
 import { CostPanel } from './CostPanel';
 import { QueuePanel } from './QueuePanel';
 
 type Tab = 'alerts' | 'cost' | 'queue';
-
-/** Below this window height the strip starts folded, so the machine grid keeps its rows. */
-const OPEN_FROM_HEIGHT = 760;
 
 /**
  * Alerts, cost and queue health under the machine grid, one at a time in a strip of its
@@ -15,7 +13,10 @@ const OPEN_FROM_HEIGHT = 760;
  */
 export function InsightsPanel() {
   const [tab, setTab] = useState<Tab>('alerts');
-  const [open, setOpen] = useState(() => window.innerHeight >= OPEN_FROM_HEIGHT);
+  // Folded on short windows unless the person opened it (or folded it on a tall one).
+  const tall = useTallWindow();
+  const [choice, setOpen] = useState<boolean | null>(null);
+  const open = choice ?? tall;
   useAlertsFollowFleet();
   const alerts = useAlerts();
   const loud = alerts.data?.raised.filter((a) => a.quiet === null).length ?? 0;

@@ -4,7 +4,7 @@ import { expandHome } from '../../core/config/expand-home';
 import { parseSettings } from '../../core/config/load-settings';
 import { startServeHost } from '../../serve/serve-host';
 import { ensureRendererBuilt } from '../build-renderer';
-import { acknowledgeOneAlert } from '../demo-ack';
+import { acknowledgeOneAlert } from '../../core/alerts/demo-ack';
 import type { CliCommand } from '../command';
 import { findElectronBinary } from '../electron-binary';
 import { launchElectronDemo } from '../launch-electron';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acknowledgeOneAlert, DEMO_ACK_MINUTES } from '../../../electron/cli/demo-ack';
+import { acknowledgeOneAlert, DEMO_ACK_MINUTES } from '../../../electron/core/alerts/demo-ack';
 import type { AckAlertRequest, AlertsView, RaisedAlertInfo } from '../../../shared/alerts';
 
 const raised = (key: string, severity: RaisedAlertInfo['severity'], quiet = false) => ({

@@ -1,5 +1,5 @@
-import type { ApiHandlers } from '../../shared/api';
-import type { RaisedAlertInfo } from '../../shared/alerts';
+import type { ApiHandlers } from '../../../shared/api';
+import type { RaisedAlertInfo } from '../../../shared/alerts';
 
 /** How long the demo's own acknowledgement lasts: long enough to look at, short enough to see end. */
 export const DEMO_ACK_MINUTES = 20;
