@@ -1,12 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { expect, test } from 'playwright/test';
 import { JOB_COST_CSV_COLUMNS } from '../../shared/cost-csv';
 import { startDemo, type DemoProcess } from './demo-process';
 import { FleetPage } from './pages/fleet-page';
 import { InsightsPage } from './pages/insights-page';
+import { findClippedControls, findUnnamedControls } from './pages/layout-check';
+import { SettingsPage } from './pages/settings-page';
 import { TimelinePage } from './pages/timeline-page';
 
 const root = `${import.meta.dirname}/../..`;
+const shots = `${root}/test-results/screenshots`;
 
 test.describe.configure({ mode: 'serial' });
 test.use({ actionTimeout: 30_000 });
@@ -138,4 +141,49 @@ test('the timeline shows a finished job’s cost in its tooltip and panel', asyn
   await expect(cost).toHaveText(/^€\s?\d/);
   await page.mouse.click(at?.x ?? 0, at?.y ?? 0);
   await expect(page.getByTestId('job-cost')).toContainText(/€\s?\d.*machine (to itself|shared)/);
+});
+
+test('alerts, cost and queue tabs and the per-fleet rules at 1440×900 and 800×600, light and dark: screenshots, nothing clipped', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  mkdirSync(shots, { recursive: true });
+  const fleet = new FleetPage(page);
+  const insights = new InsightsPage(page);
+  const settings = new SettingsPage(page);
+  await fleet.open(running().url);
+  await fleet.waitForRows();
+  const problems: string[] = [];
+  const shoot = async (name: string) => {
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${shots}/${name}.png` });
+    await testInfo.attach(name, { path: `${shots}/${name}.png`, contentType: 'image/png' });
+    for (const clipped of await findClippedControls(page))
+      problems.push(`${name}: ${clipped.control} ${clipped.problem}`);
+    for (const unnamed of await findUnnamedControls(page))
+      problems.push(`${name}: no accessible name: ${unnamed}`);
+  };
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const size of [
+      { width: 1440, height: 900 },
+      { width: 800, height: 600 },
+    ]) {
+      await page.setViewportSize(size);
+      await page.getByRole('link', { name: 'Fleet' }).click();
+      for (const tab of ['alerts', 'cost', 'queue'] as const) {
+        await insights.showTab(tab);
+        await shoot(`insights-${tab}-${size.width}x${size.height}-${scheme}`);
+      }
+      await settings.show();
+      await page.getByRole('button', { name: 'Add rules for a fleet' }).click();
+      await page.getByTestId('fleet-notification-rules').scrollIntoViewIfNeeded();
+      await shoot(`settings-fleet-rules-${size.width}x${size.height}-${scheme}`);
+      // Not saved: leaving the view drops the draft.
+      await page.reload();
+      await page.getByRole('link', { name: 'Fleet' }).click();
+      await fleet.waitForRows();
+    }
+  }
+  expect(problems).toEqual([]);
 });
