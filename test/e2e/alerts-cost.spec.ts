@@ -139,8 +139,11 @@ test('the timeline shows a finished job’s cost in its tooltip and panel', asyn
   expect(at, 'no finished job with a cost under the pointer').not.toBeNull();
   const cost = page.getByTestId('tooltip-job-cost');
   await expect(cost).toHaveText(/^€\s?\d/);
+  mkdirSync(shots, { recursive: true });
+  await page.screenshot({ path: `${shots}/timeline-job-cost-tooltip.png` });
   await page.mouse.click(at?.x ?? 0, at?.y ?? 0);
   await expect(page.getByTestId('job-cost')).toContainText(/€\s?\d.*machine (to itself|shared)/);
+  await page.screenshot({ path: `${shots}/timeline-job-cost-panel.png` });
 });
 
 test('alerts, cost and queue tabs and the per-fleet rules at 1440×900 and 800×600, light and dark: screenshots, nothing clipped', async ({
