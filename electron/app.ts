@@ -24,6 +24,7 @@ import { migrateSecretsToStore } from './core/config/migrate-secrets';
 import { createEnvFileSecretSource } from './core/config/secrets';
 import { SecretBlobStore } from './core/config/secret-blob-store';
 import { parseDesktopArgs } from './core/desktop-args';
+import { corruptSettingsError } from './core/config/corrupt-settings';
 import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
@@ -222,13 +223,21 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         file = options.createStore(storeOptions);
       } catch (error) {
         // conf parses the file when it opens it; say which file, and leave it as it is.
-        throw new ConfigError(
-          `${settingsPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
+        throw await corruptSettingsError(
+          settingsPath,
+          new ConfigError(
+            `${settingsPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
         );
       }
       settingsStore = disposables.add(new DesktopSettingsStore(file));
-      settings = await settingsStore.load();
+      // A corrupt file starts nothing (no defaults in its place); a copy is kept beside it.
+      settings = await settingsStore.load().catch(async (error: unknown) => {
+        throw error instanceof ConfigError
+          ? await corruptSettingsError(settingsPath, error)
+          : error;
+      });
     }
 
     await applyLoginItem(options, settings.desktop.startAtLogin);

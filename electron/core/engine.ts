@@ -24,6 +24,18 @@ export interface EngineOptions {
   fleets?: () => FleetPolicy[];
   /** Where the engine reports readings it refused (see FleetModel); default: stderr. */
   warn?: (message: string) => void;
+  /**
+   * Adds what is derived from the whole fleet and the sources' health to the merged
+   * machines (the orphan status), wherever the engine hands machines out.
+   */
+  annotate?: (machines: Machine[], view: AnnotateView) => Machine[];
+}
+
+/** What `EngineOptions.annotate` sees besides the machines. */
+export interface AnnotateView {
+  sources: readonly SourceHealth[];
+  runners: readonly Runner[];
+  now: number;
 }
 
 interface SourceState {
@@ -60,6 +72,7 @@ export class Engine implements Disposable {
   private lastProposalsJson = '[]';
   private lastFleetsJson = '[]';
   private readonly fleets: () => FleetPolicy[];
+  private readonly annotate: EngineOptions['annotate'];
   private started = false;
   private stopped = false;
   private paused = false;
@@ -73,6 +86,7 @@ export class Engine implements Disposable {
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
     this.fleets = options.fleets ?? (() => []);
+    this.annotate = options.annotate;
     this.model = new FleetModel(options.warn ?? defaultWarn);
     this.random = options.random ?? Math.random;
     this.backoff = { baseMs: 5_000, maxMs: 10 * 60_000, jitter: 0.2, ...options.backoff };
@@ -234,7 +248,7 @@ export class Engine implements Disposable {
     return {
       version: this.version,
       generatedAt: now,
-      machines: this.model.machines(now),
+      machines: this.modelMachines(now),
       runners: [...this.runners.values()].flat(),
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       proposals: this.proposals,
@@ -245,7 +259,18 @@ export class Engine implements Disposable {
 
   /** Machines right now; what sources and the reaper read between cycles. */
   machines(): Machine[] {
-    return this.model.machines(this.now());
+    return this.modelMachines(this.now());
+  }
+
+  /** The model's machines, annotated (see `EngineOptions.annotate`). */
+  private modelMachines(now: number): Machine[] {
+    const machines = this.model.machines(now);
+    if (!this.annotate) return machines;
+    return this.annotate(machines, {
+      sources: [...this.states.values()].map((s) => s.health),
+      runners: [...this.runners.values()].flat(),
+      now,
+    });
   }
 
   /**
@@ -387,7 +412,7 @@ export class Engine implements Disposable {
   private publish(): void {
     const now = this.now();
     this.model.prune(now);
-    const machines = this.model.machines(now);
+    const machines = this.modelMachines(now);
     const upserted: Machine[] = [];
     const seen = new Set<string>();
     for (const machine of machines) {
