@@ -298,6 +298,8 @@ function NumberField(props: {
   help?: ReactNode;
   unit?: string;
   nullable?: boolean;
+  /** What an empty field means; "off" for nullable fields unless said otherwise. */
+  placeholder?: string;
 }) {
   const value = getAt(props.editor.draft, props.path);
   // The text as typed ("1." on the way to "1.5"), re-derived when the value changes
@@ -318,7 +320,7 @@ function NumberField(props: {
             type="text"
             inputMode="decimal"
             value={text}
-            placeholder={props.nullable ? 'off' : undefined}
+            placeholder={props.placeholder ?? (props.nullable ? 'off' : undefined)}
             aria-invalid={invalid}
             aria-describedby={describedBy}
             disabled={props.editor.disabled}
@@ -1022,6 +1024,7 @@ function FleetNotificationRulesList(props: { editor: Editor }) {
               path={path(i, 'diskWarnPct')}
               label="Disk notifies at"
               unit="% (empty: the fleet's warn level)"
+              placeholder="fleet's"
               nullable
             />
             <NumberField
@@ -1029,6 +1032,7 @@ function FleetNotificationRulesList(props: { editor: Editor }) {
               path={path(i, 'maxPerHour')}
               label="At most"
               unit="notifications per hour (empty: no limit; critical always pass)"
+              placeholder="no limit"
               nullable
             />
             <TriStateField

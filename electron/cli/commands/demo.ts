@@ -4,6 +4,7 @@ import { expandHome } from '../../core/config/expand-home';
 import { parseSettings } from '../../core/config/load-settings';
 import { startServeHost } from '../../serve/serve-host';
 import { ensureRendererBuilt } from '../build-renderer';
+import { acknowledgeOneAlert } from '../../core/alerts/demo-ack';
 import type { CliCommand } from '../command';
 import { findElectronBinary } from '../electron-binary';
 import { launchElectronDemo } from '../launch-electron';
@@ -109,6 +110,17 @@ export const demoCommand: CliCommand = {
           runtime.engine.start();
           const url = `${server.url}?token=${server.token}`;
           context.out(`Runner Watch: ${url}`);
+          // Shows "an acknowledged alert that stays quiet until it expires" (README: Demo).
+          const acked = await acknowledgeOneAlert(runtime.api).catch((error: unknown) => {
+            context.err(
+              `warning: the demo could not acknowledge an alert: ${error instanceof Error ? error.message : String(error)}`,
+            );
+            return null;
+          });
+          if (acked)
+            context.err(
+              `demo: acknowledged "${acked.alert.title}" until ${new Date(acked.until).toISOString()}; it stays quiet until then`,
+            );
           if (!flag(args, 'no-open') && !(await openInBrowser(url))) {
             context.err('could not open a browser: open the URL above yourself');
           }
