@@ -14,6 +14,9 @@ import { defaultRendererDir } from '../project-paths';
 import { startSimulatedFleet } from '../simulated-fleet';
 import { waitForAbort } from '../wait-for-abort';
 
+/** The demo's docker-autoscaler fleet (also in the desktop demo, electron/main.ts). */
+const DEMO_FLEETING = { vms: 3, stuck: 1 };
+
 /** `demo`: the simulated fleet in the desktop app, or in the browser when Electron is absent. */
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -80,6 +83,8 @@ export const demoCommand: CliCommand = {
       vms,
       seed,
       dockerMachine: 'direct',
+      // a small docker-autoscaler fleet beside it: three instances, one stuck full
+      autoscaler: DEMO_FLEETING,
       ...(withPrometheus ? { prometheus: true } : {}),
     });
     if (withPrometheus)
