@@ -51,7 +51,7 @@ async function demo() {
     vms,
     seed,
     dockerMachine: 'direct',
-    autoscaler: { vms: 3, stuck: 1 },
+    autoscaler: { vms: 3, stuck: 1, managerDiskPct: 30 },
   });
   return {
     settings: Settings.parse(fleet.settings),

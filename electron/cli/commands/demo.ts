@@ -15,7 +15,8 @@ import { startSimulatedFleet } from '../simulated-fleet';
 import { waitForAbort } from '../wait-for-abort';
 
 /** The demo's docker-autoscaler fleet (also in the desktop demo, electron/main.ts). */
-const DEMO_FLEETING = { vms: 3, stuck: 1 };
+// Its manager stays calm (30 %) like the docker+machine one: the first view shows one stuck VM per fleet.
+const DEMO_FLEETING = { vms: 3, stuck: 1, managerDiskPct: 30 };
 
 /** `demo`: the simulated fleet in the desktop app, or in the browser when Electron is absent. */
 export const demoCommand: CliCommand = {
@@ -83,7 +84,7 @@ export const demoCommand: CliCommand = {
       vms,
       seed,
       dockerMachine: 'direct',
-      // a small docker-autoscaler fleet beside it: three instances, one stuck full
+      // a small docker-autoscaler fleet beside it: three instances, one of them stuck full
       autoscaler: DEMO_FLEETING,
       ...(withPrometheus ? { prometheus: true } : {}),
     });
