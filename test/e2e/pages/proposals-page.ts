@@ -16,7 +16,8 @@ export class ProposalsPage {
   readonly result: Locator;
 
   constructor(readonly page: Page) {
-    this.tab = page.getByRole('link', { name: 'Proposals' });
+    // exact: the header's "N proposals waiting" is a link too
+    this.tab = page.getByRole('link', { name: 'Proposals', exact: true });
     this.proposals = page.getByTestId('proposal');
     this.dialog = page.getByRole('dialog');
     this.rechecking = page.getByTestId('rechecking');
