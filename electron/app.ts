@@ -24,6 +24,7 @@ import { migrateSecretsToStore } from './core/config/migrate-secrets';
 import { createEnvFileSecretSource } from './core/config/secrets';
 import { SecretBlobStore } from './core/config/secret-blob-store';
 import { parseDesktopArgs } from './core/desktop-args';
+import { corruptSettingsError } from './core/config/corrupt-settings';
 import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
@@ -221,13 +222,21 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         file = options.createStore(storeOptions);
       } catch (error) {
         // conf parses the file when it opens it; say which file, and leave it as it is.
-        throw new ConfigError(
-          `${settingsPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
+        throw await corruptSettingsError(
+          settingsPath,
+          new ConfigError(
+            `${settingsPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
         );
       }
       settingsStore = disposables.add(new DesktopSettingsStore(file));
-      settings = await settingsStore.load();
+      // A corrupt file starts nothing (no defaults in its place); a copy is kept beside it.
+      settings = await settingsStore.load().catch(async (error: unknown) => {
+        throw error instanceof ConfigError
+          ? await corruptSettingsError(settingsPath, error)
+          : error;
+      });
     }
 
     await applyLoginItem(options, settings.desktop.startAtLogin);
@@ -357,6 +366,13 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         onOpen: show,
         onToggle: () => toggleWindowNearTray(window, tray.getBounds(), electron.screen),
         onOpenMachine: (machineKey) => open({ kind: 'machine', machineKey }),
+        // Failures of the sources show in the snapshot; the check itself only says when it ended.
+        onCheckNow: () =>
+          void runtime.engine
+            .checkNow()
+            .catch((error: unknown) =>
+              options.log(`check now failed: ${toApiError(error).message}`),
+            ),
         onConfirm: (proposalId) => open({ kind: 'proposal', proposalId }),
         onPause: () => runtime.engine.pause(),
         onResume: () => runtime.engine.resume(),

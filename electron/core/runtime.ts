@@ -10,6 +10,10 @@ import { Engine } from './engine';
 import { fleetPolicies } from './fleet/fleet-policy';
 import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 import { createReaper } from './reaper/create-reaper';
+import { identityFacts } from './reaper/identity';
+import { annotateOrphans, managerListings, type OrphanFacts } from './reaper/orphans';
+import { machinePrice } from './cost/fleet-cost';
+import type { SourceHealth } from '../../shared/source';
 import { sshRemoteExec } from './reaper/remote-exec';
 import { RunnerService } from './runners/runner-service';
 import { createDockerMachineSource } from './sources/docker-machine/source';
@@ -77,6 +81,11 @@ export interface Runtime extends Disposable {
   onAudit(listener: (record: AuditRecord) => void): Disposable;
   /** Acknowledgements and mutes now (shared by every host through the state dir). */
   alertState(): AlertState;
+  /**
+   * Reads the Hetzner price lists that are missing or older than a day, so orphans show
+   * their cost (the engine also starts this on its own when an orphan is unpriced).
+   */
+  refreshPrices(): Promise<void>;
   /**
    * Conditions the user must know about now, as `rw:app:info` reports them: the host's own
    * warnings, and why this process cannot act (another one holds the state directory, the
@@ -155,28 +164,56 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   disposables.add(set.pool);
   // The mode in force comes from the reaper once it runs (run-time switches included).
   let modeOf = (fleet: Settings['fleets'][number]) => fleet.reaper.mode;
+  // Orphans are priced from the cost service's lists (set below; unpriced until then).
+  let cost: CostService | null = null;
+  const costBasis = { basis: settings.cost.basis, rate: settings.cost.rate };
+  const orphanFacts = (sources: readonly SourceHealth[], now: number): OrphanFacts => ({
+    listings: managerListings(settings, sources, now),
+    currency: settings.cost.currency,
+    price: (machine) =>
+      cost ? machinePrice(machine, cost.priceBooks, costBasis) : { unknown: 'no price list' },
+  });
   const engine = disposables.add(
     new Engine({
       sources: set.sources,
       fleets: () => fleetPolicies(settings.fleets, (fleet) => modeOf(fleet)),
+      annotate: (machines, view) =>
+        annotateOrphans(
+          machines,
+          settings.fleets,
+          orphanFacts(view.sources, view.now),
+          identityFacts(settings, view.runners),
+          view.now,
+        ),
       ...(options.now ? { now: options.now } : {}),
     }),
   );
   const jobs = () => set.gitlab.flatMap((source) => source.timeline());
-  const cost = disposables.add(
+  cost = disposables.add(
     new CostService({
       settings: settings.cost,
       sources: set.hetzner,
       inputs: { machines: () => engine.snapshot().machines, jobs },
-      // Written only when a report refreshes prices; `scan` alone never touches it.
+      // Written when a cost report, or an orphan to price (also in `scan`), refreshes prices.
       cacheDir: expandHome(settings.stateDir),
       ...(options.now ? { now: options.now } : {}),
     }),
   );
+  const prices = cost;
+  let pricesAskedAt: number | null = null;
+  const refreshPrices = () => prices.refreshPrices();
   disposables.add(
-    engine.onEvent((event) =>
-      cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
-    ),
+    engine.onEvent((event) => {
+      const machines = event.type === 'snapshot' ? event.snapshot.machines : event.upserted;
+      prices.remember(machines);
+      // An orphan's cost needs the price lists, which only cost reports read otherwise.
+      const now = (options.now ?? Date.now)();
+      const unpriced = machines.some((m) => m.orphan && m.orphan.perHour === null);
+      if (unpriced && (pricesAskedAt === null || Math.abs(now - pricesAskedAt) >= 60_000)) {
+        pricesAskedAt = now;
+        void refreshPrices().catch(() => undefined);
+      }
+    }),
   );
   // Acknowledgements and mutes live in the state dir, so every host and the CLI share them.
   const alertStore = new AlertStore(expandHome(settings.stateDir), options.now);
@@ -191,7 +228,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.now,
   );
   const extras = {
-    cost,
+    cost: prices,
     jobs,
     alerts,
     ...(options.now ? { now: options.now } : {}),
@@ -249,6 +286,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       jobMetrics,
       onAudit: () => toDisposable(() => undefined),
       alertState: () => alertStore.current(),
+      refreshPrices,
       warnings: () => info.warnings,
       dispose: () => disposables.dispose(),
     };
@@ -283,6 +321,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         remote: sshRemoteExec(set.pool, (alias) => targets.host(alias)),
         managerFor: (machine) =>
           settings.dockerMachine.find((d) => d.fleet === machine.fleet)?.manager ?? null,
+        orphanFacts: () => orphanFacts(engine.snapshot().sources, (options.now ?? Date.now)()),
         ...(options.now ? { now: options.now } : {}),
       }),
     );
@@ -320,6 +359,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       jobMetrics,
       onAudit: (listener) => audit.onRecord(listener),
       alertState: () => alertStore.current(),
+      refreshPrices,
       warnings,
       dispose: () => disposables.dispose(),
     };

@@ -951,6 +951,12 @@ function NotificationsSection(props: { editor: Editor }) {
           path={['notifications', 'proposals']}
           label="New proposals waiting for you"
         />
+        <CheckField
+          editor={editor}
+          path={['notifications', 'backToNormal']}
+          label="Back to normal"
+          help="once, when a notified problem clears; never for one you acknowledged or muted"
+        />
         <NumberField
           editor={editor}
           path={['notifications', 'rearmPoints']}
@@ -964,7 +970,141 @@ function NotificationsSection(props: { editor: Editor }) {
           unit="machines cross at once"
         />
       </div>
+      <FleetNotificationRulesList editor={editor} />
     </Section>
+  );
+}
+
+const SEVERITY_OPTIONS = [
+  { value: 'info', text: 'everything (info and up)' },
+  { value: 'warning', text: 'warnings and critical' },
+  { value: 'critical', text: 'critical only' },
+] as const;
+
+/**
+ * Rules per fleet, so a fleet whose disks warn all day does not bury the rare critical
+ * alert: a minimum severity, its own disk level, an hourly limit, back-to-normal on or off.
+ */
+function FleetNotificationRulesList(props: { editor: Editor }) {
+  const { editor } = props;
+  const rules = editor.draft.notifications.fleets;
+  const unused = editor.draft.fleets.find((f) => !rules.some((r) => r.fleet === f.id));
+  const path = (i: number, field: string): Path => ['notifications', 'fleets', i, field];
+  return (
+    <div className="fleet-rules" data-testid="fleet-notification-rules">
+      <h3>Per fleet</h3>
+      {rules.length === 0 ? (
+        <p className="muted small">Every fleet follows the settings above.</p>
+      ) : null}
+      {rules.map((rule, i) => (
+        <fieldset
+          key={i}
+          className="entry"
+          aria-label={`Notification rules of ${rule.fleet || `fleet ${i + 1}`}`}
+        >
+          <legend>{rule.fleet || `fleet ${i + 1}`}</legend>
+          <div className="entry-fields">
+            <SelectField
+              editor={editor}
+              path={path(i, 'fleet')}
+              label="Fleet"
+              options={fleetOptions(editor)}
+            />
+            <SelectField
+              editor={editor}
+              path={path(i, 'minSeverity')}
+              label="Notify about"
+              options={SEVERITY_OPTIONS}
+              help="the rest stays in the window's alert list"
+            />
+            <NumberField
+              editor={editor}
+              path={path(i, 'diskWarnPct')}
+              label="Disk notifies at"
+              unit="% (empty: the fleet's warn level)"
+              nullable
+            />
+            <NumberField
+              editor={editor}
+              path={path(i, 'maxPerHour')}
+              label="At most"
+              unit="notifications per hour (empty: no limit; critical always pass)"
+              nullable
+            />
+            <TriStateField
+              editor={editor}
+              path={path(i, 'backToNormal')}
+              label="Back to normal"
+              inherit="as above"
+            />
+          </div>
+          <button
+            type="button"
+            className="entry-remove"
+            disabled={editor.disabled}
+            onClick={() =>
+              editor.set(
+                ['notifications', 'fleets'],
+                rules.filter((_, k) => k !== i),
+              )
+            }
+          >
+            Remove rules of {rule.fleet || 'this fleet'}
+          </button>
+        </fieldset>
+      ))}
+      <button
+        type="button"
+        disabled={editor.disabled || unused === undefined}
+        title={unused === undefined ? 'Every fleet has its rules already' : undefined}
+        onClick={() =>
+          editor.set(
+            ['notifications', 'fleets'],
+            [
+              ...rules,
+              {
+                fleet: unused?.id ?? '',
+                minSeverity: 'info',
+                diskWarnPct: null,
+                maxPerHour: null,
+                backToNormal: null,
+              },
+            ],
+          )
+        }
+      >
+        Add rules for a fleet
+      </button>
+    </div>
+  );
+}
+
+/** A yes / no / "as the global setting" choice, stored as true, false or null. */
+function TriStateField(props: { editor: Editor; path: Path; label: string; inherit: string }) {
+  const value = getAt(props.editor.draft, props.path);
+  const text = value === true ? 'on' : value === false ? 'off' : 'inherit';
+  return (
+    <Field editor={props.editor} path={props.path} label={props.label}>
+      {(id, invalid, describedBy) => (
+        <select
+          id={id}
+          value={text}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+          disabled={props.editor.disabled}
+          onChange={(event) =>
+            props.editor.set(
+              props.path,
+              event.target.value === 'on' ? true : event.target.value === 'off' ? false : null,
+            )
+          }
+        >
+          <option value="inherit">{props.inherit}</option>
+          <option value="on">on</option>
+          <option value="off">off</option>
+        </select>
+      )}
+    </Field>
   );
 }
 

@@ -6,7 +6,7 @@ import { redactor } from '../../electron/core/errors/redact';
 import { RealtimeClock, type SimClock } from './clock';
 import { HcloudSim } from './hcloud-sim';
 import { startWorldGitLab, type WorldGitLab } from './gitlab/from-world';
-import { FleetWorld, type ScenarioOptions, type SimVmInfo } from './scenario';
+import { FleetWorld, MAX_SLOTS, type ScenarioOptions, type SimVmInfo } from './scenario';
 import { SshSim } from './ssh-sim';
 import { NodeExporterSim } from './node-exporter-sim';
 import { startSimPrometheus, type SimPrometheus } from './prometheus-server';
@@ -21,7 +21,7 @@ import { renderRunnerMetrics, startRunnerMetricsSim } from './runner-metrics-sim
 
 /** Options of the simulated fleet. */
 export interface SimulatedFleetOptions {
-  /** VMs at start and the autoscaler's limit, 1–16; default 8. */
+  /** VMs at start and the autoscaler's limit, 1–24; default 8. */
   vms?: number;
   /** Seed of the scenario; default 1. */
   seed?: number;
@@ -257,11 +257,13 @@ export async function startSimulatedFleet(
     const s = ssh;
     const fleetingAddress = fo?.address ?? 'private';
     // every VM slot gets its key now, so known_hosts covers VMs created later
-    s.reserveHostKeys(Array.from({ length: 16 }, (_, i) => `127.0.1.${i + 1}`));
+    s.reserveHostKeys(Array.from({ length: MAX_SLOTS }, (_, i) => `127.0.1.${i + 1}`));
     // fleeting instances answer SSH only at the address their connector dials
     const fleetingBlock = fleetingAddress === 'private' ? FLEETING_BLOCK + 1 : FLEETING_BLOCK;
     if (fw)
-      s.reserveHostKeys(Array.from({ length: 16 }, (_, i) => `127.0.${fleetingBlock}.${i + 1}`));
+      s.reserveHostKeys(
+        Array.from({ length: MAX_SLOTS }, (_, i) => `127.0.${fleetingBlock}.${i + 1}`),
+      );
     const knownHosts = join(root, 'known_hosts');
     s.writeKnownHosts(knownHosts);
 

@@ -14,7 +14,7 @@ import {
 } from './host-state';
 
 /*
- * The world of a simulated docker+machine fleet on Hetzner: one runner manager, 1–16
+ * The world of a simulated docker+machine fleet on Hetzner: one runner manager, 1–24
  * autoscaled VMs named the way GitLab Runner names them, jobs of several projects that are
  * assigned to idle VMs, run, grow the VM's disk (images, build layers, cache volumes) and
  * finish; VMs created and removed like docker+machine does (IdleCount, IdleTime, MaxBuilds),
@@ -109,7 +109,7 @@ export type SimVmState = 'creating' | 'running' | 'deleting' | 'gone';
 /** A VM as the scenario exposes it (plain data). */
 export interface SimVmInfo {
   name: string;
-  /** Slot 1–16: the VM listens on 127.0.1.<slot>, its private address is 127.0.2.<slot> (see `addressBlock`). */
+  /** Slot 1–24: the VM listens on 127.0.1.<slot>, its private address is 127.0.2.<slot> (see `addressBlock`). */
   slot: number;
   address: string;
   privateAddress: string;
@@ -133,11 +133,11 @@ export interface SimVmInfo {
 export interface ScenarioOptions {
   /** Seed of every random choice; default 1. */
   seed?: number;
-  /** VMs at start, and the autoscaler's limit; 1–16, default 8. */
+  /** VMs at start, and the autoscaler's limit; 1–24, default 8. */
   vms?: number;
   /** VMs stuck full at start; default max(1, vms/4) for vms ≥ 2, else 0. */
   stuck?: number;
-  /** Orphaned servers besides the VMs (labelled and named like them, unknown to the manager); default 0. vms + orphans ≤ 16. */
+  /** Orphaned servers besides the VMs (labelled and named like them, unknown to the manager); default 0. vms + orphans ≤ 24. */
   orphans?: number;
   /** Directory for the hosts' state directories (one per VM and one for the manager). */
   stateRoot: string;
@@ -213,7 +213,8 @@ const HOUR = 3_600_000;
 /** Where a VM counts as stuck full (df's Use%). */
 export const STUCK_PCT = 85;
 const KEEP_FINISHED_MS = 24 * HOUR;
-const MAX_SLOTS = 16;
+/** Servers at once (VMs and orphans): slot n listens on 127.0.1.n. */
+export const MAX_SLOTS = 24;
 
 /** Default projects: several groups, images and job names. */
 export const DEFAULT_PROJECTS: readonly SimProject[] = [
@@ -296,6 +297,8 @@ interface VmContainer {
   created: number;
   state: 'running' | 'exited';
   exitCode: number;
+  /** Unix seconds it stopped (what `docker ps -a` and `docker inspect` report). */
+  finished?: number;
   labels: Record<string, string>;
   volumes: string[];
   /** Bytes written to its layer and build directory. */
@@ -569,6 +572,46 @@ export class FleetWorld {
     if (this.writing) this.writeManager();
   }
 
+  /**
+   * Starts a job container on an orphan, as a job of the manager that left it behind would
+   * still run there: GitLab does not link it, docker ps shows it. It never ends by itself.
+   */
+  startOrphanJob(name: string): number {
+    const vm = this.vmsById.get(name);
+    if (!vm?.orphan) throw new ScenarioError(`no orphan named ${name}`);
+    const jobId = this.nextJobId++;
+    const t8 = this.runner.tokenPrefix;
+    vm.containers.push({
+      id: this.hex(64),
+      name: `runner-${t8}-project-42-concurrent-0-${this.hex(16)}-build`,
+      image: 'node:20-bookworm',
+      created: Math.floor(this.time / 1000),
+      state: 'running',
+      exitCode: 0,
+      labels: {
+        [RUNNER_LABEL.jobId]: String(jobId),
+        [RUNNER_LABEL.projectId]: '42',
+        [RUNNER_LABEL.runnerId]: String(this.runner.id),
+        [RUNNER_LABEL.managed]: 'true',
+        [RUNNER_LABEL.type]: 'build',
+      },
+      volumes: [],
+      layerBytes: 0,
+      growthPerStep: 0,
+    });
+    vm.idleSince = null;
+    if (this.writing) this.writeVm(vm);
+    return jobId;
+  }
+
+  /** A manager takes an orphan back: `docker-machine ls` lists it from now on. */
+  adoptOrphan(name: string): void {
+    const vm = this.vmsById.get(name);
+    if (!vm?.orphan) throw new ScenarioError(`no orphan named ${name}`);
+    vm.orphan = false;
+    if (this.writing) this.writeManager();
+  }
+
   /** Makes a VM stuck full now (tests and the demo use it to provoke the reaper). */
   fillUp(name: string, pct = 92): void {
     const vm = this.vmsById.get(name);
@@ -715,6 +758,7 @@ export class FleetWorld {
         if (this.random() < 0.2) {
           container.state = 'exited';
           container.exitCode = failed ? 1 : 0;
+          container.finished = Math.floor(this.time / 1000);
         } else vm.containers = vm.containers.filter((c) => c !== container);
       }
     }
@@ -1070,6 +1114,7 @@ export class FleetWorld {
         created: c.created,
         state: c.state,
         exitCode: c.exitCode,
+        ...(c.finished !== undefined ? { finished: c.finished } : {}),
         labels: c.labels,
         volumes: c.volumes,
       })),

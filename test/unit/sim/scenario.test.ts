@@ -343,10 +343,10 @@ describe('scenario world', () => {
 
   it('rejects impossible options with a clear error', () => {
     expect(() => world({ vms: 0 })).toThrow(ScenarioError);
-    expect(() => world({ vms: 17 })).toThrow(/vms must be an integer from 1 to 16/);
+    expect(() => world({ vms: 25 })).toThrow(/vms must be an integer from 1 to 24/);
     expect(() => world({ vms: 2.5 })).toThrow(/vms must be an integer/);
     expect(() => world({ vms: 2, stuck: 3 })).toThrow(/stuck must be/);
-    expect(() => world({ vms: 15, orphans: 2 })).toThrow(/orphans must be an integer from 0 to 1/);
+    expect(() => world({ vms: 23, orphans: 2 })).toThrow(/orphans must be an integer from 0 to 1/);
     expect(() => world({ seed: 1.5 })).toThrow(/seed must be an integer/);
     expect(() => world({ projects: [] })).toThrow(/at least one project/);
     expect(() => world({ managerAddress: '10.0.0.2' })).toThrow(/loopback/);

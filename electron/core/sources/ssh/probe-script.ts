@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto';
 
 /**
+ * How many job containers (newest first, any state) the probe reads finish times of: a
+ * host keeps few (GitLab Runner removes a job's containers when it ends), and a host
+ * that kept thousands must not make the answer unbounded.
+ */
+export const CONTAINER_EXIT_LIMIT = 50;
+
+/** What `docker inspect` prints per job container: id, state, finish time, job id, type. */
+export const CONTAINER_EXIT_FORMAT =
+  '{{.Id}} {{.State.Status}} {{.State.FinishedAt}} {{index .Config.Labels "com.gitlab.gitlab-runner.job.id"}} {{index .Config.Labels "com.gitlab.gitlab-runner.type"}}';
+
+/**
  * The probe: one POSIX sh script (on one line) per host per cycle. Each section prints
  *
  *   @@<nonce> begin <name>
@@ -24,6 +35,11 @@ export const PROBE_SCRIPT = [
   'for m in "$@"; do s "df-i:$m" df -Pi "$m"; done',
   `s docker-ps docker ps --no-trunc --filter label=com.gitlab.gitlab-runner.job.id --format '{{json .}}'`,
   `if [ "$vol" = 1 ]; then s volumes docker system df -v --format '{{json .}}'; fi`,
+  // Idle evidence: the host's clock, then state, finish time, job id and type of the job
+  // containers docker still lists, running or not (the newest CONTAINER_EXIT_LIMIT).
+  // `docker ps` prints finish times only as "Exited (0) 12 minutes ago"; inspect is exact.
+  `e() { date +%s || return; ids=$(docker ps -aq --no-trunc --last ${CONTAINER_EXIT_LIMIT} --filter label=com.gitlab.gitlab-runner.job.id) || return; [ -z "$ids" ] || docker inspect --format '${CONTAINER_EXIT_FORMAT}' $ids; }`,
+  's container-exits e',
   's loadavg cat /proc/loadavg',
   's meminfo cat /proc/meminfo',
   's nproc nproc',

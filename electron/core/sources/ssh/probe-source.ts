@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
 import type { ApiError } from '../../../../shared/errors';
-import type { Machine } from '../../../../shared/machine';
+import type { ContainerExits, Machine } from '../../../../shared/machine';
 import type { FleetSettings, Settings } from '../../../../shared/settings';
 import { toApiError } from '../../errors/rw-error';
 import type { CollectContext, CollectResult, MachineObservation, Source } from '../source';
 import type { SecretLookup } from './auth';
-import { parseProbeOutput, type ProbeReport } from './probe-parse';
+import { parseProbeOutput, type ContainerExitReport, type ProbeReport } from './probe-parse';
 import { probeCommand, type ProbeRequest } from './probe-script';
 import { SshPool } from './pool';
 import { emptySshConfig, loadSshConfig, type SshConfigLookup } from './ssh-config';
@@ -53,6 +53,20 @@ export async function probeHost(
   if (result.code !== 0 && report.complete)
     report.errors.push(`probe exited with status ${result.code ?? result.signal}`);
   return report;
+}
+
+/**
+ * Container stops on this app's clock: each age the host counted on its own clock, back
+ * from when the answer arrived. A host clock set wrong shifts its `date` and Docker's
+ * finish times alike, so it cannot make a container look as if it stopped long ago.
+ */
+export function exitsAt(report: ContainerExitReport, receivedAt: number): ContainerExits {
+  return {
+    lastExitAt: report.lastExit === null ? null : Math.max(0, receivedAt - report.lastExit.ageMs),
+    lastExitJobId: report.lastExit?.jobId ?? null,
+    active: report.active,
+    exited: report.exited,
+  };
 }
 
 /**
@@ -132,6 +146,7 @@ export function createProbeSource(
   const probeOne = async (
     job: ProbeJob,
     signal: AbortSignal,
+    now: () => number,
   ): Promise<{ observation: MachineObservation; failure: ApiError | null }> => {
     const deadline = AbortSignal.timeout(
       job.target.connectTimeoutMs * (job.target.jump ? 2 : 1) + job.target.commandTimeoutMs + 1000,
@@ -163,6 +178,7 @@ export function createProbeSource(
         jobs: report.jobs,
         load: report.load,
         runsGitlabRunner: report.runsGitlabRunner,
+        containerExits: report.containerExits && exitsAt(report.containerExits, now()),
         ...(report.errors.length ? { error: report.errors.join('; ') } : {}),
       };
       return { observation, failure: null };
@@ -175,6 +191,7 @@ export function createProbeSource(
         disks: null,
         jobs: null,
         load: null,
+        containerExits: null,
         error: failure.message,
       };
       return { observation, failure };
@@ -201,7 +218,9 @@ export function createProbeSource(
       signal.throwIfAborted();
       const { jobs, warnings } = plan(config, context.machines());
       lastHostCount = jobs.length;
-      const probed = await Promise.all(jobs.map((job) => limit(() => probeOne(job, signal))));
+      const probed = await Promise.all(
+        jobs.map((job) => limit(() => probeOne(job, signal, () => context.now()))),
+      );
       signal.throwIfAborted();
       const machines = probed.map((p) => p.observation);
       const failed = machines.filter((m) => m.disks === null && m.jobs === null && m.load === null);
