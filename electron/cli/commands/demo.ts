@@ -79,6 +79,8 @@ export const demoCommand: CliCommand = {
     const sim = await startSimulatedFleet({
       vms,
       seed,
+      // One server the runner manager lost track of: shown as an orphan, proposed for removal.
+      orphans: 1,
       dockerMachine: 'direct',
       ...(withPrometheus ? { prometheus: true } : {}),
     });
