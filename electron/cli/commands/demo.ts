@@ -84,6 +84,8 @@ export const demoCommand: CliCommand = {
     const sim = await startSimulatedFleet({
       vms,
       seed,
+      // One server the runner manager lost track of: shown as an orphan, proposed for removal.
+      orphans: 1,
       dockerMachine: 'direct',
       // a small docker-autoscaler fleet beside it: three instances, one of them stuck full
       autoscaler: DEMO_FLEETING,
