@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { Timestamp } from './time';
 import { Machine } from './machine';
+import { OrphanStatus } from './orphan';
 
 /** The reaper rule that produced a proposal. */
-export const ReaperRule = z.enum(['disk', 'idle', 'max-age', 'unreachable']);
+export const ReaperRule = z.enum(['disk', 'idle', 'max-age', 'unreachable', 'orphan']);
 /** The reaper rule that produced a proposal. */
 export type ReaperRule = z.infer<typeof ReaperRule>;
 
@@ -33,13 +34,17 @@ export const Evidence = z.object({
   /**
    * Where the idle time comes from: `watched` (idle in every reading since), `gitlab-job`
    * (the last GitLab job that ran on it finished then), `created` (no job on it since the
-   * server was created), `gitlab-window` (no job on it within GitLab's job history).
+   * server was created), `gitlab-window` (no job on it within GitLab's job history),
+   * `container-exit` (a job container on it stopped then: `docker ps -a` / `docker inspect`).
    */
   idleSinceSource: z
-    .enum(['watched', 'gitlab-job', 'created', 'gitlab-window'])
+    .enum(['watched', 'gitlab-job', 'created', 'gitlab-window', 'container-exit'])
     .nullable()
     .optional(),
-  /** The job whose finish the idle time counts from, when `idleSinceSource` is `gitlab-job`. */
+  /**
+   * The job whose end the idle time counts from: the GitLab job (`gitlab-job`), or the job
+   * id label of the container that stopped (`container-exit`), when it has one.
+   */
   idleSinceJobId: z.number().int().nullable().optional(),
   runningContainers: z.number().int().nonnegative().nullable(),
   runningJobIds: z.array(z.number().int()),
@@ -53,6 +58,8 @@ export const Evidence = z.object({
   unreachableSince: Timestamp.nullable().optional(),
   /** The provider's status word at evaluation time. */
   providerStatus: z.string().nullable().optional(),
+  /** For the orphan rule: which managers do not list it, since when no job ran, its cost. */
+  orphan: OrphanStatus.optional(),
 });
 /** The facts a proposal rests on. */
 export type Evidence = z.infer<typeof Evidence>;

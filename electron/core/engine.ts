@@ -1,3 +1,4 @@
+import type { CheckNowResult } from '../../shared/check';
 import type { FleetEvent, FleetPolicy, FleetSnapshot } from '../../shared/fleet';
 import type { Machine, MachineRemoval } from '../../shared/machine';
 import type { Proposal } from '../../shared/proposal';
@@ -23,6 +24,18 @@ export interface EngineOptions {
   fleets?: () => FleetPolicy[];
   /** Where the engine reports readings it refused (see FleetModel); default: stderr. */
   warn?: (message: string) => void;
+  /**
+   * Adds what is derived from the whole fleet and the sources' health to the merged
+   * machines (the orphan status), wherever the engine hands machines out.
+   */
+  annotate?: (machines: Machine[], view: AnnotateView) => Machine[];
+}
+
+/** What `EngineOptions.annotate` sees besides the machines. */
+export interface AnnotateView {
+  sources: readonly SourceHealth[];
+  runners: readonly Runner[];
+  now: number;
 }
 
 interface SourceState {
@@ -59,16 +72,21 @@ export class Engine implements Disposable {
   private lastProposalsJson = '[]';
   private lastFleetsJson = '[]';
   private readonly fleets: () => FleetPolicy[];
+  private readonly annotate: EngineOptions['annotate'];
   private started = false;
   private stopped = false;
   private paused = false;
   /** Bumped by every pause, so a run that started before it never re-arms its timer. */
   private epoch = 0;
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
+  /** The "Check now" cycle in progress, shared by every caller who asks meanwhile. */
+  private checking: Promise<CheckNowResult> | null = null;
+  private readonly checkListeners = new Set<(checking: boolean) => void>();
 
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
     this.fleets = options.fleets ?? (() => []);
+    this.annotate = options.annotate;
     this.model = new FleetModel(options.warn ?? defaultWarn);
     this.random = options.random ?? Math.random;
     this.backoff = { baseMs: 5_000, maxMs: 10 * 60_000, jitter: 0.2, ...options.backoff };
@@ -176,6 +194,47 @@ export class Engine implements Disposable {
     return this.snapshot();
   }
 
+  /** True while a "Check now" cycle runs (the tray disables its entry meanwhile). */
+  get isChecking(): boolean {
+    return this.checking !== null;
+  }
+
+  /**
+   * "Check now": one full collection cycle at once (inventory, then probes), outside the
+   * schedule. A second ask while one runs joins it instead of starting another, so a
+   * person clicking twice never doubles the load on GitLab or the hosts. Runs while
+   * paused too: it is an explicit ask, like the confirm dialog's re-check.
+   */
+  checkNow(): Promise<CheckNowResult> {
+    if (this.stopped) return Promise.reject(new Error('engine stopped'));
+    if (this.checking) return this.checking;
+    const startedAt = this.now();
+    const run = this.runOnce().then((snapshot) => ({
+      startedAt,
+      finishedAt: this.now(),
+      version: snapshot.version,
+      failingSources: snapshot.sources.filter((s) => s.state === 'failing').length,
+    }));
+    this.checking = run.finally(() => {
+      this.checking = null;
+      this.notifyCheck();
+    });
+    this.notifyCheck();
+    return this.checking;
+  }
+
+  /** Called with `true` when a "Check now" cycle starts and `false` when it ends. */
+  onCheckChange(listener: (checking: boolean) => void): Disposable {
+    this.checkListeners.add(listener);
+    return toDisposable(() => {
+      this.checkListeners.delete(listener);
+    });
+  }
+
+  private notifyCheck(): void {
+    for (const listener of this.checkListeners) listener(this.checking !== null);
+  }
+
   /** Runs one source now (e.g. the executor's re-check), outside its schedule. */
   async refresh(sourceId: string): Promise<void> {
     const state = this.states.get(sourceId);
@@ -189,7 +248,7 @@ export class Engine implements Disposable {
     return {
       version: this.version,
       generatedAt: now,
-      machines: this.model.machines(now),
+      machines: this.modelMachines(now),
       runners: [...this.runners.values()].flat(),
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       proposals: this.proposals,
@@ -200,7 +259,18 @@ export class Engine implements Disposable {
 
   /** Machines right now; what sources and the reaper read between cycles. */
   machines(): Machine[] {
-    return this.model.machines(this.now());
+    return this.modelMachines(this.now());
+  }
+
+  /** The model's machines, annotated (see `EngineOptions.annotate`). */
+  private modelMachines(now: number): Machine[] {
+    const machines = this.model.machines(now);
+    if (!this.annotate) return machines;
+    return this.annotate(machines, {
+      sources: [...this.states.values()].map((s) => s.health),
+      runners: [...this.runners.values()].flat(),
+      now,
+    });
   }
 
   /**
@@ -241,6 +311,7 @@ export class Engine implements Disposable {
     await Promise.allSettled(running);
     this.listeners.clear();
     this.pauseListeners.clear();
+    this.checkListeners.clear();
     await this.disposables.dispose();
   }
 
@@ -348,7 +419,7 @@ export class Engine implements Disposable {
   private publish(): void {
     const now = this.now();
     this.model.prune(now);
-    const machines = this.model.machines(now);
+    const machines = this.modelMachines(now);
     const upserted: Machine[] = [];
     const seen = new Set<string>();
     for (const machine of machines) {

@@ -10,6 +10,10 @@ import { Engine } from './engine';
 import { fleetPolicies } from './fleet/fleet-policy';
 import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 import { createReaper } from './reaper/create-reaper';
+import { identityFacts } from './reaper/identity';
+import { annotateOrphans, managerListings, type OrphanFacts } from './reaper/orphans';
+import { machinePrice } from './cost/fleet-cost';
+import type { SourceHealth } from '../../shared/source';
 import { sshRemoteExec } from './reaper/remote-exec';
 import { RunnerService } from './runners/runner-service';
 import { createDockerMachineSource } from './sources/docker-machine/source';
@@ -46,6 +50,8 @@ export interface RuntimeOptions {
   version: string;
   /** Warnings the host wants shown (e.g. secrets stored as plain text). */
   warnings?: string[];
+  /** The host's warnings of this moment (its settings file edited into something unusable). */
+  hostWarnings?: () => string[];
   /** The desktop app's encrypted store, for `rw:secrets:migrate`. */
   secretStore?: ApiContext['secretStore'];
   now?: () => number;
@@ -77,6 +83,11 @@ export interface Runtime extends Disposable {
   onAudit(listener: (record: AuditRecord) => void): Disposable;
   /** Acknowledgements and mutes now (shared by every host through the state dir). */
   alertState(): AlertState;
+  /**
+   * Reads the Hetzner price lists that are missing or older than a day, so orphans show
+   * their cost (the engine also starts this on its own when an orphan is unpriced).
+   */
+  refreshPrices(): Promise<void>;
   /**
    * Conditions the user must know about now, as `rw:app:info` reports them: the host's own
    * warnings, and why this process cannot act (another one holds the state directory, the
@@ -117,14 +128,17 @@ export function createSources(
   // same time as freshness (a simulated clock in tests and the demo, a jumped clock).
   const clock = now ? { now } : {};
   const gitlab = createGitLabSources(settings, secrets, clock);
-  const hetzner = settings.hetzner.map((project) =>
-    createHcloudSource({
+  const hetzner = settings.hetzner.map((project) => {
+    const fleet = settings.fleets.find((f) => f.id === project.fleet);
+    return createHcloudSource({
       settings: project,
       secrets,
-      fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+      fleetKind: fleet?.kind ?? 'dedicated',
+      // a fleeting connector's address choice decides which address the probe dials
+      ...(fleet?.autoscaler?.address ? { address: fleet.autoscaler.address } : {}),
       ...clock,
-    }),
-  );
+    });
+  });
   const sources: Source[] = [
     ...hetzner,
     ...gitlab,
@@ -152,28 +166,56 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   disposables.add(set.pool);
   // The mode in force comes from the reaper once it runs (run-time switches included).
   let modeOf = (fleet: Settings['fleets'][number]) => fleet.reaper.mode;
+  // Orphans are priced from the cost service's lists (set below; unpriced until then).
+  let cost: CostService | null = null;
+  const costBasis = { basis: settings.cost.basis, rate: settings.cost.rate };
+  const orphanFacts = (sources: readonly SourceHealth[], now: number): OrphanFacts => ({
+    listings: managerListings(settings, sources, now),
+    currency: settings.cost.currency,
+    price: (machine) =>
+      cost ? machinePrice(machine, cost.priceBooks, costBasis) : { unknown: 'no price list' },
+  });
   const engine = disposables.add(
     new Engine({
       sources: set.sources,
       fleets: () => fleetPolicies(settings.fleets, (fleet) => modeOf(fleet)),
+      annotate: (machines, view) =>
+        annotateOrphans(
+          machines,
+          settings.fleets,
+          orphanFacts(view.sources, view.now),
+          identityFacts(settings, view.runners),
+          view.now,
+        ),
       ...(options.now ? { now: options.now } : {}),
     }),
   );
   const jobs = () => set.gitlab.flatMap((source) => source.timeline());
-  const cost = disposables.add(
+  cost = disposables.add(
     new CostService({
       settings: settings.cost,
       sources: set.hetzner,
       inputs: { machines: () => engine.snapshot().machines, jobs },
-      // Written only when a report refreshes prices; `scan` alone never touches it.
+      // Written when a cost report, or an orphan to price (also in `scan`), refreshes prices.
       cacheDir: expandHome(settings.stateDir),
       ...(options.now ? { now: options.now } : {}),
     }),
   );
+  const prices = cost;
+  let pricesAskedAt: number | null = null;
+  const refreshPrices = () => prices.refreshPrices();
   disposables.add(
-    engine.onEvent((event) =>
-      cost.remember(event.type === 'snapshot' ? event.snapshot.machines : event.upserted),
-    ),
+    engine.onEvent((event) => {
+      const machines = event.type === 'snapshot' ? event.snapshot.machines : event.upserted;
+      prices.remember(machines);
+      // An orphan's cost needs the price lists, which only cost reports read otherwise.
+      const now = (options.now ?? Date.now)();
+      const unpriced = machines.some((m) => m.orphan && m.orphan.perHour === null);
+      if (unpriced && (pricesAskedAt === null || Math.abs(now - pricesAskedAt) >= 60_000)) {
+        pricesAskedAt = now;
+        void refreshPrices().catch(() => undefined);
+      }
+    }),
   );
   // Acknowledgements and mutes live in the state dir, so every host and the CLI share them.
   const alertStore = new AlertStore(expandHome(settings.stateDir), options.now);
@@ -188,7 +230,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     options.now,
   );
   const extras = {
-    cost,
+    cost: prices,
     jobs,
     alerts,
     ...(options.now ? { now: options.now } : {}),
@@ -230,6 +272,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           : { available: false, reason: 'No Prometheus configured for this fleet' }),
     ...(options.now ? { now: options.now } : {}),
   };
+  const hostWarnings = () => [...info.warnings, ...(options.hostWarnings?.() ?? [])];
   if (!(options.actions ?? options.host !== 'cli')) {
     const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
@@ -238,6 +281,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         engine,
         info,
         timeline,
+        warnings: hostWarnings,
         jobMetrics,
         ...extras,
         ...(options.settingsApi ? { settings: options.settingsApi } : {}),
@@ -246,7 +290,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       jobMetrics,
       onAudit: () => toDisposable(() => undefined),
       alertState: () => alertStore.current(),
-      warnings: () => info.warnings,
+      refreshPrices,
+      warnings: hostWarnings,
       dispose: () => disposables.dispose(),
     };
   }
@@ -280,6 +325,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         remote: sshRemoteExec(set.pool, (alias) => targets.host(alias)),
         managerFor: (machine) =>
           settings.dockerMachine.find((d) => d.fleet === machine.fleet)?.manager ?? null,
+        orphanFacts: () => orphanFacts(engine.snapshot().sources, (options.now ?? Date.now)()),
         ...(options.now ? { now: options.now } : {}),
       }),
     );
@@ -299,7 +345,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const timeline = disposables.add(
       new TimelineService({ ...timelineOptions, audit: (request) => reaper.audit(request) }),
     );
-    const warnings = () => [...info.warnings, ...reaper.warnings()];
+    const warnings = () => [...hostWarnings(), ...reaper.warnings()];
     return {
       engine,
       api: createApiHandlers({
@@ -317,6 +363,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       jobMetrics,
       onAudit: (listener) => audit.onRecord(listener),
       alertState: () => alertStore.current(),
+      refreshPrices,
       warnings,
       dispose: () => disposables.dispose(),
     };

@@ -1,5 +1,7 @@
 import type { Machine } from '../../shared/machine';
 import type { Evidence, Proposal, ReaperRule } from '../../shared/proposal';
+import { orphanCostAt } from '../../shared/orphan';
+import { idleSinceText } from '../../shared/idle-since-text';
 import { formatSpan } from '../format';
 
 /** Each rule in words, as the dialog and the Proposals view name it. */
@@ -8,6 +10,7 @@ export const RULE_TEXT: Record<ReaperRule, string> = {
   idle: 'idle: no job container and no running GitLab job for too long',
   'max-age': 'too old: older than the fleet’s maximum age',
   unreachable: 'unreachable while the provider says running',
+  orphan: 'orphan: the provider lists it, no runner manager does, and no job ran on it for long',
 };
 
 /** The action in a few words, while the re-check has not said on what exactly. */
@@ -62,17 +65,37 @@ export function proposalHeadline(proposal: Proposal): string {
     switch (proposal.rule) {
       case 'disk':
         return [disk, idle ?? 'no job running'].join(', ');
-      case 'idle':
-        return idle ? `${idle} with no job` : 'idle with no job';
+      case 'idle': {
+        // The idle rule rests on how long: say what that counts from when it is not watched.
+        const since = idleSinceText(evidence);
+        return idle ? `${idle} with no job${since ? `, ${since}` : ''}` : 'idle with no job';
+      }
       case 'max-age':
         return evidence.ageMs === null ? 'too old' : `${formatSpan(evidence.ageMs)} old`;
       case 'unreachable':
         return evidence.unreachableSince
           ? `unreachable since ${new Date(evidence.unreachableSince).toLocaleTimeString()}`
           : 'unreachable';
+      case 'orphan':
+        return orphanWhy(proposal);
     }
   })();
+  if (proposal.rule === 'orphan') return `Delete orphan ${proposal.machineName} (${why})`;
   return `${verb} ${proposal.machineName} (${why})`;
+}
+
+/** An orphan's headline facts: no manager lists it, idle how long, what it cost so far. */
+function orphanWhy(proposal: Proposal): string {
+  const orphan = proposal.evidence.orphan;
+  if (!orphan) return 'no runner manager lists it';
+  const parts = ['no runner manager lists it'];
+  const at = proposal.evidence.observedAt;
+  if (orphan.noJobSince !== null && at !== null)
+    parts.push(`no job for ${formatSpan(at - orphan.noJobSince)}`);
+  const cost =
+    at !== null ? orphanCostAt(orphan, proposal.serverCreatedAt ?? null, at) : orphan.costSoFar;
+  if (cost !== null) parts.push(`${cost.toFixed(2)} ${orphan.currency ?? ''} so far`.trim());
+  return parts.join(', ');
 }
 
 /**
@@ -102,7 +125,9 @@ export function evidenceFacts(
     {
       label: 'Idle for',
       text:
-        evidence.idleSinceMs === null ? 'not idle or unknown' : formatSpan(evidence.idleSinceMs),
+        evidence.idleSinceMs === null
+          ? 'not idle or unknown'
+          : `${formatSpan(evidence.idleSinceMs)}, ${idleSinceText(evidence) ?? 'as watched'}`,
     },
     {
       label: 'Containers',
@@ -125,6 +150,22 @@ export function evidenceFacts(
     { label: 'Age', text: evidence.ageMs === null ? unknown : formatSpan(evidence.ageMs) },
   ];
   if (evidence.providerStatus) facts.push({ label: 'Provider', text: evidence.providerStatus });
+  const orphan = evidence.orphan;
+  if (orphan) {
+    facts.push({
+      label: 'Runner managers',
+      text: `not listed by ${orphan.managers.join(' or ')}`,
+    });
+    facts.push({
+      label: 'Cost so far',
+      text:
+        orphan.costSoFar === null
+          ? `${unknown} (${orphan.unpricedReason ?? 'unpriced'})`
+          : `${orphan.costSoFar.toFixed(2)} ${orphan.currency ?? ''} (${orphan.perHour?.toFixed(4) ?? '?'} per hour)`.trim(),
+    });
+    for (const reason of [...orphan.notYet, ...orphan.unknown])
+      facts.push({ label: 'Not proven', text: reason });
+  }
   return facts;
 }
 

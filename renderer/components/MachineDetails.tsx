@@ -8,6 +8,7 @@ import { jobLabel } from './JobsCell';
 import type { Proposal } from '../../shared/proposal';
 import { proposalHeadline, RULE_TEXT } from '../api/reaper-text';
 import { KillButton } from './KillDialogProvider';
+import { OrphanDetails } from './OrphanStatus';
 
 /** The state a person reads: a pending proposal that something blocks is "blocked". */
 function shownState(proposal: Proposal): string {
@@ -66,6 +67,7 @@ export function MachineDetails(props: {
           <KillButton proposal={proposal} />
         </section>
       ) : null}
+      <OrphanDetails machine={machine} now={props.now} />
       <dl>
         <dt>Fleet</dt>
         <dd>

@@ -14,6 +14,7 @@ import { FreshnessCell } from './FreshnessCell';
 import { KillButton } from './KillDialogProvider';
 import { JobsCell } from './JobsCell';
 import { ActivityBadge, StatusBadge } from './StatusBadge';
+import { OrphanBadge, OrphanCost } from './OrphanStatus';
 import { layoutForWidth, type ColumnId } from '../fleet-columns';
 
 export interface MachineTableProps {
@@ -313,6 +314,7 @@ function MachineRowView(props: {
             removed={row.machine.removed}
           />
           {row.machine.removed ? null : <ActivityBadge row={row} />}
+          {row.machine.removed ? null : <OrphanBadge machine={row.machine} now={props.now} />}
         </span>
         {/* The second line is always there, so a proposal appearing moves nothing. */}
         <span className="badges">
@@ -340,13 +342,20 @@ function MachineRowView(props: {
       {cards ? (
         <td className="cell-meta small">
           <span>load {load}</span>
-          <span>age {age}</span>
+          <span>
+            age {age} <OrphanCost machine={row.machine} now={props.now} />
+          </span>
           <FreshnessCell freshness={row.freshness} now={props.now} />
         </td>
       ) : (
         <>
           {show('load') ? <td className="num">{load}</td> : null}
-          {show('age') ? <td className="num">{age}</td> : null}
+          {show('age') ? (
+            <td className="num">
+              {age}
+              <OrphanCost machine={row.machine} now={props.now} />
+            </td>
+          ) : null}
           {show('fresh') ? (
             <td className={stale ? 'cell-stale' : undefined}>
               <FreshnessCell freshness={row.freshness} now={props.now} />

@@ -30,11 +30,17 @@ export const scanCommand: CliCommand = {
       host: 'cli',
     });
     try {
-      // scan writes nothing there, but serve and reap will: say so now.
+      // scan writes nothing there but the price cache (for orphans), while serve and reap
+      // will: say so now.
       const stateProblem = await stateDirProblem(expandHome(settings.stateDir));
       if (stateProblem) context.err(`warning: stateDir: ${stateProblem}`);
-      const snapshot = await collectOnce(runtime.engine, context.signal);
+      let snapshot = await collectOnce(runtime.engine, context.signal);
       if (snapshot === null) return 0;
+      // Orphans are shown with their cost so far: read the price lists they need.
+      if (snapshot.machines.some((m) => m.orphan && m.orphan.perHour === null)) {
+        await runtime.refreshPrices();
+        snapshot = runtime.engine.snapshot();
+      }
       const failed = failingSources(snapshot);
       if (failed.length > 0 && answeringSources(snapshot) === 0) {
         context.err(`runner-watch: all sources failed: ${failed.join('; ')}`);

@@ -14,6 +14,7 @@ import {
 import { MachineRmAction } from './actions/machine-rm';
 import { createEngineRecheck, type RecheckEngine } from './engine-recheck';
 import { identityFacts } from './identity';
+import { managerListings, type OrphanFacts } from './orphans';
 import { Reaper, type ReaperEngine, type ReaperOptions } from './reaper';
 import { sshRemoteExec, type RemoteExec } from './remote-exec';
 import type { Disposable } from '../lifecycle';
@@ -59,6 +60,11 @@ export interface CreateReaperOptions {
   lock?: ActionGate | null;
   /** What this process is, shown to others that find the state directory locked. */
   lockCommand?: string;
+  /**
+   * The managers' machine lists and prices for the orphan rule; default: the lists from
+   * the engine's docker-machine sources, unpriced.
+   */
+  orphanFacts?: () => OrphanFacts;
 }
 
 /**
@@ -168,6 +174,15 @@ export async function createReaper(options: CreateReaperOptions): Promise<Reaper
     disposables,
     // GitLab's runner managers come with the runner list; read them each cycle.
     identity: () => identityFacts(settings, options.engine.snapshot().runners),
+    orphans:
+      options.orphanFacts ??
+      (() => ({
+        listings: managerListings(
+          settings,
+          options.engine.snapshot().sources,
+          (options.now ?? Date.now)(),
+        ),
+      })),
     lock,
   };
   try {

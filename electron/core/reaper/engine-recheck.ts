@@ -33,9 +33,13 @@ export function createEngineRecheck(
     if (!machine)
       throw new RwError('not_found', `machine ${machineKey} is not in the fleet any more`);
     for (const kinds of PHASES) {
+      // An unlisted server's managers never listed it: their lists are read again too.
+      const managers = new Set(machine.orphan?.managerSources ?? []);
       const ids = before.sources
         .filter(
-          (s) => kinds.includes(s.kind) && (s.kind === 'gitlab' || machine.seenBy.includes(s.id)),
+          (s) =>
+            kinds.includes(s.kind) &&
+            (s.kind === 'gitlab' || machine.seenBy.includes(s.id) || managers.has(s.id)),
         )
         .map((s) => s.id);
       await Promise.all(

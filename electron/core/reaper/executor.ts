@@ -8,8 +8,9 @@ import { isRwError, RwError } from '../errors/rw-error';
 import { messageOf, step, type ActionRunner } from './actions/action';
 import { maxWatchedUse, type History } from './history';
 import type { KillLedger } from './ledger';
-import type { IdentityFacts } from './identity';
-import { evaluate, modeOf } from './policy';
+import { NO_FACTS, type IdentityFacts } from './identity';
+import { checkOrphan, dedicatedMachines, type OrphanFacts } from './orphans';
+import { evaluate, modeOf, orphanModeOf } from './policy';
 import { proposalFields } from './proposal-fields';
 import type { InFlightAction, ReaperState, StateStore } from './state-store';
 
@@ -52,6 +53,8 @@ export interface GuardContext {
   modes?: ReadonlyMap<string, ReaperMode>;
   /** SSH hosts, runner managers and inventory filters (who may be deleted at all). */
   identity?: IdentityFacts;
+  /** Runner managers' machine lists and prices (the orphan rule); read again after the re-check. */
+  orphans?: OrphanFacts;
 }
 
 /** What the executor needs; every edge is injected. */
@@ -194,7 +197,8 @@ export class Executor {
     const context = this.options.context();
     const fleet = context.fleets.find((f) => f.id === proposal.fleet);
     if (!fleet) return refuse([`fleet ${proposal.fleet} is not configured`]);
-    const mode = modeOf(fleet, context.modes ?? new Map(Object.entries(state.modes)));
+    const modes = context.modes ?? new Map(Object.entries(state.modes));
+    const mode = proposal.rule === 'orphan' ? orphanModeOf(fleet, modes) : modeOf(fleet, modes);
     await audit.append({
       ...base,
       type: 'confirm',
@@ -202,6 +206,14 @@ export class Executor {
       detail: `mode ${mode}${options.acknowledgeUnknownJobState ? '; acknowledged: job state on the machine is unknown' : ''}`,
     });
     if (mode === 'off') return refuse([`reaper mode is off for fleet ${fleet.id}`]);
+    if (proposal.rule === 'orphan') {
+      if (fleet.reaper.orphans === 'off')
+        return refuse([`the orphan rule is off for fleet ${fleet.id} (reaper.orphans)`]);
+      if (who === 'auto' && mode !== 'auto')
+        return refuse([
+          `orphans of fleet ${fleet.id} are deleted automatically only with reaper.orphans "auto"`,
+        ]);
+    }
 
     if (proposal.acknowledge === 'unknown-job-state') {
       // The machine cannot be probed: only a person, knowingly, may act on it.
@@ -231,7 +243,15 @@ export class Executor {
     // No await from here to the ledger entry below: the guards (hourly budget, minimum
     // fleet size) and the record that spends them must be one step, or two actions running
     // at once both pass a budget of one.
-    const reasons = this.recheckReasons(proposal, fresh, fleet, context, checkStartedAt);
+    // The managers' lists as the re-check left them: orphan-ness is verified on them.
+    const orphans = proposal.rule === 'orphan' ? this.options.context().orphans : context.orphans;
+    const reasons = this.recheckReasons(
+      proposal,
+      fresh,
+      fleet,
+      { ...context, ...(orphans ? { orphans } : {}) },
+      checkStartedAt,
+    );
     const freshProposal = reasons.proposal;
     if (reasons.list.length > 0)
       return refuse(reasons.list, freshProposal?.evidence ?? proposal.evidence);
@@ -331,6 +351,17 @@ export class Executor {
         );
       }
     }
+    if (proposal.rule === 'orphan') {
+      // Every manager that could own it must have listed its machines again, without it.
+      for (const listing of context.orphans?.listings ?? []) {
+        if (listing.fleet !== fresh.fleet) continue;
+        if (listing.namePrefix !== null && !fresh.name.startsWith(listing.namePrefix)) continue;
+        if (listing.lastOkAt === null || listing.lastOkAt < checkStartedAt)
+          list.push(
+            `re-check brought no new machine list from ${listing.label}${listing.problem ? ` (${listing.problem})` : ''}`,
+          );
+      }
+    }
     if (proposal.rule === 'disk') {
       // Checked on the fresh reading itself, not only through the history's sample run.
       const { pct } = maxWatchedUse(fresh, fleet.watchedMounts);
@@ -355,12 +386,13 @@ export class Executor {
       modes: context.modes ?? new Map(Object.entries(this.options.state.modes)),
       busy,
       ...(context.identity ? { identity: context.identity } : {}),
+      ...(context.orphans ? { orphans: context.orphans } : {}),
     });
     // Only this machine's proposal matters; others' urgency must not take its budget.
     const mine = evaluated.find((p) => p.machineKey === proposal.machineKey) ?? null;
     if (!mine) {
       list.push(
-        `the ${proposal.rule} rule no longer fires: ${this.whatChanged(proposal, fresh, fleet)}`,
+        `the ${proposal.rule} rule no longer fires: ${this.whatChanged(proposal, fresh, fleet, context, machines)}`,
       );
       return { list: [...new Set(list)], proposal: null };
     }
@@ -388,9 +420,29 @@ export class Executor {
     return { list: [...new Set(list)], proposal: mine };
   }
 
-  private whatChanged(proposal: Proposal, fresh: Machine, fleet: FleetSettings): string {
+  private whatChanged(
+    proposal: Proposal,
+    fresh: Machine,
+    fleet: FleetSettings,
+    context?: GuardContext,
+    machines: readonly Machine[] = [],
+  ): string {
     if (fresh.status.value === 'gone' || fresh.status.value === 'deleting')
       return `the machine is ${fresh.status.value}`;
+    if (proposal.rule === 'orphan') {
+      const check = checkOrphan(
+        fresh,
+        fleet,
+        context?.orphans ?? { listings: [] },
+        context?.identity ?? NO_FACTS,
+        dedicatedMachines(machines),
+        this.now(),
+      );
+      if (check.state !== 'unlisted') return check.why;
+      return (
+        [...check.status.notYet, ...check.status.unknown].join('; ') || 'the condition is gone'
+      );
+    }
     if (proposal.rule === 'disk') {
       const { pct } = maxWatchedUse(fresh, fleet.watchedMounts);
       if (pct === null) return 'disk use unknown';

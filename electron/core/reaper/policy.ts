@@ -7,10 +7,13 @@ import type {
   ReaperMode,
   ReaperRule,
 } from '../../../shared/proposal';
+import { roughSpan, type OrphanStatus } from '../../../shared/orphan';
 import type { FleetSettings } from '../../../shared/settings';
+import { idleSinceText } from '../../../shared/idle-since-text';
 import { isExpendable } from './glob';
 import { maxWatchedUse, type HistoryView, type MachineHistory } from './history';
 import { deleteBlockers, matchesSelector, NO_FACTS, type IdentityFacts } from './identity';
+import { checkOrphan, dedicatedMachines, NO_ORPHAN_FACTS, type OrphanFacts } from './orphans';
 
 export { matchesSelector } from './identity';
 
@@ -36,12 +39,17 @@ export interface PolicyInput {
    * whether a machine may be deleted at all. Absent: none known.
    */
   identity?: IdentityFacts;
+  /**
+   * The runner managers' machine lists (see `managerListings`) and prices: what the orphan
+   * rule decides on. Absent: no listing known, so nothing is an orphan.
+   */
+  orphans?: OrphanFacts;
 }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 /** Which rule wins when several fire on one machine: the most urgent first. */
-const RULE_ORDER: readonly ReaperRule[] = ['disk', 'unreachable', 'max-age', 'idle'];
+const RULE_ORDER: readonly ReaperRule[] = ['disk', 'orphan', 'unreachable', 'max-age', 'idle'];
 
 /**
  * Stable id of a proposal: same machine, same rule, same episode (run start) → same id.
@@ -70,6 +78,28 @@ export function proposalId(
 /** The mode in force for a fleet. */
 export function modeOf(fleet: FleetSettings, modes?: ReadonlyMap<string, ReaperMode>): ReaperMode {
   return modes?.get(fleet.id) ?? fleet.reaper.mode;
+}
+
+/**
+ * The mode in force for the fleet's orphan proposals: the fleet's, except that `auto`
+ * executes orphans only when the user opted in (`reaper.orphans: 'auto'`); by default a
+ * person confirms each one.
+ */
+export function orphanModeOf(
+  fleet: FleetSettings,
+  modes?: ReadonlyMap<string, ReaperMode>,
+): ReaperMode {
+  const mode = modeOf(fleet, modes);
+  return mode === 'auto' && fleet.reaper.orphans !== 'auto' ? 'notify' : mode;
+}
+
+/** The mode a proposal of this rule runs under. */
+function ruleModeOf(
+  rule: ReaperRule,
+  fleet: FleetSettings,
+  modes?: ReadonlyMap<string, ReaperMode>,
+): ReaperMode {
+  return rule === 'orphan' ? orphanModeOf(fleet, modes) : modeOf(fleet, modes);
 }
 
 /**
@@ -153,6 +183,8 @@ interface Candidate {
   rule: ReaperRule;
   episode: number;
   action: ReaperAction;
+  /** For the orphan rule: what the orphan check found. */
+  orphan?: OrphanStatus;
 }
 
 /** Which rules fire on the machine now, most urgent first, with each one's episode start. */
@@ -161,6 +193,7 @@ function firingRules(
   fleet: FleetSettings,
   history: MachineHistory | undefined,
   now: number,
+  orphan: OrphanStatus | null,
 ): Candidate[] {
   const settings = fleet.reaper;
   const action = actionFor(machine, fleet);
@@ -170,6 +203,16 @@ function firingRules(
     push('disk', history.diskOver.since);
   // Dedicated hosts (and machines we only reach by SSH) get cleanups; only a full disk calls for one.
   if (action !== 'cleanup') {
+    // An unlisted server fires once nothing says "not yet" (grace period, a recent job);
+    // what is unknown then blocks it, with the reason named. The episode is the server:
+    // its id and creation time are in the proposal id too.
+    if (
+      orphan !== null &&
+      settings.orphans !== 'off' &&
+      orphan.notYet.length === 0 &&
+      machine.createdAt !== null
+    )
+      out.push({ machine, rule: 'orphan', episode: machine.createdAt, action, orphan });
     if (settings.unreachableMinutes !== null && history?.unreachableSince != null) {
       if (
         now - history.unreachableSince >= settings.unreachableMinutes * MINUTE &&
@@ -197,39 +240,63 @@ function firingRules(
       push('idle', history.idleSince);
     }
   }
-  return out.sort((a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule));
+  // A proven orphan comes first: same deletion, and "nobody uses it" says more than a full
+  // disk; one still unproven yields to the disk rule, which may be free to act.
+  const rank = (c: Candidate) =>
+    c.rule === 'orphan' && c.orphan?.state === 'orphan' ? -1 : RULE_ORDER.indexOf(c.rule);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 /** Since when the machine is idle, and what says so. */
 export interface IdleSince {
   at: number;
-  source: 'watched' | 'gitlab-job' | 'created' | 'gitlab-window';
+  source: NonNullable<Evidence['idleSinceSource']>;
   jobId: number | null;
 }
 
 /**
- * Idle since: the earliest start that evidence proves. Watching proves the start of the
- * current idle run. GitLab proves the finish of the last job linked to the machine — or,
- * with no job on it in the window its history covers, the later of that window's start and
- * the server's creation — provided every finished job of the window is linked. Only while
- * the machine reads idle now (known, no job); otherwise null.
+ * Idle since, from evidence: the later of (a) the earliest start of idleness something
+ * proves and (b) the last moment something proves the machine was busy.
+ *
+ * (a) Watching proves the start of the current idle run; GitLab, provided every finished
+ * job of the window its history covers is linked to a machine, proves that no job ran on
+ * the machine since the window's start (or since the server was created, if later) other
+ * than those linked to it. (b) The finish of the last GitLab job linked to the machine
+ * and the last stop of a job container on it (`docker inspect`) each prove it was busy
+ * until then — a container's stop never proves idleness on its own: GitLab Runner
+ * removes a job's containers when it ends, so later jobs may have left no trace.
+ *
+ * Null unless the machine reads idle now (known, no job) and no job container on it is
+ * running or starting. Container stops the probe tried and failed to read allow no
+ * reaching back: what was watched stands. A start after now (the clock went back) is
+ * left as it is: the idle rule then waits, and the evidence shows 0 min.
  */
 export function idleSince(machine: Machine, history: MachineHistory | undefined): IdleSince | null {
   if (history?.idleSince == null) return null;
-  const watched: IdleSince = { at: history.idleSince, source: 'watched', jobId: null };
+  const exits = machine.containerExits;
+  if (exits?.value && exits.value.active > 0) return null;
+  let proven: IdleSince = { at: history.idleSince, source: 'watched', jobId: null };
   const evidence = machine.idleEvidence;
-  if (!evidence || evidence.gitlabSince === null) return watched;
-  let proof: IdleSince =
-    machine.createdAt !== null && machine.createdAt > evidence.gitlabSince
-      ? { at: machine.createdAt, source: 'created', jobId: null }
-      : { at: evidence.gitlabSince, source: 'gitlab-window', jobId: null };
-  if (evidence.lastJob && evidence.lastJob.finishedAt > proof.at)
-    proof = {
-      at: evidence.lastJob.finishedAt,
-      source: 'gitlab-job',
-      jobId: evidence.lastJob.jobId,
+  const exitsUnread = exits !== undefined && exits.value === null;
+  if (evidence && evidence.gitlabSince !== null && !exitsUnread) {
+    const window: IdleSince =
+      machine.createdAt !== null && machine.createdAt > evidence.gitlabSince
+        ? { at: machine.createdAt, source: 'created', jobId: null }
+        : { at: evidence.gitlabSince, source: 'gitlab-window', jobId: null };
+    if (window.at < proven.at) proven = window;
+  }
+  let result = proven;
+  const lastJob = evidence?.gitlabSince != null ? evidence.lastJob : null;
+  if (lastJob && lastJob.finishedAt > result.at)
+    result = { at: lastJob.finishedAt, source: 'gitlab-job', jobId: lastJob.jobId };
+  const lastExitAt = exits?.value?.lastExitAt ?? null;
+  if (lastExitAt !== null && lastExitAt > result.at)
+    result = {
+      at: lastExitAt,
+      source: 'container-exit',
+      jobId: exits?.value?.lastExitJobId ?? null,
     };
-  return proof.at < watched.at ? proof : watched;
+  return result;
 }
 
 /** Reasons that depend on the machine alone (not on the rest of the fleet). */
@@ -241,8 +308,11 @@ function machineBlockers(
 ): string[] {
   const { machine, action } = candidate;
   const reasons: string[] = [];
-  const mode = modeOf(fleet, input.modes);
+  const mode = ruleModeOf(candidate.rule, fleet, input.modes);
   if (mode === 'off') reasons.push(`reaper mode is off for fleet ${fleet.id}`);
+  // Unknown is never an orphan: each missing reading is a reason of its own.
+  if (candidate.orphan)
+    reasons.push(...candidate.orphan.unknown.map((u) => `not proven an orphan: ${u}`));
   if (action === 'cleanup' && !matchesSelector(machine, fleet))
     reasons.push(`not matched by the selector of fleet ${fleet.id}`);
   if (input.busy?.has(machine.key)) reasons.push('an action is already running on this machine');
@@ -295,6 +365,7 @@ function evidenceOf(
   fleet: FleetSettings,
   history: MachineHistory | undefined,
   now: number,
+  orphan?: OrphanStatus,
 ): Evidence {
   const { pct, mount } = maxWatchedUse(machine, fleet.watchedMounts);
   const jobs = runningJobs(machine);
@@ -319,24 +390,24 @@ function evidenceOf(
       .map((job) => job.jobId),
     unreachableSince: history?.unreachableSince ?? null,
     providerStatus: machine.providerStatus,
+    ...(orphan ? { orphan } : {}),
   };
 }
 
-/** Where an idle time comes from, for the summary; nothing when it was watched. */
-function idleSourceText(evidence: Evidence): string {
-  switch (evidence.idleSinceSource) {
-    case 'gitlab-job':
-      return ` since GitLab job #${evidence.idleSinceJobId ?? '?'} finished`;
-    case 'created':
-      return ' since created, no GitLab job on it';
-    case 'gitlab-window':
-      return ' at least: no GitLab job on it in its job history';
-    default:
-      return '';
-  }
+/** "Delete orphan … (no manager lists it, no job for 3 d, 1.23 EUR so far)". */
+function orphanSummary(candidate: Candidate, orphan: OrphanStatus, now: number): string {
+  const facts = [`not listed by ${orphan.managers.join(' or ')}`];
+  if (orphan.noJobSince !== null) facts.push(`no job for ${roughSpan(now - orphan.noJobSince)}`);
+  if (candidate.machine.createdAt !== null)
+    facts.push(`age ${roughSpan(now - candidate.machine.createdAt)}`);
+  if (orphan.costSoFar !== null && orphan.currency !== null)
+    facts.push(`${orphan.costSoFar.toFixed(2)} ${orphan.currency} so far`);
+  return `Delete orphan ${candidate.machine.name} (${facts.join(', ')})`;
 }
 
-function summaryOf(candidate: Candidate, evidence: Evidence): string {
+function summaryOf(candidate: Candidate, evidence: Evidence, now: number): string {
+  if (candidate.rule === 'orphan' && candidate.orphan)
+    return orphanSummary(candidate, candidate.orphan, now);
   const verb = candidate.action === 'cleanup' ? 'Clean up' : 'Kill';
   const facts: string[] = [];
   if (evidence.diskPct !== null)
@@ -344,7 +415,11 @@ function summaryOf(candidate: Candidate, evidence: Evidence): string {
       `disk ${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}`,
     );
   if (evidence.idleSinceMs !== null)
-    facts.push(`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min${idleSourceText(evidence)}`);
+    facts.push(
+      [`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min`, idleSinceText(evidence)]
+        .filter((part) => part !== null)
+        .join(' '),
+    );
   if (candidate.rule === 'max-age' && evidence.ageMs !== null)
     facts.push(`age ${Math.floor(evidence.ageMs / HOUR)} h`);
   if (candidate.rule === 'unreachable') facts.push('unreachable');
@@ -362,16 +437,25 @@ export function evaluate(input: PolicyInput): Proposal[] {
   const proposals: Proposal[] = [];
   for (const fleet of input.fleets) {
     const members = input.machines.filter((machine) => machine.fleet === fleet.id);
-    const mode = modeOf(fleet, input.modes);
     // Build hosts as the probe reached them, any fleet: their addresses are never a VM's.
-    const dedicated = input.machines.filter((m) => m.kind === 'dedicated' || m.provider === 'ssh');
+    const dedicated = dedicatedMachines(input.machines);
     const fleetProposals: { proposal: Proposal; candidate: Candidate }[] = [];
     for (const machine of members) {
       if (machine.status.value === 'gone' || machine.status.value === 'deleting') continue;
       const history = input.history.of(machine.key);
-      const candidate = firingRules(machine, fleet, history, input.now)[0];
+      const check = checkOrphan(
+        machine,
+        fleet,
+        input.orphans ?? NO_ORPHAN_FACTS,
+        input.identity ?? NO_FACTS,
+        dedicated,
+        input.now,
+      );
+      const orphan = check.state === 'unlisted' ? check.status : null;
+      const candidate = firingRules(machine, fleet, history, input.now, orphan)[0];
       if (!candidate) continue;
-      const evidence = evidenceOf(machine, fleet, history, input.now);
+      const mode = ruleModeOf(candidate.rule, fleet, input.modes);
+      const evidence = evidenceOf(machine, fleet, history, input.now, candidate.orphan);
       fleetProposals.push({
         candidate,
         proposal: {
@@ -385,7 +469,7 @@ export function evaluate(input: PolicyInput): Proposal[] {
           blocked: machineBlockers(candidate, fleet, input, dedicated),
           state: mode === 'dry-run' ? 'dry-run' : 'pending',
           createdAt: candidate.episode,
-          summary: summaryOf(candidate, evidence),
+          summary: summaryOf(candidate, evidence, input.now),
           mode,
           // Bound to this very server: one replaced under the same name is another server.
           providerId: machine.providerId,

@@ -13,6 +13,7 @@ import type { Disposable } from '../lifecycle';
 import type { ActionRunner } from './actions/action';
 import { Executor, type ConfirmOptions, type ExecutionResult } from './executor';
 import type { IdentityFacts } from './identity';
+import type { OrphanFacts } from './orphans';
 import { History, type HistoryOptions } from './history';
 import { KillLedger } from './ledger';
 import { evaluate, modeOf } from './policy';
@@ -66,6 +67,11 @@ export interface ReaperOptions {
    * managers change); see `identityFacts`. Absent: none known.
    */
   identity?: () => IdentityFacts;
+  /**
+   * The runner managers' machine lists as the engine last read them, and prices (see
+   * `managerListings`), read each cycle and again after a re-check. Absent: no orphans.
+   */
+  orphans?: () => OrphanFacts;
   /**
    * The state directory's lock (`StateDirLock`). While another process holds it this
    * reaper only watches: it reads the state file each cycle, shows proposals blocked with
@@ -134,6 +140,7 @@ export class Reaper implements Disposable {
         fleets: this.fleets,
         modes: this.modes(),
         ...(options.identity ? { identity: options.identity() } : {}),
+        ...(options.orphans ? { orphans: options.orphans() } : {}),
       }),
       history: this.history,
       ledger: this.ledger,
@@ -552,6 +559,7 @@ export class Reaper implements Disposable {
       modes: this.modes(),
       busy: this.executor.busyMachines(),
       ...(this.options.identity ? { identity: this.options.identity() } : {}),
+      ...(this.options.orphans ? { orphans: this.options.orphans() } : {}),
     });
     const busy = this.executor.busyMachines();
     let dirty = false;

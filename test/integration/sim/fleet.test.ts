@@ -225,7 +225,7 @@ describe('startSimulatedFleet', () => {
       /either speed or clock/,
     );
     await expect(startSimulatedFleet({ clock: new ManualClock(), vms: 99 })).rejects.toThrow(
-      /vms must be an integer from 1 to 16/,
+      /vms must be an integer from 1 to 24/,
     );
   });
 });

@@ -104,3 +104,60 @@ describe('formatSnapshotText', () => {
     expect(formatSnapshotText(snapshot([]))[0]).toBe('no machines found');
   });
 });
+
+describe('formatSnapshotText orphans', () => {
+  const status = {
+    managers: ['docker-machine on mgr-1'],
+    managerSources: ['docker-machine:dm'],
+    lastJobId: null,
+    currency: 'EUR',
+  };
+  it('lists orphans with age, idle time and cost, and unlisted servers with why not yet', () => {
+    const day = 24 * 3_600_000;
+    const base = { ...snapshot([]), generatedAt: 3 * day + 1 };
+    const lines = formatSnapshotText({
+      ...base,
+      machines: [
+        machine('vm-orphan', {
+          orphan: {
+            ...status,
+            state: 'orphan',
+            notYet: [],
+            unknown: [],
+            noJobSince: 1,
+            perHour: 0.01,
+            costSoFar: 0.72,
+            unpricedReason: null,
+          },
+        }),
+        machine('vm-unlisted', {
+          orphan: {
+            ...status,
+            state: 'unlisted',
+            notYet: [],
+            unknown: ['docker-machine on mgr-1: last listing failed: exit 1'],
+            noJobSince: null,
+            perHour: null,
+            costSoFar: null,
+            unpricedReason: 'no price for cx22 in ash',
+          },
+        }),
+      ],
+    });
+    expect(lines.find((l) => l.includes('vm-orphan') && l.includes('running orphan'))).toBeTruthy();
+    expect(lines).toContain('ORPHANS (servers no runner manager lists)');
+    expect(lines).toContain(
+      '  vm-orphan  orphan, age 3 d, no job for 3 d, 0.72 EUR so far (0.0100/h)',
+    );
+    expect(lines).toContain(
+      '  vm-unlisted  unlisted, age 3 d, cost unknown: no price for cx22 in ash',
+    );
+    expect(lines).toContain(
+      '    not an orphan yet: docker-machine on mgr-1: last listing failed: exit 1',
+    );
+    // A machine without orphan status adds no section.
+    expect(formatSnapshotText(snapshot([machine('vm-1')]))).not.toContain(
+      'ORPHANS (servers no runner manager lists)',
+    );
+  });
+});

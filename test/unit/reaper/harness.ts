@@ -17,6 +17,7 @@ import { Executor, type ExecutionResult } from '../../../electron/core/reaper/ex
 import { History } from '../../../electron/core/reaper/history';
 import { KillLedger } from '../../../electron/core/reaper/ledger';
 import type { IdentityFacts } from '../../../electron/core/reaper/identity';
+import type { OrphanFacts } from '../../../electron/core/reaper/orphans';
 import { evaluate } from '../../../electron/core/reaper/policy';
 import { emptyState, type ReaperState } from '../../../electron/core/reaper/state-store';
 import { machine, type MachineSpec } from './fixtures';
@@ -39,6 +40,8 @@ export interface Scenario {
   busy?: string[];
   /** SSH hosts, runner managers and inventory filters the policy knows. */
   identity?: IdentityFacts;
+  /** Runner managers' machine lists and prices (the orphan rule). */
+  orphans?: OrphanFacts;
 }
 
 /** Repeats the same machines for `n` cycles. */
@@ -73,6 +76,7 @@ export function runPolicy(scenario: Scenario): {
     modes: new Map(Object.entries(scenario.modes ?? {})),
     busy: new Set(scenario.busy ?? []),
     ...(scenario.identity ? { identity: scenario.identity } : {}),
+    ...(scenario.orphans ? { orphans: scenario.orphans } : {}),
   });
   return {
     proposals,

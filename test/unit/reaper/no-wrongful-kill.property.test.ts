@@ -7,6 +7,7 @@ import { Executor } from '../../../electron/core/reaper/executor';
 import { History } from '../../../electron/core/reaper/history';
 import { KillLedger } from '../../../electron/core/reaper/ledger';
 import { identityFacts } from '../../../electron/core/reaper/identity';
+import type { ManagerListing } from '../../../electron/core/reaper/orphans';
 import { evaluate } from '../../../electron/core/reaper/policy';
 import type { Runner } from '../../../shared/runner';
 import { Settings, type ReaperSettings } from '../../../shared/settings';
@@ -300,10 +301,24 @@ const identityWorld = fc.record({
       labelled: fc.boolean(),
       source: fc.constantFrom('hetzner:p', 'hetzner:q', 'docker-machine:dm'),
       alsoSeenBy: fc.subarray(['hetzner:p', 'hetzner:q', 'docker-machine:dm']),
+      // Orphan facts (issue 15.2): listed by the manager now, job containers, age, GitLab.
+      listedByManager: fc.boolean(),
+      containers: fc.constantFrom('none', 'none', 'none', 'running', 'unknown'),
+      young: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
+      gitlabKnown: fc.oneof(
+        { weight: 3, arbitrary: fc.constant(true) },
+        { weight: 1, arbitrary: fc.constant(false) },
+      ),
     }),
     { minLength: 1, maxLength: 8 },
   ),
-  kind: fc.constantFrom('autoscaled' as const, 'dedicated' as const),
+  kind: fc.oneof(
+    { weight: 3, arbitrary: fc.constant('autoscaled' as const) },
+    { weight: 1, arbitrary: fc.constant('dedicated' as const) },
+  ),
   selector: fc.constantFrom('none', 'labels', 'prefix'),
   fleetNaming: fc.boolean(),
   hetznerSelector: fc.constantFrom('none', 'role=ci', 'env!=prod'),
@@ -317,11 +332,16 @@ const identityWorld = fc.record({
   threshold: fc.integer({ min: 30, max: 90 }),
   minFleetSize: fc.integer({ min: 0, max: 2 }),
   cycles: fc.integer({ min: 2, max: 15 }),
+  listing: fc.constantFrom('fresh', 'fresh', 'fresh', 'failing', 'before-grace'),
+  orphanRule: fc.constantFrom('propose' as const, 'auto' as const, 'off' as const),
+  // Half the worlds keep every disk low, so the orphan rule (after the disk rule) fires.
+  lowDisks: fc.boolean(),
 });
 
 describe('property: only positively identified autoscaled VMs get an open delete proposal', () => {
   it('holds for random fleets, configurations and listings', () => {
     let openDeletes = 0;
+    let openOrphans = 0;
     fc.assert(
       fc.property(identityWorld, (w) => {
         const selector: ReaperSettings['selector'] =
@@ -337,6 +357,7 @@ describe('property: only positively identified autoscaled VMs get an open delete
             samples: 2,
             minFleetSize: w.minFleetSize,
             maxKillsPerHour: 100,
+            orphans: w.orphanRule,
             ...w.optional,
             ...(selector ? { selector } : {}),
           },
@@ -353,7 +374,7 @@ describe('property: only positively identified autoscaled VMs get an open delete
           return {
             role: m.role,
             name,
-            disk: m.disk,
+            disk: w.lowDisks ? 10 : m.disk,
             labels: m.labelled ? { role: 'ci' } : {},
             addresses: [`127.0.7.${i + 1}`],
             identitySource: m.source,
@@ -364,7 +385,19 @@ describe('property: only positively identified autoscaled VMs get an open delete
             runsGitlabRunner: m.role === 'manager-process',
             deleteProtected:
               m.role === 'protected' ? true : m.role === 'protection-unknown' ? null : false,
-            createdAt: T0 - 48 * 3_600_000,
+            createdAt: m.young ? T0 - 5 * 60_000 : T0 - 48 * 3_600_000,
+            listedBy: [
+              ...new Set([
+                m.source,
+                ...m.alsoSeenBy.filter((id) => id !== 'docker-machine:dm' || m.listedByManager),
+              ]),
+            ],
+            jobs:
+              m.containers === 'running' ? [job(900 + i)] : m.containers === 'unknown' ? null : [],
+            gitlab: m.gitlabKnown ? (m.containers === 'running' ? [job(900 + i)] : []) : null,
+            ...(m.gitlabKnown
+              ? { idleEvidence: { lastJob: null, gitlabSince: T0 - 6 * 3_600_000 } }
+              : {}),
           };
         });
         const settings = Settings.parse({
@@ -454,6 +487,14 @@ describe('property: only positively identified autoscaled VMs get an open delete
           history.ingest(machines, [fleet]);
         }
         const now = T0 + (w.cycles - 1) * 30_000;
+        const listing: ManagerListing = {
+          source: 'docker-machine:dm',
+          label: 'docker-machine on the manager',
+          fleet: 'ci',
+          namePrefix: w.dockerMachinePrefix ? PREFIX : null,
+          lastOkAt: w.listing === 'before-grace' ? T0 - 49 * 3_600_000 : now - 1_000,
+          problem: w.listing === 'failing' ? 'last listing failed: exit 1' : null,
+        };
         const proposals = evaluate({
           machines,
           history,
@@ -461,7 +502,9 @@ describe('property: only positively identified autoscaled VMs get an open delete
           killsInLastHour: new Map(),
           now,
           identity: identityFacts(settings, runners),
+          orphans: { listings: [listing] },
         });
+
         const defaults =
           w.optional.idleMinutes === null &&
           w.optional.maxAgeHours === null &&
@@ -476,6 +519,21 @@ describe('property: only positively identified autoscaled VMs get an open delete
             (spec?.role === 'protection-unknown' && p.action === 'machine-rm');
           expect(allowed, `${spec?.role} ${p.machineName} (${p.action}): ${p.summary}`).toBe(true);
           expect(w.kind).toBe('autoscaled');
+          if (p.rule === 'orphan') {
+            openOrphans += 1;
+            const m = w.machines[specs.indexOf(spec!)]!;
+            // Never while a container runs or is unknown, never while a manager lists it,
+            // never on a failed or old list, never young, never with GitLab unknown.
+            expect(m.containers, p.machineName).toBe('none');
+            expect(m.listedByManager && m.alsoSeenBy.includes('docker-machine:dm')).toBe(false);
+            expect(w.listing).toBe('fresh');
+            expect(m.young).toBe(false);
+            expect(m.gitlabKnown).toBe(true);
+            expect(w.orphanRule).not.toBe('off');
+            expect(p.action).toBe('hcloud-delete');
+            expect(spec?.provider).toBe('hetzner');
+            continue;
+          }
           if (defaults) {
             expect(p.rule).toBe('disk');
             expect(p.evidence.diskPct ?? -1).toBeGreaterThanOrEqual(w.threshold);
@@ -486,5 +544,6 @@ describe('property: only positively identified autoscaled VMs get an open delete
     );
     // Worth something only if deletions do get proposed in the generated worlds.
     expect(openDeletes).toBeGreaterThan(20);
+    expect(openOrphans).toBeGreaterThan(3);
   });
 });

@@ -286,6 +286,44 @@ describe('scenario world', () => {
     ).toEqual(orphans.map((o) => o.name));
   });
 
+  it('leaves the rest of the world as it is when orphans are added', () => {
+    const plain = world({ vms: 4, seed: 23 });
+    const withOrphans = world({ vms: 4, seed: 23, orphans: 2 });
+    for (const { world: w } of [plain, withOrphans]) w.start();
+    for (let i = 0; i < 12; i++) {
+      plain.clock.tick(5 * 60_000);
+      withOrphans.clock.tick(5 * 60_000);
+    }
+    const vms = (w: FleetWorld) =>
+      w
+        .vms()
+        .filter((v) => !v.orphan)
+        .map((v) => [v.name, v.diskUsedPct, v.runningJobId]);
+    expect(vms(withOrphans.world)).toEqual(vms(plain.world));
+    expect(withOrphans.world.jobList()).toEqual(plain.world.jobList());
+  });
+
+  it('runs a job container on an orphan and lets the manager adopt one', () => {
+    const { world: w, clock } = world({ vms: 2, orphans: 2, seed: 5, stuck: 0 });
+    w.start();
+    const [busy, adopted] = w.vms().filter((v) => v.orphan);
+    const jobId = w.startOrphanJob(busy!.name);
+    const containers = readHostState(busy!.stateDir).containers;
+    expect(containers.map((c) => [c.state, c.labels[RUNNER_LABEL.jobId]])).toEqual([
+      ['running', String(jobId)],
+    ]);
+    // GitLab does not know that job: it belongs to the manager that left the server behind.
+    expect(w.jobList().some((j) => j.id === jobId)).toBe(false);
+    w.adoptOrphan(adopted!.name);
+    const listed = readHostState(w.managerStateDir).machines!.map((m) => m.name);
+    expect(listed).toContain(adopted!.name);
+    expect(listed).not.toContain(busy!.name);
+    clock.tick(60_000);
+    expect(readHostState(busy!.stateDir).containers).toHaveLength(1);
+    expect(() => w.startOrphanJob(adopted!.name)).toThrow(/no orphan named/);
+    expect(() => w.adoptOrphan('nope')).toThrow(/no orphan named nope/);
+  });
+
   it('fills a VM up on demand', () => {
     const { world: w } = world({ vms: 2, seed: 8, stuck: 0 });
     w.start();
@@ -298,12 +336,55 @@ describe('scenario world', () => {
     expect(() => w.fillUp('nope')).toThrow(/no VM named nope/);
   });
 
+  it('as a docker-autoscaler instance group: <group>-<8 hex> instances, no docker-machine, traces that dial <name>:<server id>', () => {
+    const { world: w, clock } = world({
+      vms: 4,
+      seed: 9,
+      executor: 'docker-autoscaler',
+      instanceGroup: 'ci-fleet',
+      addressBlock: 6,
+      managerAddress: '127.0.0.6',
+      managerHostname: 'ci-fleet-manager',
+      runnerId: 102,
+      firstJobId: 80_001,
+    });
+    w.start();
+    clock.tick(30 * 60_000);
+    const vms = w.vms();
+    expect(vms).toHaveLength(4);
+    for (const vm of vms) {
+      expect(vm.name).toMatch(/^ci-fleet-[0-9a-f]{8}$/);
+      expect(vm.address).toBe(`127.0.6.${vm.slot}`);
+      expect(vm.privateAddress).toBe(`127.0.7.${vm.slot}`);
+      expect(vm.serverId).toBeGreaterThan(60_000_000);
+    }
+    expect(new Set(vms.map((v) => v.serverId)).size).toBe(4);
+    expect(w.runner).toMatchObject({ id: 102, executor: 'docker-autoscaler' });
+    // the fleeting manager has no docker-machine, but runs gitlab-runner
+    const manager = readHostState(w.managerStateDir);
+    expect(manager.machines).toEqual([]);
+    expect(manager.hostname).toBe('ci-fleet-manager');
+    const jobs = w.jobList();
+    expect(jobs.every((j) => j.id >= 80_001)).toBe(true);
+    const ran = jobs.filter((j) => j.machine !== null);
+    expect(ran.length).toBeGreaterThan(0);
+    for (const job of ran) {
+      const serverId = job.instanceId?.split(':')[1];
+      expect(job.instanceId).toBe(`${job.machine}:${serverId}`);
+      expect(w.traceHead(job.id)).toBe(`Dialing instance ${job.instanceId}...`);
+    }
+    expect(() => world({ executor: 'docker-autoscaler', instanceGroup: 'Bad Group' })).toThrow(
+      /instanceGroup must be/,
+    );
+    expect(() => world({ addressBlock: 254 })).toThrow(/addressBlock must be/);
+  });
+
   it('rejects impossible options with a clear error', () => {
     expect(() => world({ vms: 0 })).toThrow(ScenarioError);
-    expect(() => world({ vms: 17 })).toThrow(/vms must be an integer from 1 to 16/);
+    expect(() => world({ vms: 25 })).toThrow(/vms must be an integer from 1 to 24/);
     expect(() => world({ vms: 2.5 })).toThrow(/vms must be an integer/);
     expect(() => world({ vms: 2, stuck: 3 })).toThrow(/stuck must be/);
-    expect(() => world({ vms: 15, orphans: 2 })).toThrow(/orphans must be an integer from 0 to 1/);
+    expect(() => world({ vms: 23, orphans: 2 })).toThrow(/orphans must be an integer from 0 to 1/);
     expect(() => world({ seed: 1.5 })).toThrow(/seed must be an integer/);
     expect(() => world({ projects: [] })).toThrow(/at least one project/);
     expect(() => world({ managerAddress: '10.0.0.2' })).toThrow(/loopback/);

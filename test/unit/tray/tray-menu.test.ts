@@ -50,6 +50,35 @@ describe('proposalMenuLabel', () => {
       ),
     ).toBe('Kill runner-c (unreachable)…');
   });
+
+  it('names an orphan as such, with its cost so far', () => {
+    const evidence = { ...proposal('o').evidence, diskPct: null, idleSinceMs: null };
+    const orphan = {
+      state: 'orphan' as const,
+      managers: ['docker-machine on mgr-1'],
+      managerSources: ['docker-machine:dm'],
+      notYet: [],
+      unknown: [],
+      noJobSince: 1,
+      lastJobId: null,
+      perHour: 0.01,
+      costSoFar: 2.226,
+      currency: 'EUR',
+      unpricedReason: null,
+    };
+    expect(
+      proposalMenuLabel(proposal('o', { rule: 'orphan', evidence: { ...evidence, orphan } })),
+    ).toBe('Delete orphan runner-o (2.23 EUR so far)…');
+    // Unpriced: no cost is made up.
+    expect(
+      proposalMenuLabel(
+        proposal('p', {
+          rule: 'orphan',
+          evidence: { ...evidence, orphan: { ...orphan, perHour: null, costSoFar: null } },
+        }),
+      ),
+    ).toBe('Delete orphan runner-p…');
+  });
 });
 
 describe('tray state counts and tooltip', () => {
@@ -126,6 +155,7 @@ describe('trayMenuModel', () => {
     const menu = trayMenuModel(state);
     expect(menu.map((e) => (e.kind === 'separator' ? '---' : `${e.kind}:${e.label}`))).toEqual([
       'open:Open Runner Watch',
+      'check:Check now',
       '---',
       'heading:Fullest disks (5 of 7)',
       'machine:m6 — disk 46 %',
@@ -148,9 +178,25 @@ describe('trayMenuModel', () => {
     const state = computeTrayState(testSnapshot([]), [ciFleet], { paused: true });
     expect(trayMenuModel(state).map((e) => e.kind)).toEqual([
       'open',
+      'check',
       'separator',
       'resume',
       'quit',
     ]);
+  });
+
+  it('disables Check now while a check runs and says so', () => {
+    const idle = trayMenuModel(computeTrayState(testSnapshot([]), [ciFleet]));
+    expect(idle.find((e) => e.kind === 'check')).toEqual({
+      kind: 'check',
+      label: 'Check now',
+      enabled: true,
+    });
+    const busy = trayMenuModel(computeTrayState(testSnapshot([]), [ciFleet], { checking: true }));
+    expect(busy.find((e) => e.kind === 'check')).toEqual({
+      kind: 'check',
+      label: 'Checking now…',
+      enabled: false,
+    });
   });
 });
