@@ -30,6 +30,7 @@ import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
 import { RwError, toApiError } from './core/errors/rw-error';
 import { createRuntime, type Runtime, type SecretResolver } from './core/runtime';
+import { acknowledgeOneAlert } from './core/alerts/demo-ack';
 import { trayMenuModel } from './core/tray/tray-menu';
 import type { TrayIcon } from './core/tray/tray-state';
 import { createSenderCheck, forwardFleetEvents, registerIpc } from './ipc-main';
@@ -406,6 +407,19 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       },
     });
     disposables.add(runtime.engine.start());
+    // The demo shows an acknowledged alert that stays quiet until it expires (README: Demo).
+    if (args.demo) {
+      acknowledgeOneAlert(runtime.api)
+        .then((acked) => {
+          if (acked)
+            options.log(
+              `demo: acknowledged "${acked.alert.title}" until ${new Date(acked.until).toISOString()}`,
+            );
+        })
+        .catch((error: unknown) =>
+          options.log(`demo: no alert acknowledged: ${toApiError(error).message}`),
+        );
+    }
     await window.loadFile(rendererIndex);
     if (!args.hidden) show();
     return { window, runtime, settingsStore, open, openExternal, shutdown };

@@ -109,7 +109,12 @@ export function CostPanel() {
                   <td className="num">{periodText(row)}</td>
                   <td className="num num-col">{row.jobs}</td>
                   <td className="num num-col">
-                    {formatMoney(row.cost, report.currency)}
+                    {/* Every job unpriced: the sum is unknown, not zero. */}
+                    {row.unpricedJobs === row.jobs ? (
+                      <span className="muted">unknown</span>
+                    ) : (
+                      formatMoney(row.cost, report.currency)
+                    )}
                     {row.unpricedJobs > 0 ? (
                       <span
                         className="muted small"

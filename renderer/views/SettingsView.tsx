@@ -298,6 +298,8 @@ function NumberField(props: {
   help?: ReactNode;
   unit?: string;
   nullable?: boolean;
+  /** What an empty field means; "off" for nullable fields unless said otherwise. */
+  placeholder?: string;
 }) {
   const value = getAt(props.editor.draft, props.path);
   // The text as typed ("1." on the way to "1.5"), re-derived when the value changes
@@ -318,7 +320,7 @@ function NumberField(props: {
             type="text"
             inputMode="decimal"
             value={text}
-            placeholder={props.nullable ? 'off' : undefined}
+            placeholder={props.placeholder ?? (props.nullable ? 'off' : undefined)}
             aria-invalid={invalid}
             aria-describedby={describedBy}
             disabled={props.editor.disabled}
@@ -1022,6 +1024,7 @@ function FleetNotificationRulesList(props: { editor: Editor }) {
               path={path(i, 'diskWarnPct')}
               label="Disk notifies at"
               unit="% (empty: the fleet's warn level)"
+              placeholder="fleet's"
               nullable
             />
             <NumberField
@@ -1029,6 +1032,7 @@ function FleetNotificationRulesList(props: { editor: Editor }) {
               path={path(i, 'maxPerHour')}
               label="At most"
               unit="notifications per hour (empty: no limit; critical always pass)"
+              placeholder="no limit"
               nullable
             />
             <TriStateField
@@ -1113,6 +1117,7 @@ function ImportSection(props: { editor: Editor }) {
   const run = useImportToml();
   const [text, setText] = useState('');
   const [manager, setManager] = useState('');
+  const [storeTokens, setStoreTokens] = useState(false);
   const proposal = run.data;
   const add = () => {
     if (!proposal) return;
@@ -1130,8 +1135,9 @@ function ImportSection(props: { editor: Editor }) {
       <h2>Import from a runner’s config.toml</h2>
       <p className="small muted">
         Paste <code>/etc/gitlab-runner/config.toml</code>: its instances, docker+machine and
-        fleeting settings become fleets, Hetzner projects and GitLab instances. Its tokens are never
-        copied: each becomes a reference you fill in.
+        fleeting settings become fleets, Hetzner projects and GitLab instances. Its tokens are not
+        copied: each becomes a reference you fill in, unless you keep its Hetzner tokens in this
+        host’s secret store below.
       </p>
       <label className="visually-hidden" htmlFor="toml-text">
         config.toml
@@ -1155,11 +1161,25 @@ function ImportSection(props: { editor: Editor }) {
         <button
           type="button"
           disabled={text.trim() === '' || run.isPending}
-          onClick={() => run.mutate({ text, ...(manager ? { managerAlias: manager } : {}) })}
+          onClick={() =>
+            run.mutate({
+              text,
+              ...(manager ? { managerAlias: manager } : {}),
+              ...(storeTokens ? { storeTokens: true } : {}),
+            })
+          }
         >
           Propose settings
         </button>
       </div>
+      <label className="inline-check small">
+        <input
+          type="checkbox"
+          checked={storeTokens}
+          onChange={(event) => setStoreTokens(event.target.checked)}
+        />
+        Keep its Hetzner tokens in this host’s secret store (runner tokens are never kept)
+      </label>
       {run.isError ? <p className="error-text">{run.error.message}</p> : null}
       {proposal ? (
         <div className="panel" data-testid="toml-proposal">

@@ -386,7 +386,7 @@ async function keepToken(
   const file = options.keepHetznerToken?.({ runner, project }) ?? null;
   if (!file) {
     notes.push(
-      `${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again with --store-tokens to keep it in the secret store`,
+      `${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again with --store-tokens (Settings view: "Keep its Hetzner tokens") to keep it in the secret store`,
     );
     return { env };
   }

@@ -714,7 +714,7 @@ export function parseProbeOutput(
   }
   let containerExits: ContainerExitReport | null = null;
   const exits = sections.get('container-exits');
-  if (!exits) errors.push("container exits: missing from the answer");
+  if (!exits) errors.push('container exits: missing from the answer');
   else {
     try {
       containerExits = parseContainerExits(exits);
