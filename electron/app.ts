@@ -24,11 +24,13 @@ import { migrateSecretsToStore } from './core/config/migrate-secrets';
 import { createEnvFileSecretSource } from './core/config/secrets';
 import { SecretBlobStore } from './core/config/secret-blob-store';
 import { parseDesktopArgs } from './core/desktop-args';
+import { corruptSettingsError } from './core/config/corrupt-settings';
 import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
 import { RwError, toApiError } from './core/errors/rw-error';
 import { createRuntime, type Runtime, type SecretResolver } from './core/runtime';
+import { acknowledgeOneAlert } from './core/alerts/demo-ack';
 import { trayMenuModel } from './core/tray/tray-menu';
 import type { TrayIcon } from './core/tray/tray-state';
 import { createSenderCheck, forwardFleetEvents, registerIpc } from './ipc-main';
@@ -221,13 +223,21 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         file = options.createStore(storeOptions);
       } catch (error) {
         // conf parses the file when it opens it; say which file, and leave it as it is.
-        throw new ConfigError(
-          `${settingsPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
-          { cause: error },
+        throw await corruptSettingsError(
+          settingsPath,
+          new ConfigError(
+            `${settingsPath} could not be read: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
         );
       }
-      settingsStore = disposables.add(new DesktopSettingsStore(file));
-      settings = await settingsStore.load();
+      settingsStore = disposables.add(new DesktopSettingsStore(file, options.log));
+      // A corrupt file starts nothing (no defaults in its place); a copy is kept beside it.
+      settings = await settingsStore.load().catch(async (error: unknown) => {
+        throw error instanceof ConfigError
+          ? await corruptSettingsError(settingsPath, error)
+          : error;
+      });
     }
 
     await applyLoginItem(options, settings.desktop.startAtLogin);
@@ -263,6 +273,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         demo: args.demo,
         version: app.getVersion(),
         warnings: desktopSecrets.warnings(),
+        ...(store ? { hostWarnings: () => (store.problem ? [store.problem] : []) } : {}),
         // Jobs of the timeline open in the user's browser, never in the app's window.
         openExternal: async (url) => {
           if (!openChecked?.(url))
@@ -357,6 +368,13 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         onOpen: show,
         onToggle: () => toggleWindowNearTray(window, tray.getBounds(), electron.screen),
         onOpenMachine: (machineKey) => open({ kind: 'machine', machineKey }),
+        // Failures of the sources show in the snapshot; the check itself only says when it ended.
+        onCheckNow: () =>
+          void runtime.engine
+            .checkNow()
+            .catch((error: unknown) =>
+              options.log(`check now failed: ${toApiError(error).message}`),
+            ),
         onConfirm: (proposalId) => open({ kind: 'proposal', proposalId }),
         onPause: () => runtime.engine.pause(),
         onResume: () => runtime.engine.resume(),
@@ -389,6 +407,19 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
       },
     });
     disposables.add(runtime.engine.start());
+    // The demo shows an acknowledged alert that stays quiet until it expires (README: Demo).
+    if (args.demo) {
+      acknowledgeOneAlert(runtime.api)
+        .then((acked) => {
+          if (acked)
+            options.log(
+              `demo: acknowledged "${acked.alert.title}" until ${new Date(acked.until).toISOString()}`,
+            );
+        })
+        .catch((error: unknown) =>
+          options.log(`demo: no alert acknowledged: ${toApiError(error).message}`),
+        );
+    }
     await window.loadFile(rendererIndex);
     if (!args.hidden) show();
     return { window, runtime, settingsStore, open, openExternal, shutdown };

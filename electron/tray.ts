@@ -20,6 +20,8 @@ export interface TrayActions {
   /** Left click: show the window next to the tray, or hide it when it has focus. */
   onToggle(): void;
   onOpenMachine(machineKey: string): void;
+  /** "Check now": runs one collection cycle at once (the engine's `checkNow`). */
+  onCheckNow(): void;
   /** Opens the window with the confirm dialog of the proposal (it re-checks first). */
   onConfirm(proposalId: string): void;
   onPause(): void;
@@ -52,6 +54,8 @@ function menuItem(entry: TrayMenuEntry, actions: TrayActions): MenuItemConstruct
       return { label: entry.label, enabled: false };
     case 'open':
       return { label: entry.label, click: () => actions.onOpen() };
+    case 'check':
+      return { label: entry.label, enabled: entry.enabled, click: () => actions.onCheckNow() };
     case 'machine':
       return { label: entry.label, click: () => actions.onOpenMachine(entry.machineKey) };
     case 'proposal':
@@ -67,10 +71,14 @@ function menuItem(entry: TrayMenuEntry, actions: TrayActions): MenuItemConstruct
 
 /**
  * Draws the tray from the engine's state. All decisions are in `computeTrayState` and
- * `trayMenuModel`; this only redraws when the drawn state changes (fleet events, pause).
+ * `trayMenuModel`; this only redraws when the drawn state changes (fleet events, pause,
+ * a "Check now" starting or ending).
  */
 export function registerTray(
-  engine: Pick<Engine, 'onEvent' | 'snapshot' | 'isPaused' | 'onPauseChange'>,
+  engine: Pick<
+    Engine,
+    'onEvent' | 'snapshot' | 'isPaused' | 'onPauseChange' | 'isChecking' | 'onCheckChange'
+  >,
   fleets: readonly FleetSettings[],
   deps: TrayDeps,
 ): Disposable & { state(): TrayState | null } {
@@ -80,6 +88,7 @@ export function registerTray(
   const draw = () => {
     const state = computeTrayState(engine.snapshot(), fleets, {
       paused: engine.isPaused,
+      checking: engine.isChecking,
       ...(deps.maxTooltipLength !== undefined ? { maxTooltipLength: deps.maxTooltipLength } : {}),
     });
     const key = JSON.stringify(state);
@@ -95,5 +104,7 @@ export function registerTray(
   store.add(toDisposable(() => void deps.tray.removeListener('click', onClick)));
   store.add(engine.onEvent(draw));
   store.add(engine.onPauseChange(draw));
+  // Redrawn when a check starts (entry disabled) and ends (enabled again).
+  store.add(engine.onCheckChange(draw));
   return { dispose: () => store.dispose(), state: () => drawn };
 }

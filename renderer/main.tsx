@@ -7,6 +7,7 @@ import { App } from './App';
 import './styles.css';
 import './timeline/timeline.css';
 import './app.css';
+import './insights.css';
 
 // The serve host turned `?token=` into a cookie when it answered this page; drop the token
 // from the address bar and history so it is not shared with a screenshot or a bookmark.

@@ -12,6 +12,7 @@ import {
 } from './proposal';
 import { JobMetrics, JobMetricsRequest } from './job-metrics';
 import { AckAlertRequest, AlertsView, EndAlertQuietRequest, MuteAlertsRequest } from './alerts';
+import { CheckNowResult } from './check';
 import { CostReport, CostRequest } from './cost';
 import { QueueHealth, QueueHealthRequest } from './queue';
 import { PrunePreview, PrunePreviewRequest, PruneReport, PruneRequest, Runner } from './runner';
@@ -95,6 +96,11 @@ export const invokeChannels = {
    * Prometheus or, once the job finished, from the local store.
    */
   'rw:jobs:metrics': { kind: 'query', request: JobMetricsRequest, response: JobMetrics },
+  /**
+   * "Check now": one full collection cycle at once; resolves when it ended. A call while
+   * one runs joins it (the fleet events bring the new data either way).
+   */
+  'rw:engine:refresh': { kind: 'command', request: empty, response: CheckNowResult },
   /** Fleet cost per hour now, and what the jobs of the last hours cost (per job, per project). */
   'rw:cost:report': { kind: 'query', request: CostRequest, response: CostReport },
   /** Pick-up waits per runner and per tag, with a warning when they grow. */

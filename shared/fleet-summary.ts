@@ -78,7 +78,7 @@ export function summarizeFleet(
       const thresholds = byId.get(machine.fleet) ?? DEFAULT_THRESHOLDS;
       return { machine, pct: worstDiskPct(machine, thresholds.watchedMounts), thresholds };
     })
-    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1));
+    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || byName(a.machine.name, b.machine.name));
   const overWarn = rated.filter((r) => r.pct !== null && r.pct >= r.thresholds.warnPct);
   const overKill = rated.filter((r) => r.pct !== null && r.pct >= r.thresholds.killPct);
   const pending = snapshot.proposals.filter((p) => p.state === 'pending' && p.blocked.length === 0);
@@ -98,6 +98,11 @@ export function summarizeFleet(
     failingSources,
     attention: needing.size + failingSources.length,
   };
+}
+
+/** Plain code-unit order: the tie-break must be stable, not locale-aware (and localeCompare is slow at fleet size). */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The window title: "(3) Runner Watch" when something needs attention, else the name. */

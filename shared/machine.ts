@@ -101,6 +101,28 @@ export const MachineReading = z.object({
 /** One source's own latest reading of a machine. */
 export type MachineReading = z.infer<typeof MachineReading>;
 
+/**
+ * What the job containers Docker still lists on a machine say about its last job (SSH
+ * probe: `docker ps -a` of the newest job containers, `docker inspect` for exact finish
+ * times). GitLab Runner removes a job's containers when it ends, so a stop proves the
+ * machine was busy until then, never that nothing ran after it.
+ */
+export const ContainerExits = z.object({
+  /**
+   * When the last stopped job container stopped, on this app's clock (counted back from
+   * the host's own clock, so host clock skew cancels out); null: none listed.
+   */
+  lastExitAt: Timestamp.nullable(),
+  /** The job id label of that container, when it has one. */
+  lastExitJobId: z.number().int().positive().nullable(),
+  /** Job containers that have not stopped (running, created, paused, restarting). */
+  active: z.number().int().nonnegative(),
+  /** Stopped job containers listed (cache containers left out). */
+  exited: z.number().int().nonnegative(),
+});
+/** What the job containers on a machine say about its last job. */
+export type ContainerExits = z.infer<typeof ContainerExits>;
+
 /** Normalised life-cycle state; the provider's own word is kept in `providerStatus`. */
 export const MachineState = z.enum([
   'running',
@@ -202,6 +224,11 @@ export const Machine = z.object({
       gitlabSince: Timestamp.nullable(),
     })
     .optional(),
+  /**
+   * When the job containers on the machine last stopped (SSH probe). Absent: no source
+   * reads them (Prometheus-only, not probed); `value: null`: the read failed.
+   */
+  containerExits: observed(ContainerExits).optional(),
   /** Ids of the sources that reported this machine. */
   seenBy: z.array(z.string()),
   /**

@@ -34,13 +34,17 @@ export const Evidence = z.object({
   /**
    * Where the idle time comes from: `watched` (idle in every reading since), `gitlab-job`
    * (the last GitLab job that ran on it finished then), `created` (no job on it since the
-   * server was created), `gitlab-window` (no job on it within GitLab's job history).
+   * server was created), `gitlab-window` (no job on it within GitLab's job history),
+   * `container-exit` (a job container on it stopped then: `docker ps -a` / `docker inspect`).
    */
   idleSinceSource: z
-    .enum(['watched', 'gitlab-job', 'created', 'gitlab-window'])
+    .enum(['watched', 'gitlab-job', 'created', 'gitlab-window', 'container-exit'])
     .nullable()
     .optional(),
-  /** The job whose finish the idle time counts from, when `idleSinceSource` is `gitlab-job`. */
+  /**
+   * The job whose end the idle time counts from: the GitLab job (`gitlab-job`), or the job
+   * id label of the container that stopped (`container-exit`), when it has one.
+   */
   idleSinceJobId: z.number().int().nullable().optional(),
   runningContainers: z.number().int().nonnegative().nullable(),
   runningJobIds: z.array(z.number().int()),

@@ -94,6 +94,11 @@ export const ImportTomlRequest = z.strictObject({
   text: z.string().min(1).max(1_000_000),
   /** SSH alias of the host the file belongs to (its runner manager). */
   managerAlias: z.string().min(1).max(255).optional(),
+  /**
+   * Keep the Hetzner tokens of the file in this host's secret store (the desktop keychain,
+   * the serve host's 0600 files) and reference them; by default no token is copied.
+   */
+  storeTokens: z.boolean().optional(),
 });
 /** Request of `rw:settings:import-toml`. */
 export type ImportTomlRequest = z.infer<typeof ImportTomlRequest>;

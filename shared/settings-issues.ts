@@ -141,6 +141,7 @@ export function findReferenceProblems(settings: {
   dockerMachine?: readonly { id: string; fleet: string }[];
   prometheus?: readonly { id: string; fleet: string }[];
   runnerMetrics?: readonly { id: string; fleet: string }[];
+  notifications?: { fleets?: readonly { fleet: string }[] };
 }): SettingsProblem[] {
   const problems: SettingsProblem[] = [];
   const duplicates = (label: string, keys: readonly string[], field: string) => {
@@ -197,6 +198,17 @@ export function findReferenceProblems(settings: {
         });
       }
     }
+  }
+  // Per-fleet notification rules: one per fleet, and only for fleets that exist.
+  const rules = settings.notifications?.fleets ?? [];
+  const ruled = new Set<string>();
+  for (const [index, rule] of rules.entries()) {
+    const path = ['notifications', 'fleets', index, 'fleet'];
+    if (ruled.has(rule.fleet))
+      problems.push({ path, message: `duplicate rules for fleet "${rule.fleet}"` });
+    else if (!known.has(rule.fleet))
+      problems.push({ path, message: `no fleet with id "${rule.fleet}" (${defined})` });
+    ruled.add(rule.fleet);
   }
   return problems;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertSeverity } from './alerts';
 
 /**
  * A secret is never written inline: it names an environment variable, a file (read by
@@ -125,6 +126,25 @@ export const AutoscalerSettings = z.strictObject({
   namePrefixes: z.array(z.string().min(1)).default([]),
   /** docker+machine `IdleCount` / docker-autoscaler `idle_count`: the idle rule never goes below it. */
   idleCount: z.number().int().min(0).optional(),
+  /**
+   * docker-autoscaler with fleeting-plugin-hetzner: the instance group names
+   * (`plugin_config.name`). The plugin names every server `<group>-<8 hex digits>`; a
+   * machine is identified as one of the group's instances only by that exact shape, so a
+   * `<group>-manager` or `<group>-db` host never is.
+   */
+  instanceGroups: z.array(z.string().min(1).max(63)).optional(),
+  /**
+   * Which address of a VM the probe dials, as the fleeting connector's `use_external_addr`
+   * chooses: `public` (true), or `private` (false, GitLab Runner's default: the server's
+   * private network IP, `private_net[0].ip`; its public IP when it has no private network).
+   * Absent: the public address first.
+   */
+  address: z.enum(['public', 'private']).optional(),
+  /**
+   * The fleeting connector's protocol (`connector_config.protocol`): `winrm` instances
+   * (Windows) are not probed over SSH, so their disks and jobs stay unknown. Absent: ssh.
+   */
+  protocol: z.enum(['ssh', 'winrm']).optional(),
 });
 /** What the runner's configuration says about an autoscaled fleet. */
 export type AutoscalerSettings = z.infer<typeof AutoscalerSettings>;
@@ -349,6 +369,31 @@ export const QuietHours = z.strictObject({ start: TimeOfDay, end: TimeOfDay });
 export type QuietHours = z.infer<typeof QuietHours>;
 
 /**
+ * One fleet's own notification rules, so a fleet with frequent routine warnings does not
+ * drown the rare critical alert of another (or its own). Unset fields follow the global
+ * settings and the fleet's own levels.
+ */
+export const FleetNotificationRules = z.strictObject({
+  fleet: z.string().min(1).max(64),
+  /**
+   * The least severity that reaches the desktop for this fleet: `critical` keeps its
+   * warnings in the window's alert list only. Back-to-normal notices follow what was shown.
+   */
+  minSeverity: AlertSeverity.default('info'),
+  /** Disk % at which this fleet's machines notify; null: the fleet's `warnPct`. */
+  diskWarnPct: z.number().int().min(1).max(100).nullable().default(null),
+  /**
+   * At most this many desktop notifications per hour from this fleet; more become one
+   * "rate limit reached" notice. Critical ones always come through. Null: no limit.
+   */
+  maxPerHour: z.number().int().min(1).max(120).nullable().default(null),
+  /** Back-to-normal notices for this fleet; null: the global `backToNormal`. */
+  backToNormal: z.boolean().nullable().default(null),
+});
+/** One fleet's own notification rules. */
+export type FleetNotificationRules = z.infer<typeof FleetNotificationRules>;
+
+/**
  * Which notifications are raised and how often: the desktop app's tray and notifications,
  * edited in the Settings view of either host. The rules are in electron/core/notify/.
  */
@@ -366,6 +411,13 @@ export const NotificationSettings = z.strictObject({
   sourceFailingMinutes: z.number().min(1).max(1_440).default(5),
   /** More notifications than this at once become one summary. */
   summaryAfter: z.number().int().min(1).max(50).default(3),
+  /**
+   * A notice when a problem that was notified clears (a disk back 5 points under its
+   * level, a source answering again). Never for an alert acknowledged or muted.
+   */
+  backToNormal: z.boolean().default(true),
+  /** Rules per fleet (one entry per fleet id); fleets without one follow the above. */
+  fleets: z.array(FleetNotificationRules).max(200).default([]),
 });
 /** Which notifications are raised and how often. */
 export type NotificationSettings = z.infer<typeof NotificationSettings>;

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import type { Settings } from '../../shared/settings';
 import { checkLocalFiles } from '../core/config/check-local-files';
 import { checkSecrets } from '../core/config/check-secrets';
-import { loadSettingsFile } from '../core/config/load-settings';
+import { loadSettingsForRun } from '../core/config/corrupt-settings';
 import { createEnvFileSecretSource } from '../core/config/secrets';
 import { expandHome } from '../core/config/expand-home';
 import { JsonFileSettingsStore } from '../core/config/json-settings-store';
@@ -31,7 +31,7 @@ export async function openRuntimeFromConfig(
   options: OpenRuntimeOptions,
 ): Promise<{ runtime: Runtime; settings: Settings; configPath: string }> {
   const configPath = resolve(context.cwd, options.configPath);
-  const loaded = await loadSettingsFile(configPath);
+  const loaded = await loadSettingsForRun(configPath);
   const settings = options.adjust ? options.adjust(loaded) : loaded;
   const secrets = createEnvFileSecretSource({
     env: context.env,
@@ -69,7 +69,7 @@ export async function openEditableRuntimeFromConfig(
   options: OpenRuntimeOptions & { demo?: boolean; env?: Record<string, string> },
 ): Promise<{ runtime: ReloadableRuntime; configPath: string }> {
   const configPath = resolve(context.cwd, options.configPath);
-  const settings = await loadSettingsFile(configPath);
+  const settings = await loadSettingsForRun(configPath);
   const secrets = createEnvFileSecretSource({
     env: options.env ?? context.env,
     baseDir: dirname(configPath),

@@ -13,6 +13,8 @@ export interface SimulatedFleetOptions {
   dockerMachine?: 'direct' | 'via-manager';
   /** Also serve node_exporter metrics per VM and run a real Prometheus scraping them. */
   prometheus?: boolean;
+  /** Also run a small docker-autoscaler fleet (fleeting-plugin-hetzner instances) beside it. */
+  autoscaler?: { vms?: number; stuck?: number; managerDiskPct?: number };
 }
 
 /** The running simulated fleet, as `test/sim/fleet.ts` returns it. */

@@ -102,6 +102,7 @@ export function createApiHandlers(context: ApiContext): ApiHandlers {
     'rw:app:info': async () =>
       context.warnings ? { ...context.info, warnings: context.warnings() } : context.info,
     'rw:fleet:snapshot': async () => context.engine.snapshot(),
+    'rw:engine:refresh': async () => context.engine.checkNow(),
     'rw:runners:list': async () => context.runners?.list() ?? context.engine.snapshot().runners,
     'rw:runners:prune-preview': async (request) =>
       context.runners?.preview(request) ??

@@ -1,3 +1,4 @@
+import type { CheckNowResult } from '../../shared/check';
 import type { FleetEvent, FleetPolicy, FleetSnapshot } from '../../shared/fleet';
 import type { Machine, MachineRemoval } from '../../shared/machine';
 import type { Proposal } from '../../shared/proposal';
@@ -78,6 +79,9 @@ export class Engine implements Disposable {
   /** Bumped by every pause, so a run that started before it never re-arms its timer. */
   private epoch = 0;
   private readonly pauseListeners = new Set<(paused: boolean) => void>();
+  /** The "Check now" cycle in progress, shared by every caller who asks meanwhile. */
+  private checking: Promise<CheckNowResult> | null = null;
+  private readonly checkListeners = new Set<(checking: boolean) => void>();
 
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
@@ -190,6 +194,47 @@ export class Engine implements Disposable {
     return this.snapshot();
   }
 
+  /** True while a "Check now" cycle runs (the tray disables its entry meanwhile). */
+  get isChecking(): boolean {
+    return this.checking !== null;
+  }
+
+  /**
+   * "Check now": one full collection cycle at once (inventory, then probes), outside the
+   * schedule. A second ask while one runs joins it instead of starting another, so a
+   * person clicking twice never doubles the load on GitLab or the hosts. Runs while
+   * paused too: it is an explicit ask, like the confirm dialog's re-check.
+   */
+  checkNow(): Promise<CheckNowResult> {
+    if (this.stopped) return Promise.reject(new Error('engine stopped'));
+    if (this.checking) return this.checking;
+    const startedAt = this.now();
+    const run = this.runOnce().then((snapshot) => ({
+      startedAt,
+      finishedAt: this.now(),
+      version: snapshot.version,
+      failingSources: snapshot.sources.filter((s) => s.state === 'failing').length,
+    }));
+    this.checking = run.finally(() => {
+      this.checking = null;
+      this.notifyCheck();
+    });
+    this.notifyCheck();
+    return this.checking;
+  }
+
+  /** Called with `true` when a "Check now" cycle starts and `false` when it ends. */
+  onCheckChange(listener: (checking: boolean) => void): Disposable {
+    this.checkListeners.add(listener);
+    return toDisposable(() => {
+      this.checkListeners.delete(listener);
+    });
+  }
+
+  private notifyCheck(): void {
+    for (const listener of this.checkListeners) listener(this.checking !== null);
+  }
+
   /** Runs one source now (e.g. the executor's re-check), outside its schedule. */
   async refresh(sourceId: string): Promise<void> {
     const state = this.states.get(sourceId);
@@ -266,19 +311,27 @@ export class Engine implements Disposable {
     await Promise.allSettled(running);
     this.listeners.clear();
     this.pauseListeners.clear();
+    this.checkListeners.clear();
     await this.disposables.dispose();
   }
 
   private async run(state: SourceState): Promise<void> {
     if (this.stopped || this.paused) return;
     const epoch = this.epoch;
+    const startedAt = performance.now();
     const ok = await this.collect(state);
     if (epoch !== this.epoch) return;
     this.publish();
     if (this.stopped || this.paused) return;
     const { source, health } = state;
+    // Start to start: a sample every interval, not every interval plus the time a cycle
+    // takes (N samples of the disk rule would otherwise take N × (interval + cycle)). A
+    // cycle longer than its interval is followed by a short breather, not by another at once.
+    const elapsed = performance.now() - startedAt;
     const delay = ok
-      ? Math.max(source.intervalMs, state.retryAfterMs ?? 0)
+      ? Math.round(
+          Math.max(source.intervalMs - elapsed, source.intervalMs / 10, state.retryAfterMs ?? 0),
+        )
       : backoffDelay(
           health.consecutiveFailures,
           this.backoffFor(source),

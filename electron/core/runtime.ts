@@ -50,6 +50,8 @@ export interface RuntimeOptions {
   version: string;
   /** Warnings the host wants shown (e.g. secrets stored as plain text). */
   warnings?: string[];
+  /** The host's warnings of this moment (its settings file edited into something unusable). */
+  hostWarnings?: () => string[];
   /** The desktop app's encrypted store, for `rw:secrets:migrate`. */
   secretStore?: ApiContext['secretStore'];
   now?: () => number;
@@ -126,14 +128,17 @@ export function createSources(
   // same time as freshness (a simulated clock in tests and the demo, a jumped clock).
   const clock = now ? { now } : {};
   const gitlab = createGitLabSources(settings, secrets, clock);
-  const hetzner = settings.hetzner.map((project) =>
-    createHcloudSource({
+  const hetzner = settings.hetzner.map((project) => {
+    const fleet = settings.fleets.find((f) => f.id === project.fleet);
+    return createHcloudSource({
       settings: project,
       secrets,
-      fleetKind: settings.fleets.find((f) => f.id === project.fleet)?.kind ?? 'dedicated',
+      fleetKind: fleet?.kind ?? 'dedicated',
+      // a fleeting connector's address choice decides which address the probe dials
+      ...(fleet?.autoscaler?.address ? { address: fleet.autoscaler.address } : {}),
       ...clock,
-    }),
-  );
+    });
+  });
   const sources: Source[] = [
     ...hetzner,
     ...gitlab,
@@ -267,6 +272,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           : { available: false, reason: 'No Prometheus configured for this fleet' }),
     ...(options.now ? { now: options.now } : {}),
   };
+  const hostWarnings = () => [...info.warnings, ...(options.hostWarnings?.() ?? [])];
   if (!(options.actions ?? options.host !== 'cli')) {
     const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
@@ -275,6 +281,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         engine,
         info,
         timeline,
+        warnings: hostWarnings,
         jobMetrics,
         ...extras,
         ...(options.settingsApi ? { settings: options.settingsApi } : {}),
@@ -284,7 +291,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       onAudit: () => toDisposable(() => undefined),
       alertState: () => alertStore.current(),
       refreshPrices,
-      warnings: () => info.warnings,
+      warnings: hostWarnings,
       dispose: () => disposables.dispose(),
     };
   }
@@ -338,7 +345,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const timeline = disposables.add(
       new TimelineService({ ...timelineOptions, audit: (request) => reaper.audit(request) }),
     );
-    const warnings = () => [...info.warnings, ...reaper.warnings()];
+    const warnings = () => [...hostWarnings(), ...reaper.warnings()];
     return {
       engine,
       api: createApiHandlers({

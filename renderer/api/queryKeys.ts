@@ -18,6 +18,12 @@ export const queryKeys = {
   /** The settings document of the Settings view. */
   settings: () => [...queryKeys.all, 'settings'] as const,
   auditList: (limit: number) => [...queryKeys.audit(), 'list', limit] as const,
+  /** Fleet and job cost over the last `sinceHours`. */
+  cost: (sinceHours: number) => [...queryKeys.all, 'cost', sinceHours] as const,
+  /** Pick-up waits over the last `windowHours`. */
+  queue: (windowHours: number) => [...queryKeys.all, 'queue', windowHours] as const,
+  /** Raised alerts with their acknowledgements and mutes. */
+  alerts: () => [...queryKeys.all, 'alerts'] as const,
   /** The fleet timeline of the last `spanMs` (the window is fixed when the query runs). */
   timeline: (spanMs: number) => [...queryKeys.all, 'timeline', spanMs] as const,
 };

@@ -1,6 +1,7 @@
 import type { Machine } from '../../shared/machine';
 import type { Evidence, Proposal, ReaperRule } from '../../shared/proposal';
 import { orphanCostAt } from '../../shared/orphan';
+import { idleSinceText } from '../../shared/idle-since-text';
 import { formatSpan } from '../format';
 
 /** Each rule in words, as the dialog and the Proposals view name it. */
@@ -64,8 +65,11 @@ export function proposalHeadline(proposal: Proposal): string {
     switch (proposal.rule) {
       case 'disk':
         return [disk, idle ?? 'no job running'].join(', ');
-      case 'idle':
-        return idle ? `${idle} with no job` : 'idle with no job';
+      case 'idle': {
+        // The idle rule rests on how long: say what that counts from when it is not watched.
+        const since = idleSinceText(evidence);
+        return idle ? `${idle} with no job${since ? `, ${since}` : ''}` : 'idle with no job';
+      }
       case 'max-age':
         return evidence.ageMs === null ? 'too old' : `${formatSpan(evidence.ageMs)} old`;
       case 'unreachable':
@@ -121,7 +125,9 @@ export function evidenceFacts(
     {
       label: 'Idle for',
       text:
-        evidence.idleSinceMs === null ? 'not idle or unknown' : formatSpan(evidence.idleSinceMs),
+        evidence.idleSinceMs === null
+          ? 'not idle or unknown'
+          : `${formatSpan(evidence.idleSinceMs)}, ${idleSinceText(evidence) ?? 'as watched'}`,
     },
     {
       label: 'Containers',

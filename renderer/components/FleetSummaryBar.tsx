@@ -1,6 +1,8 @@
 import { useEffect, useMemo } from 'react';
 import { summarizeFleet, summaryTitle } from '../../shared/fleet-summary';
+import { useCostFollowsFleet, useCostReport } from '../api/useCost';
 import { useConnected, useFleet } from '../api/useFleet';
+import { formatMoney } from '../money';
 
 /**
  * The tray's facts in the header (machines over the warn / kill level, proposals waiting,
@@ -12,6 +14,8 @@ export function FleetSummaryBar() {
   const connected = useConnected();
   const snapshot = query.data;
   const summary = useMemo(() => (snapshot ? summarizeFleet(snapshot) : null), [snapshot]);
+  useCostFollowsFleet();
+  const cost = useCostReport();
   useEffect(() => {
     document.title = connected ? summaryTitle(summary) : 'Runner Watch (disconnected)';
   }, [summary, connected]);
@@ -52,6 +56,20 @@ export function FleetSummaryBar() {
       <span className="summary-item num">
         {summary.machines} machine{summary.machines === 1 ? '' : 's'}
       </span>
+      {cost.data ? (
+        <a
+          href="#fleet"
+          className="summary-item summary-cost num"
+          data-testid="summary-cost"
+          title={`What the fleet costs per hour now (${cost.data.basis} prices${
+            cost.data.fleets.some((f) => f.unpriced > 0)
+              ? '; some machines have no known price'
+              : ''
+          })`}
+        >
+          {formatMoney(cost.data.fleetPerHour, cost.data.currency)}/h
+        </a>
+      ) : null}
       {shown.length === 0 ? (
         <span className="summary-item summary-ok">all below warn level</span>
       ) : (

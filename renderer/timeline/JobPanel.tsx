@@ -4,6 +4,7 @@ import { useOpenJob } from '../api/useTimeline';
 import { formatTime } from '../format';
 import { durationText, jobTitle, STATUS_LABEL } from './format-job';
 import { JobMetricsPanel } from '../components/JobMetricsPanel';
+import { JobCostText } from './JobCostText';
 import { JobMetricsSlot } from './JobMetricsSlot';
 
 const PLACED_BY: Record<TimelineJob['placedBy'], string> = {
@@ -67,6 +68,10 @@ export function JobPanel(props: {
               ? `${row.name} (gone)`
               : 'unknown'}
           <div className="muted small">{PLACED_BY[job.placedBy]}</div>
+        </dd>
+        <dt>Cost</dt>
+        <dd data-testid="job-cost">
+          <JobCostText jobKey={job.key} running={job.finishedAt === null} detailed />
         </dd>
         <dt>GitLab</dt>
         <dd>{job.instance}</dd>

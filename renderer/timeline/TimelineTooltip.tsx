@@ -2,6 +2,7 @@ import type { TimelineRow } from '../../shared/timeline';
 import { clockTime, durationText, jobTitle, MARK_LABEL, STATUS_LABEL } from './format-job';
 import type { TimelineLayout } from './layout';
 import type { Pointed } from './hit-test';
+import { JobCostText } from './JobCostText';
 
 const ROW_KIND: Record<TimelineRow['kind'], string> = {
   machine: 'machine',
@@ -75,6 +76,10 @@ export function TimelineTooltip(props: {
         <dd>
           {STATUS_LABEL[job.status]}
           {job.gitlabStatus !== job.status ? ` (${job.gitlabStatus})` : ''}
+        </dd>
+        <dt>Cost</dt>
+        <dd data-testid="tooltip-job-cost">
+          <JobCostText jobKey={job.key} running={job.finishedAt === null} />
         </dd>
       </dl>
     </div>

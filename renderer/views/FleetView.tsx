@@ -5,6 +5,8 @@ import { useFleet } from '../api/useFleet';
 import { DISK_PCT_DEFINITION } from '../components/DiskBars';
 import { useMachineFocus } from '../components/HostOpenRequests';
 import { canOpenConfirm, confirmableByMachine } from '../components/KillDialogProvider';
+import { CheckNowButton } from '../components/CheckNowButton';
+import { InsightsPanel } from '../components/InsightsPanel';
 import { MachineDetails } from '../components/MachineDetails';
 import { MachineTable } from '../components/MachineTable';
 import { RunnerCounters } from '../components/RunnerCounters';
@@ -114,6 +116,7 @@ function FleetContent(props: {
             ? `${allRows.length} machines`
             : `${rows.length} of ${allRows.length} machines`}
         </span>
+        <CheckNowButton />
         <StreamIndicator stream={stream} dropped={props.dropped} />
       </div>
       <SourcesStrip sources={snapshot.sources} now={now} connected={stream.state !== 'down'} />
@@ -151,6 +154,7 @@ function FleetContent(props: {
           </p>
         </>
       )}
+      <InsightsPanel />
       {openRow ? (
         <MachineDetails
           row={openRow}

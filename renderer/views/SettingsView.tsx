@@ -298,6 +298,8 @@ function NumberField(props: {
   help?: ReactNode;
   unit?: string;
   nullable?: boolean;
+  /** What an empty field means; "off" for nullable fields unless said otherwise. */
+  placeholder?: string;
 }) {
   const value = getAt(props.editor.draft, props.path);
   // The text as typed ("1." on the way to "1.5"), re-derived when the value changes
@@ -318,7 +320,7 @@ function NumberField(props: {
             type="text"
             inputMode="decimal"
             value={text}
-            placeholder={props.nullable ? 'off' : undefined}
+            placeholder={props.placeholder ?? (props.nullable ? 'off' : undefined)}
             aria-invalid={invalid}
             aria-describedby={describedBy}
             disabled={props.editor.disabled}
@@ -951,6 +953,12 @@ function NotificationsSection(props: { editor: Editor }) {
           path={['notifications', 'proposals']}
           label="New proposals waiting for you"
         />
+        <CheckField
+          editor={editor}
+          path={['notifications', 'backToNormal']}
+          label="Back to normal"
+          help="once, when a notified problem clears; never for one you acknowledged or muted"
+        />
         <NumberField
           editor={editor}
           path={['notifications', 'rearmPoints']}
@@ -964,7 +972,143 @@ function NotificationsSection(props: { editor: Editor }) {
           unit="machines cross at once"
         />
       </div>
+      <FleetNotificationRulesList editor={editor} />
     </Section>
+  );
+}
+
+const SEVERITY_OPTIONS = [
+  { value: 'info', text: 'everything (info and up)' },
+  { value: 'warning', text: 'warnings and critical' },
+  { value: 'critical', text: 'critical only' },
+] as const;
+
+/**
+ * Rules per fleet, so a fleet whose disks warn all day does not bury the rare critical
+ * alert: a minimum severity, its own disk level, an hourly limit, back-to-normal on or off.
+ */
+function FleetNotificationRulesList(props: { editor: Editor }) {
+  const { editor } = props;
+  const rules = editor.draft.notifications.fleets;
+  const unused = editor.draft.fleets.find((f) => !rules.some((r) => r.fleet === f.id));
+  const path = (i: number, field: string): Path => ['notifications', 'fleets', i, field];
+  return (
+    <div className="fleet-rules" data-testid="fleet-notification-rules">
+      <h3>Per fleet</h3>
+      {rules.length === 0 ? (
+        <p className="muted small">Every fleet follows the settings above.</p>
+      ) : null}
+      {rules.map((rule, i) => (
+        <fieldset
+          key={i}
+          className="entry"
+          aria-label={`Notification rules of ${rule.fleet || `fleet ${i + 1}`}`}
+        >
+          <legend>{rule.fleet || `fleet ${i + 1}`}</legend>
+          <div className="entry-fields">
+            <SelectField
+              editor={editor}
+              path={path(i, 'fleet')}
+              label="Fleet"
+              options={fleetOptions(editor)}
+            />
+            <SelectField
+              editor={editor}
+              path={path(i, 'minSeverity')}
+              label="Notify about"
+              options={SEVERITY_OPTIONS}
+              help="the rest stays in the window's alert list"
+            />
+            <NumberField
+              editor={editor}
+              path={path(i, 'diskWarnPct')}
+              label="Disk notifies at"
+              unit="% (empty: the fleet's warn level)"
+              placeholder="fleet's"
+              nullable
+            />
+            <NumberField
+              editor={editor}
+              path={path(i, 'maxPerHour')}
+              label="At most"
+              unit="notifications per hour (empty: no limit; critical always pass)"
+              placeholder="no limit"
+              nullable
+            />
+            <TriStateField
+              editor={editor}
+              path={path(i, 'backToNormal')}
+              label="Back to normal"
+              inherit="as above"
+            />
+          </div>
+          <button
+            type="button"
+            className="entry-remove"
+            disabled={editor.disabled}
+            onClick={() =>
+              editor.set(
+                ['notifications', 'fleets'],
+                rules.filter((_, k) => k !== i),
+              )
+            }
+          >
+            Remove rules of {rule.fleet || 'this fleet'}
+          </button>
+        </fieldset>
+      ))}
+      <button
+        type="button"
+        disabled={editor.disabled || unused === undefined}
+        title={unused === undefined ? 'Every fleet has its rules already' : undefined}
+        onClick={() =>
+          editor.set(
+            ['notifications', 'fleets'],
+            [
+              ...rules,
+              {
+                fleet: unused?.id ?? '',
+                minSeverity: 'info',
+                diskWarnPct: null,
+                maxPerHour: null,
+                backToNormal: null,
+              },
+            ],
+          )
+        }
+      >
+        Add rules for a fleet
+      </button>
+    </div>
+  );
+}
+
+/** A yes / no / "as the global setting" choice, stored as true, false or null. */
+function TriStateField(props: { editor: Editor; path: Path; label: string; inherit: string }) {
+  const value = getAt(props.editor.draft, props.path);
+  const text = value === true ? 'on' : value === false ? 'off' : 'inherit';
+  return (
+    <Field editor={props.editor} path={props.path} label={props.label}>
+      {(id, invalid, describedBy) => (
+        <select
+          id={id}
+          value={text}
+          aria-invalid={invalid}
+          aria-describedby={describedBy}
+          disabled={props.editor.disabled}
+          onChange={(event) =>
+            props.editor.set(
+              props.path,
+              event.target.value === 'on' ? true : event.target.value === 'off' ? false : null,
+            )
+          }
+        >
+          <option value="inherit">{props.inherit}</option>
+          <option value="on">on</option>
+          <option value="off">off</option>
+        </select>
+      )}
+    </Field>
   );
 }
 
@@ -973,6 +1117,7 @@ function ImportSection(props: { editor: Editor }) {
   const run = useImportToml();
   const [text, setText] = useState('');
   const [manager, setManager] = useState('');
+  const [storeTokens, setStoreTokens] = useState(false);
   const proposal = run.data;
   const add = () => {
     if (!proposal) return;
@@ -990,8 +1135,9 @@ function ImportSection(props: { editor: Editor }) {
       <h2>Import from a runner’s config.toml</h2>
       <p className="small muted">
         Paste <code>/etc/gitlab-runner/config.toml</code>: its instances, docker+machine and
-        fleeting settings become fleets, Hetzner projects and GitLab instances. Its tokens are never
-        copied: each becomes a reference you fill in.
+        fleeting settings become fleets, Hetzner projects and GitLab instances. Its tokens are not
+        copied: each becomes a reference you fill in, unless you keep its Hetzner tokens in this
+        host’s secret store below.
       </p>
       <label className="visually-hidden" htmlFor="toml-text">
         config.toml
@@ -1015,11 +1161,25 @@ function ImportSection(props: { editor: Editor }) {
         <button
           type="button"
           disabled={text.trim() === '' || run.isPending}
-          onClick={() => run.mutate({ text, ...(manager ? { managerAlias: manager } : {}) })}
+          onClick={() =>
+            run.mutate({
+              text,
+              ...(manager ? { managerAlias: manager } : {}),
+              ...(storeTokens ? { storeTokens: true } : {}),
+            })
+          }
         >
           Propose settings
         </button>
       </div>
+      <label className="inline-check small">
+        <input
+          type="checkbox"
+          checked={storeTokens}
+          onChange={(event) => setStoreTokens(event.target.checked)}
+        />
+        Keep its Hetzner tokens in this host’s secret store (runner tokens are never kept)
+      </label>
       {run.isError ? <p className="error-text">{run.error.message}</p> : null}
       {proposal ? (
         <div className="panel" data-testid="toml-proposal">

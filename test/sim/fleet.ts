@@ -56,10 +56,45 @@ export interface SimulatedFleetOptions {
    * `prometheus` entry for the fleet. Default false.
    */
   prometheus?: boolean;
+  /**
+   * Also run a small docker-autoscaler fleet beside the docker+machine one: a
+   * fleeting-plugin-hetzner instance group whose servers are `<group>-<8 hex>` at 127.0.6.n
+   * (private network 127.0.7.n), its runner manager `<group>-mgr-1` at 127.0.0.6 in the
+   * same Hetzner project (a look-alike the reaper must never delete), and its own runner
+   * (#102) whose jobs' traces dial the instance. Its settings are what `import-toml`
+   * proposes for such a runner. Default: off.
+   */
+  autoscaler?: FleetingOptions;
   /** Passed on to the scenario (idle count, builds per VM, job rate, projects…). */
   scenario?: Partial<
     Omit<ScenarioOptions, 'seed' | 'vms' | 'stuck' | 'warmupMs' | 'clock' | 'stateRoot'>
   >;
+}
+
+/** The docker-autoscaler fleet of `SimulatedFleetOptions.autoscaler`. */
+export interface FleetingOptions {
+  /** Instances at start and the group's limit, 1–16; default 3. */
+  vms?: number;
+  /** Instances stuck full at start; default 1. */
+  stuck?: number;
+  /** Instance group name (`plugin_config.name`); default `ci-fleet`. */
+  instanceGroup?: string;
+  /**
+   * Which address the connector dials (`use_external_addr`): `private` (default, GitLab
+   * Runner's own) — the instances' SSH listens on their private address only, as behind a
+   * firewall — or `public`.
+   */
+  address?: 'public' | 'private';
+  /** Used % of the manager's root disk; default 70 (over the kill threshold, yet never a kill). */
+  managerDiskPct?: number;
+}
+
+/** The running docker-autoscaler fleet. */
+export interface SimulatedFleeting {
+  world: FleetWorld;
+  /** The manager: `<group>-mgr-1` in Hetzner, answering SSH at this address. */
+  manager: { name: string; address: string; serverId: number; stateDir: string };
+  address: 'public' | 'private';
 }
 
 /** The running simulated fleet. */
@@ -78,6 +113,8 @@ export interface SimulatedFleet {
   prometheus: SimPrometheus | null;
   /** The runner manager host (docker-machine ls / rm over SSH). */
   manager: { address: string; port: number; stateDir: string };
+  /** The docker-autoscaler fleet, or null without `autoscaler`. */
+  fleeting: SimulatedFleeting | null;
   /** Temp directory holding host states, keys and known_hosts; removed by dispose(). */
   root: string;
   /** Resolves when SSH listeners started by recent world changes are up. */
@@ -103,6 +140,13 @@ export const SIM_PROMETHEUS_ID = 'sim-prometheus';
 const SIM_SCRAPE_SEC = 5;
 /** Label every autoscaled server carries (docker-machine's `hetzner-server-label`). */
 export const SIM_LABEL_SELECTOR = 'role=ci-runner';
+/** Fleet id of the docker-autoscaler fleet (with `autoscaler`). */
+export const SIM_FLEETING_FLEET_ID = 'sim-fleeting';
+/** Hetzner entry id of the docker-autoscaler fleet (with `autoscaler`). */
+export const SIM_FLEETING_HCLOUD_ID = 'sim-hcloud-fleeting';
+/** Where the docker-autoscaler fleet lives: instances 127.0.6.n (private 127.0.7.n), manager 127.0.0.6. */
+const FLEETING_BLOCK = 6;
+const FLEETING_MANAGER_ADDRESS = '127.0.0.6';
 
 /** Starts the simulated fleet. Everything it starts is stopped by `dispose()`. */
 export async function startSimulatedFleet(
@@ -118,6 +162,8 @@ export async function startSimulatedFleet(
   let hcloud: HcloudSim | undefined;
   let ssh: SshSim | undefined;
   let world: FleetWorld | undefined;
+  let fleetingWorld: FleetWorld | undefined;
+  let fleeting: SimulatedFleeting | null = null;
   let gitlab: WorldGitLab | null = null;
   let exporter: NodeExporterSim | undefined;
   let prometheus: SimPrometheus | null = null;
@@ -129,6 +175,7 @@ export async function startSimulatedFleet(
     disposed = true;
     try {
       world?.dispose();
+      fleetingWorld?.dispose();
       if (ownClock) clock.dispose();
       await Promise.allSettled([...pending]);
       // each one is stopped even when another fails
@@ -163,6 +210,28 @@ export async function startSimulatedFleet(
       stateRoot: join(root, 'hosts'),
     });
     const w = world;
+    const fo = options.autoscaler;
+    if (fo) {
+      const group = fo.instanceGroup ?? 'ci-fleet';
+      fleetingWorld = new FleetWorld({
+        seed: (options.seed ?? 1) + 1000,
+        vms: fo.vms ?? 3,
+        stuck: fo.stuck ?? 1,
+        warmupMs: options.warmupMs,
+        clock,
+        stateRoot: join(root, 'hosts-fleeting'),
+        executor: 'docker-autoscaler',
+        instanceGroup: group,
+        addressBlock: FLEETING_BLOCK,
+        managerAddress: FLEETING_MANAGER_ADDRESS,
+        managerHostname: `${group}-mgr-1`,
+        managerDiskPct: fo.managerDiskPct ?? 70,
+        runnerId: 102,
+        firstJobId: 80_001,
+        ...(options.scenario?.gitlabUrl ? { gitlabUrl: options.scenario.gitlabUrl } : {}),
+      });
+    }
+    const fw = fleetingWorld;
     hcloud = await HcloudSim.start({
       now: () => clock.now(),
       deleteDelayMs: options.deleteDelayMs,
@@ -174,11 +243,27 @@ export async function startSimulatedFleet(
     ssh = await SshSim.start({
       hosts: [
         { address: w.runner.managerAddress, stateDir: w.managerStateDir, name: 'runner-manager-1' },
+        ...(fw
+          ? [
+              {
+                address: fw.runner.managerAddress,
+                stateDir: fw.managerStateDir,
+                name: fw.runner.managerHostname,
+              },
+            ]
+          : []),
       ],
     });
     const s = ssh;
+    const fleetingAddress = fo?.address ?? 'private';
     // every VM slot gets its key now, so known_hosts covers VMs created later
     s.reserveHostKeys(Array.from({ length: MAX_SLOTS }, (_, i) => `127.0.1.${i + 1}`));
+    // fleeting instances answer SSH only at the address their connector dials
+    const fleetingBlock = fleetingAddress === 'private' ? FLEETING_BLOCK + 1 : FLEETING_BLOCK;
+    if (fw)
+      s.reserveHostKeys(
+        Array.from({ length: MAX_SLOTS }, (_, i) => `127.0.${fleetingBlock}.${i + 1}`),
+      );
     const knownHosts = join(root, 'known_hosts');
     s.writeKnownHosts(knownHosts);
 
@@ -215,6 +300,7 @@ export async function startSimulatedFleet(
     h.onServerDeleted((server) => {
       serverIds.delete(server.name);
       w.serverGone(server.name);
+      fw?.serverGone(server.name);
     });
     w.start({
       vmCreated: (vm: SimVmInfo) => {
@@ -256,6 +342,63 @@ export async function startSimulatedFleet(
           if (server.status === 'deleting') w.markDeleting(server.name);
       },
     });
+    if (fw) {
+      const group = fw.instanceGroup ?? 'ci-fleet';
+      // The manager sits in the same project under a name that starts like the group's:
+      // listed by the `<group>-` prefix, it must still never be deleted.
+      const managerServer = h.addServer('default', {
+        name: fw.runner.managerHostname,
+        labels: { role: 'runner-manager' },
+        publicIp: fw.runner.managerAddress,
+        serverType: 'cx32',
+        createdMs: fw.runner.createdAt,
+      });
+      fleeting = {
+        world: fw,
+        manager: {
+          name: fw.runner.managerHostname,
+          address: fw.runner.managerAddress,
+          serverId: managerServer.id,
+          stateDir: fw.managerStateDir,
+        },
+        address: fleetingAddress,
+      };
+      const dial = (vm: SimVmInfo) =>
+        fleetingAddress === 'private' ? vm.privateAddress : vm.address;
+      fw.start({
+        vmCreated: (vm) => {
+          // fleeting-plugin-hetzner labels every server with its group; the id is the world's
+          h.addServer('default', {
+            ...(vm.serverId !== undefined ? { id: vm.serverId } : {}),
+            name: vm.name,
+            status: vm.state === 'creating' ? 'initializing' : 'running',
+            createdMs: vm.createdAt,
+            labels: { 'instance-group': group },
+            publicIp: vm.address,
+            privateIps: [vm.privateAddress],
+            serverType: fw.serverType,
+            datacenter: 'hel1-dc2',
+          });
+          if (vm.serverId !== undefined) serverIds.set(vm.name, vm.serverId);
+          appendFileSync(knownHosts, s.knownHostsLineAs(vm.name, dial(vm)) + '\n');
+        },
+        vmRunning: (vm) => {
+          const id = serverIds.get(vm.name);
+          if (id !== undefined) h.setStatus(id, 'running');
+          track(s.addHost({ address: dial(vm), stateDir: vm.stateDir, name: vm.name }));
+        },
+        vmRemoved: (vm) => {
+          const id = serverIds.get(vm.name);
+          serverIds.delete(vm.name);
+          if (id !== undefined) h.removeServer(id);
+          track(s.removeHost(dial(vm)));
+        },
+        stepped: () => {
+          for (const server of h.list('default'))
+            if (server.status === 'deleting') fw.markDeleting(server.name);
+        },
+      });
+    }
     await Promise.all([...pending]);
     if (ex) {
       prometheus = await startSimPrometheus({
@@ -272,7 +415,10 @@ export async function startSimulatedFleet(
     }
     // after world.start(): on every tick the world steps first, then GitLab copies it
     if (options.gitlab ?? true) {
-      gitlab = await startWorldGitLab(w, clock, { intervalSec: 10 });
+      gitlab = await startWorldGitLab(w, clock, {
+        intervalSec: 10,
+        ...(fw ? { alsoWorlds: [fw] } : {}),
+      });
       for (const value of Object.values(gitlab.env)) redactor.register(value);
     }
 
@@ -297,6 +443,23 @@ export async function startSimulatedFleet(
           watchedMounts: ['/', '/var/lib/docker'],
           ssh: access,
         },
+        ...(fleeting
+          ? [
+              {
+                id: SIM_FLEETING_FLEET_ID,
+                name: 'Simulated Hetzner fleet (docker-autoscaler)',
+                kind: 'autoscaled' as const,
+                watchedMounts: ['/', '/var/lib/docker'],
+                // as import-toml proposes it for this runner's config.toml
+                autoscaler: {
+                  namePrefixes: [`${fleeting.world.instanceGroup ?? 'ci-fleet'}-`],
+                  instanceGroups: [fleeting.world.instanceGroup ?? 'ci-fleet'],
+                  address: fleeting.address,
+                },
+                ssh: access,
+              },
+            ]
+          : []),
         ...(dm
           ? [
               {
@@ -319,6 +482,19 @@ export async function startSimulatedFleet(
           namePrefix,
           intervalSec: 10,
         },
+        // the fleeting runner's own plugin_config token, here the same project's
+        ...(fleeting
+          ? [
+              {
+                id: SIM_FLEETING_HCLOUD_ID,
+                fleet: SIM_FLEETING_FLEET_ID,
+                token: { env: SIM_HCLOUD_TOKEN_ENV },
+                apiUrl: h.url,
+                namePrefix: `${fleeting.world.instanceGroup ?? 'ci-fleet'}-`,
+                intervalSec: 10,
+              },
+            ]
+          : []),
       ],
       gitlab: gitlab ? [gitlab.settings] : [],
       sshHosts: dm
@@ -371,6 +547,7 @@ export async function startSimulatedFleet(
         port: s.sharedPort,
         stateDir: w.managerStateDir,
       },
+      fleeting,
       root,
       errors,
       settled: async () => {

@@ -21,6 +21,7 @@ import { z } from 'zod';
  *   mounts.tsv     device fstype sizeKiB usedKiB availKiB inodes iused ifree mount   ("-" = no inode figures)
  *   paths.txt      other existing paths; `df PATH` answers for the mount holding them
  *   containers.tsv id name image command created createdText state exitCode labels volumes networks
+ *                  finished finishedText   (unix seconds or 0, and RFC 3339 as `docker inspect` prints State.FinishedAt)
  *   volumes.tsv    name driver sizeBytes labels
  *   images.tsv     id repository tag created createdText sizeBytes
  *   machines.tsv   name state url driver        (docker-machine on a runner manager)
@@ -72,26 +73,37 @@ export const SimMount = z
 export type SimMount = z.infer<typeof SimMount>;
 
 /** A Docker container. */
-export const SimContainer = z.strictObject({
-  /** Full 64-hex id; `docker ps` shows 12 characters unless --no-trunc. */
-  id: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'),
-  name: nonEmpty,
-  image: nonEmpty,
-  command: noTabs.default(''),
-  /** Unix seconds. */
-  created: z.number().int().nonnegative(),
-  state: z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead']),
-  exitCode: z.number().int().default(0),
-  labels: z
-    .record(
-      nonEmpty.refine((k) => !/[=,]/.test(k), 'label keys must not contain "=" or ","'),
-      noTabs.refine((v) => !v.includes(','), 'label values must not contain ","'),
-    )
-    .default({}),
-  /** Names of the volumes the container mounts. */
-  volumes: z.array(nonEmpty.refine((s) => !s.includes(','), 'must not contain ","')).default([]),
-  networks: nonEmpty.default('bridge'),
-});
+export const SimContainer = z
+  .strictObject({
+    /** Full 64-hex id; `docker ps` shows 12 characters unless --no-trunc. */
+    id: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters'),
+    name: nonEmpty,
+    image: nonEmpty,
+    command: noTabs.default(''),
+    /** Unix seconds. */
+    created: z.number().int().nonnegative(),
+    state: z.enum(['created', 'running', 'paused', 'restarting', 'exited', 'dead']),
+    /**
+     * When the container last stopped (unix seconds, fractions allowed): what `docker ps -a`
+     * counts "Exited (0) 12 minutes ago" from and `docker inspect` prints as State.FinishedAt.
+     * Absent: an exited or dead container stopped at its creation; any other never stopped.
+     */
+    finished: z.number().nonnegative().optional(),
+    exitCode: z.number().int().default(0),
+    labels: z
+      .record(
+        nonEmpty.refine((k) => !/[=,]/.test(k), 'label keys must not contain "=" or ","'),
+        noTabs.refine((v) => !v.includes(','), 'label values must not contain ","'),
+      )
+      .default({}),
+    /** Names of the volumes the container mounts. */
+    volumes: z.array(nonEmpty.refine((s) => !s.includes(','), 'must not contain ","')).default([]),
+    networks: nonEmpty.default('bridge'),
+  })
+  .refine((c) => c.finished === undefined || c.finished >= c.created, {
+    message: 'finished must not be before created',
+    path: ['finished'],
+  });
 /** A Docker container. */
 export type SimContainer = z.input<typeof SimContainer>;
 
@@ -193,6 +205,26 @@ export function dockerTime(unixSec: number): string {
 }
 
 /**
+ * `2026-11-23T15:04:05.5Z`, the way `docker inspect` prints State.FinishedAt (Go's
+ * RFC3339Nano: UTC here, trailing zeros of the fraction dropped); the zero time for never.
+ */
+export function dockerRfc3339(unixSec: number | null): string {
+  if (unixSec === null) return '0001-01-01T00:00:00Z';
+  const iso = new Date(Math.round(unixSec * 1000)).toISOString();
+  return iso.replace(/\.(\d*?)0*Z$/, (_m, digits: string) => (digits ? `.${digits}Z` : 'Z'));
+}
+
+/** When a container last stopped, as the state files record it; null: never. */
+export function finishedOf(c: {
+  created: number;
+  state: string;
+  finished?: number | undefined;
+}): number | null {
+  if (c.finished !== undefined) return c.finished;
+  return c.state === 'exited' || c.state === 'dead' ? c.created : null;
+}
+
+/**
  * What this process last wrote per file, so unchanged files are not rewritten every step
  * (the scenario writes 17 hosts per tick). A file someone else changed since (a shim, a
  * test writing garbage) has another mtime or size and is written again.
@@ -291,6 +323,8 @@ export function writeHostState(dir: string, state: HostState): void {
         joinLabels(c.labels),
         c.volumes.join(','),
         c.networks,
+        String(finishedOf(c) ?? 0),
+        dockerRfc3339(finishedOf(c)),
       ]),
     ),
   );
@@ -382,6 +416,12 @@ const int = (s: string | undefined, what: string): number => {
     throw new HostStateError(`state file: ${what} is not an integer: ${JSON.stringify(s)}`);
   return n;
 };
+const num = (s: string | undefined, what: string): number => {
+  const n = Number(s);
+  if (s === undefined || s === '' || !Number.isFinite(n))
+    throw new HostStateError(`state file: ${what} is not a number: ${JSON.stringify(s)}`);
+  return n;
+};
 const splitLabels = (s: string | undefined): Record<string, string> => {
   const out: Record<string, string> = {};
   for (const kv of (s ?? '').split(',')) {
@@ -428,6 +468,9 @@ export function readHostState(dir: string): ParsedHostState {
       labels: splitLabels(r[8]),
       volumes: (r[9] ?? '').split(',').filter(Boolean),
       networks: r[10] ?? 'bridge',
+      ...(r[11] !== undefined && r[11] !== '0'
+        ? { finished: num(r[11], 'container finished') }
+        : {}),
     })),
     volumes: readTsv(dir, 'volumes.tsv').map((r) => ({
       name: r[0] ?? '',
@@ -446,12 +489,6 @@ export function readHostState(dir: string): ParsedHostState {
     ...(existsSync(join(dir, 'load.tsv'))
       ? (() => {
           const r = readTsv(dir, 'load.tsv')[0] ?? [];
-          const num = (v: string | undefined, what: string) => {
-            const n = Number(v);
-            if (v === undefined || !Number.isFinite(n))
-              throw new HostStateError(`state file: ${what} is not a number: ${JSON.stringify(v)}`);
-            return n;
-          };
           return {
             load: {
               load1: num(r[0], 'load1'),

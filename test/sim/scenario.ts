@@ -27,6 +27,11 @@ import {
  * reads back what shims changed (a removed volume, `docker-machine rm`).
  *
  * The runner and job shapes are plain data, so the GitLab simulator can be fed from them.
+ *
+ * With `executor: 'docker-autoscaler'` the same world is a fleeting-plugin-hetzner instance
+ * group instead: VMs named `<group>-<8 hex>`, no docker-machine on the manager, and jobs
+ * whose traces dial `<name>:<server id>`; the autoscaling rules stay (idle_count,
+ * idle_time, max_use_count behave like IdleCount, IdleTime, MaxBuilds).
  */
 
 /** A project whose jobs run on the fleet. */
@@ -55,7 +60,9 @@ export interface SimRunnerInfo {
   version: string;
   revision: string;
   tags: string[];
-  executor: 'docker+machine';
+  executor: 'docker+machine' | 'docker-autoscaler';
+  /** The manager's own hostname (a docker-autoscaler trace prints it after `via`). */
+  managerHostname: string;
   /** Last contact with GitLab (ms), i.e. the last step. */
   contactedAt: number;
   createdAt: number;
@@ -89,6 +96,11 @@ export interface SimJobInfo {
   webUrl: string;
   /** Why a job failed, e.g. `no space left on device`. */
   failureReason: string | null;
+  /**
+   * docker-autoscaler: the fleeting instance id the trace dials, `<server name>:<server id>`
+   * (fleeting-plugin-hetzner's IID); absent for docker+machine.
+   */
+  instanceId?: string;
 }
 
 /** Life-cycle of a VM. */
@@ -97,7 +109,7 @@ export type SimVmState = 'creating' | 'running' | 'deleting' | 'gone';
 /** A VM as the scenario exposes it (plain data). */
 export interface SimVmInfo {
   name: string;
-  /** Slot 1–24: the VM listens on 127.0.1.<slot>, its private address is 127.0.2.<slot>. */
+  /** Slot 1–24: the VM listens on 127.0.1.<slot>, its private address is 127.0.2.<slot> (see `addressBlock`). */
   slot: number;
   address: string;
   privateAddress: string;
@@ -113,6 +125,8 @@ export interface SimVmInfo {
   diskUsedPct: number;
   idleSince: number | null;
   stateDir: string;
+  /** docker-autoscaler: the Hetzner server id the world chose (part of the instance id). */
+  serverId?: number;
 }
 
 /** Options of the world. */
@@ -145,6 +159,23 @@ export interface ScenarioOptions {
   serverType?: 'cx22' | 'cx32' | 'cx42';
   /** Used % of the runner manager's root disk; default about 26 %. */
   managerDiskPct?: number;
+  /**
+   * The executor that creates the VMs. `docker+machine` (default): VMs named
+   * `runner-<token8>-auto-scale-<unix>-<8 hex>`, listed by `docker-machine ls` on the manager.
+   * `docker-autoscaler`: fleeting-plugin-hetzner's instances `<instanceGroup>-<8 hex>`, no
+   * docker-machine; traces name the instance (`Dialing instance <name>:<server id>...`).
+   */
+  executor?: 'docker+machine' | 'docker-autoscaler';
+  /** docker-autoscaler: the instance group name (`plugin_config.name`); default `ci-fleet`. */
+  instanceGroup?: string;
+  /** Third octet of the VMs' addresses: 127.0.<n>.<slot>, private 127.0.<n+1>.<slot>; default 1. */
+  addressBlock?: number;
+  /** GitLab id of the world's runner; default 101. Give each world of one GitLab its own. */
+  runnerId?: number;
+  /** First job id; default 70001. Give each world of one GitLab its own range. */
+  firstJobId?: number;
+  /** The runner manager's hostname; default `runner-manager-1`. */
+  managerHostname?: string;
 }
 
 /** What the world tells the outside about VMs (the launcher syncs Hetzner and SSH from it). */
@@ -266,6 +297,8 @@ interface VmContainer {
   created: number;
   state: 'running' | 'exited';
   exitCode: number;
+  /** Unix seconds it stopped (what `docker ps -a` and `docker inspect` report). */
+  finished?: number;
   labels: Record<string, string>;
   volumes: string[];
   /** Bytes written to its layer and build directory. */
@@ -292,11 +325,17 @@ interface Vm {
   stateDir: string;
   /** For docker-machine ls after a Hetzner delete: listed in Error until this time. */
   errorUntil: number | null;
+  /** docker-autoscaler: the Hetzner server id chosen for the instance id. */
+  serverId?: number;
 }
 
 /** The scenario world. Drive it with its clock; read it with snapshot(). */
 export class FleetWorld {
   readonly runner: SimRunnerInfo;
+  /** docker-autoscaler: the instance group; null for docker+machine. */
+  readonly instanceGroup: string | null;
+  private readonly addressBlock: number;
+  private nextServerId = 60_000_001;
   readonly projects: SimProject[];
   readonly managerStateDir: string;
   readonly serverType: 'cx22' | 'cx32' | 'cx42';
@@ -317,8 +356,8 @@ export class FleetWorld {
   private readonly stateRoot: string;
   private hooks: ScenarioHooks = {};
   private time: number;
-  private nextJobId = 70_001;
-  private nextPipelineId = 9_001;
+  private nextJobId: number;
+  private nextPipelineId: number;
   private writing = false;
   private unsubscribe: (() => void) | null = null;
   /** What the last write of each VM held, to tell a shim's removal from a new item. */
@@ -351,6 +390,23 @@ export class FleetWorld {
         throw new ScenarioError(`project ${p.path} needs at least one image and one job name`);
     }
     const managerAddress = options.managerAddress ?? '127.0.0.2';
+    const executor = options.executor ?? 'docker+machine';
+    const group = options.instanceGroup ?? 'ci-fleet';
+    if (executor === 'docker-autoscaler' && !/^[a-z0-9][a-z0-9-]{0,40}$/.test(group))
+      throw new ScenarioError(
+        `instanceGroup must be lower-case letters, digits and "-", got ${group}`,
+      );
+    this.instanceGroup = executor === 'docker-autoscaler' ? group : null;
+    const block = options.addressBlock ?? 1;
+    if (!Number.isInteger(block) || block < 1 || block > 253)
+      throw new ScenarioError(`addressBlock must be an integer from 1 to 253, got ${block}`);
+    this.addressBlock = block;
+    const firstJobId = options.firstJobId ?? 70_001;
+    if (!Number.isInteger(firstJobId) || firstJobId < 1)
+      throw new ScenarioError(`firstJobId must be a positive integer, got ${firstJobId}`);
+    this.nextJobId = firstJobId;
+    // pipelines follow the job range, so two worlds of one GitLab never share one
+    this.nextPipelineId = 9_001 + (firstJobId - 70_001);
     if (!/^127\.\d+\.\d+\.\d+$/.test(managerAddress))
       throw new ScenarioError(`the manager address must be loopback, got ${managerAddress}`);
     this.random = rng(seed);
@@ -378,16 +434,20 @@ export class FleetWorld {
 
     const token = 'glrt-' + this.chars(20);
     this.runner = {
-      id: 101,
-      description: 'hetzner-autoscale-1',
+      id: options.runnerId ?? 101,
+      description: executor === 'docker-autoscaler' ? 'hetzner-fleeting-1' : 'hetzner-autoscale-1',
       token,
       tokenPrefix: shortenRunnerToken(token),
       systemId: 's_' + this.hex(12),
       managerAddress,
       version: '17.11.0',
       revision: '7f5d7c36',
-      tags: ['docker', 'hetzner', 'autoscale'],
-      executor: 'docker+machine',
+      tags:
+        executor === 'docker-autoscaler'
+          ? ['docker', 'hetzner', 'fleeting']
+          : ['docker', 'hetzner', 'autoscale'],
+      executor,
+      managerHostname: options.managerHostname ?? 'runner-manager-1',
       contactedAt: this.time,
       createdAt: this.time - 90 * 24 * HOUR,
     };
@@ -488,10 +548,15 @@ export class FleetWorld {
     return vm.stateDir;
   }
 
-  /** The trace head GitLab would show for a job: `Running on <container> via <machine>...`. */
+  /**
+   * The trace line GitLab would show that links a job to its VM: `Running on <container>
+   * via <machine>...` (docker+machine), `Dialing instance <name>:<server id>...`
+   * (docker-autoscaler, whose `via` names the manager).
+   */
   traceHead(jobId: number): string | null {
     const job = this.jobs.find((j) => j.id === jobId);
     if (!job || !job.machine || !job.containerName) return null;
+    if (job.instanceId) return `Dialing instance ${job.instanceId}...`;
     return `Running on ${job.containerName.replace(/-build$/, '')} via ${job.machine}...`;
   }
 
@@ -698,6 +763,7 @@ export class FleetWorld {
         if (this.random() < 0.2) {
           container.state = 'exited';
           container.exitCode = failed ? 1 : 0;
+          container.finished = Math.floor(this.time / 1000);
         } else vm.containers = vm.containers.filter((c) => c !== container);
       }
     }
@@ -816,6 +882,7 @@ export class FleetWorld {
     job.startedAt = this.time;
     job.machine = vm.name;
     job.containerName = containerName;
+    if (vm.serverId !== undefined) job.instanceId = `${vm.name}:${vm.serverId}`;
     this.dueAt.set(job.id, vm.stuck ? this.time + 20_000 : this.time + durationMs);
     vm.job = job;
     vm.idleSince = null;
@@ -881,7 +948,10 @@ export class FleetWorld {
     while (used.has(slot)) slot++;
     if (slot > MAX_SLOTS) throw new ScenarioError('no free VM slot');
     const unix = Math.floor(createdAt / 1000);
-    const name = `runner-${this.runner.tokenPrefix}-auto-scale-${unix}-${this.hex(8)}`;
+    // fleeting-plugin-hetzner: `<group>-` and 8 hex digits (hcloud-go randutil.GenerateID)
+    const name = this.instanceGroup
+      ? `${this.instanceGroup}-${this.hex(8)}`
+      : `runner-${this.runner.tokenPrefix}-auto-scale-${unix}-${this.hex(8)}`;
     const vm: Vm = {
       name,
       slot,
@@ -899,6 +969,7 @@ export class FleetWorld {
       baseBytes: this.int(2800, 3600) * 1_000_000,
       stateDir: join(this.stateRoot, name),
       errorUntil: null,
+      ...(this.instanceGroup ? { serverId: this.nextServerId++ } : {}),
     };
     this.vmsById.set(name, vm);
     if (this.writing) this.hooks.vmCreated?.(this.info(vm));
@@ -1048,6 +1119,7 @@ export class FleetWorld {
         created: c.created,
         state: c.state,
         exitCode: c.exitCode,
+        ...(c.finished !== undefined ? { finished: c.finished } : {}),
         labels: c.labels,
         volumes: c.volumes,
       })),
@@ -1104,18 +1176,22 @@ export class FleetWorld {
   }
 
   private writeManagerState(): void {
-    const listed = [
-      ...this.sortedVms()
-        .filter((vm) => !vm.orphan)
-        .map((vm) => ({
-          name: vm.name,
-          state: (vm.state === 'creating' ? 'Starting' : 'Running') as 'Starting' | 'Running',
-          url: vm.state === 'creating' ? '' : `tcp://${this.address(vm.slot)}:2376`,
-        })),
-      ...this.ghosts.map((vm) => ({ name: vm.name, state: 'Error' as const, url: '' })),
-    ].sort((a, b) => a.name.localeCompare(b.name));
+    // docker-autoscaler keeps its instances in the taskscaler: nothing for docker-machine ls
+    const listed =
+      this.instanceGroup !== null
+        ? []
+        : [
+            ...this.sortedVms()
+              .filter((vm) => !vm.orphan)
+              .map((vm) => ({
+                name: vm.name,
+                state: (vm.state === 'creating' ? 'Starting' : 'Running') as 'Starting' | 'Running',
+                url: vm.state === 'creating' ? '' : `tcp://${this.address(vm.slot)}:2376`,
+              })),
+            ...this.ghosts.map((vm) => ({ name: vm.name, state: 'Error' as const, url: '' })),
+          ].sort((a, b) => a.name.localeCompare(b.name));
     writeHostState(this.managerStateDir, {
-      hostname: 'runner-manager-1',
+      hostname: this.runner.managerHostname,
       now: Math.floor(this.time / 1000),
       mounts: [
         {
@@ -1160,7 +1236,7 @@ export class FleetWorld {
   }
 
   private address(slot: number): string {
-    return `127.0.1.${slot}`;
+    return `127.0.${this.addressBlock}.${slot}`;
   }
 
   private info(vm: Vm): SimVmInfo {
@@ -1168,7 +1244,7 @@ export class FleetWorld {
       name: vm.name,
       slot: vm.slot,
       address: this.address(vm.slot),
-      privateAddress: `127.0.2.${vm.slot}`,
+      privateAddress: `127.0.${this.addressBlock + 1}.${vm.slot}`,
       state: vm.state,
       createdAt: vm.createdAt,
       builds: vm.builds,
@@ -1178,6 +1254,7 @@ export class FleetWorld {
       diskUsedPct: this.usedPct(vm),
       idleSince: vm.idleSince,
       stateDir: vm.stateDir,
+      ...(vm.serverId !== undefined ? { serverId: vm.serverId } : {}),
     };
   }
 

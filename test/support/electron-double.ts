@@ -199,10 +199,16 @@ export class FakeTray extends EventEmitter {
   clickMenu(label: string): void {
     const item = this.menu.find((i) => i.label === label);
     if (!item?.click) throw new Error(`no menu entry "${label}" in ${this.labels().join(' | ')}`);
+    // Electron does not deliver clicks to a disabled item.
+    if (item.enabled === false) throw new Error(`menu entry "${label}" is disabled`);
     item.click(undefined as never, undefined as never, undefined as never);
   }
   labels(): string[] {
     return this.menu.flatMap((i) => (i.label ? [i.label] : []));
+  }
+  /** The menu entry with this label (undefined when there is none). */
+  item(label: string): MenuItemConstructorOptions | undefined {
+    return this.menu.find((i) => i.label === label);
   }
 }
 

@@ -4,6 +4,7 @@ import { expandHome } from '../../core/config/expand-home';
 import { parseSettings } from '../../core/config/load-settings';
 import { startServeHost } from '../../serve/serve-host';
 import { ensureRendererBuilt } from '../build-renderer';
+import { acknowledgeOneAlert } from '../../core/alerts/demo-ack';
 import type { CliCommand } from '../command';
 import { findElectronBinary } from '../electron-binary';
 import { launchElectronDemo } from '../launch-electron';
@@ -13,6 +14,10 @@ import { flag, intOption, stringOption } from '../option-values';
 import { defaultRendererDir } from '../project-paths';
 import { startSimulatedFleet } from '../simulated-fleet';
 import { waitForAbort } from '../wait-for-abort';
+
+/** The demo's docker-autoscaler fleet (also in the desktop demo, electron/main.ts). */
+// Its manager stays calm (30 %) like the docker+machine one: the first view shows one stuck VM per fleet.
+const DEMO_FLEETING = { vms: 3, stuck: 1, managerDiskPct: 30 };
 
 /** `demo`: the simulated fleet in the desktop app, or in the browser when Electron is absent. */
 export const demoCommand: CliCommand = {
@@ -82,6 +87,8 @@ export const demoCommand: CliCommand = {
       // One server the runner manager lost track of: shown as an orphan, proposed for removal.
       orphans: 1,
       dockerMachine: 'direct',
+      // a small docker-autoscaler fleet beside it: three instances, one of them stuck full
+      autoscaler: DEMO_FLEETING,
       ...(withPrometheus ? { prometheus: true } : {}),
     });
     if (withPrometheus)
@@ -111,6 +118,17 @@ export const demoCommand: CliCommand = {
           runtime.engine.start();
           const url = `${server.url}?token=${server.token}`;
           context.out(`Runner Watch: ${url}`);
+          // Shows "an acknowledged alert that stays quiet until it expires" (README: Demo).
+          const acked = await acknowledgeOneAlert(runtime.api).catch((error: unknown) => {
+            context.err(
+              `warning: the demo could not acknowledge an alert: ${error instanceof Error ? error.message : String(error)}`,
+            );
+            return null;
+          });
+          if (acked)
+            context.err(
+              `demo: acknowledged "${acked.alert.title}" until ${new Date(acked.until).toISOString()}; it stays quiet until then`,
+            );
           if (!flag(args, 'no-open') && !(await openInBrowser(url))) {
             context.err('could not open a browser: open the URL above yourself');
           }

@@ -5,7 +5,7 @@ import type { Settings } from '../../../shared/settings';
 import { sleep } from '../../core/abortable-sleep';
 import { AuditLog, currentUser } from '../../core/audit/audit-log';
 import { StateDirLock } from '../../core/state-lock/state-dir-lock';
-import { loadSettingsFile } from '../../core/config/load-settings';
+import { loadSettingsForRun } from '../../core/config/corrupt-settings';
 import { createEnvFileSecretSource } from '../../core/config/secrets';
 import { expandHome } from '../../core/config/expand-home';
 import { prepareStateDir } from '../../core/config/state-dir';
@@ -30,7 +30,7 @@ interface Collected {
  */
 async function collectRunners(context: CommandContext, args: CliArgs): Promise<Collected | null> {
   const configPath = resolve(context.cwd, requiredString(args, 'config', 'FILE'));
-  const settings = await loadSettingsFile(configPath);
+  const settings = await loadSettingsForRun(configPath);
   if (settings.gitlab.length === 0)
     throw new UsageError(`config ${configPath} has no "gitlab" instances`);
   const secrets = createEnvFileSecretSource({

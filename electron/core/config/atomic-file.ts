@@ -16,11 +16,13 @@ export interface AtomicWriteOptions {
 /**
  * Replaces a file so that a reader or a crash sees the old or the new contents, never a
  * mix: write a temp file beside it, fsync, rename over, fsync the folder. The previous
- * version is copied to `backup` first, so a bad save can be undone by hand.
+ * version is copied to `backup` first, so a bad save can be undone by hand. Every file the
+ * app keeps (settings, reaper state, secret blobs, price cache, job metrics) goes through
+ * here, so a full disk fails the write with its error and leaves the old file whole.
  */
 export async function writeFileAtomic(
   path: string,
-  text: string,
+  data: string | Uint8Array,
   options: AtomicWriteOptions = {},
 ): Promise<void> {
   const dir = dirname(path);
@@ -34,7 +36,7 @@ export async function writeFileAtomic(
   try {
     const handle = await fs.open(temp, 'wx', mode);
     try {
-      await handle.writeFile(text);
+      await handle.writeFile(data);
       await handle.chmod(mode);
       await handle.sync();
     } finally {

@@ -11,14 +11,17 @@ import { formatIssues, formatPath } from './settings-issues';
  * file and the problem, fit to print as a command's only output.
  */
 export async function loadSettingsFile(path: string): Promise<Settings> {
-  let text: string;
+  return parseSettingsText(await readSettingsText(path), path);
+}
+
+/** A config file's text, bounded; a ConfigError names why it cannot be read (missing, a folder…). */
+export async function readSettingsText(path: string): Promise<string> {
   try {
-    text = await readBoundedText(path, { maxBytes: FILE_LIMITS.config, label: 'config file' });
+    return await readBoundedText(path, { maxBytes: FILE_LIMITS.config, label: 'config file' });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new ConfigError(message, { cause: error });
   }
-  return parseSettingsText(text, path);
 }
 
 /** Parses config text; `origin` names it in messages (a file path, "simulated fleet"). */

@@ -1,10 +1,9 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import type { SecretRef, SettingsInput } from '../../../shared/settings';
 import { ConfigError } from '../errors/config-error';
 import { redactor } from '../errors/redact';
+import { writeFileAtomic } from './atomic-file';
 
 /*
  * Import of a GitLab Runner `config.toml`: proposes Runner Watch settings (GitLab
@@ -35,6 +34,8 @@ const Autoscaler = z.looseObject({
       username: z.string().optional(),
       key_path: z.string().optional(),
       use_external_addr: z.boolean().optional(),
+      protocol: z.string().optional(),
+      os: z.string().optional(),
     })
     .optional(),
 });
@@ -93,6 +94,19 @@ export interface RunnerTomlOptions {
   trustOnFirstUse?: boolean;
   /** Writes a secret file; injectable for tests. */
   writeSecretFile?: (path: string, value: string) => Promise<void>;
+  /**
+   * `--store-tokens`: keeps each Hetzner token found (docker+machine `hetzner-api-token`,
+   * the fleeting plugin's `token`) in this secret store and references it from the
+   * settings; the settings never hold the value. Runner tokens are never kept: nothing in
+   * Runner Watch can use them (they cannot read the API).
+   */
+  tokenStore?: TokenStore;
+}
+
+/** Where `--store-tokens` keeps a token (the CLI's `<stateDir>/secrets`, the desktop keychain). */
+export interface TokenStore {
+  /** Stores `value` under `name` and returns the reference that replaces it in the settings. */
+  keep(name: string, value: string): Promise<SecretRef>;
 }
 
 /**
@@ -216,31 +230,34 @@ export async function proposeFromRunnerToml(
     } else if (runner.executor === 'docker-autoscaler' && autoscaler) {
       const fleet = uniqueId(name);
       imported.fleet = fleet;
-      const group = /fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')
-        ? (autoscaler.plugin_config?.name ?? null)
-        : null;
+      const hetznerPlugin = /fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '');
+      const group = hetznerPlugin ? (autoscaler.plugin_config?.name ?? null) : null;
       // Several policies (periods) may keep different idle counts: never go below the largest.
       const idleCounts = autoscaler.policy
         .map((p) => p.idle_count)
         .filter((n): n is number => n !== undefined);
+      const connector = fleetingConnector(autoscaler.connector_config, name, notes);
       const tofu = tofuFor(options, name, notes).ssh;
-      const user = autoscaler.connector_config?.username;
       fleets.push({
         id: fleet,
         name,
         kind: 'autoscaled',
         autoscaler: {
-          namePrefixes: group ? [group] : [],
+          // The plugin names its servers `<group>-<8 hex>`: that naming alone identifies them.
+          namePrefixes: group ? [`${group}-`] : [],
+          ...(group ? { instanceGroups: [group] } : {}),
           ...(idleCounts.length > 0 ? { idleCount: Math.max(...idleCounts) } : {}),
+          address: connector.address,
+          ...(connector.protocol === 'winrm' ? { protocol: 'winrm' as const } : {}),
         },
-        ...(user || tofu ? { ssh: { ...(user ? { user } : {}), ...tofu } } : {}),
+        ...(connector.ssh || tofu ? { ssh: { ...connector.ssh, ...tofu } } : {}),
       });
-      if (/fleeting-plugin-hetzner/.test(autoscaler.plugin ?? '')) {
-        const namePrefix = autoscaler.plugin_config?.name ?? null;
+      if (hetznerPlugin) {
+        const namePrefix = group ? `${group}-` : null;
         imported.hetzner = { labelSelector: null, namePrefix };
-        if (!namePrefix)
+        if (!group)
           notes.push(
-            `${name}: the fleeting plugin has no instance group name; every server of the project will be watched`,
+            `${name}: the fleeting plugin has no instance group name; every server of the project will be watched, and none identified as the group's`,
           );
         const token = await keepToken(
           autoscaler.plugin_config?.token,
@@ -277,12 +294,54 @@ export async function proposeFromRunnerToml(
     }
   }
 
+  if (options.tokenStore && tokensFound.some((t) => t.kind === 'runner'))
+    notes.push(
+      'runner tokens were not kept: they cannot read the GitLab API, and Runner Watch needs none (only their short form, which names docker+machine VMs)',
+    );
   return {
     settings: { fleets, hetzner, gitlab: [...gitlab.values()], dockerMachine, sshHosts },
     runners,
     notes: [...new Set(notes)],
     tokensFound,
   };
+}
+
+/**
+ * What a fleeting connector says about reaching its instances: `username` and `key_path`
+ * become the fleet's SSH user and key, `use_external_addr` (GitLab Runner's default false)
+ * which address the probe dials, and a `winrm` protocol (or a Windows `os` without one)
+ * that the instances are not probed at all.
+ */
+function fleetingConnector(
+  config: z.infer<typeof Autoscaler>['connector_config'],
+  runner: string,
+  notes: string[],
+): {
+  address: 'public' | 'private';
+  protocol: 'ssh' | 'winrm';
+  ssh: { user?: string; identityFiles?: string[] } | null;
+} {
+  const address = config?.use_external_addr === true ? 'public' : 'private';
+  const given = config?.protocol?.trim().toLowerCase() ?? '';
+  const windows = (config?.os ?? '').toLowerCase() === 'windows';
+  const protocol = given.startsWith('winrm') || (given === '' && windows) ? 'winrm' : 'ssh';
+  if (protocol === 'winrm')
+    notes.push(
+      `${runner}: its instances are reached over WinRM; Runner Watch probes over SSH only, so their disks and jobs stay unknown and none is ever deleted`,
+    );
+  else if (given !== '' && given !== 'ssh')
+    notes.push(
+      `${runner}: connector protocol "${given.slice(0, 40)}" is not ssh; probing over SSH anyway`,
+    );
+  if (address === 'private')
+    notes.push(
+      `${runner}: use_external_addr is off, so instances are probed at their private network address (Hetzner private_net); run Runner Watch where that network is reachable, or set "address": "public" on the fleet's autoscaler`,
+    );
+  const user = config?.username;
+  const key = config?.key_path;
+  const ssh =
+    user || key ? { ...(user ? { user } : {}), ...(key ? { identityFiles: [key] } : {}) } : null;
+  return { address, protocol, ssh };
 }
 
 /**
@@ -319,10 +378,15 @@ async function keepToken(
   }
   redactor.register(value);
   tokensFound.push({ runner, kind: 'hetzner' });
+  if (options.tokenStore) {
+    const ref = await options.tokenStore.keep(`hcloud-${project}`, value);
+    notes.push(`${runner}: the Hetzner token was kept in the secret store (not in the settings)`);
+    return ref;
+  }
   const file = options.keepHetznerToken?.({ runner, project }) ?? null;
   if (!file) {
     notes.push(
-      `${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again and choose a file for it`,
+      `${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again with --store-tokens (Settings view: "Keep its Hetzner tokens") to keep it in the secret store`,
     );
     return { env };
   }
@@ -331,10 +395,9 @@ async function keepToken(
 }
 
 async function writeSecretFile(path: string, value: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${value}\n`, { mode: 0o600, flag: 'w' });
-  // writeFile keeps the mode of an existing file; the secret must not stay readable by others.
-  await chmod(path, 0o600);
+  // Atomic (a crash leaves the old token or the new one), and 0600 whatever the file was:
+  // the secret must not stay readable by others.
+  await writeFileAtomic(path, `${value}\n`, { mode: 0o600, forceMode: true });
 }
 
 /** Parses and validates config.toml; errors name the place, never quote the file. */

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { RwError } from '../errors/rw-error';
+import { writeFileAtomic } from './atomic-file';
 
 /** Names a stored secret may have: they become file names, so no separators and no `..`. */
 export const STORED_SECRET_NAME = /^[a-z0-9][a-z0-9_-]*(\.[a-z0-9_-]+)*$/i;
@@ -18,8 +19,8 @@ export function checkStoredSecretName(name: string): void {
 /**
  * Encrypted secrets of the desktop app, one file per secret (`<name>.bin`, mode 0600) in
  * a 0700 folder of the app's data dir. It only keeps bytes: encryption is the caller's
- * (Electron safeStorage), so this never sees a plain value. Writes go to a temp file,
- * are fsync'd and renamed, so a crash leaves the old blob or the new one, never half.
+ * (Electron safeStorage), so this never sees a plain value. Writes are atomic
+ * (`writeFileAtomic`), so a crash leaves the old blob or the new one, never half.
  */
 export class SecretBlobStore {
   constructor(readonly dir: string) {}
@@ -37,17 +38,7 @@ export class SecretBlobStore {
 
   async set(name: string, blob: Buffer): Promise<void> {
     checkStoredSecretName(name);
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const target = this.file(name);
-    const temp = `${target}.${process.pid}.tmp`;
-    const handle = await fs.open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(blob);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, target);
+    await writeFileAtomic(this.file(name), blob, { mode: 0o600, forceMode: true });
   }
 
   async delete(name: string): Promise<void> {

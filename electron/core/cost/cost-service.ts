@@ -1,10 +1,11 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CostReport } from '../../../shared/cost';
 import type { Machine } from '../../../shared/machine';
 import type { RunnerJob } from '../../../shared/runner';
 import type { CostSettings } from '../../../shared/settings';
+import { writeFileAtomic } from '../config/atomic-file';
 import { redactor } from '../errors/redact';
 import type { Disposable } from '../lifecycle';
 import type { HcloudServerType } from '../sources/hcloud/client';
@@ -67,6 +68,8 @@ export class CostService implements Disposable {
   private readonly remembered = new Map<string, Machine>();
   private readonly now: () => number;
   private readonly abort = new AbortController();
+  /** Why the last price cache write failed, for the report's warnings; null when it worked. */
+  private cacheProblem: string | null = null;
 
   constructor(private readonly options: CostServiceOptions) {
     this.now = options.now ?? Date.now;
@@ -102,7 +105,10 @@ export class CostService implements Disposable {
       since,
       jobs,
       projects: projectCosts(jobs),
-      warnings: [...this.failures].map(([id, f]) => `${id}: prices unavailable: ${f.message}`),
+      warnings: [
+        ...[...this.failures].map(([id, f]) => `${id}: prices unavailable: ${f.message}`),
+        ...(this.cacheProblem ? [this.cacheProblem] : []),
+      ],
     };
   }
 
@@ -171,11 +177,12 @@ export class CostService implements Disposable {
     const file = this.cacheFile(id);
     if (!file) return;
     try {
-      await mkdir(join(file, '..'), { recursive: true });
-      await writeFile(`${file}.tmp`, JSON.stringify(data));
-      await rename(`${file}.tmp`, file);
-    } catch {
-      // The cache only saves a request a day; a read-only state dir must not fail the report.
+      await writeFileAtomic(file, JSON.stringify(data), { mode: 0o600 });
+      this.cacheProblem = null;
+    } catch (error) {
+      // The cache only saves a request a day; a full or read-only state dir must not fail
+      // the report, but it is said in its warnings, not swallowed.
+      this.cacheProblem = `price cache not saved (${file}): ${redactor.redact(messageOf(error))}`;
     }
   }
 

@@ -1,4 +1,5 @@
 import type {
+  ContainerExits,
   Machine,
   MachineReading,
   MachineRemoval,
@@ -23,6 +24,8 @@ interface Entry {
   disks: Field<Machine['disks']['value'] & object>;
   jobs: Field<RunningJob[]>;
   load: Field<Machine['load']['value'] & object>;
+  /** When its job containers last stopped; `source: null` while no source reads them. */
+  containerExits: Field<ContainerExits>;
   /** Each source's own disk and load reading; `disks` and `load` are picked from them. */
   readings: Map<string, Reading>;
   /** A gitlab-runner process was seen (sticky: a manager stays a manager); null = never checked. */
@@ -144,7 +147,13 @@ export class FleetModel {
    */
   fail(sourceId: string, message: string): void {
     for (const entry of this.entries.values()) {
-      for (const field of [entry.identity, entry.disks, entry.jobs, entry.load]) {
+      for (const field of [
+        entry.identity,
+        entry.disks,
+        entry.jobs,
+        entry.load,
+        entry.containerExits,
+      ]) {
         if (field.source === sourceId) field.error = message;
       }
       const reading = entry.readings.get(sourceId);
@@ -207,6 +216,7 @@ export class FleetModel {
         disks: emptyField(),
         jobs: emptyField(),
         load: emptyField(),
+        containerExits: emptyField(),
         readings: new Map(),
         runsGitlabRunner: null,
         dedicated: false,
@@ -253,6 +263,16 @@ export class FleetModel {
     if (observation.jobs !== undefined) {
       entry.jobs = this.field(key, sourceId, 'jobs', observation.jobs, at, error);
     }
+    if (observation.containerExits !== undefined) {
+      entry.containerExits = this.field(
+        key,
+        sourceId,
+        'containerExits',
+        observation.containerExits,
+        at,
+        error,
+      );
+    }
     if (observation.runsGitlabRunner === true) entry.runsGitlabRunner = true;
     else if (observation.runsGitlabRunner === false && entry.runsGitlabRunner !== true)
       entry.runsGitlabRunner = false;
@@ -263,7 +283,7 @@ export class FleetModel {
   private field<T>(
     key: string,
     sourceId: string,
-    name: 'disks' | 'jobs' | 'load',
+    name: 'disks' | 'jobs' | 'load' | 'containerExits',
     value: T | null,
     at: number,
     error: string | null,
@@ -403,6 +423,9 @@ export class FleetModel {
         })),
       deleteProtected: identity?.deleteProtected ?? null,
       runsGitlabRunner: entry.runsGitlabRunner,
+      ...(entry.containerExits.source !== null
+        ? { containerExits: this.toObserved(entry.containerExits, now) }
+        : {}),
       ...(() => {
         const evidence = this.idleEvidenceFor(entry.name);
         return evidence ? { idleEvidence: evidence } : {};

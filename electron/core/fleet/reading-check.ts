@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { DiskUsage, LoadInfo, Machine, MachineState, RunningJob } from '../../../shared/machine';
+import {
+  ContainerExits,
+  DiskUsage,
+  LoadInfo,
+  Machine,
+  MachineState,
+  RunningJob,
+} from '../../../shared/machine';
 import { formatPath } from '../config/settings-issues';
 
 /**
@@ -12,6 +19,7 @@ export const readingSchemas = {
   disks: z.array(DiskUsage),
   jobs: z.array(RunningJob),
   load: LoadInfo,
+  containerExits: ContainerExits,
   identity: Machine.pick({
     kind: true,
     provider: true,

@@ -1,17 +1,9 @@
-import {
-  mkdir,
-  readdir,
-  readFile,
-  rename,
-  stat,
-  unlink,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { JobMetrics } from '../../../shared/job-metrics';
+import { writeFileAtomic } from '../config/atomic-file';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -54,9 +46,8 @@ export class JobMetricsStore {
     await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
     const target = this.fileOf(metrics.job.instance, metrics.job.jobId);
     const body = await gzipAsync(Buffer.from(JSON.stringify(JobMetrics.parse(metrics))));
-    const tmp = `${target}.tmp-${process.pid}`;
-    await writeFile(tmp, body, { mode: 0o600 });
-    await rename(tmp, target);
+    // Atomic: a crash or a full disk leaves the previous file (or none), never half a gzip.
+    await writeFileAtomic(target, body, { mode: 0o600, forceMode: true });
     await this.evict(target);
   }
 

@@ -4,19 +4,34 @@ import type { FleetSettings, NotificationSettings, QuietHours } from '../../../s
 import type { OpenTarget } from '../../../shared/ui';
 import type { AlertState } from '../../../shared/alerts';
 import { quietedBy, type RaisedAlert } from '../alerts/alert-policy';
-import { proposalMenuLabel } from '../tray/tray-state';
+import { proposalMenuLabel, worstDiskPct } from '../tray/tray-state';
 import {
   initialDiskAlertState,
   nextDiskCrossings,
   type DiskAlertState,
 } from './disk-notifications';
+import {
+  notifyLevels,
+  rateLimitLiftsAt,
+  rulesOf,
+  severityPasses,
+  takeRateSlot,
+  type SentLog,
+} from './fleet-rules';
 
 /** What clicking a notification opens in the window (pushed to it on `rw:ui:open`). */
 export type NotificationTarget = OpenTarget;
 
 /** Why a notification was raised (tests and the summary's wording read it). */
 export type NotificationReason =
-  'disk-warn' | 'proposal' | 'kill-ok' | 'kill-failed' | 'source-failing' | 'summary';
+  | 'disk-warn'
+  | 'proposal'
+  | 'kill-ok'
+  | 'kill-failed'
+  | 'source-failing'
+  | 'back-to-normal'
+  | 'rate-limited'
+  | 'summary';
 
 /** A notification to show; the adapter only draws it. */
 export interface DesktopNotification {
@@ -44,6 +59,33 @@ export interface NotifyState {
   sourcesRaised: string[];
   /** Notifications held back by quiet hours, summed up when they end. */
   held: DesktopNotification[];
+  /**
+   * Problems that can clear (a disk over its level, a failing source) raised and not yet
+   * cleared, by alert key: what back-to-normal notices and "quiet ended" re-notices use.
+   */
+  open: Record<string, OpenAlert>;
+  /** Notifications shown per fleet within the last hour (per-fleet rate limits). */
+  sent: SentLog;
+  /** When each fleet was last told that its rate limit holds notifications back. */
+  limitNoticeAt: Record<string, number>;
+}
+
+/** A raised problem the rules follow until it clears. */
+export interface OpenAlert {
+  alert: RaisedAlert;
+  /** Machine name or source label, for the back-to-normal text. */
+  name: string;
+  /** A person was told (shown, or held for the quiet-hours summary). */
+  announced: boolean;
+  /**
+   * An acknowledgement or mute covered it since it was last told: the person chose quiet,
+   * so no back-to-normal follows unless it is told again after the quiet ends.
+   */
+  quieted: boolean;
+  /** An acknowledgement or mute covered it at the last evaluation. */
+  quietNow: boolean;
+  /** Its last notice, shown again when the quiet ends while the problem lasts. */
+  notice: DesktopNotification;
 }
 
 /** The state before any evaluation. */
@@ -53,6 +95,9 @@ export const initialNotifyState: NotifyState = {
   failingSince: {},
   sourcesRaised: [],
   held: [],
+  open: {},
+  sent: {},
+  limitNoticeAt: {},
 };
 
 /** One evaluation's inputs: the snapshot now, audit records since the last one, the clock. */
@@ -85,39 +130,78 @@ function toMinutes(hhmm: string): number {
 
 /**
  * Every desktop notification rule, pure: state in, state and notifications out.
- * - a machine over its fleet's warn level for N samples (once; re-armed 5 points below);
+ * - a machine over its fleet's warn level for N samples (once; re-armed 5 points below),
+ *   and again once when it reaches the kill threshold;
  * - a proposal a person may confirm appears (once per proposal id);
  * - a kill (or cleanup) ends, from its audit `result` record: succeeded or failed;
- * - a source fails for longer than `sourceFailingMinutes` (once per outage).
- * More than `summaryAfter` at once become one summary; during quiet hours nothing is
- * shown and what was held becomes one summary at the first evaluation after them.
+ * - a source fails for longer than `sourceFailingMinutes` (once per outage);
+ * - back to normal: a notified disk re-armed or a notified source answers again (once,
+ *   never for an acknowledged or muted alert; the re-arm gap is the hysteresis);
+ * - an acknowledgement or mute ends while its problem lasts: the held notice is shown.
+ * Per-fleet rules (minimum severity, disk level, hourly limit) keep a noisy fleet from
+ * drowning a rare critical alert. More than `summaryAfter` at once become one summary;
+ * during quiet hours nothing is shown and what was held becomes one summary after them.
  */
 export function nextNotifications(
   previous: NotifyState,
   input: NotifyInput,
 ): { state: NotifyState; notifications: DesktopNotification[] } {
   const { snapshot, fleets, options, now } = input;
+  const rules = options.fleets;
   const fired: DesktopNotification[] = [];
+  const machineByKey = new Map(snapshot.machines.map((m) => [m.key, m]));
+  const fleetById = new Map(fleets.map((f) => [f.id, f]));
+  const levels = notifyLevels(fleets, rules);
+  const levelOf = new Map(levels.map((f) => [f.id, f.warnPct]));
 
-  const disk = nextDiskCrossings(previous.disk, snapshot, fleets);
-  const fleetOf = new Map(snapshot.machines.map((m) => [m.key, m.fleet]));
-  const thresholdOf = new Map(fleets.map((f) => [f.id, f.reaper.diskThresholdPct]));
+  const disk = nextDiskCrossings(previous.disk, snapshot, levels, options.rearmPoints);
   for (const c of disk.crossed) {
-    const fleet = fleetOf.get(c.key) ?? null;
-    const critical = fleet !== null && c.pct >= (thresholdOf.get(fleet) ?? 60);
-    fired.push({
-      reason: 'disk-warn',
-      alert: {
-        key: `disk:${c.key}`,
-        severity: critical ? 'critical' : 'warning',
+    const fleet = machineByKey.get(c.key)?.fleet ?? null;
+    const critical =
+      fleet !== null && c.pct >= (fleetById.get(fleet)?.reaper.diskThresholdPct ?? 60);
+    fired.push(
+      diskNotice(
+        c.key,
+        c.name,
+        c.pct,
         fleet,
-        machineKey: c.key,
-      },
-      title: `Disk ${c.pct} % on ${c.name}`,
-      body: `Over the warn level for ${c.samples} samples in a row.`,
-      target: { kind: 'machine', machineKey: c.key },
-      machineKeys: [c.key],
-    });
+        critical,
+        `Over the warn level for ${c.samples} samples in a row.`,
+      ),
+    );
+  }
+  const pctOf = (machineKey: string): number | null => {
+    const machine = machineByKey.get(machineKey);
+    const fleet = machine ? fleetById.get(machine.fleet) : undefined;
+    return machine && fleet ? worstDiskPct(machine, fleet.watchedMounts) : null;
+  };
+  const stillOver = (key: string): boolean => {
+    if (!key.startsWith('disk:')) return true;
+    const machineKey = key.slice('disk:'.length);
+    const pct = pctOf(machineKey);
+    const level = levelOf.get(machineByKey.get(machineKey)?.fleet ?? '');
+    return pct !== null && level !== undefined && pct >= level;
+  };
+  const escalated = new Set<string>();
+  // A raised disk that climbs on to the kill threshold speaks once more, as critical.
+  for (const key of disk.state.raised) {
+    const open = previous.open[`disk:${key}`];
+    const machine = machineByKey.get(key);
+    const fleet = machine ? fleetById.get(machine.fleet) : undefined;
+    if (!open || open.alert.severity === 'critical' || !machine || !fleet) continue;
+    const pct = worstDiskPct(machine, fleet.watchedMounts);
+    if (pct === null || pct < fleet.reaper.diskThresholdPct) continue;
+    escalated.add(`disk:${key}`);
+    fired.push(
+      diskNotice(
+        key,
+        machine.name,
+        pct,
+        fleet.id,
+        true,
+        'It was over the warn level and is now at the kill threshold.',
+      ),
+    );
   }
 
   const seen = new Set(previous.proposalsSeen);
@@ -194,25 +278,191 @@ export function nextNotifications(
     if (!snapshot.sources.some((s) => s.id === id)) raisedSources.delete(id);
   }
 
-  const base: Omit<NotifyState, 'held'> = {
+  // Problems that can clear, as they stand now: which are still raised, which cleared.
+  const stillRaised = new Set<string>();
+  const vanished = new Set<string>();
+  for (const key of disk.state.raised) {
+    const machine = machineByKey.get(key);
+    // Gone or deleted by this app: not "back to normal", just no longer watched.
+    if (!machine || machine.status.value === 'gone' || machine.removed) vanished.add(`disk:${key}`);
+    else stillRaised.add(`disk:${key}`);
+  }
+  for (const id of raisedSources) stillRaised.add(`source:${id}`);
+  const sourceIds = new Set(snapshot.sources.map((s) => s.id));
+
+  const alertState = input.alerts;
+  const isQuiet = (alert: RaisedAlert) =>
+    alertState !== undefined && quietedBy(alert, alertState, now) !== null;
+  const open: Record<string, OpenAlert> = {};
+  for (const [key, entry] of Object.entries(previous.open)) {
+    if (stillRaised.has(key)) {
+      const quietNow = isQuiet(entry.alert);
+      // The acknowledgement or mute ended and the problem is still there: say so once. A disk
+      // that dipped under its level meanwhile waits until it is over it again.
+      if (entry.quietNow && !quietNow && !escalated.has(key) && stillOver(key)) {
+        fired.push({
+          ...entry.notice,
+          body: `${entry.notice.body} Still so now that it is no longer acknowledged or muted.`,
+        });
+        open[key] = { ...entry, quietNow: false };
+      } else if (quietNow) {
+        open[key] = { ...entry, quieted: true, quietNow: true };
+      } else open[key] = entry;
+      continue;
+    }
+    if (vanished.has(key) || (key.startsWith('source:') && !sourceIds.has(key.slice(7)))) continue;
+    const wanted = rulesOf(rules, entry.alert.fleet)?.backToNormal ?? options.backToNormal;
+    if (!wanted || !entry.announced || entry.quieted) continue;
+    fired.push(backToNormalNotice(entry, machineByKey, pctOf, levelOf));
+  }
+
+  const base: Omit<NotifyState, 'held' | 'open' | 'sent' | 'limitNoticeAt'> = {
     disk: disk.state,
     proposalsSeen,
     failingSince,
     sourcesRaised: [...raisedSources].sort(),
   };
-  if (!options.enabled) return { state: { ...base, held: [] }, notifications: [] };
-  // Acknowledged or muted alerts stay quiet (a worse one speaks again: see quietedBy).
-  const alertState = input.alerts;
-  const audible = alertState
-    ? fired.filter((n) => n.alert === null || quietedBy(n.alert, alertState, now) === null)
-    : fired;
-  if (inQuietHours(input.localMinuteOfDay, options.quietHours)) {
-    return { state: { ...base, held: [...previous.held, ...audible] }, notifications: [] };
+  /** Follows a clearable problem's notice: told, kept quiet by a person, or filtered out. */
+  const remember = (n: DesktopNotification, announced: boolean, quiet: boolean) => {
+    const key = n.alert?.key;
+    if (!key || !n.alert || !stillRaised.has(key)) return;
+    if (n.reason !== 'disk-warn' && n.reason !== 'source-failing') return;
+    const before = open[key];
+    open[key] = {
+      alert: n.alert,
+      notice: n,
+      name: n.machineKeys[0]
+        ? (machineByKey.get(n.machineKeys[0])?.name ?? n.title)
+        : n.title.replace(/ failing for .*$/, ''),
+      announced: announced || (before?.announced ?? false),
+      quieted: quiet || (!announced && (before?.quieted ?? false)),
+      quietNow: quiet,
+    };
+  };
+
+  const quietHours = inQuietHours(input.localMinuteOfDay, options.quietHours);
+  let sent = previous.sent;
+  const limitNoticeAt = { ...previous.limitNoticeAt };
+  const audible: DesktopNotification[] = [];
+  for (const n of fired) {
+    const switchedOff =
+      !options.enabled ||
+      (n.reason === 'disk-warn' && !options.diskWarnings) ||
+      (n.reason === 'proposal' && !options.proposals);
+    if (switchedOff) {
+      remember(n, false, false);
+      continue;
+    }
+    // Acknowledged or muted alerts stay quiet (a worse one speaks again: see quietedBy).
+    if (n.alert && isQuiet(n.alert)) {
+      remember(n, false, true);
+      continue;
+    }
+    const rule = rulesOf(rules, n.alert?.fleet ?? null);
+    // The fleet's minimum severity; a back-to-normal follows the notice it ends, which passed.
+    if (n.alert && n.reason !== 'back-to-normal' && !severityPasses(rule, n.alert.severity)) {
+      remember(n, false, false);
+      continue;
+    }
+    const slot = takeRateSlot(sent, rule, n.alert?.severity ?? 'info', now);
+    sent = slot.log;
+    if (!slot.ok && rule) {
+      remember(n, false, false);
+      const lastNotice = limitNoticeAt[rule.fleet];
+      if (lastNotice === undefined || now - lastNotice >= 3_600_000) {
+        limitNoticeAt[rule.fleet] = now;
+        audible.push(
+          rateLimitNotice(rule.fleet, rule.maxPerHour ?? 0, rateLimitLiftsAt(sent, rule.fleet)),
+        );
+      }
+      continue;
+    }
+    remember(n, true, false);
+    audible.push(n);
+  }
+
+  const next = { ...base, open, sent, limitNoticeAt };
+  if (!options.enabled) return { state: { ...next, held: [] }, notifications: [] };
+  if (quietHours) {
+    return { state: { ...next, held: [...previous.held, ...audible] }, notifications: [] };
   }
   const heldSummary =
     previous.held.length > 0 ? [summarize(previous.held, 'during quiet hours')] : [];
   const shown = audible.length > options.summaryAfter ? [summarize(audible, 'at once')] : audible;
-  return { state: { ...base, held: [] }, notifications: [...heldSummary, ...shown] };
+  return { state: { ...next, held: [] }, notifications: [...heldSummary, ...shown] };
+}
+
+function diskNotice(
+  machineKey: string,
+  name: string,
+  pct: number,
+  fleet: string | null,
+  critical: boolean,
+  body: string,
+): DesktopNotification {
+  return {
+    reason: 'disk-warn',
+    alert: {
+      key: `disk:${machineKey}`,
+      severity: critical ? 'critical' : 'warning',
+      fleet,
+      machineKey,
+    },
+    title: `Disk ${pct} % on ${name}${critical ? ' (at the kill threshold)' : ''}`,
+    body,
+    target: { kind: 'machine', machineKey },
+    machineKeys: [machineKey],
+  };
+}
+
+/** "Back to normal" for a notified problem that cleared: the disk now, or the source again. */
+function backToNormalNotice(
+  entry: OpenAlert,
+  machines: ReadonlyMap<string, FleetSnapshot['machines'][number]>,
+  pctOf: (machineKey: string) => number | null,
+  levelOf: ReadonlyMap<string, number>,
+): DesktopNotification {
+  const { alert } = entry;
+  if (alert.key.startsWith('source:')) {
+    const sourceId = alert.key.slice('source:'.length);
+    return {
+      reason: 'back-to-normal',
+      alert,
+      title: `Back to normal: ${entry.name}`,
+      body: 'The source answers again; its values are fresh.',
+      target: { kind: 'source', sourceId },
+      machineKeys: [],
+    };
+  }
+  const machineKey = alert.machineKey ?? alert.key.slice('disk:'.length);
+  const machine = machines.get(machineKey);
+  const level = alert.fleet === null ? undefined : levelOf.get(alert.fleet);
+  const pct = machine?.disks.value ? Math.max(...machine.disks.value.map((d) => d.usedPct)) : null;
+  return {
+    reason: 'back-to-normal',
+    alert,
+    title: `Back to normal: ${machine?.name ?? entry.name}`,
+    body:
+      pct === null
+        ? 'Its disk is back under the warn level.'
+        : `Disk ${pct} %, back under the ${level ?? '?'} % warn level.`,
+    target: { kind: 'machine', machineKey },
+    machineKeys: [machineKey],
+  };
+}
+
+/** Told once an hour per fleet: its limit holds routine notices back (the window lists them). */
+function rateLimitNotice(fleet: string, max: number, liftsAt: number | null): DesktopNotification {
+  const until =
+    liftsAt === null ? '' : ` until ${new Date(liftsAt).toISOString().slice(11, 16)} UTC`;
+  return {
+    reason: 'rate-limited',
+    alert: null,
+    title: `Fleet ${fleet}: ${max} notifications this hour`,
+    body: `More warnings of ${fleet} stay in the window's alert list${until}; critical ones still come through.`,
+    target: { kind: 'fleet' },
+    machineKeys: [],
+  };
 }
 
 const REASON_WORDS: Record<Exclude<NotificationReason, 'summary'>, string> = {
@@ -221,6 +471,8 @@ const REASON_WORDS: Record<Exclude<NotificationReason, 'summary'>, string> = {
   'kill-ok': 'killed',
   'kill-failed': 'failed kill',
   'source-failing': 'source failing',
+  'back-to-normal': 'back to normal',
+  'rate-limited': 'held back by a fleet limit',
 };
 
 /** One notification for many: counts by reason, the first few names, opens the fleet. */

@@ -103,11 +103,24 @@ export function identify(
   const explicit =
     selector !== undefined &&
     (Object.keys(selector.labels).length > 0 || selector.namePrefix !== undefined);
-  if (explicit) {
+  if (explicit && !matchesSelector(machine, fleet)) {
     // An explicit selector that does not match is a "no", whatever the naming says.
-    return matchesSelector(machine, fleet)
-      ? { by: `selector of fleet ${fleet.id}` }
-      : { none: `not matched by the selector of fleet ${fleet.id}` };
+    return { none: `not matched by the selector of fleet ${fleet.id}` };
+  }
+  if (explicit && !(fleet.autoscaler?.instanceGroups?.length ?? 0))
+    return { by: `selector of fleet ${fleet.id}` };
+  // A fleeting instance group speaks alone: its instances carry the plugin's naming, and
+  // nothing else (a label, a listing, a looser prefix) may stand in for it.
+  const groups = fleet.autoscaler?.instanceGroups ?? [];
+  if (groups.length > 0) {
+    const group = groups.find((g) => isInstanceOfGroup(machine.name, g));
+    if (group) {
+      const also = explicit ? ` within the selector of fleet ${fleet.id}` : '';
+      return { by: `instance group naming (${group}-<8 hex>)${also}` };
+    }
+    return {
+      none: `not an instance of group ${groups.join(' or ')} (fleeting-plugin-hetzner names them <group>-<8 hex digits>)`,
+    };
   }
   const prefixes = fleet.autoscaler?.namePrefixes ?? [];
   const prefix = prefixes.find((p) => machine.name.startsWith(p));
@@ -132,6 +145,15 @@ export function identify(
   return {
     none: 'no selector identifies autoscaled VMs (set fleets[].reaper.selector or a Hetzner labelSelector, or import the runner config.toml for its naming)',
   };
+}
+
+/**
+ * True for a server name fleeting-plugin-hetzner gives an instance of `group`:
+ * `<group>-` and 8 hex digits (hcloud-go randutil.GenerateID), nothing before or after.
+ */
+export function isInstanceOfGroup(name: string, group: string): boolean {
+  if (!name.startsWith(`${group}-`)) return false;
+  return /^[0-9a-f]{8}$/.test(name.slice(group.length + 1));
 }
 
 /** True when the machine is inside the fleet's selector (labels equal, name prefix); no selector: true. */

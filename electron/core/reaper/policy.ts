@@ -9,6 +9,7 @@ import type {
 } from '../../../shared/proposal';
 import { roughSpan, type OrphanStatus } from '../../../shared/orphan';
 import type { FleetSettings } from '../../../shared/settings';
+import { idleSinceText } from '../../../shared/idle-since-text';
 import { isExpendable } from './glob';
 import { maxWatchedUse, type HistoryView, type MachineHistory } from './history';
 import { deleteBlockers, matchesSelector, NO_FACTS, type IdentityFacts } from './identity';
@@ -249,33 +250,53 @@ function firingRules(
 /** Since when the machine is idle, and what says so. */
 export interface IdleSince {
   at: number;
-  source: 'watched' | 'gitlab-job' | 'created' | 'gitlab-window';
+  source: NonNullable<Evidence['idleSinceSource']>;
   jobId: number | null;
 }
 
 /**
- * Idle since: the earliest start that evidence proves. Watching proves the start of the
- * current idle run. GitLab proves the finish of the last job linked to the machine — or,
- * with no job on it in the window its history covers, the later of that window's start and
- * the server's creation — provided every finished job of the window is linked. Only while
- * the machine reads idle now (known, no job); otherwise null.
+ * Idle since, from evidence: the later of (a) the earliest start of idleness something
+ * proves and (b) the last moment something proves the machine was busy.
+ *
+ * (a) Watching proves the start of the current idle run; GitLab, provided every finished
+ * job of the window its history covers is linked to a machine, proves that no job ran on
+ * the machine since the window's start (or since the server was created, if later) other
+ * than those linked to it. (b) The finish of the last GitLab job linked to the machine
+ * and the last stop of a job container on it (`docker inspect`) each prove it was busy
+ * until then — a container's stop never proves idleness on its own: GitLab Runner
+ * removes a job's containers when it ends, so later jobs may have left no trace.
+ *
+ * Null unless the machine reads idle now (known, no job) and no job container on it is
+ * running or starting. Container stops the probe tried and failed to read allow no
+ * reaching back: what was watched stands. A start after now (the clock went back) is
+ * left as it is: the idle rule then waits, and the evidence shows 0 min.
  */
 export function idleSince(machine: Machine, history: MachineHistory | undefined): IdleSince | null {
   if (history?.idleSince == null) return null;
-  const watched: IdleSince = { at: history.idleSince, source: 'watched', jobId: null };
+  const exits = machine.containerExits;
+  if (exits?.value && exits.value.active > 0) return null;
+  let proven: IdleSince = { at: history.idleSince, source: 'watched', jobId: null };
   const evidence = machine.idleEvidence;
-  if (!evidence || evidence.gitlabSince === null) return watched;
-  let proof: IdleSince =
-    machine.createdAt !== null && machine.createdAt > evidence.gitlabSince
-      ? { at: machine.createdAt, source: 'created', jobId: null }
-      : { at: evidence.gitlabSince, source: 'gitlab-window', jobId: null };
-  if (evidence.lastJob && evidence.lastJob.finishedAt > proof.at)
-    proof = {
-      at: evidence.lastJob.finishedAt,
-      source: 'gitlab-job',
-      jobId: evidence.lastJob.jobId,
+  const exitsUnread = exits !== undefined && exits.value === null;
+  if (evidence && evidence.gitlabSince !== null && !exitsUnread) {
+    const window: IdleSince =
+      machine.createdAt !== null && machine.createdAt > evidence.gitlabSince
+        ? { at: machine.createdAt, source: 'created', jobId: null }
+        : { at: evidence.gitlabSince, source: 'gitlab-window', jobId: null };
+    if (window.at < proven.at) proven = window;
+  }
+  let result = proven;
+  const lastJob = evidence?.gitlabSince != null ? evidence.lastJob : null;
+  if (lastJob && lastJob.finishedAt > result.at)
+    result = { at: lastJob.finishedAt, source: 'gitlab-job', jobId: lastJob.jobId };
+  const lastExitAt = exits?.value?.lastExitAt ?? null;
+  if (lastExitAt !== null && lastExitAt > result.at)
+    result = {
+      at: lastExitAt,
+      source: 'container-exit',
+      jobId: exits?.value?.lastExitJobId ?? null,
     };
-  return proof.at < watched.at ? proof : watched;
+  return result;
 }
 
 /** Reasons that depend on the machine alone (not on the rest of the fleet). */
@@ -373,20 +394,6 @@ function evidenceOf(
   };
 }
 
-/** Where an idle time comes from, for the summary; nothing when it was watched. */
-function idleSourceText(evidence: Evidence): string {
-  switch (evidence.idleSinceSource) {
-    case 'gitlab-job':
-      return ` since GitLab job #${evidence.idleSinceJobId ?? '?'} finished`;
-    case 'created':
-      return ' since created, no GitLab job on it';
-    case 'gitlab-window':
-      return ' at least: no GitLab job on it in its job history';
-    default:
-      return '';
-  }
-}
-
 /** "Delete orphan … (no manager lists it, no job for 3 d, 1.23 EUR so far)". */
 function orphanSummary(candidate: Candidate, orphan: OrphanStatus, now: number): string {
   const facts = [`not listed by ${orphan.managers.join(' or ')}`];
@@ -408,7 +415,11 @@ function summaryOf(candidate: Candidate, evidence: Evidence, now: number): strin
       `disk ${evidence.diskPct} %${evidence.diskMount ? ` on ${evidence.diskMount}` : ''}`,
     );
   if (evidence.idleSinceMs !== null)
-    facts.push(`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min${idleSourceText(evidence)}`);
+    facts.push(
+      [`idle ${Math.floor(evidence.idleSinceMs / MINUTE)} min`, idleSinceText(evidence)]
+        .filter((part) => part !== null)
+        .join(' '),
+    );
   if (candidate.rule === 'max-age' && evidence.ageMs !== null)
     facts.push(`age ${Math.floor(evidence.ageMs / HOUR)} h`);
   if (candidate.rule === 'unreachable') facts.push('unreachable');

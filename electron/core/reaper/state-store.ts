@@ -2,7 +2,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ReaperAction, ReaperMode, ReaperRule } from '../../../shared/proposal';
-import { syncDir } from '../audit/audit-log';
+import { writeFileAtomic } from '../config/atomic-file';
 import { RwError } from '../errors/rw-error';
 
 /** An action that was started and has not been recorded as finished. */
@@ -86,7 +86,6 @@ export interface LoadedState {
 export class StateStore {
   readonly file: string;
   private chain: Promise<unknown> = Promise.resolve();
-  private counter = 0;
   /** Why saving is refused: the file on disk is unreadable and must stay as it is. */
   private refusal: string | null = null;
 
@@ -172,17 +171,9 @@ export class StateStore {
     await this.chain;
   }
 
-  private async write(text: string): Promise<void> {
-    await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const temp = `${this.file}.tmp-${process.pid}-${++this.counter}`;
-    const handle = await fs.open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temp, this.file);
-    await syncDir(this.dir);
+  private write(text: string): Promise<void> {
+    // The state names machines and the hourly budget, nothing secret, but stays 0600 like
+    // every file of the state dir.
+    return writeFileAtomic(this.file, text, { mode: 0o600, forceMode: true });
   }
 }

@@ -189,9 +189,12 @@ export class SettingsService {
 
   /** Entries proposed from a config.toml; its tokens stay in the file. */
   async importToml(request: ImportTomlRequest): Promise<ImportTomlResult> {
+    if (request.storeTokens && this.options.keeper.storage === 'none')
+      throw new RwError('bad_input', 'this host keeps no secrets: import without storing tokens');
     const proposal = await proposeFromRunnerToml(request.text, {
       origin: 'the pasted config.toml',
       ...(request.managerAlias ? { managerAlias: request.managerAlias } : {}),
+      ...(request.storeTokens ? { tokenStore: this.options.keeper } : {}),
     });
     const settings: ImportTomlResult['settings'] = {};
     for (const [key, list] of Object.entries(proposal.settings)) {

@@ -1,4 +1,5 @@
 import type {
+  ContainerExits,
   DiskUsage,
   LoadInfo,
   Machine,
@@ -44,6 +45,8 @@ export interface MachineObservation {
   load?: LoadInfo | null;
   /** Whether a `gitlab-runner` process runs there (the probe's check); null = check failed. */
   runsGitlabRunner?: boolean | null;
+  /** When its job containers last stopped (the probe); null = tried, unknown. */
+  containerExits?: ContainerExits | null;
   /** Why a field is null; already free of secrets. */
   error?: string;
   /**

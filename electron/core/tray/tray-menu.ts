@@ -6,6 +6,8 @@ import { MAX_MENU_MACHINES, type TrayState } from './tray-state';
  */
 export type TrayMenuEntry =
   | { kind: 'open'; label: string }
+  /** "Check now": one collection cycle at once; disabled while one runs. */
+  | { kind: 'check'; label: string; enabled: boolean }
   | { kind: 'heading'; label: string }
   | { kind: 'machine'; label: string; machineKey: string }
   | { kind: 'proposal'; label: string; proposalId: string }
@@ -15,12 +17,17 @@ export type TrayMenuEntry =
   | { kind: 'separator' };
 
 /**
- * The context menu for a tray state: open, the fullest machines (each opens the window on
+ * The context menu for a tray state: open, check now (disabled while a check runs), the fullest machines (each opens the window on
  * it), proposals waiting for a person (each opens the confirm dialog), pause or resume,
  * quit. Headings are disabled labels that say what the group is.
  */
 export function trayMenuModel(state: TrayState): TrayMenuEntry[] {
-  const entries: TrayMenuEntry[] = [{ kind: 'open', label: 'Open Runner Watch' }];
+  const entries: TrayMenuEntry[] = [
+    { kind: 'open', label: 'Open Runner Watch' },
+    state.checking
+      ? { kind: 'check', label: 'Checking now…', enabled: false }
+      : { kind: 'check', label: 'Check now', enabled: true },
+  ];
   if (state.machines.length > 0) {
     const more = state.counts.machines - state.machines.length;
     entries.push(

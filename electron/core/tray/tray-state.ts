@@ -1,5 +1,5 @@
 import type { FleetSnapshot } from '../../../shared/fleet';
-import { worstDiskPct } from '../../../shared/fleet-summary';
+import { summarizeFleet, worstDiskPct, type FleetThresholds } from '../../../shared/fleet-summary';
 import type { Proposal } from '../../../shared/proposal';
 import type { FleetSettings } from '../../../shared/settings';
 
@@ -33,6 +33,8 @@ export interface TrayState {
   tooltip: string;
   counts: TrayCounts;
   paused: boolean;
+  /** A "Check now" cycle runs: the menu entry is disabled until it ends. */
+  checking: boolean;
   machines: TrayMenuItem[];
   proposals: TrayMenuItem[];
 }
@@ -41,6 +43,8 @@ export interface TrayState {
 export interface TrayStateOptions {
   /** Monitoring is paused: nothing is watched, whatever the last values said. */
   paused?: boolean;
+  /** A "Check now" cycle runs (`Engine.isChecking`). */
+  checking?: boolean;
   /** Windows cuts tray tooltips at 127 characters; the adapter passes its platform's limit. */
   maxTooltipLength?: number;
 }
@@ -88,27 +92,13 @@ export function computeTrayState(
   options: TrayStateOptions = {},
 ): TrayState {
   const paused = options.paused ?? false;
-  const fleetById = new Map(fleets.map((f) => [f.id, f]));
-  // Deleted machines (by this app, still listed somewhere) are not part of the fleet's state.
-  const live = snapshot.machines.filter((m) => m.status.value !== 'gone' && !m.removed);
-  const rated = live
-    .map((machine) => {
-      const fleet = fleetById.get(machine.fleet);
-      const mounts = fleet?.watchedMounts ?? ['/', '/var/lib/docker'];
-      return { machine, pct: worstDiskPct(machine, mounts), fleet };
-    })
-    .sort((a, b) => (b.pct ?? -1) - (a.pct ?? -1) || byName(a.machine.name, b.machine.name));
-
-  const failing = snapshot.sources.filter((s) => s.state === 'failing');
-  const isCritical = (r: (typeof rated)[number]) =>
-    r.pct !== null && r.pct >= (r.fleet?.reaper.diskThresholdPct ?? 60);
-  const critical = rated.filter(isCritical);
-  const warning = rated.filter(
-    (r) => r.pct !== null && !isCritical(r) && r.pct >= (r.fleet?.warnPct ?? 50),
-  );
+  // One rating for tray, window title and header: shared/fleet-summary.ts.
+  const summary = summarizeFleet(snapshot, fleets.map(thresholdsOfFleet));
+  const { rated, overKill, failingSources: failing, failedKills, pending } = summary;
+  const critical = overKill;
+  const overKillSet = new Set(overKill);
+  const warning = summary.overWarn.filter((r) => !overKillSet.has(r));
   const unknown = rated.filter((r) => r.pct === null);
-  const failedKills = snapshot.proposals.filter((p) => p.state === 'failed');
-  const pending = snapshot.proposals.filter((p) => p.state === 'pending' && p.blocked.length === 0);
   const icon: TrayIcon =
     paused || failing.length > 0
       ? 'disconnected'
@@ -119,14 +109,14 @@ export function computeTrayState(
           : 'ok';
 
   const counts: TrayCounts = {
-    machines: live.length,
+    machines: summary.machines,
     critical: critical.length,
     warning: warning.length,
     unknown: unknown.length,
     failingSources: failing.length,
     pendingProposals: pending.length,
   };
-  const lines = [`Runner Watch — ${plural(live.length, 'machine')}`];
+  const lines = [`Runner Watch — ${plural(summary.machines, 'machine')}`];
   if (paused) lines.push('Monitoring paused');
   if (failing.length > 0)
     lines.push(
@@ -144,6 +134,7 @@ export function computeTrayState(
     tooltip: truncate(lines.join('\n'), options.maxTooltipLength),
     counts,
     paused,
+    checking: options.checking ?? false,
     machines: rated.slice(0, MAX_MENU_MACHINES).map(({ machine, pct }) => ({
       label: `${machine.name} — disk ${pct === null ? 'unknown' : `${pct} %`}`,
       machineKey: machine.key,
@@ -154,9 +145,14 @@ export function computeTrayState(
   };
 }
 
-/** Plain code-unit order: the tie-break must be stable, not locale-aware (and localeCompare is slow at fleet size). */
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** A fleet's settings as the levels the shared summary rates machines by. */
+export function thresholdsOfFleet(fleet: FleetSettings): FleetThresholds {
+  return {
+    id: fleet.id,
+    warnPct: fleet.warnPct,
+    killPct: fleet.reaper.diskThresholdPct,
+    watchedMounts: fleet.watchedMounts,
+  };
 }
 
 function truncate(text: string, max: number | undefined): string {

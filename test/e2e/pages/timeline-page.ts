@@ -104,6 +104,25 @@ export class TimelinePage {
     return null;
   }
 
+  /**
+   * Like hoverFirstJob, but goes on until the tooltip shows a job with a known cost (a
+   * finished job on a priced machine); null when none is under the first `rows` rows.
+   */
+  async hoverJobWithCost(rows = 12): Promise<{ x: number; y: number } | null> {
+    const box = await this.box();
+    const cost = this.page.getByTestId('tooltip-job-cost');
+    for (let row = 0; row < rows; row++) {
+      const y = box.y + AXIS_HEIGHT + row * ROW_HEIGHT + BAR_MIDDLE;
+      if (y > box.y + box.height - 4) break;
+      for (let x = box.x + box.width - 30; x > box.x + box.width * 0.2; x -= 6) {
+        await this.page.mouse.move(x, y);
+        if ((await cost.count()) > 0 && /\d/.test((await cost.textContent()) ?? ''))
+          return { x, y };
+      }
+    }
+    return null;
+  }
+
   private async box() {
     const box = await this.canvas.boundingBox();
     if (!box) throw new Error('the timeline canvas is not on screen');

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,36 @@ concurrent = 4
       "hetzner-api-token=${HCLOUD_TOKEN}",
       "hetzner-server-label=ci-runner=a1b2",
     ]
+`;
+
+const PLUGIN_TOKEN = 'fleetingPluginTokenZyxwvutsrqponmlkjihgfedcba9876543210ZYXWVUTS';
+// Both executors in one file, as a manager moving from docker+machine to docker-autoscaler has.
+const BOTH = `${CONFIG}
+[[runners]]
+  name = "hetzner-fleeting"
+  url = "https://gitlab.example.test/"
+  token = "glrt-fleetingrunner987654321"
+  executor = "docker-autoscaler"
+  [runners.docker]
+    image = "alpine:3.20"
+  [runners.autoscaler]
+    plugin = "hetznercloud/fleeting-plugin-hetzner:latest"
+    capacity_per_instance = 1
+    max_use_count = 10
+    max_instances = 8
+    [runners.autoscaler.plugin_config]
+      name = "ci-fleet"
+      token = "${PLUGIN_TOKEN}"
+      location = "hel1"
+      server_type = "cx22"
+      image = "debian-12"
+    [runners.autoscaler.connector_config]
+      username = "root"
+      key_path = "/etc/gitlab-runner/fleeting"
+      use_external_addr = false
+    [[runners.autoscaler.policy]]
+      idle_count = 2
+      idle_time = "30m0s"
 `;
 
 let dir: string;
@@ -64,6 +94,62 @@ describe('runner-watch import-toml (child process)', () => {
     expect(run.code, run.stderr).toBe(0);
     const fleet = Settings.parse(JSON.parse(run.stdout)).fleets[0];
     expect(fleet).toMatchObject({ kind: 'autoscaled', ssh: { trustOnFirstUse: true } });
+  });
+
+  it('--store-tokens keeps both Hetzner tokens as 0600 files under --state-dir, and prints only references', async () => {
+    const path = join(dir, 'config-both.toml');
+    await writeFile(path, BOTH);
+    const state = join(dir, 'state');
+    const run = await runCli(
+      ['import-toml', '--file', path, '--store-tokens', '--state-dir', state],
+      { env: childEnv() },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    for (const token of [RUNNER_TOKEN, HCLOUD_TOKEN, PLUGIN_TOKEN, 'glrt-fleetingrunner987654321'])
+      expect(run.stdout + run.stderr).not.toContain(token);
+    const settings = Settings.parse(JSON.parse(run.stdout));
+    const secrets = join(state, 'secrets');
+    expect(settings.hetzner.map((h) => [h.id, h.token, h.namePrefix])).toEqual([
+      [
+        'hetzner-autoscale',
+        { file: join(secrets, 'hcloud-hetzner-autoscale.secret') },
+        'runner-a1b2c3d4e-auto-scale-',
+      ],
+      ['hetzner-fleeting', { file: join(secrets, 'hcloud-hetzner-fleeting.secret') }, 'ci-fleet-'],
+    ]);
+    expect(await readFile(join(secrets, 'hcloud-hetzner-fleeting.secret'), 'utf8')).toBe(
+      `${PLUGIN_TOKEN}\n`,
+    );
+    expect((await stat(join(secrets, 'hcloud-hetzner-fleeting.secret'))).mode & 0o777).toBe(0o600);
+    expect((await readdir(secrets)).sort()).toEqual([
+      'hcloud-hetzner-autoscale.secret',
+      'hcloud-hetzner-fleeting.secret',
+    ]);
+    const fleeting = settings.fleets.find((f) => f.id === 'hetzner-fleeting');
+    expect(fleeting).toMatchObject({
+      kind: 'autoscaled',
+      autoscaler: { instanceGroups: ['ci-fleet'], idleCount: 2, address: 'private' },
+      ssh: { user: 'root', identityFiles: ['/etc/gitlab-runner/fleeting'] },
+    });
+    expect(run.stderr).toContain('runner hetzner-fleeting (docker-autoscaler) → hetzner-fleeting');
+  });
+
+  it('without --store-tokens no token file is written and the note says how to keep them', async () => {
+    const path = join(dir, 'config-both-plain.toml');
+    await writeFile(path, BOTH);
+    const run = await runCli(['import-toml', '--file', path], { env: childEnv() });
+    expect(run.code, run.stderr).toBe(0);
+    const settings = Settings.parse(JSON.parse(run.stdout));
+    expect(settings.hetzner.map((h) => h.token)).toEqual([
+      { env: 'RW_HCLOUD_TOKEN_HETZNER_AUTOSCALE' },
+      { env: 'RW_HCLOUD_TOKEN_HETZNER_FLEETING' },
+    ]);
+    expect(run.stderr).toMatch(/import again with --store-tokens/);
+    const bad = await runCli(['import-toml', '--file', path, '--state-dir', dir], {
+      env: childEnv(),
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--state-dir is only used with --store-tokens/);
   });
 
   it('names a missing file in one line, exit 2', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,28 @@ function expectOneLineError(
   expect(run.stdout).toBe('');
   expect(run.stderr).toBe(`${line}\n`);
   expect(run.stderr).not.toMatch(/\n\s+at /);
+}
+
+/**
+ * A config file that was read but is corrupt: the one-line problem, the copy kept beside
+ * the file (same text), and the note that nothing runs on it; the file itself untouched.
+ */
+function expectCorruptConfig(
+  path: string,
+  run: { code: number | null; stdout: string; stderr: string },
+  line: string,
+) {
+  expect(run.code).toBe(2);
+  expect(run.stdout).toBe('');
+  const tail =
+    '; nothing runs on this file until it is fixed: no machine is watched and the reaper does nothing (defaults are never used in its place)\n';
+  expect(run.stderr.startsWith(`${line}; a copy is kept at ${path}.corrupt-`), run.stderr).toBe(
+    true,
+  );
+  expect(run.stderr.endsWith(tail), run.stderr).toBe(true);
+  expect(run.stderr.split('\n')).toHaveLength(2);
+  const copy = run.stderr.slice(`${line}; a copy is kept at `.length, -tail.length);
+  expect(readFileSync(copy, 'utf8')).toBe(readFileSync(path, 'utf8'));
 }
 
 describe('runner-watch (child process)', () => {
@@ -83,7 +106,8 @@ describe('runner-watch scan (child process)', () => {
 
   it('names invalid JSON with line and column', async () => {
     const path = await config('broken.json', '{\n  "fleets": [\n    {"id": "a",}\n  ]\n}\n');
-    expectOneLineError(
+    expectCorruptConfig(
+      path,
       await runCli(['scan', '--config', path]),
       `runner-watch scan: config file ${path} is not valid JSON at line 3, column 16: expected a double-quoted property name, found '}'`,
     );
@@ -94,7 +118,8 @@ describe('runner-watch scan (child process)', () => {
       'unknown.json',
       JSON.stringify({ fleets: [{ id: 'a', bogus: true }] }),
     );
-    expectOneLineError(
+    expectCorruptConfig(
+      path,
       await runCli(['scan', '--config', path]),
       `runner-watch scan: config ${path}: unknown field fleets[0].bogus`,
     );
@@ -108,7 +133,8 @@ describe('runner-watch scan (child process)', () => {
         sshHosts: [{ alias: 'b1', fleet: 'b', host: '127.0.0.1' }],
       }),
     );
-    expectOneLineError(
+    expectCorruptConfig(
+      path,
       await runCli(['scan', '--config', path]),
       `runner-watch scan: config ${path}: sshHosts[0].fleet: no fleet with id "b" (defined: a)`,
     );
@@ -140,7 +166,8 @@ describe('runner-watch scan (child process)', () => {
       'wrong-type.json',
       JSON.stringify({ fleets: [{ id: 'a', reaper: { samples: 'three' } }] }),
     );
-    expectOneLineError(
+    expectCorruptConfig(
+      path,
       await runCli(['scan', '--config', path]),
       `runner-watch scan: config ${path}: fleets[0].reaper.samples: expected a number, got a string`,
     );

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,14 @@ import { AuditLog, readAudit } from '../../../electron/core/audit/audit-log';
 import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import { JsonFileSettingsStore } from '../../../electron/core/config/json-settings-store';
+import { SecretBlobStore } from '../../../electron/core/config/secret-blob-store';
+import { CostService } from '../../../electron/core/cost/cost-service';
+import { JobMetricsStore } from '../../../electron/core/job-metrics/store';
+import { emptyState, StateStore } from '../../../electron/core/reaper/state-store';
+import { CostSettings } from '../../../shared/settings';
+import { JobMetrics } from '../../../shared/job-metrics';
+import { testMachine } from '../../support/machines';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
 import { faultTally } from './tally';
@@ -112,6 +120,195 @@ describe.skipIf(skip !== null)('data directory full (ENOSPC on a tmpfs)', () => 
       rmSync(mountPoint, { recursive: true, force: true });
     }
     tally.print();
+  });
+
+  /*
+   * Every file the app keeps besides the audit log, written through its own store: on a
+   * full disk the write rejects with ENOSPC (or, for the price cache, which must not fail
+   * a report, says so in the report's warnings), and the previous version stays whole —
+   * no torn file, no temp file left behind.
+   */
+  const T = Date.UTC(2026, 10, 23, 10);
+  const jobMetrics = (jobId: number, points: number) => {
+    const timestamps = Array.from({ length: points }, (_, i) => T + i * 1000);
+    return JobMetrics.parse({
+      job: {
+        instance: 'gl',
+        jobId,
+        name: 'build',
+        projectPath: 'g/app',
+        jobUrl: null,
+        status: 'success',
+        startedAt: T,
+        finishedAt: T + points * 1000,
+        machine: 'vm-1',
+      },
+      fleet: 'ci',
+      prometheus: 'p',
+      window: { startedAt: T, endedAt: T + points * 1000, stepSec: 1 },
+      timestamps,
+      series: [
+        {
+          metric: 'cpu',
+          label: 'CPU busy',
+          unit: 'percent',
+          values: timestamps.map((_, i) => (i * 7919) % 100),
+        },
+      ],
+      phases: [],
+      origin: 'prometheus',
+      savedAt: T + points * 1000,
+      warnings: [],
+    });
+  };
+  interface Writer {
+    /** Writes the first version (disk has room). */
+    first(dir: string): Promise<void>;
+    /** Writes a second, bigger version on the full disk; resolves to what went wrong. */
+    onFullDisk(dir: string): Promise<unknown>;
+    /** What is on disk now, read back through the store. */
+    readBack(dir: string): Promise<unknown>;
+    expected: unknown;
+  }
+  const writers: [string, Writer][] = [
+    [
+      'reaper state',
+      {
+        first: (dir) => new StateStore(dir).save({ ...emptyState(), modes: { ci: 'notify' } }),
+        onFullDisk: (dir) =>
+          new StateStore(dir)
+            .save({
+              ...emptyState(),
+              modes: { ci: 'off' },
+              ledger: Array.from({ length: 200 }, (_, i) => ({
+                fleet: 'ci',
+                machineKey: `ci/vm-${i}`,
+                at: T + i,
+              })),
+            })
+            .catch((e: unknown) => e),
+        readBack: async (dir) => (await new StateStore(dir).load()).state.modes,
+        expected: { ci: 'notify' },
+      },
+    ],
+    [
+      'secret blob',
+      {
+        first: (dir) => new SecretBlobStore(dir).set('gitlab', Buffer.from('cipher-v1')),
+        onFullDisk: (dir) =>
+          new SecretBlobStore(dir).set('gitlab', Buffer.alloc(16_384, 7)).catch((e: unknown) => e),
+        readBack: async (dir) => (await new SecretBlobStore(dir).get('gitlab'))?.toString(),
+        expected: 'cipher-v1',
+      },
+    ],
+    [
+      'job metrics',
+      {
+        first: (dir) => new JobMetricsStore({ dir, maxBytes: 1e7 }).save(jobMetrics(1, 10)),
+        onFullDisk: (dir) =>
+          new JobMetricsStore({ dir, maxBytes: 1e7 })
+            .save(jobMetrics(1, 2_000))
+            .catch((e: unknown) => e),
+        readBack: async (dir) =>
+          (await new JobMetricsStore({ dir, maxBytes: 1e7 }).get('gl', 1))?.timestamps.length,
+        expected: 10,
+      },
+    ],
+    [
+      'settings file',
+      {
+        first: (dir) =>
+          new JsonFileSettingsStore(join(dir, 'fleet.json')).write({ fleets: [{ id: 'ci' }] }),
+        onFullDisk: (dir) =>
+          new JsonFileSettingsStore(join(dir, 'fleet.json'))
+            .write({
+              fleets: [{ id: 'ci', name: 'x'.repeat(100), watchedMounts: ['/'] }],
+              stateDir: join(dir, 'state'),
+            })
+            .catch((e: unknown) => e),
+        readBack: (dir) => new JsonFileSettingsStore(join(dir, 'fleet.json')).read(),
+        expected: { fleets: [{ id: 'ci' }] },
+      },
+    ],
+  ];
+
+  it.each(writers)(
+    '%s: the write on a full disk rejects with ENOSPC, the previous version stays whole',
+    async (name, writer) => {
+      tally.inject(`${name} on full disk`);
+      const dir = join(mountPoint, name.replace(/\W+/g, '-'));
+      mkdirSync(dir);
+      try {
+        await writer.first(dir);
+        const before = readdirSync(dir).sort();
+        fill();
+        let error: unknown;
+        try {
+          error = await writer.onFullDisk(dir);
+        } finally {
+          free();
+        }
+        expect(error, `${name} must fail loudly`).toMatchObject({ code: 'ENOSPC' });
+        expect(await writer.readBack(dir)).toEqual(writer.expected);
+        // the failed write's temp file is gone: nothing but what was there before
+        expect(readdirSync(dir).sort()).toEqual(before);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      tally.survived(`${name} on full disk`);
+    },
+  );
+
+  it('price cache on a full disk: the report still has its prices, and its warnings say the cache was not saved', async () => {
+    tally.inject('price cache on full disk');
+    const dir = join(mountPoint, 'cost');
+    mkdirSync(dir);
+    const source = {
+      id: 'hetzner:prod',
+      client: () =>
+        Promise.resolve({
+          getServerTypes: () =>
+            Promise.resolve([
+              {
+                id: 1,
+                name: 'cx22',
+                cores: 2,
+                memory: 4,
+                disk: 40,
+                prices: [
+                  {
+                    location: 'fsn1',
+                    price_hourly: { net: '0.006', gross: '0.00714' },
+                    price_monthly: { net: '4', gross: '4.76' },
+                  },
+                ],
+              },
+            ]),
+        }),
+    };
+    const vm = testMachine('vm', { location: 'fsn1', seenBy: ['hetzner:prod'] });
+    const cost = new CostService({
+      settings: CostSettings.parse({ basis: 'net' }),
+      sources: [source],
+      inputs: { machines: () => [vm], jobs: () => [] },
+      cacheDir: dir,
+    });
+    try {
+      fill();
+      let report;
+      try {
+        report = await cost.report(24);
+      } finally {
+        free();
+      }
+      expect(report.fleetPerHour).toBeCloseTo(0.006, 12);
+      expect(report.warnings.join('\n')).toMatch(/price cache not saved .*ENOSPC/);
+      expect(existsSync(join(dir, 'prices', 'hetzner_prod.json'))).toBe(false);
+    } finally {
+      cost.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    tally.survived('price cache on full disk');
   });
 
   async function cycle(tickMs = 10_000): Promise<void> {

@@ -324,20 +324,112 @@ describe('GitLab source against the simulator', () => {
     if (!job) throw new Error('fixture has no job');
     job.trace = null;
     const server = await sim(state);
-    const gitlab = source(server, 'tr', SIM_TOKENS.admin);
+    let clock = now;
+    const gitlab = source(server, 'tr', SIM_TOKENS.admin, { now: () => clock });
     const first = await gitlab.collect(signal());
     expect(first.jobsByMachine?.size).toBe(0);
-    expect(server.count(/trace$/)).toBe(2); // running list + timeline both saw it, neither linked it
+    expect(first.unlinkedJobs?.map((j) => j.jobId)).toEqual([job.id]);
+    // The running list read it; the timeline leaves it to the back-off instead of reading it twice.
+    expect(server.count(/trace$/)).toBe(1);
 
     delete job.trace;
     server.resetCounts();
+    clock += 30_000; // the next cycle
     const second = await gitlab.collect(signal());
     expect([...(second.jobsByMachine?.keys() ?? [])]).toEqual([job.machine]);
     expect(server.count(/trace$/)).toBe(1);
 
     server.resetCounts();
+    clock += 30_000;
     await gitlab.collect(signal());
     expect(server.count(/trace$/)).toBe(0); // linked jobs are cached for good
+  });
+
+  it('backs off the trace of a running job that names no machine yet, and keeps it unlinked', async () => {
+    const state = fixtureInstance({
+      now,
+      onlineRunners: 1,
+      offlineRunners: 0,
+      staleRunners: 0,
+      runningJobsPerRunner: 1,
+      finishedJobsPerRunner: 0,
+    });
+    const job = state.jobs[0];
+    if (!job) throw new Error('fixture has no job');
+    // Runner has started the job but is still pulling images: no `Running on … via` line yet.
+    job.trace = 'Running with gitlab-runner 17.5.0\nPreparing the "docker+machine" executor\n';
+    const server = await sim(state);
+    let clock = now;
+    const gitlab = source(server, 'bo', SIM_TOKENS.admin, { now: () => clock });
+    const reads: number[] = [];
+    const unlinked: number[][] = [];
+    for (let cycle = 0; cycle < 16; cycle++) {
+      server.resetCounts();
+      const result = await gitlab.collect(signal());
+      reads.push(server.count(/trace$/));
+      unlinked.push(result.unlinkedJobs?.map((j) => j.jobId) ?? []);
+      expect(result.jobsByMachine?.size).toBe(0);
+      clock += 30_000;
+    }
+    // Read at cycles 0, 1, 3, 7, 15: waits of 30 s, 60 s, 2 min, 4 min (cap 5 min).
+    expect(reads.flatMap((n, i) => (n > 0 ? [i] : []))).toEqual([0, 1, 3, 7, 15]);
+    expect(reads.every((n) => n <= 1)).toBe(true);
+    // Backed off or not, the job is reported unlinked every cycle: its runner's machines stay unknown.
+    expect(unlinked.every((ids) => ids.length === 1 && ids[0] === job.id)).toBe(true);
+    expect(gitlab.lastCycle).toMatchObject({ newJobs: 0, traceRetries: 1 });
+
+    // Still running, now with the line: linked at the next due read, then never read again.
+    delete job.trace;
+    server.resetCounts();
+    const linkedAt: number[] = [];
+    for (let cycle = 16; cycle < 30; cycle++) {
+      const result = await gitlab.collect(signal());
+      if (result.jobsByMachine?.get(job.machine ?? '')?.[0]?.jobId === job.id) linkedAt.push(cycle);
+      clock += 30_000;
+    }
+    // The wait after 5 misses is the 5 min cap: cycle 15 + 10.
+    expect(linkedAt[0]).toBe(25);
+    expect(linkedAt).toHaveLength(5);
+    expect(server.count(/trace$/)).toBe(1);
+  });
+
+  it('reads a backed-off trace at once when the job changes status', async () => {
+    const state = fixtureInstance({
+      now,
+      onlineRunners: 1,
+      offlineRunners: 0,
+      staleRunners: 0,
+      runningJobsPerRunner: 1,
+      finishedJobsPerRunner: 0,
+    });
+    const job = state.jobs[0];
+    if (!job) throw new Error('fixture has no job');
+    job.trace = null;
+    const server = await sim(state);
+    let clock = now;
+    // The timeline is re-read every cycle here, so the finished status is seen at once.
+    const gitlab = source(server, 'st', SIM_TOKENS.admin, {
+      now: () => clock,
+      timelineRefreshMs: 1_000,
+    });
+    await gitlab.collect(signal());
+    clock += 30_000;
+    await gitlab.collect(signal()); // second miss: the next read waits 60 s
+    clock += 30_000;
+    server.resetCounts();
+    await gitlab.collect(signal());
+    expect(server.count(/trace$/)).toBe(0);
+
+    // The job finished meanwhile: a finished job's trace is read at once, whatever the wait.
+    job.status = 'success';
+    job.finishedAt = clock;
+    delete job.trace;
+    server.resetCounts();
+    clock += 1_000;
+    await gitlab.collect(signal());
+    expect(server.count(/trace$/)).toBe(1);
+    const linked = gitlab.timeline().find((j) => j.jobId === job.id);
+    expect(linked?.machine).toBe(job.machine);
   });
 
   it('links shell-executor jobs to their host', async () => {
@@ -396,7 +488,12 @@ describe('GitLab source against the simulator', () => {
       'GET /api/v4/runners/2/jobs': 1,
       'GET /api/v4/runners/3/jobs': 1,
     });
-    expect(gitlab.lastCycle).toMatchObject({ requests: 4, busyRunners: 3, newJobs: 0 });
+    expect(gitlab.lastCycle).toMatchObject({
+      requests: 4,
+      busyRunners: 3,
+      newJobs: 0,
+      traceRetries: 0,
+    });
 
     // A new job costs its trace head, once.
     const runner = server.state.runners[0];

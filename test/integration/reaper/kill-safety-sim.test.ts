@@ -330,6 +330,9 @@ describe('kill safety on the simulated fleet', () => {
         last ? { jobId: last.id, finishedAt: last.finishedAt } : null,
       );
       if (last) withJob += 1;
+      // The probe reads the stops of the job containers each VM still lists (issue 9.7).
+      expect(vm.containerExits?.value, `${vm.name}: ${vm.containerExits?.error}`).not.toBeNull();
+      expect(vm.containerExits?.value?.lastExitAt ?? 0).toBeLessThanOrEqual(clock.now());
     }
     expect(withJob).toBeGreaterThan(0);
   });

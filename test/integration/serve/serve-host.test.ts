@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { invokeChannels, type AppInfo, type InvokeChannel } from '../../../shared/api';
+import { CheckNowResult } from '../../../shared/check';
 import { FleetEvent, FleetSnapshot } from '../../../shared/fleet';
 import { createApiHandlers } from '../../../electron/core/api';
 import { Engine } from '../../../electron/core/engine';
@@ -324,6 +325,41 @@ describe('serve host: API', () => {
       });
       expect(ours.status, channel).not.toBe(403);
     }
+  });
+});
+
+describe('serve host: Check now', () => {
+  it('rw:engine:refresh runs one cycle through the HTTP API and the new data arrives', async () => {
+    const { base, auth, host, engine, source } = await start();
+    await engine.runOnce();
+    expect(engine.snapshot().machines.map((m) => m.name)).toEqual(['vm-1']);
+    source.names = ['vm-1', 'vm-2'];
+    const refresh = () =>
+      fetch(`${base}/api/invoke/rw:engine:refresh`, {
+        method: 'POST',
+        headers: { ...auth, Origin: `http://127.0.0.1:${host.port}` },
+      });
+    // A command: without our Origin it is refused, and nothing is collected.
+    const refused = await fetch(`${base}/api/invoke/rw:engine:refresh`, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(refused.status).toBe(403);
+    expect(engine.snapshot().machines).toHaveLength(1);
+
+    const res = await refresh();
+    expect(res.status).toBe(200);
+    const result = CheckNowResult.parse(await res.json());
+    expect(result.failingSources).toBe(0);
+    expect(result.finishedAt).toBeGreaterThanOrEqual(result.startedAt);
+    expect(result.version).toBe(engine.snapshot().version);
+    expect(
+      engine
+        .snapshot()
+        .machines.map((m) => m.name)
+        .sort(),
+    ).toEqual(['vm-1', 'vm-2']);
+    expect(engine.isChecking).toBe(false);
   });
 });
 

@@ -104,8 +104,10 @@ export function syncFromWorld(state: SimInstanceState, snapshot: WorldSnapshot):
     finishedAt: job.finishedAt,
     username: job.user,
     machine: job.machine,
-    executor: 'docker+machine',
+    executor: runner.executor,
     ...(job.containerName ? { container: job.containerName.replace(/-build$/, '') } : {}),
+    ...(job.instanceId ? { instanceId: job.instanceId } : {}),
+    ...(runner.executor === 'docker-autoscaler' ? { managerHostname: runner.managerHostname } : {}),
     // No VM yet means the runner has not written a trace: GitLab answers an empty body.
     ...(job.machine === null ? { trace: null } : {}),
   }));
@@ -152,13 +154,21 @@ export const WORLD_GITLAB_TOKEN_ENV = 'RW_SIM_GITLAB_TOKEN';
 export async function startWorldGitLab(
   world: FleetWorld,
   clock: SimClock,
-  options: WorldGitLabOptions & { id?: string; intervalSec?: number } = {},
+  options: WorldGitLabOptions & {
+    id?: string;
+    intervalSec?: number;
+    /** More worlds whose runners and jobs this instance also holds (their own runner ids and job ranges). */
+    alsoWorlds?: FleetWorld[];
+  } = {},
 ): Promise<WorldGitLab> {
   const sim = await startGitLabSim({
     state: gitlabStateFromWorld(world, { staleRunnerDays: options.staleRunnerDays ?? [12, 45] }),
     now: () => clock.now(),
   });
-  const unfollow = followWorld(world, clock, () => sim.state);
+  const unfollows = [world, ...(options.alsoWorlds ?? [])].map((w) =>
+    followWorld(w, clock, () => sim.state),
+  );
+  const unfollow = () => unfollows.forEach((u) => u());
   return {
     sim,
     settings: {

@@ -86,6 +86,16 @@ export interface SimJob {
   /** The build container's hostname printed before `via`; derived from the ids when absent. */
   container?: string;
   /**
+   * docker-autoscaler: the fleeting instance id the trace dials (`Dialing instance <id>...`;
+   * Hetzner plugin: `<server name>:<server id>`). Absent: no instance lines.
+   */
+  instanceId?: string;
+  /**
+   * docker-autoscaler: the runner manager's hostname, which the trace prints after `via`
+   * (the autoscaler sets no build hostname, so GitLab Runner prints its own).
+   */
+  managerHostname?: string;
+  /**
    * The trace text. `undefined`: generated from the fields above; `null`: no trace yet
    * (GitLab answers an empty body).
    */

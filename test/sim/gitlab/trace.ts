@@ -16,7 +16,8 @@ function sectionEnd(at: number, name: string): string {
 /**
  * A job trace in GitLab Runner's real shape: ANSI colours, `\r` line clears and
  * `section_start:`/`section_end:` markers; the prepare section says where the job runs
- * (`Running on <container> via <machine>...`, or `Running on <host>...` for shell).
+ * (`Running on <container> via <machine>...`, or `Running on <host>...` for shell;
+ * docker-autoscaler: `Dialing instance <id>...` while preparing, `via` the manager).
  */
 export function renderTrace(job: SimJob, runner: SimRunner | undefined, bodyLines = 40): string {
   const at = job.startedAt ?? job.createdAt;
@@ -31,6 +32,14 @@ export function renderTrace(job: SimJob, runner: SimRunner | undefined, bodyLine
   out += `${CLEAR}${BOLD_GREEN}Running with gitlab-runner ${version} (${revision})${RESET}\n`;
   out += `${CLEAR}${BOLD_GREEN}  on ${runner?.description ?? 'runner'} ${token8}, system ID: ${job.systemId ?? 's_000000000000'}${RESET}\n`;
   out += sectionStart(at, 'prepare_executor', executorTitle);
+  if (job.executor === 'docker-autoscaler') {
+    // gitlab-runner executors/internal/autoscaler: the instance is named while preparing
+    out += `${CLEAR}Preparing instance...${RESET}\n`;
+    if (job.instanceId) {
+      out += `${CLEAR}Dialing instance ${job.instanceId}...${RESET}\n`;
+      out += `${CLEAR}Instance ${job.instanceId} connected${RESET}\n`;
+    }
+  }
   if (job.executor !== 'shell') {
     out += `${CLEAR}Using Docker executor with image alpine:3.20 ...${RESET}\n`;
     out += `${CLEAR}Pulling docker image alpine:3.20 ...${RESET}\n`;
@@ -41,7 +50,10 @@ export function renderTrace(job: SimJob, runner: SimRunner | undefined, bodyLine
     out += `Running on ${job.machine ?? 'localhost'}...\n`;
   } else {
     const container = job.container ?? `runner-${token8}-project-${job.projectId}-concurrent-0`;
-    out += `Running on ${container} via ${job.machine ?? 'unknown'}...\n`;
+    // docker-autoscaler prints the manager's own hostname after `via`, not the instance
+    const via =
+      job.executor === 'docker-autoscaler' ? (job.managerHostname ?? 'runner-manager') : job.machine;
+    out += `Running on ${container} via ${via ?? 'unknown'}...\n`;
   }
   out += sectionEnd(at + 3_000, 'prepare_script');
   out += sectionStart(at + 3_000, 'get_sources', 'Getting source from Git repository');

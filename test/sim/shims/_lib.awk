@@ -95,7 +95,12 @@ function render(tpl, F, LBL, JSON,    out, s, e, expr, k) {
     else if (expr ~ /^\.Label "[^"]*"$/) {
       k = expr; sub(/^\.Label "/, "", k); sub(/"$/, "", k)
       out = out label_of(LBL, k)
-    } else if (expr ~ /^\.[A-Za-z]+$/ && (substr(expr, 2) in F)) out = out F[substr(expr, 2)]
+    } else if (expr ~ /^index \.Config\.Labels "[^"]*"$/ && ("Config.Labels" in F)) {
+      # docker inspect: a missing label is the map's zero value, an empty string
+      k = expr; sub(/^index \.Config\.Labels "/, "", k); sub(/"$/, "", k)
+      out = out label_of(LBL, k)
+    } else if (expr ~ /^json \.[A-Za-z][A-Za-z.]*$/ && (expr in F)) out = out F[expr]
+    else if (expr ~ /^\.[A-Za-z][A-Za-z.]*$/ && (substr(expr, 2) in F)) out = out F[substr(expr, 2)]
     else { TPLERR = "template: :1:" s + 1 ": executing \"\" at <" expr ">: can't evaluate field " substr(expr, 2); return "" }
   }
   return out tpl

@@ -6,6 +6,7 @@ import { trayIconFile } from '../../../electron/app';
 import { createApiHandlers } from '../../../electron/core/api';
 import { SecretBlobStore } from '../../../electron/core/config/secret-blob-store';
 import { Engine } from '../../../electron/core/engine';
+import type { CollectResult, Source } from '../../../electron/core/sources/source';
 import { redactor } from '../../../electron/core/errors/redact';
 import { TRAY_ICONS } from '../../../electron/core/tray/tray-state';
 import { createSenderCheck, forwardFleetEvents, registerIpc } from '../../../electron/ipc-main';
@@ -67,6 +68,8 @@ function scriptedEngine(first: FleetSnapshot) {
       pauseListeners.add(l);
       return { dispose: () => void pauseListeners.delete(l) };
     },
+    isChecking: false,
+    onCheckChange: () => ({ dispose: () => undefined }),
     push(next: FleetSnapshot) {
       snapshot = next;
       for (const l of listeners) l({ type: 'snapshot', snapshot });
@@ -173,6 +176,7 @@ describe('registerTray on the Tray double', () => {
       onOpen: () => calls.push('open'),
       onToggle: () => calls.push('toggle'),
       onOpenMachine: (key) => calls.push(`machine:${key}`),
+      onCheckNow: () => calls.push('check'),
       onConfirm: (id) => calls.push(`confirm:${id}`),
       onPause: () => engine.setPaused(true),
       onResume: () => engine.setPaused(false),
@@ -223,13 +227,14 @@ describe('registerTray on the Tray double', () => {
     tray.clickMenu('Kill a (disk 70 %, idle 10 min)…');
     tray.clickMenu('a — disk 70 %');
     tray.clickMenu('Open Runner Watch');
+    tray.clickMenu('Check now');
     tray.clickMenu('Pause monitoring');
     expect(tray.labels()).toContain('Resume monitoring');
     expect((tray.image as unknown as { path: string }).path).toBe('assets/tray/disconnected.png');
     tray.clickMenu('Resume monitoring');
     expect(tray.labels()).toContain('Pause monitoring');
     tray.clickMenu('Quit Runner Watch');
-    expect(calls).toEqual(['confirm:p1', 'machine:ci/a', 'open', 'quit']);
+    expect(calls).toEqual(['confirm:p1', 'machine:ci/a', 'open', 'check', 'quit']);
   });
 
   it('left click toggles the window; dispose removes every listener', async () => {
@@ -250,6 +255,58 @@ describe('registerTray on the Tray double', () => {
     ]);
     expect(trayIconFile('warning', 'win32')).toBe('assets/tray/warning.ico');
     expect(trayIconFile('critical', 'linux')).toBe('assets/tray/critical.png');
+  });
+});
+
+describe('Check now from the tray, on a real engine', () => {
+  it('runs one cycle, disables the entry while it runs, and enables it again after', async () => {
+    let release: () => void = () => undefined;
+    let calls = 0;
+    const gated: Source = {
+      id: 'hetzner:gated',
+      kind: 'hetzner',
+      label: 'gated project',
+      phase: 'inventory',
+      intervalMs: 60_000,
+      timeoutMs: 10_000,
+      async collect(): Promise<CollectResult> {
+        calls += 1;
+        await new Promise<void>((resolve) => (release = resolve));
+        return { inventoryOf: ['ci'], machines: [] };
+      },
+    };
+    const engine = new Engine({ sources: [gated] });
+    const tray = new FakeTray(fakeImage('assets/tray/ok.png'));
+    const handle = registerTray(engine, [ciFleet], {
+      tray,
+      buildMenu: (template) => template as never,
+      image: (icon) => fakeImage(trayIconFile(icon, 'linux')),
+      onOpen: () => undefined,
+      onToggle: () => undefined,
+      onOpenMachine: () => undefined,
+      onCheckNow: () => void engine.checkNow(),
+      onConfirm: () => undefined,
+      onPause: () => undefined,
+      onResume: () => undefined,
+      onQuit: () => undefined,
+    });
+    expect(tray.item('Check now')?.enabled).toBe(true);
+    tray.clickMenu('Check now');
+    expect(engine.isChecking).toBe(true);
+    expect(tray.item('Check now')).toBeUndefined();
+    expect(tray.item('Checking now…')?.enabled).toBe(false);
+    expect(() => tray.clickMenu('Checking now…')).toThrow(/disabled/);
+    // A second ask (another host's button) joins the running cycle.
+    const joined = engine.checkNow();
+    expect(calls).toBe(1);
+    release();
+    const result = await joined;
+    expect(result.failingSources).toBe(0);
+    expect(engine.isChecking).toBe(false);
+    expect(tray.item('Check now')?.enabled).toBe(true);
+    expect(calls).toBe(1);
+    await handle.dispose();
+    await engine.dispose();
   });
 });
 

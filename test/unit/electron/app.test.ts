@@ -1,7 +1,7 @@
 // electron/app.ts (what electron/main.ts runs) driven through the Electron double: the
 // whole wiring of the desktop app without the Electron binary.
 import Conf from 'conf';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -179,7 +179,7 @@ describe('desktop app wiring', () => {
     expect(hooks?.tray()).toEqual({
       icon: 'ok',
       tooltip: 'Runner Watch — 0 machines',
-      menu: ['Open Runner Watch', 'Pause monitoring', 'Quit Runner Watch'],
+      menu: ['Open Runner Watch', 'Check now', 'Pause monitoring', 'Quit Runner Watch'],
     });
   });
 
@@ -233,6 +233,26 @@ describe('desktop app wiring', () => {
     });
   });
 
+  it('a settings file edited into invalid JSON while it runs: a host warning, the settings kept, no crash', async () => {
+    const config = await writeConfig({ fleets: [{ id: 'ci', reaper: { mode: 'off' } }] });
+    const t = setup({ argv: ['--config', config] });
+    const app = await t.start();
+    expect(app?.runtime.warnings()).toEqual([]);
+    await writeFile(config, '{"fleets": [{"id": "ci", "reaper": {"mode": ');
+    await expect
+      .poll(() => app?.runtime.warnings().join('\n'), { timeout: 10_000 })
+      .toMatch(
+        /the settings file changed but cannot be used .*keeps running on the settings it read before/,
+      );
+    expect(app?.runtime.settings.fleets[0]?.reaper.mode).toBe('off');
+    expect(t.log.join('\n')).toMatch(/the settings file changed but cannot be used/);
+    await writeFile(
+      config,
+      JSON.stringify({ stateDir: join(dir, 'state'), fleets: [{ id: 'ci' }] }),
+    );
+    await expect.poll(() => app?.runtime.warnings(), { timeout: 10_000 }).toEqual([]);
+  });
+
   it('uses settings.json in the data dir by default and migrates the 0.1 store into it', async () => {
     const userData = join(dir, 'userData');
     await mkdir(userData, { recursive: true });
@@ -253,10 +273,20 @@ describe('desktop app wiring', () => {
     const t = setup({ argv: ['--config', config] });
     await expect(t.start()).rejects.toThrow(`${config} could not be read`);
     expect(await readFile(config, 'utf8')).toBe('{"fleets": [');
-    await writeFile(config, JSON.stringify({ fleets: [{ id: 'ci', warnPct: 500 }] }));
-    await expect(setup({ argv: ['--config', config] }).start()).rejects.toThrow(
-      'invalid at fleets.0.warnPct',
+    // a copy is kept beside it, and the message says nothing runs on it
+    const copies = async () =>
+      (await readdir(dir)).filter((f) => f.startsWith('fleet.json.corrupt-')).sort();
+    expect(await copies()).toHaveLength(1);
+    expect(await readFile(join(dir, (await copies())[0]!), 'utf8')).toBe('{"fleets": [');
+    const wrongType = JSON.stringify({ fleets: [{ id: 'ci', warnPct: 500 }] });
+    await writeFile(config, wrongType);
+    const error: unknown = await setup({ argv: ['--config', config] })
+      .start()
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(
+      /invalid at fleets\.0\.warnPct.*; a copy is kept at .*fleet\.json\.corrupt-.*; nothing runs on this file until it is fixed: no machine is watched and the reaper does nothing/,
     );
+    expect(await copies()).toHaveLength(2);
     expect(FakeBrowserWindow.instances).toHaveLength(0);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HcloudClient } from '../../../electron/core/sources/hcloud/client';
+import { HcloudClient, HcloudServer } from '../../../electron/core/sources/hcloud/client';
 import { isHcloudError } from '../../../electron/core/sources/hcloud/hcloud-error';
 import { throttleDelayMs } from '../../../electron/core/sources/hcloud/rate-limit';
 import { createHcloudSource, hcloudIdentity } from '../../../electron/core/sources/hcloud/source';
@@ -306,6 +306,18 @@ describe('Hetzner source', () => {
     });
     expect(result.retryAfterMs).toBe(2000);
     expect(result.machines).toHaveLength(1);
+  });
+
+  it('puts the private network address first for a fleet that dials it (use_external_addr = false)', () => {
+    const parsed = HcloudServer.parse(server(7, 'ci-fleet-0badcafe'));
+    expect(hcloudIdentity(parsed).addresses).toEqual(['127.0.3.7', '127.0.4.7']);
+    expect(hcloudIdentity(parsed, 'autoscaled', 'private').addresses).toEqual([
+      '127.0.4.7',
+      '127.0.3.7',
+    ]);
+    // no private network: the public address is the one left to dial
+    const lone = HcloudServer.parse(server(8, 'ci-fleet-00000008', { private_net: [] }));
+    expect(hcloudIdentity(lone, 'autoscaled', 'private').addresses).toEqual(['127.0.3.8']);
   });
 
   it('maps statuses', () => {

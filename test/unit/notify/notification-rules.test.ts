@@ -110,8 +110,9 @@ describe('disk warn notifications', () => {
   it('raise after N samples, not again while high, and re-arm only 5 points below', () => {
     const samples = [55, 56, 57, 58, 46, 44, 51, 52, 53];
     const { out } = run(samples.map((pct, i) => ({ snapshot: testSnapshot([at(pct, i + 1)]) })));
-    // 46 is within 5 points of the 50 % warn level: no re-arm; 44 re-arms.
-    expect(out.flat()).toEqual(['Disk 57 % on a', 'Disk 53 % on a']);
+    // 46 is within 5 points of the 50 % warn level: no re-arm; 44 re-arms (back to normal).
+    expect(out.flat()).toEqual(['Disk 57 % on a', 'Back to normal: a', 'Disk 53 % on a']);
+    expect(out[5]).toEqual(['Back to normal: a']);
   });
 
   it('targets the machine, so a click opens the window on it', () => {
@@ -184,7 +185,7 @@ describe('source failing notifications', () => {
       [],
       ['Hetzner p failing for 5 min'],
       [],
-      [],
+      ['Back to normal: Hetzner p'],
       ['Hetzner p failing for 5 min'],
     ]);
   });

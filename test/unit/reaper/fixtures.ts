@@ -13,7 +13,7 @@ export function fleetSettings(
   extra: {
     kind?: 'autoscaled' | 'dedicated';
     watchedMounts?: string[];
-    autoscaler?: { namePrefixes?: string[]; idleCount?: number };
+    autoscaler?: { namePrefixes?: string[]; idleCount?: number; instanceGroups?: string[] };
     /** No selector at all: nothing identifies the fleet's VMs. */
     unidentified?: boolean;
   } = {},
@@ -86,6 +86,11 @@ export interface MachineSpec {
   gitlabError?: string;
   /** GitLab's idle evidence (last finished job on the machine, window start). */
   idleEvidence?: Machine['idleEvidence'];
+  /**
+   * What the probe read of stopped job containers (`docker inspect`); null: the read
+   * failed; absent: nothing reads them (the field is absent from the machine).
+   */
+  exits?: { lastExitAt: number | null; jobId?: number | null; active?: number } | null;
 }
 
 function disk(mount: string, pct: number): DiskUsage {
@@ -167,6 +172,25 @@ export function machine(spec: MachineSpec, at: number): Machine {
     deleteProtected: spec.deleteProtected === undefined ? false : spec.deleteProtected,
     runsGitlabRunner: spec.runsGitlabRunner === undefined ? false : spec.runsGitlabRunner,
     ...(spec.idleEvidence ? { idleEvidence: spec.idleEvidence } : {}),
+    ...(spec.exits !== undefined
+      ? {
+          containerExits: {
+            value:
+              spec.exits === null
+                ? null
+                : {
+                    lastExitAt: spec.exits.lastExitAt,
+                    lastExitJobId: spec.exits.jobId ?? null,
+                    active: spec.exits.active ?? 0,
+                    exited: spec.exits.lastExitAt === null ? 0 : 1,
+                  },
+            observedAt: at,
+            stale: false,
+            error: spec.exits === null ? 'container exits: exit status 1 (boom)' : null,
+            source: 'ssh:ci',
+          },
+        }
+      : {}),
     seenBy: spec.seenBy ?? [spec.identitySource ?? 'hetzner:p', 'ssh:ci'],
     listedBy: spec.listedBy ?? [spec.identitySource ?? 'hetzner:p'],
     firstSeenAt: at - 3_600_000,

@@ -1384,6 +1384,93 @@ const safetyCases: PolicyCase[] = [
     reasons: { 'db-backup-1': [/name does not start with runner-x1y2z3w4-auto-scale-/] },
   },
   {
+    name: 'a docker-autoscaler instance group (import-toml) identifies only servers named <group>-<8 hex>',
+    scenario: {
+      fleets: [
+        fleet(
+          'ci',
+          {},
+          {
+            unidentified: true,
+            autoscaler: { namePrefixes: ['ci-fleet-'], instanceGroups: ['ci-fleet'] },
+          },
+        ),
+      ],
+      ticks: repeat(3, [
+        { name: 'ci-fleet-1a2b3c4d', disk: 90 },
+        { name: 'ci-fleet-manager', disk: 90 },
+        { name: 'ci-fleet-1a2b3c4d5', disk: 90 },
+        { name: 'ci-fleet-1A2B3C4D', disk: 90 },
+        { name: 'other-0badcafe', disk: 90 },
+        ...busy(3).map((b, i) => ({ ...b, name: `ci-fleet-0000000${i}` })),
+      ]),
+      // the project's label selector lists every server: it must not stand in for the naming
+      identity: facts({
+        hetzner: [
+          {
+            id: 'p',
+            fleet: 'ci',
+            token: { env: 'T' },
+            labelSelector: 'instance-group=ci-fleet',
+            namePrefix: 'ci-fleet-',
+          },
+        ],
+      }),
+    },
+    kill: ['ci-fleet-1a2b3c4d'],
+    spare: ['ci-fleet-manager', 'ci-fleet-1a2b3c4d5', 'ci-fleet-1A2B3C4D', 'other-0badcafe'],
+    reasons: {
+      'ci-fleet-manager': [
+        /not an instance of group ci-fleet \(fleeting-plugin-hetzner names them/,
+      ],
+      'other-0badcafe': [/not an instance of group ci-fleet/],
+    },
+  },
+  {
+    name: 'the docker-autoscaler manager named like an instance is still never deleted (GitLab manager ip_address, gitlab-runner process)',
+    scenario: {
+      fleets: [
+        fleet('ci', {}, { unidentified: true, autoscaler: { instanceGroups: ['ci-fleet'] } }),
+      ],
+      ticks: repeat(3, [
+        { name: 'ci-fleet-00c0ffee', disk: 90, addresses: ['127.0.0.4'] },
+        { name: 'ci-fleet-0000beef', disk: 90, runsGitlabRunner: true, addresses: ['127.0.4.9'] },
+        ...busy(3).map((b, i) => ({
+          ...b,
+          name: `ci-fleet-1000000${i}`,
+          addresses: [`127.0.4.${i + 1}`],
+        })),
+      ]),
+      identity: facts({}, [runnerAt('127.0.0.4')]),
+    },
+    kill: [],
+    spare: ['ci-fleet-00c0ffee', 'ci-fleet-0000beef'],
+    reasons: {
+      'ci-fleet-00c0ffee': [/runner manager \(manager of GitLab runner #7/],
+      'ci-fleet-0000beef': [/a gitlab-runner process runs on it/],
+    },
+  },
+  {
+    name: 'an explicit selector still narrows a docker-autoscaler fleet: the group naming is needed as well',
+    scenario: {
+      fleets: [
+        fleet(
+          'ci',
+          { selector: { labels: { role: 'ci' } } },
+          { autoscaler: { instanceGroups: ['ci-fleet'] } },
+        ),
+      ],
+      ticks: repeat(3, [
+        { name: 'ci-fleet-1a2b3c4d', disk: 90 },
+        { name: 'ci-db-1', disk: 90 },
+        ...busy(3).map((b, i) => ({ ...b, name: `ci-fleet-0000000${i}` })),
+      ]),
+    },
+    kill: ['ci-fleet-1a2b3c4d'],
+    spare: ['ci-db-1'],
+    reasons: { 'ci-db-1': [/not an instance of group ci-fleet/] },
+  },
+  {
     name: 'a Hetzner label selector identifies the listed servers',
     scenario: {
       fleets: [fleet('ci', {}, { unidentified: true })],
@@ -1628,7 +1715,7 @@ const safetyCases: PolicyCase[] = [
     check: ({ byName }) => expect(byName.has('vm')).toBe(false),
   },
   {
-    name: 'a job finished after the watched idle run began (inconsistent evidence): the watched start stands',
+    name: 'a job finished after the watched idle run began (it ran between two readings): idle since that finish',
     scenario: {
       fleets: [fleet('ci', { idleMinutes: 0 })],
       ticks: repeat(3, [
@@ -1636,7 +1723,7 @@ const safetyCases: PolicyCase[] = [
           name: 'vm',
           disk: 10,
           idleEvidence: {
-            lastJob: { jobId: 5, finishedAt: T0 + 2 * INTERVAL },
+            lastJob: { jobId: 5, finishedAt: T0 + INTERVAL + 10_000 },
             gitlabSince: T0 - 6 * HOUR,
           },
         },
@@ -1646,9 +1733,179 @@ const safetyCases: PolicyCase[] = [
     kill: ['vm'],
     spare: [],
     check: ({ byName }) => {
-      expect(byName.get('vm')?.evidence.idleSinceSource).toBe('watched');
-      expect(byName.get('vm')?.evidence.idleSinceMs).toBe(2 * INTERVAL);
+      expect(byName.get('vm')?.evidence.idleSinceSource).toBe('gitlab-job');
+      expect(byName.get('vm')?.evidence.idleSinceMs).toBe(INTERVAL - 10_000);
     },
+  },
+  {
+    name: 'GitLab has no job on the VM, a job container on it stopped 50 min ago: idle 50 min since the container stopped',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: { lastJob: null, gitlabSince: T0 - 6 * HOUR },
+          exits: { lastExitAt: T0 - 50 * MIN, jobId: 4711 },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => {
+      const p = byName.get('vm');
+      expect(p?.rule).toBe('idle');
+      expect(p?.evidence.idleSinceSource).toBe('container-exit');
+      expect(p?.evidence.idleSinceJobId).toBe(4711);
+      expect(p?.evidence.idleSinceMs).toBe(50 * MIN + INTERVAL);
+      expect(p?.summary).toMatch(/idle 50 min since the container of job #4711 stopped/);
+    },
+  },
+  {
+    name: 'a container stopped 20 min ago, after the last GitLab job (50 min): the later one counts, below the idle rule',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: {
+            lastJob: { jobId: 812, finishedAt: T0 - 50 * MIN },
+            gitlabSince: T0 - 6 * HOUR,
+          },
+          exits: { lastExitAt: T0 - 20 * MIN, jobId: null },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'the last GitLab job finished after the last container stop: the GitLab job counts',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: {
+            lastJob: { jobId: 812, finishedAt: T0 - 40 * MIN },
+            gitlabSince: T0 - 6 * HOUR,
+          },
+          exits: { lastExitAt: T0 - 2 * HOUR, jobId: 700 },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: ['vm'],
+    spare: [],
+    check: ({ byName }) => {
+      expect(byName.get('vm')?.evidence.idleSinceSource).toBe('gitlab-job');
+      expect(byName.get('vm')?.evidence.idleSinceJobId).toBe(812);
+    },
+  },
+  {
+    name: 'a container that stopped long ago proves nothing on its own: GitLab history incomplete, only what was watched counts',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: { lastJob: null, gitlabSince: null },
+          exits: { lastExitAt: T0 - 2 * HOUR, jobId: 700 },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'an old stop while a new job container runs: not idle, whatever the exit times',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          jobs: [{ ...job(99), seenIn: ['machine'] }],
+          gitlab: [],
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: { lastJob: null, gitlabSince: T0 - 6 * HOUR },
+          exits: { lastExitAt: T0 - 2 * HOUR, jobId: 700, active: 1 },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'a job container created but not running yet (docker ps shows none): not idle',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: { lastJob: null, gitlabSince: T0 - 6 * HOUR },
+          exits: { lastExitAt: T0 - 2 * HOUR, jobId: 700, active: 1 },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'container stops unreadable (the probe tried and failed): no reaching back on GitLab evidence either',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 30 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: { lastJob: null, gitlabSince: T0 - 6 * HOUR },
+          exits: null,
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
+  },
+  {
+    name: 'host clock ahead: a stop after now (as the probe placed it) reads idle 0 min, the idle rule waits',
+    scenario: {
+      fleets: [fleet('ci', { idleMinutes: 0 })],
+      ticks: repeat(2, [
+        {
+          name: 'vm',
+          disk: 10,
+          createdAt: T0 - 3 * HOUR,
+          idleEvidence: { lastJob: null, gitlabSince: T0 - 6 * HOUR },
+          exits: { lastExitAt: T0 + 10 * MIN, jobId: 7 },
+        },
+        ...busy(2),
+      ]),
+    },
+    kill: [],
+    spare: ['vm'],
+    check: ({ byName }) => expect(byName.has('vm')).toBe(false),
   },
 
   // 3. A running job GitLab cannot place makes the job state unknown.

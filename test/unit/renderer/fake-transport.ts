@@ -11,6 +11,8 @@ type Answer = () => Promise<unknown>;
 export class FakeTransport implements Transport {
   readonly kind = 'http' as const;
   readonly calls: InvokeChannel[] = [];
+  /** Every call with its request, in order. */
+  readonly invocations: { channel: InvokeChannel; request: unknown }[] = [];
   private readonly subscribers = new Set<EventHandlers>();
   private readonly answers = new Map<InvokeChannel, Answer>();
 
@@ -19,8 +21,9 @@ export class FakeTransport implements Transport {
     return this;
   }
 
-  invoke<C extends InvokeChannel>(channel: C, _request: RequestInputOf<C>): Promise<ResponseOf<C>> {
+  invoke<C extends InvokeChannel>(channel: C, request: RequestInputOf<C>): Promise<ResponseOf<C>> {
     this.calls.push(channel);
+    this.invocations.push({ channel, request });
     const answer = this.answers.get(channel) ?? (() => new Promise<never>(() => {}));
     return answer() as Promise<ResponseOf<C>>;
   }

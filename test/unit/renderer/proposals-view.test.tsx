@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportError } from '../../../renderer/api/transport';
 import { App } from '../../../renderer/App';
-import { proposalHeadline } from '../../../renderer/api/reaper-text';
+import { evidenceFacts, proposalHeadline } from '../../../renderer/api/reaper-text';
 import type { InvokeChannel, RequestInputOf, ResponseOf } from '../../../shared/api';
 import { Proposal, RecheckResult, type Proposal as ProposalT } from '../../../shared/proposal';
 import { FakeTransport } from './fake-transport';
@@ -329,6 +329,34 @@ describe('proposal headlines', () => {
     expect(proposalHeadline(idle)).toBe('Kill vm-i (idle 7 min with no job)');
     expect(proposalHeadline(proposal('vm-d'))).toBe(
       'Kill vm-d (disk 91 % on /var/lib/docker, idle 7 min)',
+    );
+  });
+  it('say what the idle time counts from when it was not watched (issue 9.7)', () => {
+    const evidence = (over: Partial<ProposalT['evidence']>) =>
+      proposal('vm-i', { rule: 'idle', evidence: { ...proposal('vm-i').evidence, ...over } });
+    const byContainer = evidence({
+      idleSinceMs: 50 * 60_000,
+      idleSinceSource: 'container-exit',
+      idleSinceJobId: 501,
+    });
+    expect(proposalHeadline(byContainer)).toBe(
+      'Kill vm-i (idle 50 min with no job, since the container of job #501 stopped)',
+    );
+    expect(evidenceFacts(byContainer.evidence).find((f) => f.label === 'Idle for')?.text).toBe(
+      '50 min, since the container of job #501 stopped',
+    );
+    const byGitlab = evidence({ idleSinceSource: 'gitlab-job', idleSinceJobId: 812 });
+    expect(evidenceFacts(byGitlab.evidence).find((f) => f.label === 'Idle for')?.text).toBe(
+      '7 min, since GitLab job #812 finished',
+    );
+    const anonymous = evidence({ idleSinceSource: 'container-exit', idleSinceJobId: null });
+    expect(proposalHeadline(anonymous)).toBe(
+      'Kill vm-i (idle 7 min with no job, since a job container stopped)',
+    );
+    const watched = evidence({ idleSinceSource: 'watched' });
+    expect(proposalHeadline(watched)).toBe('Kill vm-i (idle 7 min with no job)');
+    expect(evidenceFacts(watched.evidence).find((f) => f.label === 'Idle for')?.text).toBe(
+      '7 min, as watched',
     );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,9 @@ import {
   shortenRunnerToken,
 } from '../../../electron/core/config/runner-toml';
 import { Settings } from '../../../shared/settings';
+import { FileSecretKeeper } from '../../../electron/core/config/secret-files';
+import { identify, NO_FACTS } from '../../../electron/core/reaper/identity';
+import { machine } from '../reaper/fixtures';
 import { rejectionOf } from '../../support/rejection';
 
 const RUNNER_TOKEN = 'glrt-x1y2z3w4v5u6t7s8r9q0';
@@ -135,7 +138,7 @@ describe('config.toml import', () => {
         id: 'fleeting',
         fleet: 'fleeting',
         token: { env: 'RW_HCLOUD_TOKEN_FLEETING' },
-        namePrefix: 'ci-fleet',
+        namePrefix: 'ci-fleet-',
       },
     ]);
     expect(proposal.settings.dockerMachine).toEqual([
@@ -173,7 +176,16 @@ describe('config.toml import', () => {
         'autoscaled',
         { namePrefixes: ['runner-x1y2z3w4v-auto-scale-'], idleCount: 2 },
       ],
-      ['fleeting', 'autoscaled', { namePrefixes: ['ci-fleet'], idleCount: 1 }],
+      [
+        'fleeting',
+        'autoscaled',
+        {
+          namePrefixes: ['ci-fleet-'],
+          instanceGroups: ['ci-fleet'],
+          idleCount: 1,
+          address: 'public',
+        },
+      ],
       ['dedicated', 'dedicated', undefined],
     ]);
     // The idle rule itself stays off: the import only records the bound.
@@ -198,9 +210,129 @@ describe('config.toml import', () => {
 `;
     const proposal = await proposeFromRunnerToml(text);
     expect(Settings.parse(proposal.settings).fleets[0]?.autoscaler).toEqual({
-      namePrefixes: ['grp'],
+      namePrefixes: ['grp-'],
+      instanceGroups: ['grp'],
       idleCount: 4,
+      // no connector_config: GitLab Runner's default use_external_addr = false
+      address: 'private',
     });
+  });
+
+  it('turns the fleeting connector into SSH access: username, key_path, and the private address by default', async () => {
+    const text = `
+concurrent = 8
+
+[[runners]]
+  name = "fleet-private"
+  url = "https://gitlab.example.com"
+  token = "glrt-privatefleet0123456789"
+  executor = "docker-autoscaler"
+  [runners.docker]
+    image = "alpine:3.20"
+  [runners.autoscaler]
+    plugin = "hetznercloud/fleeting-plugin-hetzner:v1.0.0"
+    max_instances = 4
+    [runners.autoscaler.plugin_config]
+      name = "ci-private"
+      token = "${PLUGIN_TOKEN}"
+      location = "fsn1"
+      server_type = ["cx22"]
+      image = "debian-12"
+      private_networks = ["ci-net"]
+    [runners.autoscaler.connector_config]
+      username = "ci"
+      key_path = "/etc/gitlab-runner/fleeting_ed25519"
+    [[runners.autoscaler.policy]]
+      idle_count = 0
+`;
+    const proposal = await proposeFromRunnerToml(text);
+    const fleet = Settings.parse(proposal.settings).fleets[0];
+    expect(fleet?.ssh.user).toBe('ci');
+    expect(fleet?.ssh.identityFiles).toEqual(['/etc/gitlab-runner/fleeting_ed25519']);
+    expect(fleet?.autoscaler).toEqual({
+      namePrefixes: ['ci-private-'],
+      instanceGroups: ['ci-private'],
+      idleCount: 0,
+      address: 'private',
+    });
+    expect(proposal.notes.join('\n')).toMatch(
+      /fleet-private: use_external_addr is off, so instances are probed at their private network address/,
+    );
+    expect(JSON.stringify(proposal)).not.toContain(PLUGIN_TOKEN);
+  });
+
+  it('marks WinRM instances (protocol winrm, or a Windows os) as not probed, and says so', async () => {
+    const windows = (connector: string) => `
+[[runners]]
+  name = "win"
+  url = "https://gitlab.example.com"
+  executor = "docker-autoscaler"
+  [runners.autoscaler]
+    plugin = "hetznercloud/fleeting-plugin-hetzner:latest"
+    [runners.autoscaler.plugin_config]
+      name = "win-fleet"
+    [runners.autoscaler.connector_config]
+      ${connector}
+`;
+    for (const connector of ['protocol = "winrm"', 'protocol = "winrm+https"', 'os = "windows"']) {
+      const proposal = await proposeFromRunnerToml(windows(connector));
+      expect(Settings.parse(proposal.settings).fleets[0]?.autoscaler?.protocol).toBe('winrm');
+      expect(proposal.notes.join('\n')).toMatch(
+        /win: its instances are reached over WinRM; Runner Watch probes over SSH only/,
+      );
+    }
+    const ssh = await proposeFromRunnerToml(windows('protocol = "ssh"'));
+    expect(Settings.parse(ssh.settings).fleets[0]?.autoscaler?.protocol).toBeUndefined();
+  });
+
+  it("identifies an imported fleet's instances by the group naming only, never the manager or a look-alike", async () => {
+    const proposal = await proposeFromRunnerToml(CONFIG, { managerAlias: 'runner-manager-1' });
+    const settings = Settings.parse(proposal.settings);
+    const fleet = settings.fleets.find((f) => f.id === 'fleeting');
+    if (!fleet) throw new Error('no fleeting fleet');
+    const verdict = (name: string) =>
+      identify(
+        machine({ name, fleet: 'fleeting', identitySource: 'hetzner:fleeting' }, 0),
+        fleet,
+        NO_FACTS,
+      );
+    expect(verdict('ci-fleet-1a2b3c4d')).toEqual({
+      by: 'instance group naming (ci-fleet-<8 hex>)',
+    });
+    for (const name of [
+      'ci-fleet-manager',
+      'ci-fleet',
+      'ci-fleet-1a2b3c4d-old',
+      'runner-manager-1',
+    ])
+      expect(verdict(name)).toHaveProperty('none');
+  });
+
+  it('--store-tokens keeps Hetzner tokens in the secret store and references them; runner tokens are never kept', async () => {
+    const store = join(dir, 'state', 'secrets');
+    const proposal = await proposeFromRunnerToml(CONFIG, {
+      tokenStore: new FileSecretKeeper(store),
+    });
+    const hetzner = proposal.settings.hetzner ?? [];
+    expect(hetzner.map((h) => h.token)).toEqual([
+      { file: join(store, 'hcloud-hetzner-autoscale.secret') },
+      { file: join(store, 'hcloud-fleeting.secret') },
+    ]);
+    expect(readFileSync(join(store, 'hcloud-fleeting.secret'), 'utf8')).toBe(`${PLUGIN_TOKEN}\n`);
+    expect(readFileSync(join(store, 'hcloud-hetzner-autoscale.secret'), 'utf8')).toBe(
+      `${HCLOUD_TOKEN}\n`,
+    );
+    expect(statSync(join(store, 'hcloud-fleeting.secret')).mode & 0o777).toBe(0o600);
+    // only the two Hetzner tokens: no runner token reached the store
+    expect(readdirSync(store).sort()).toEqual([
+      'hcloud-fleeting.secret',
+      'hcloud-hetzner-autoscale.secret',
+    ]);
+    const json = JSON.stringify(proposal);
+    for (const secret of [RUNNER_TOKEN, HCLOUD_TOKEN, PLUGIN_TOKEN, LEGACY_TOKEN])
+      expect(json).not.toContain(secret);
+    expect(proposal.notes.join('\n')).toMatch(/runner tokens were not kept/);
+    expect(() => Settings.parse(proposal.settings)).not.toThrow();
   });
 
   it('keeps a Hetzner token only when asked, in a 0600 file the user chose', async () => {

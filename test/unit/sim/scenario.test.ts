@@ -336,6 +336,49 @@ describe('scenario world', () => {
     expect(() => w.fillUp('nope')).toThrow(/no VM named nope/);
   });
 
+  it('as a docker-autoscaler instance group: <group>-<8 hex> instances, no docker-machine, traces that dial <name>:<server id>', () => {
+    const { world: w, clock } = world({
+      vms: 4,
+      seed: 9,
+      executor: 'docker-autoscaler',
+      instanceGroup: 'ci-fleet',
+      addressBlock: 6,
+      managerAddress: '127.0.0.6',
+      managerHostname: 'ci-fleet-manager',
+      runnerId: 102,
+      firstJobId: 80_001,
+    });
+    w.start();
+    clock.tick(30 * 60_000);
+    const vms = w.vms();
+    expect(vms).toHaveLength(4);
+    for (const vm of vms) {
+      expect(vm.name).toMatch(/^ci-fleet-[0-9a-f]{8}$/);
+      expect(vm.address).toBe(`127.0.6.${vm.slot}`);
+      expect(vm.privateAddress).toBe(`127.0.7.${vm.slot}`);
+      expect(vm.serverId).toBeGreaterThan(60_000_000);
+    }
+    expect(new Set(vms.map((v) => v.serverId)).size).toBe(4);
+    expect(w.runner).toMatchObject({ id: 102, executor: 'docker-autoscaler' });
+    // the fleeting manager has no docker-machine, but runs gitlab-runner
+    const manager = readHostState(w.managerStateDir);
+    expect(manager.machines).toEqual([]);
+    expect(manager.hostname).toBe('ci-fleet-manager');
+    const jobs = w.jobList();
+    expect(jobs.every((j) => j.id >= 80_001)).toBe(true);
+    const ran = jobs.filter((j) => j.machine !== null);
+    expect(ran.length).toBeGreaterThan(0);
+    for (const job of ran) {
+      const serverId = job.instanceId?.split(':')[1];
+      expect(job.instanceId).toBe(`${job.machine}:${serverId}`);
+      expect(w.traceHead(job.id)).toBe(`Dialing instance ${job.instanceId}...`);
+    }
+    expect(() => world({ executor: 'docker-autoscaler', instanceGroup: 'Bad Group' })).toThrow(
+      /instanceGroup must be/,
+    );
+    expect(() => world({ addressBlock: 254 })).toThrow(/addressBlock must be/);
+  });
+
   it('rejects impossible options with a clear error', () => {
     expect(() => world({ vms: 0 })).toThrow(ScenarioError);
     expect(() => world({ vms: 25 })).toThrow(/vms must be an integer from 1 to 24/);

@@ -344,6 +344,126 @@ describe('docker ps shim', () => {
   });
 });
 
+describe('docker ps -a and docker inspect: when containers stopped', () => {
+  const withStops = (): HostState => ({
+    ...baseState(),
+    containers: [
+      ...baseState().containers!,
+      {
+        id: hex('c'),
+        name: 'runner-abcdefgh-project-42-concurrent-0-99-build',
+        image: 'ruby:3.2',
+        created: NOW - 3 * 3600,
+        state: 'exited',
+        exitCode: 1,
+        finished: NOW - 721 + 0.461,
+        labels: { [L.jobId]: '999', [L.type]: 'build' },
+      },
+      {
+        id: hex('d'),
+        name: 'runner-abcdefgh-project-42-concurrent-0-cache-1',
+        image: 'helper',
+        created: NOW - 100,
+        state: 'created',
+        labels: { [L.jobId]: '1000', [L.type]: 'cache' },
+      },
+    ],
+  });
+  beforeEach(() => writeHostState(dir, withStops()));
+
+  it('says "Exited (1) 12 minutes ago" from the finish time, not the creation time', () => {
+    const rows = jsonLines(run('docker', 'ps', '-a', '--format', '{{json .}}').stdout);
+    expect(
+      rows.find((r) => r.Names === 'runner-abcdefgh-project-42-concurrent-0-99-build'),
+    ).toMatchObject({
+      State: 'exited',
+      Status: 'Exited (1) 12 minutes ago',
+      RunningFor: '3 hours ago',
+    });
+    // Without a finish time an exited container stopped when it was created (25 h ago).
+    expect(rows.find((r) => r.Names === 'old-helper')?.Status).toBe('Exited (0) 25 hours ago');
+    expect(
+      rows.find((r) => r.Names === 'runner-abcdefgh-project-42-concurrent-0-cache-1')?.Status,
+    ).toBe('Created');
+  });
+
+  it('--last N lists the N newest containers of any state, after the filters', () => {
+    const ids = (...args: string[]) =>
+      run('docker', 'ps', ...args)
+        .stdout.trim()
+        .split('\n');
+    expect(ids('-q', '--last', '2')).toEqual([hex('d').slice(0, 12), hex('a').slice(0, 12)]);
+    expect(ids('-aq', '--no-trunc', '--last', '5', '--filter', `label=${L.jobId}`)).toEqual([
+      hex('d'),
+      hex('a'),
+      hex('c'),
+    ]);
+    expect(ids('-q', '-l')).toEqual([hex('d').slice(0, 12)]);
+    const bad = run('docker', 'ps', '--last', 'x');
+    expect(bad.status).toBe(125);
+    expect(bad.stderr).toMatch(/invalid argument "x" for "-n, --last" flag/);
+  });
+
+  it('inspect prints State.FinishedAt as RFC 3339 and the labels by index, per container', () => {
+    const r = run(
+      'docker',
+      'inspect',
+      '--format',
+      '{{.Id}} {{.State.Status}} {{.State.FinishedAt}} {{.State.ExitCode}} {{index .Config.Labels "com.gitlab.gitlab-runner.job.id"}}|{{index .Config.Labels "nope"}}|',
+      hex('c'),
+      'runner-abcdefgh-project-42-concurrent-0-0123abcd-build-2',
+      'old-helper',
+    );
+    expect(r.status).toBe(0);
+    expect(r.stdout.split('\n')).toEqual(
+      [
+        `${hex('c')} exited ${new Date((NOW - 721) * 1000 + 461).toISOString().replace(/\.(\d*?)0*Z$/, '.$1Z')} 1 999||`,
+        `${hex('a')} running 0001-01-01T00:00:00Z 0 1001||`,
+        `${hex('b')} exited ${new Date((NOW - 90_000) * 1000).toISOString().replace('.000Z', 'Z')} 0 |`,
+        '',
+      ].map((line, i) => (i === 2 ? `${line}|` : line)),
+    );
+  });
+
+  it('inspect without --format prints a JSON array; unknown objects fail with exit 1 after the others', () => {
+    const r = run('docker', 'inspect', hex('c').slice(0, 12), 'nope');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('Error: No such object: nope\n');
+    const [c] = JSON.parse(r.stdout) as {
+      Id: string;
+      Name: string;
+      State: Record<string, unknown>;
+      Config: { Labels: Record<string, string> };
+    }[];
+    expect(c?.Id).toBe(hex('c'));
+    expect(c?.Name).toBe('/runner-abcdefgh-project-42-concurrent-0-99-build');
+    expect(c?.State).toMatchObject({ Status: 'exited', Running: false, ExitCode: 1 });
+    expect(c?.Config.Labels[L.jobId]).toBe('999');
+    const none = run('docker', 'inspect');
+    expect(none.status).toBe(1);
+    expect(none.stderr).toMatch(/"docker inspect" requires at least 1 argument/);
+    const tpl = run('docker', 'inspect', '--format', '{{.State.Nope}}', hex('c'));
+    expect(tpl.status).toBe(1);
+    expect(tpl.stderr).toMatch(/can't evaluate field/);
+  });
+
+  it('date +%s answers the host clock; other date calls are the real date', () => {
+    expect(run('date', '+%s').stdout).toBe(`${NOW}\n`);
+    expect(run('date', '-u', '+%Y').stdout.trim()).toMatch(/^\d{4}$/);
+  });
+
+  it('round-trips the finish time through readHostState, and refuses one before creation', () => {
+    expect(readHostState(dir).containers.find((c) => c.id === hex('c'))?.finished).toBe(
+      NOW - 721 + 0.461,
+    );
+    const bad = withStops();
+    bad.containers![2]!.finished = NOW - 4 * 3600;
+    expect(() => writeHostState(dir, bad)).toThrow(
+      /containers\.2\.finished: finished must not be before created/,
+    );
+  });
+});
+
 describe('docker volume and image shims', () => {
   it('lists volumes as JSON, sorted by name, filtered by name', () => {
     const rows = jsonLines(run('docker', 'volume', 'ls', '--format', '{{json .}}').stdout);

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LoadInfo, DiskUsage } from '../../../shared/machine';
+import { CONTAINER_EXIT_LIMIT } from '../../../electron/core/sources/ssh/probe-script';
 import {
   MAX_DF_LINE,
+  MAX_EXIT_LINE,
+  parseContainerExits,
   parseDf,
   parseHumanSize,
   parseLoadavg,
@@ -40,6 +43,7 @@ function answer(parts: {
       parts.meminfo ?? 'MemTotal:       16318324 kB\nMemAvailable:    8159162 kB',
     ) +
     section('nproc', parts.nproc ?? '4') +
+    section('container-exits', '1795000000') +
     `@@${N} done\n`
   );
 }
@@ -154,5 +158,47 @@ describe('df parsing is linear and line-bounded', () => {
     // The old pattern backtracked over every split of this row; this one is one pass.
     const row = `a ${'1 '.repeat(Math.floor((MAX_DF_LINE - 10) / 2))}`;
     expect(() => parseDf(`${DF_HEADER}\n${row}`, 'k')).toThrow(/unexpected df line/);
+  });
+});
+
+describe('container exits: a hostile host cannot make a machine look idle long, nor stall the parser', () => {
+  const id = (n: number) => n.toString(16).padStart(64, '0');
+  const exits = (stdout: string, stderr = '', status = 0) =>
+    parseContainerExits({ stdout, stderr, status });
+  const CLOCK = String(Date.UTC(2026, 11, 3, 12) / 1000);
+
+  it('more containers than the probe asks for is not an honest answer: unknown', () => {
+    const rows = Array.from(
+      { length: CONTAINER_EXIT_LIMIT + 1 },
+      (_, i) => `${id(i + 1)} exited 2026-12-03T11:00:00Z ${i + 1} build`,
+    );
+    expect(() => exits([CLOCK, ...rows].join('\n'))).toThrow(
+      `more than ${CONTAINER_EXIT_LIMIT} containers listed (${CONTAINER_EXIT_LIMIT + 1})`,
+    );
+    expect(exits([CLOCK, ...rows.slice(1)].join('\n')).exited).toBe(CONTAINER_EXIT_LIMIT);
+  });
+
+  it('a 100,000-character line is refused before any parsing, naming the bound', () => {
+    const row = `${id(1)} exited 2026-12-03T11:00:00Z 1 ${'x'.repeat(100_000)}`;
+    expect(() => exits(`${CLOCK}\n${row}`)).toThrow(`line longer than ${MAX_EXIT_LINE} characters`);
+  });
+
+  it('a 400-digit clock, job id or fraction is unknown or ignored, never a figure', () => {
+    expect(() => exits(HUGE)).toThrow(/not unix seconds/);
+    const report = exits(`${CLOCK}\n${id(1)} exited 2026-12-03T11:00:00Z ${HUGE} build`);
+    expect(report.lastExit).toEqual({ ageMs: 3_600_000, jobId: null });
+    expect(() => exits(`${CLOCK}\n${id(1)} exited 2026-12-03T11:00:00.${HUGE}Z 1 build`)).toThrow();
+  });
+
+  it('a "No such object" look-alike in stdout, or a huge stderr line, does not pass for a removed container', () => {
+    expect(() => exits(`${CLOCK}\nError: No such object: ${id(2)}`)).toThrow(/unexpected line/);
+    expect(() => exits(CLOCK, `Error: No such object: ${'a'.repeat(100_000)}`, 1)).toThrow(
+      /exit status 1/,
+    );
+  });
+
+  it('a type or label text with spaces cannot shift the fields', () => {
+    const report = exits(`${CLOCK}\n${id(1)} exited 2026-12-03T11:30:00Z 7 cache but not really`);
+    expect(report.lastExit).toEqual({ ageMs: 1_800_000, jobId: 7 });
   });
 });

@@ -6,8 +6,11 @@ import {
   parseHumanSize,
   parseLoadavg,
   parseMeminfo,
+  parseContainerExits,
   parseProbeOutput,
+  parseRfc3339,
   usedPercent,
+  type ProbeSection,
 } from '../../../electron/core/sources/ssh/probe-parse';
 import { probeCommand } from '../../../electron/core/sources/ssh/probe-script';
 
@@ -49,6 +52,17 @@ const PS_SERVICE = JSON.stringify({
   State: 'running',
 });
 
+// The container-exits section: `date +%s`, then `docker inspect --format` of each job container.
+// 2026-11-19T09:00:00Z on the host's clock.
+const HOST_NOW = Date.UTC(2026, 10, 19, 9) / 1000;
+const EXITS = [
+  String(HOST_NOW),
+  `${'f1'.repeat(32)} running 0001-01-01T00:00:00Z 8812345 build`,
+  `${'c1'.repeat(32)} exited 2026-11-19T08:13:20.461876391Z 8800001 build`,
+  `${'c2'.repeat(32)} exited 2026-11-19T08:03:20Z 8800001 predefined`,
+  `${'c3'.repeat(32)} exited 2026-11-19T08:20:00Z 8700000 cache`,
+].join('\n');
+
 function section(name: string, stdout: string, status: number | null, stderr = ''): string {
   const end = status === null ? '' : `\n@@${N} end ${name} ${status}`;
   return `@@${N} begin ${name}\n${stdout}\n@@${N} stderr ${name}\n${stderr}${end}\n`;
@@ -68,6 +82,7 @@ function full(parts: Partial<Record<string, string>> = {}, done = true): string 
       0,
     ),
     nproc: section('nproc', '4', 0),
+    'container-exits': section('container-exits', EXITS, 0),
   };
   for (const [k, v] of Object.entries(parts)) if (v !== undefined) all[k] = v;
   return Object.values(all).join('') + (done ? `@@${N} done\n` : '');
@@ -123,6 +138,13 @@ describe('parseProbeOutput', () => {
       cpus: 4,
       memTotalBytes: 16318324 * 1024,
       memAvailableBytes: 8159162 * 1024,
+    });
+    expect(report.containerExits).toEqual({
+      hostNow: HOST_NOW * 1000,
+      // The cache container's later stop says nothing about the last job.
+      lastExit: { ageMs: HOST_NOW * 1000 - Date.parse('2026-11-19T08:13:20.461Z'), jobId: 8800001 },
+      active: 1,
+      exited: 2,
     });
     expect(report.complete).toBe(true);
   });
@@ -310,6 +332,146 @@ describe('probe pieces', () => {
   });
 });
 
+describe('container exits (idle evidence)', () => {
+  const ok = (stdout: string, stderr = '', status: number | null = 0): ProbeSection => ({
+    stdout,
+    stderr,
+    status,
+  });
+  const id = (n: number) => n.toString(16).padStart(64, '0');
+
+  it('reads RFC 3339 the way Go prints it: nanoseconds, offsets, the zero time', () => {
+    expect(parseRfc3339('2026-12-03T13:17:00Z')).toBe(Date.UTC(2026, 11, 3, 13, 17));
+    expect(parseRfc3339('2026-12-03T13:17:00.461876391Z')).toBe(
+      Date.UTC(2026, 11, 3, 13, 17, 0, 461),
+    );
+    expect(parseRfc3339('2026-12-03T14:17:00+01:00')).toBe(Date.UTC(2026, 11, 3, 13, 17));
+    expect(parseRfc3339('0001-01-01T00:00:00Z')).toBeNull();
+    for (const bad of [
+      '',
+      'yesterday',
+      '2026-13-03T13:17:00Z',
+      '2026-12-03 13:17:00 +0000 UTC',
+      `2026-12-03T13:17:00.${'1'.repeat(40)}Z`,
+    ])
+      expect(() => parseRfc3339(bad), bad).toThrow();
+  });
+
+  it('no job container: the host clock and no stop', () => {
+    expect(parseContainerExits(ok(String(HOST_NOW)))).toEqual({
+      hostNow: HOST_NOW * 1000,
+      lastExit: null,
+      active: 0,
+      exited: 0,
+    });
+  });
+
+  it('counts ages on the host clock, so a host clock hours behind does not make a stop look older', () => {
+    // The host believes it is 10:00 (really 13:00); its container stopped 50 min earlier on that clock.
+    const hostNow = Date.UTC(2026, 11, 3, 10) / 1000;
+    const report = parseContainerExits(
+      ok(`${hostNow}\n${id(1)} exited 2026-12-03T09:10:00Z 5 build`),
+    );
+    expect(report.lastExit).toEqual({ ageMs: 50 * 60_000, jobId: 5 });
+  });
+
+  it('a stop after the host clock (skew within the host) counts as now, never as a negative age', () => {
+    const hostNow = Date.UTC(2026, 11, 3, 10) / 1000;
+    const report = parseContainerExits(
+      ok(`${hostNow}\n${id(1)} exited 2026-12-03T11:00:00Z 5 build`),
+    );
+    expect(report.lastExit).toEqual({ ageMs: 0, jobId: 5 });
+  });
+
+  it('created, paused and restarting job containers are a job on the machine; a created cache container is not', () => {
+    const report = parseContainerExits(
+      ok(
+        [
+          String(HOST_NOW),
+          `${id(1)} created 0001-01-01T00:00:00Z 5 build`,
+          `${id(2)} paused 0001-01-01T00:00:00Z 6 build`,
+          `${id(3)} restarting 2026-11-19T08:00:00Z 7 service`,
+          `${id(4)} created 0001-01-01T00:00:00Z 8 cache`,
+          `${id(5)} running 0001-01-01T00:00:00Z 9 cache`,
+        ].join('\n'),
+      ),
+    );
+    expect(report.active).toBe(4);
+    expect(report.exited).toBe(0);
+  });
+
+  it('a container removed between listing and inspecting it stopped just now', () => {
+    const report = parseContainerExits(
+      ok(
+        `${HOST_NOW}\n${id(1)} exited 2026-11-19T08:00:00Z 5 build`,
+        `Error: No such object: ${id(2)}`,
+        1,
+      ),
+    );
+    expect(report.lastExit).toEqual({ ageMs: 0, jobId: null });
+    expect(report.exited).toBe(2);
+    const removing = parseContainerExits(
+      ok(`${HOST_NOW}\n${id(1)} removing 2026-11-19T08:00:00Z 5 build`),
+    );
+    expect(removing.lastExit).toEqual({ ageMs: 0, jobId: 5 });
+  });
+
+  it('a missing job id label leaves the job unknown, the stop still counts', () => {
+    const report = parseContainerExits(ok(`${HOST_NOW}\n${id(1)} exited 2026-11-19T08:00:00Z  `));
+    expect(report.lastExit?.jobId).toBeNull();
+    expect(report.exited).toBe(1);
+  });
+
+  it('everything else is unknown: docker down, garbage, no clock, a stopped container without a finish time', () => {
+    const cases: [string, ProbeSection][] = [
+      [
+        'docker down',
+        ok(
+          String(HOST_NOW),
+          'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?',
+          1,
+        ),
+      ],
+      ['cut off', ok(String(HOST_NOW), '', null)],
+      ['no clock', ok(`${id(1)} exited 2026-11-19T08:00:00Z 5 build`)],
+      ['clock not seconds', ok('Thu Dec  3 14:07:00 UTC 2026')],
+      ['empty answer', ok('')],
+      ['short id', ok(`${HOST_NOW}\nabc exited 2026-11-19T08:00:00Z 5 build`)],
+      ['unknown state', ok(`${HOST_NOW}\n${id(1)} sleeping 2026-11-19T08:00:00Z 5 build`)],
+      ['never stopped', ok(`${HOST_NOW}\n${id(1)} exited 0001-01-01T00:00:00Z 5 build`)],
+      ['dead, never stopped', ok(`${HOST_NOW}\n${id(1)} dead 0001-01-01T00:00:00Z 5 build`)],
+      ['bad time', ok(`${HOST_NOW}\n${id(1)} exited 12 minutes ago`)],
+      [
+        'a gone container and another error',
+        ok(String(HOST_NOW), `Error: No such object: ${id(2)}\npermission denied`, 1),
+      ],
+      [
+        'template error',
+        ok(
+          String(HOST_NOW),
+          'template: :1:2: executing "" at <.State.FinishedAt>: map has no entry',
+          1,
+        ),
+      ],
+    ];
+    for (const [what, section] of cases) expect(() => parseContainerExits(section), what).toThrow();
+  });
+
+  it('the probe answer names the section when it is unreadable; the other fields still read', () => {
+    const report = parseProbeOutput(
+      full({ 'container-exits': section('container-exits', 'garbage', 0) }),
+      N,
+      req,
+    );
+    expect(report.containerExits).toBeNull();
+    expect(report.errors.join('\n')).toMatch(
+      /^container exits: host clock "garbage" is not unix seconds$/m,
+    );
+    expect(report.jobs).not.toBeNull();
+    expect(report.disks).not.toBeNull();
+  });
+});
+
 describe('the probe script run by a real sh over the simulated host tools', () => {
   it('prints a block the parser reads completely, with a missing mount reported absent', async () => {
     const { execFileSync } = await import('node:child_process');
@@ -342,6 +504,24 @@ describe('the probe script run by a real sh over the simulated host tools', () =
             state: 'running',
             labels: { [RUNNER_LABEL.jobId]: '77', [RUNNER_LABEL.type]: 'build' },
           },
+          {
+            id: 'a'.repeat(64),
+            name: 'runner-x-project-1-concurrent-0-abb-build',
+            image: 'alpine',
+            created: 1_799_990_000,
+            state: 'exited',
+            finished: 1_799_997_000,
+            labels: { [RUNNER_LABEL.jobId]: '76', [RUNNER_LABEL.type]: 'build' },
+          },
+          // Not a job container: neither a job nor a stop of one.
+          {
+            id: 'c'.repeat(64),
+            name: 'nginx',
+            image: 'nginx',
+            created: 1_799_000_000,
+            state: 'exited',
+            finished: 1_799_999_999,
+          },
         ],
       });
       const mounts = ['/', '/var/lib/docker'];
@@ -370,6 +550,12 @@ describe('the probe script run by a real sh over the simulated host tools', () =
         [77, 'runner-x-project-1-concurrent-0-abc-build'],
       ]);
       expect(report.volumes).toEqual([]);
+      expect(report.containerExits).toEqual({
+        hostNow: 1_800_000_000_000,
+        lastExit: { ageMs: 3_000_000, jobId: 76 },
+        active: 1,
+        exited: 1,
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -155,6 +155,7 @@ describe('trayMenuModel', () => {
     const menu = trayMenuModel(state);
     expect(menu.map((e) => (e.kind === 'separator' ? '---' : `${e.kind}:${e.label}`))).toEqual([
       'open:Open Runner Watch',
+      'check:Check now',
       '---',
       'heading:Fullest disks (5 of 7)',
       'machine:m6 — disk 46 %',
@@ -177,9 +178,25 @@ describe('trayMenuModel', () => {
     const state = computeTrayState(testSnapshot([]), [ciFleet], { paused: true });
     expect(trayMenuModel(state).map((e) => e.kind)).toEqual([
       'open',
+      'check',
       'separator',
       'resume',
       'quit',
     ]);
+  });
+
+  it('disables Check now while a check runs and says so', () => {
+    const idle = trayMenuModel(computeTrayState(testSnapshot([]), [ciFleet]));
+    expect(idle.find((e) => e.kind === 'check')).toEqual({
+      kind: 'check',
+      label: 'Check now',
+      enabled: true,
+    });
+    const busy = trayMenuModel(computeTrayState(testSnapshot([]), [ciFleet], { checking: true }));
+    expect(busy.find((e) => e.kind === 'check')).toEqual({
+      kind: 'check',
+      label: 'Checking now…',
+      enabled: false,
+    });
   });
 });

@@ -10,6 +10,7 @@ import { GitLabClient } from './client';
 import { isGitLabError, isScopeRefusal } from './errors';
 import type { JobJson, ManagerJson, RunnerDetails, RunnerSummary } from './schemas';
 import { parseTraceHead, type TraceLink } from './trace';
+import { TraceRetries } from './trace-retries';
 
 /** Options of one GitLab source; everything but settings and token has a default. */
 export interface GitLabSourceOptions {
@@ -30,6 +31,8 @@ export interface GitLabSourceOptions {
   traceHeadBytes?: number;
   /** Trace heads of finished jobs (timeline) fetched per cycle at most; running jobs are not capped. */
   maxFinishedTracesPerCycle?: number;
+  /** Longest wait between two reads of a trace that names no machine yet (default 5 min). */
+  traceRetryMaxMs?: number;
   /** Requests in flight at once against this instance. */
   concurrency?: number;
   retries?: number;
@@ -43,6 +46,8 @@ export interface CycleStats {
   byRoute: Record<string, number>;
   busyRunners: number;
   newJobs: number;
+  /** Trace heads read again for jobs whose trace did not name a machine before. */
+  traceRetries: number;
 }
 
 interface DetailsEntry {
@@ -97,6 +102,7 @@ export class GitLabSource implements Source, RunnerAdmin {
   private managersSupported = true;
   private readonly details = new Map<number, DetailsEntry>();
   private readonly traces = new Map<number, TraceEntry>();
+  private readonly traceRetries: TraceRetries;
   private readonly timelineJobs = new Map<number, RunnerJob>();
   private readonly timelineFetchedAt = new Map<number, number>();
   private readonly timelineNewestId = new Map<number, number>();
@@ -114,6 +120,10 @@ export class GitLabSource implements Source, RunnerAdmin {
     this.timeoutMs = options.settings.timeoutSec * 1000 * 4;
     this.now = options.now ?? Date.now;
     this.limit = pLimit(options.concurrency ?? 4);
+    this.traceRetries = new TraceRetries({
+      baseMs: this.intervalMs,
+      maxMs: Math.max(this.intervalMs, options.traceRetryMaxMs ?? 5 * MINUTE),
+    });
     this.client = new GitLabClient({
       url: options.settings.url,
       token: () => this.token,
@@ -156,7 +166,7 @@ export class GitLabSource implements Source, RunnerAdmin {
       this.rejected.token === token &&
       this.now() - this.rejected.at < REJECTED_RETRY_MS
     ) {
-      this.lastCycle = { requests: 0, byRoute: {}, busyRunners: 0, newJobs: 0 };
+      this.lastCycle = { requests: 0, byRoute: {}, busyRunners: 0, newJobs: 0, traceRetries: 0 };
       throw this.rejected.error;
     }
     this.rejected = null;
@@ -213,8 +223,9 @@ export class GitLabSource implements Source, RunnerAdmin {
       ),
     );
 
-    // Trace heads of jobs not seen before link them to machines.
-    let newJobs = 0;
+    // Trace heads of jobs not seen before link them to machines; a trace that does not
+    // name a machine yet is read again on a back-off, not every cycle.
+    const counts = { newJobs: 0, retries: 0 };
     const allRunning = [...running.entries()].flatMap(([runnerId, jobs]) =>
       jobs.map((job) => ({ runnerId, job })),
     );
@@ -222,14 +233,16 @@ export class GitLabSource implements Source, RunnerAdmin {
       allRunning.map(({ job }) =>
         this.limit(async () => {
           if (this.traces.has(job.id)) return;
-          newJobs += 1;
+          if (!this.traceRetries.due(job.id, job.status, now)) return;
+          if (this.traceRetries.tried(job.id)) counts.retries += 1;
+          else counts.newJobs += 1;
           await this.linkJob(job, signal, warn);
         }),
       ),
     );
 
-    const timelineNew = await this.refreshTimeline(listed, signal, warn, now);
-    newJobs += timelineNew;
+    await this.refreshTimeline(listed, signal, warn, now, counts);
+    const { newJobs } = counts;
 
     const jobsByMachine = new Map<string, RunningJob[]>();
     const unlinkedJobs: { jobId: number; runnerId: number }[] = [];
@@ -256,6 +269,7 @@ export class GitLabSource implements Source, RunnerAdmin {
       byRoute,
       busyRunners: busy.length,
       newJobs,
+      traceRetries: counts.retries,
     };
     const result: CollectResult = { machines: [], runners, warnings };
     // Unknown is never empty: without every busy runner's jobs, keep the last reading (it turns stale).
@@ -480,20 +494,27 @@ export class GitLabSource implements Source, RunnerAdmin {
       this.remember(job.id, UNLINKED);
       return false;
     }
+    const missed = () => this.traceRetries.missed(job.id, job.status, this.now());
     const maxBytes = this.options.traceHeadBytes ?? 16_384;
     let head: { text: string; truncated: boolean };
     try {
       head = await this.client.traceHead(projectId, job.id, maxBytes, signal);
     } catch (error) {
-      // No trace yet (404) or no access: try again next cycle, never cache as unlinked.
-      if (isGitLabError(error) && error.status === 404) return false;
+      // No trace yet (404) or no access: try again later, never cache as unlinked.
+      if (isGitLabError(error) && error.status === 404) {
+        missed();
+        return false;
+      }
       if (isScopeRefusal(error)) {
         warn(`token lacks access to job traces (${error.call}): jobs cannot be linked to machines`);
         return false;
       }
       throw error;
     }
-    if (head.text.trim() === '') return false; // trace not written yet
+    if (head.text.trim() === '') {
+      missed(); // trace not written yet
+      return false;
+    }
     const link = parseTraceHead(head.text);
     if (link) {
       this.remember(job.id, { link });
@@ -502,10 +523,12 @@ export class GitLabSource implements Source, RunnerAdmin {
     // A short trace of a running job may simply not have reached the prepare step yet.
     const finished = job.status !== 'running' && job.status !== 'pending';
     if (head.truncated || finished) this.remember(job.id, UNLINKED);
+    else missed();
     return false;
   }
 
   private remember(jobId: number, entry: TraceEntry): void {
+    this.traceRetries.forget(jobId);
     if (this.traces.size >= TRACE_CACHE_MAX) {
       const oldest = this.traces.keys().next().value;
       if (oldest !== undefined) this.traces.delete(oldest);
@@ -522,13 +545,13 @@ export class GitLabSource implements Source, RunnerAdmin {
     signal: AbortSignal,
     warn: (m: string) => void,
     now: number,
-  ): Promise<number> {
+    counts: { newJobs: number; retries: number },
+  ): Promise<void> {
     const windowStart = now - this.settings.timelineHours * 3_600_000;
     const refresh = this.options.timelineRefreshMs ?? 5 * MINUTE;
     const perPage = this.options.timelinePerPage ?? 50;
     const maxPages = this.options.maxTimelinePages ?? 4;
     let budget = this.options.maxFinishedTracesPerCycle ?? 20;
-    let newJobs = 0;
     const due = listed.filter(({ summary, status }) => {
       // A runner whose last contact predates the window ran nothing inside it.
       const contacted = this.contactOf(summary.id);
@@ -604,14 +627,15 @@ export class GitLabSource implements Source, RunnerAdmin {
         continue;
       }
       if (budget <= 0 || job.projectId === null || job.status === 'pending') continue;
+      if (!this.traceRetries.due(id, job.status, now)) continue;
       budget -= 1;
-      newJobs += 1;
+      if (this.traceRetries.tried(id)) counts.retries += 1;
+      else counts.newJobs += 1;
       const json = { id, status: job.status, project: { id: job.projectId } } as JobJson;
       if (await this.limit(() => this.linkJob(json, signal, warn))) {
         job.machine = this.traces.get(id)?.link?.machine ?? null;
       }
     }
-    return newJobs;
   }
 
   private toRunnerJob(job: JobJson, runnerId: number): RunnerJob {

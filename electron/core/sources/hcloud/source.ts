@@ -22,6 +22,11 @@ export interface HcloudSourceOptions {
    * fleet's servers autoscaled.
    */
   fleetKind?: MachineIdentity['kind'];
+  /**
+   * Which address comes first (the one the probe dials): `private` for a docker-autoscaler
+   * fleet whose connector has `use_external_addr = false`; default public first.
+   */
+  address?: 'public' | 'private';
 }
 
 /** Hetzner's status word → the contract's normalised state. */
@@ -46,15 +51,23 @@ export function normaliseHcloudStatus(status: string): MachineState {
   }
 }
 
-/** The identity of a Hetzner server: addresses are the public IPv4 first, then private IPs. */
+/**
+ * The identity of a Hetzner server: addresses are the public IPv4 first, then private IPs
+ * (`address: 'private'`: the private IPs first, as a fleeting connector with
+ * `use_external_addr = false` dials `private_net[0].ip`; the public IP stays as fallback).
+ */
 export function hcloudIdentity(
   server: HcloudServer,
   kind: MachineIdentity['kind'] = 'autoscaled',
+  address: 'public' | 'private' = 'public',
 ): MachineIdentity {
-  const addresses: string[] = [];
   const publicIp = server.public_net?.ipv4?.ip;
-  if (publicIp) addresses.push(publicIp);
-  for (const net of server.private_net) if (!addresses.includes(net.ip)) addresses.push(net.ip);
+  const ordered =
+    address === 'private'
+      ? [...server.private_net.map((n) => n.ip), publicIp]
+      : [publicIp, ...server.private_net.map((n) => n.ip)];
+  const addresses: string[] = [];
+  for (const ip of ordered) if (ip && !addresses.includes(ip)) addresses.push(ip);
   return {
     kind,
     provider: 'hetzner',
@@ -126,7 +139,7 @@ export function createHcloudSource(
       const machines: MachineObservation[] = servers.map((server) => ({
         fleet: settings.fleet,
         name: server.name,
-        identity: hcloudIdentity(server, options.fleetKind),
+        identity: hcloudIdentity(server, options.fleetKind, options.address),
       }));
       // When the budget runs low, ask the engine to space the next cycle so that its
       // pages fit the refill rate (one call per throttle interval) instead of hitting 429.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DiskUsage, LoadInfo, RunningJob } from '../../../../shared/machine';
+import { CONTAINER_EXIT_LIMIT } from './probe-script';
 
 /** One section of a probe answer. */
 export interface ProbeSection {
@@ -29,12 +30,33 @@ export interface ProbeReport {
   volumes: RunnerVolume[] | null;
   /** A `gitlab-runner` process runs on the host (pgrep); null when the check could not run. */
   runsGitlabRunner: boolean | null;
+  /** When the job containers docker still lists stopped (idle evidence); null when unreadable. */
+  containerExits: ContainerExitReport | null;
   /** Watched mounts that do not exist on the host (reported, not an error). */
   absentMounts: string[];
   /** One line per problem, naming the section ("df /var/lib/docker: …"). */
   errors: string[];
   /** False when the answer stopped before the final marker. */
   complete: boolean;
+}
+
+/**
+ * What the job containers docker still lists say about the host's last job: ages on the
+ * host's own clock (its `date` and Docker's FinishedAt come from the same clock), so a
+ * host whose clock is off by an hour does not make a container look an hour older.
+ */
+export interface ContainerExitReport {
+  /** The host's clock when it answered, ms. */
+  hostNow: number;
+  /**
+   * The latest stop among stopped job containers, as an age (ms, never negative: a stop
+   * "in the future" counts as now); null when docker lists none.
+   */
+  lastExit: { ageMs: number; jobId: number | null } | null;
+  /** Job containers not stopped (running, created, paused, restarting): a job is on. */
+  active: number;
+  /** Stopped job containers counted (cache containers say nothing about the last job). */
+  exited: number;
 }
 
 /** Splits a probe answer into its sections; lines outside sections are ignored. */
@@ -427,6 +449,105 @@ function positiveInt(text: string | undefined): number | null {
   return n > 0 ? n : null;
 }
 
+/** Longest line of the container-exits section accepted (an id, four words and a type). */
+export const MAX_EXIT_LINE = 512;
+
+const CONTAINER_STATES = new Set([
+  'created',
+  'running',
+  'paused',
+  'restarting',
+  'removing',
+  'exited',
+  'dead',
+]);
+/** What docker says for each listed id that is gone by the time inspect runs. */
+const NO_SUCH = /^Error(?: response from daemon)?: No such (?:object|container): [0-9a-f]{12,64}$/;
+
+/**
+ * Go's RFC3339Nano (`2026-12-03T13:17:00.461876391Z`, or with a `+01:00` offset) → ms;
+ * null for Go's zero time (never stopped); throws on anything else.
+ */
+export function parseRfc3339(text: string): number | null {
+  if (text === '0001-01-01T00:00:00Z') return null;
+  const m =
+    text.length > 40
+      ? null
+      : /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|([+-])(\d{2}):(\d{2}))$/.exec(
+          text,
+        );
+  if (!m) throw new Error(`not an RFC 3339 time: ${JSON.stringify(text.slice(0, 40))}`);
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
+    throw new Error(`not a real time: ${JSON.stringify(text)}`);
+  const fraction = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  const offset = m[9] ? (m[9] === '-' ? -1 : 1) * (Number(m[10]) * 60 + Number(m[11])) * 60_000 : 0;
+  return Date.UTC(year, month - 1, day, hour, minute, second) + fraction - offset;
+}
+
+/**
+ * The container-exits section: the host's `date +%s`, then one `docker inspect` line per
+ * job container (`<id> <state> <FinishedAt> <job id> <type>`). Strict: a line that is not
+ * one, a stopped container without a finish time, more lines than the probe asks for, or
+ * an error other than "No such object" (a container removed between listing and
+ * inspecting it: it just stopped, so it counts as a stop now) makes the reading unknown.
+ */
+export function parseContainerExits(section: ProbeSection): ContainerExitReport {
+  const stderr = section.stderr.split('\n').filter((l) => l.trim() !== '');
+  const gone = stderr.filter((l) => l.length <= MAX_EXIT_LINE && NO_SUCH.test(l.trim())).length;
+  if (section.status === null) throw new Error('answer cut off');
+  if (section.status !== 0 && (stderr.length === 0 || gone !== stderr.length)) {
+    const why = firstLine(section.stderr) || firstLine(section.stdout);
+    throw new Error(`exit status ${section.status}${why ? ` (${why})` : ''}`);
+  }
+  const lines = section.stdout.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length > CONTAINER_EXIT_LIMIT + 1)
+    throw new Error(`more than ${CONTAINER_EXIT_LIMIT} containers listed (${lines.length - 1})`);
+  const long = lines.find((l) => l.length > MAX_EXIT_LINE);
+  if (long !== undefined) throw new Error(`line longer than ${MAX_EXIT_LINE} characters`);
+  const [clock, ...rows] = lines;
+  if (clock === undefined || !/^\d{1,12}$/.test(clock.trim()))
+    throw new Error(`host clock ${JSON.stringify((clock ?? '').slice(0, 40))} is not unix seconds`);
+  const hostNow = Number(clock.trim()) * 1000;
+  const report: ContainerExitReport = { hostNow, lastExit: null, active: 0, exited: 0 };
+  const stopped = (ageMs: number, jobId: number | null) => {
+    const age = Math.max(0, ageMs);
+    if (report.lastExit === null || age < report.lastExit.ageMs)
+      report.lastExit = { ageMs: age, jobId };
+  };
+  for (const row of rows) {
+    const [id = '', state = '', finished = '', jobText = '', ...rest] = row.trim().split(' ');
+    const type = rest.join(' ');
+    if (!/^[0-9a-f]{64}$/.test(id) || !CONTAINER_STATES.has(state))
+      throw new Error(`unexpected line ${JSON.stringify(row.slice(0, 80))}`);
+    const at = parseRfc3339(finished);
+    const jobId = positiveInt(jobText);
+    if (state === 'exited' || state === 'dead') {
+      if (type === 'cache') continue;
+      if (at === null)
+        throw new Error(`container ${id.slice(0, 12)} is ${state} but never stopped`);
+      report.exited += 1;
+      stopped(hostNow - at, jobId);
+    } else if (state === 'removing') {
+      // On its way out after it stopped: a job ended just now.
+      report.exited += 1;
+      stopped(0, jobId);
+    } else if (!(state === 'created' && type === 'cache')) {
+      report.active += 1;
+    }
+  }
+  for (let i = 0; i < gone; i++) stopped(0, null);
+  if (gone > 0) report.exited += gone;
+  return report;
+}
+
 /**
  * Bounds of what a real machine reports. Past them a figure is a broken or hostile probe
  * answer and the field is unknown: Linux supports at most 8192 CPUs (NR_CPUS), and a load
@@ -591,11 +712,22 @@ export function parseProbeOutput(
       else errors.push(`nproc: unexpected ${JSON.stringify(nproc.stdout.slice(0, 40))}`);
     }
   }
+  let containerExits: ContainerExitReport | null = null;
+  const exits = sections.get('container-exits');
+  if (!exits) errors.push('container exits: missing from the answer');
+  else {
+    try {
+      containerExits = parseContainerExits(exits);
+    } catch (error) {
+      errors.push(`container exits: ${(error as Error).message}`);
+    }
+  }
   return {
     disks,
     jobs,
     load,
     volumes,
+    containerExits,
     runsGitlabRunner: parseRunnerProcess(sections.get('gitlab-runner')),
     absentMounts,
     errors,

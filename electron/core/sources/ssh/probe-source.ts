@@ -1,11 +1,11 @@
 import pLimit from 'p-limit';
 import type { ApiError } from '../../../../shared/errors';
-import type { Machine } from '../../../../shared/machine';
+import type { ContainerExits, Machine } from '../../../../shared/machine';
 import type { FleetSettings, Settings } from '../../../../shared/settings';
 import { toApiError } from '../../errors/rw-error';
 import type { CollectContext, CollectResult, MachineObservation, Source } from '../source';
 import type { SecretLookup } from './auth';
-import { parseProbeOutput, type ProbeReport } from './probe-parse';
+import { parseProbeOutput, type ContainerExitReport, type ProbeReport } from './probe-parse';
 import { probeCommand, type ProbeRequest } from './probe-script';
 import { SshPool } from './pool';
 import { emptySshConfig, loadSshConfig, type SshConfigLookup } from './ssh-config';
@@ -56,6 +56,20 @@ export async function probeHost(
 }
 
 /**
+ * Container stops on this app's clock: each age the host counted on its own clock, back
+ * from when the answer arrived. A host clock set wrong shifts its `date` and Docker's
+ * finish times alike, so it cannot make a container look as if it stopped long ago.
+ */
+export function exitsAt(report: ContainerExitReport, receivedAt: number): ContainerExits {
+  return {
+    lastExitAt: report.lastExit === null ? null : Math.max(0, receivedAt - report.lastExit.ageMs),
+    lastExitJobId: report.lastExit?.jobId ?? null,
+    active: report.active,
+    exited: report.exited,
+  };
+}
+
+/**
  * The SSH probe source (phase `probe`): every machine of the fleet model that has an
  * address and whose fleet is configured (`FleetSettings.ssh`), plus the dedicated hosts
  * of `settings.sshHosts` (for those it also reports the identity and is their inventory).
@@ -90,6 +104,7 @@ export function createProbeSource(
     const warnings: string[] = [];
     const directory = createTargetDirectory(settings, config);
     const dedicatedKeys = new Set<string>();
+    const winrm = new Set<string>();
     for (const host of settings.sshHosts) {
       const fleet = fleets.get(host.fleet);
       dedicatedKeys.add(`${host.fleet}/${host.alias}`);
@@ -108,6 +123,10 @@ export function createProbeSource(
       if (machine.removed) continue;
       const fleet = fleets.get(machine.fleet);
       if (!fleet) continue;
+      if (fleet.autoscaler?.protocol === 'winrm') {
+        winrm.add(fleet.id);
+        continue;
+      }
       try {
         const target = directory.machine(machine);
         if (target) jobs.push({ fleet, name: machine.name, target, dedicated: false });
@@ -115,6 +134,11 @@ export function createProbeSource(
         warnings.push(`${machine.key}: ${toApiError(error).message}`);
       }
     }
+    // Unknown stays unknown: these machines get no disk or job reading, so none is deleted.
+    for (const id of winrm)
+      warnings.push(
+        `fleet ${id}: its instances use the WinRM connector (Windows); Runner Watch probes over SSH only, so their disks and jobs stay unknown`,
+      );
     return { jobs, warnings };
   };
 
@@ -122,6 +146,7 @@ export function createProbeSource(
   const probeOne = async (
     job: ProbeJob,
     signal: AbortSignal,
+    now: () => number,
   ): Promise<{ observation: MachineObservation; failure: ApiError | null }> => {
     const deadline = AbortSignal.timeout(
       job.target.connectTimeoutMs * (job.target.jump ? 2 : 1) + job.target.commandTimeoutMs + 1000,
@@ -153,6 +178,7 @@ export function createProbeSource(
         jobs: report.jobs,
         load: report.load,
         runsGitlabRunner: report.runsGitlabRunner,
+        containerExits: report.containerExits && exitsAt(report.containerExits, now()),
         ...(report.errors.length ? { error: report.errors.join('; ') } : {}),
       };
       return { observation, failure: null };
@@ -165,6 +191,7 @@ export function createProbeSource(
         disks: null,
         jobs: null,
         load: null,
+        containerExits: null,
         error: failure.message,
       };
       return { observation, failure };
@@ -191,7 +218,9 @@ export function createProbeSource(
       signal.throwIfAborted();
       const { jobs, warnings } = plan(config, context.machines());
       lastHostCount = jobs.length;
-      const probed = await Promise.all(jobs.map((job) => limit(() => probeOne(job, signal))));
+      const probed = await Promise.all(
+        jobs.map((job) => limit(() => probeOne(job, signal, () => context.now()))),
+      );
       signal.throwIfAborted();
       const machines = probed.map((p) => p.observation);
       const failed = machines.filter((m) => m.disks === null && m.jobs === null && m.load === null);
