@@ -77,6 +77,85 @@ function listingProblem(health: SourceHealth | undefined, now: number): string |
   return null;
 }
 
+/**
+ * What the whole inventory says about the manager listings and the servers, beyond one
+ * machine: a listing that answered can still be wrong (a `docker-machine ls` under another
+ * user or MACHINE_STORAGE_PATH lists nothing, and exits 0), and one server may be listed in
+ * several fleets when Hetzner selectors overlap.
+ */
+export interface OrphanContext {
+  /** Per listing source: why its list is evidently incomplete. */
+  doubts: ReadonlyMap<string, string>;
+  /** Per Hetzner server id: the machine keys under which something accounts for it, and what. */
+  accountedAs: ReadonlyMap<string, readonly { key: string; why: string }[]>;
+}
+
+/** Nothing known beyond the machine itself. */
+export const NO_ORPHAN_CONTEXT: OrphanContext = { doubts: new Map(), accountedAs: new Map() };
+
+const inventoried = (m: Machine) =>
+  !m.removed &&
+  m.status.value !== 'gone' &&
+  m.status.value !== 'deleting' &&
+  (m.listedBy ?? []).some((id) => id.startsWith('hetzner:'));
+
+const jobIdsOn = (m: Machine) => [
+  ...new Set([...(m.jobs.value ?? []), ...(m.gitlabJobs.value ?? [])].map((j) => j.jobId)),
+];
+
+/**
+ * The listings' doubts and the servers accounted for elsewhere, from every machine the
+ * engine knows. A listing that lists none of the servers it covers, or leaves out one that
+ * runs a job, is not evidence that the rest are unowned.
+ */
+export function orphanContext(
+  machines: readonly Machine[],
+  listings: readonly ManagerListing[],
+): OrphanContext {
+  const doubts = new Map<string, string>();
+  for (const l of listings) {
+    const covered = machines.filter(
+      (m) =>
+        m.fleet === l.fleet &&
+        inventoried(m) &&
+        (l.namePrefix === null || m.name.startsWith(l.namePrefix)),
+    );
+    if (covered.length === 0) continue;
+    const unlisted = covered.filter((m) => !(m.listedBy ?? []).includes(l.source));
+    const inUse = unlisted.find((m) => jobIdsOn(m).length > 0);
+    if (inUse)
+      doubts.set(
+        l.source,
+        `its list is incomplete: it does not list ${inUse.name}, which runs job ${jobIdsOn(inUse)
+          .map((id) => `#${id}`)
+          .join(', ')} (wrong MACHINE_STORAGE_PATH or user?)`,
+      );
+    else if (unlisted.length === covered.length)
+      doubts.set(
+        l.source,
+        `lists no machine at all while Hetzner shows ${covered.length} it covers; an empty list is not trusted (wrong MACHINE_STORAGE_PATH or user?)`,
+      );
+  }
+  const accountedAs = new Map<string, { key: string; why: string }[]>();
+  const add = (id: string, key: string, why: string) =>
+    accountedAs.set(id, [...(accountedAs.get(id) ?? []), { key, why }]);
+  for (const m of machines) {
+    if (m.providerId === null || m.provider !== 'hetzner') continue;
+    const lister = listings.find(
+      (l) => l.fleet === m.fleet && (m.listedBy ?? []).includes(l.source),
+    );
+    const jobs = jobIdsOn(m);
+    if (lister) add(m.providerId, m.key, `listed by ${lister.label} as ${m.key}`);
+    else if (jobs.length > 0)
+      add(
+        m.providerId,
+        m.key,
+        `job ${jobs.map((id) => `#${id}`).join(', ')} running on it as ${m.key}`,
+      );
+  }
+  return { doubts, accountedAs };
+}
+
 /** What the check found. Only `unlisted` concerns orphans; the others say why not. */
 export type OrphanCheck =
   /** A manager lists it, or a runner uses it: accounted for. */
@@ -101,6 +180,7 @@ export function checkOrphan(
   identity: IdentityFacts,
   dedicated: readonly Machine[],
   now: number,
+  context: OrphanContext = NO_ORPHAN_CONTEXT,
 ): OrphanCheck {
   if (fleet.kind !== 'autoscaled')
     return { state: 'none', why: `fleet ${fleet.id} is ${fleet.kind}` };
@@ -134,6 +214,11 @@ export function checkOrphan(
       state: 'accounted',
       why: `GitLab runs job ${linked.map((j) => `#${j.jobId}`).join(', ')} on it`,
     };
+  // The same server under another key (Hetzner selectors of two fleets overlap).
+  const elsewhere = (
+    machine.providerId === null ? [] : (context.accountedAs.get(machine.providerId) ?? [])
+  ).find((a) => a.key !== machine.key);
+  if (elsewhere) return { state: 'accounted', why: elsewhere.why };
   const blockers = deleteBlockers(machine, fleet, identity, dedicated, 'hcloud-delete');
   if (blockers.length > 0) return { state: 'none', why: blockers.join('; ') };
 
@@ -148,7 +233,8 @@ export function checkOrphan(
       `created ${minutes(now - created)} ago, within the ${fleet.reaper.orphanGraceMinutes} min grace period (it may still be provisioning)`,
     );
   for (const owner of owners) {
-    if (owner.problem) unknown.push(`${owner.label}: ${owner.problem}`);
+    const problem = owner.problem ?? context.doubts.get(owner.source) ?? null;
+    if (problem) unknown.push(`${owner.label}: ${problem}`);
     else if (created !== null && (owner.lastOkAt ?? 0) < created + graceMs)
       notYet.push(`${owner.label} has not listed machines since the grace period ended`);
   }
@@ -226,9 +312,12 @@ export function annotateOrphans(
 ): Machine[] {
   const byId = new Map(fleets.map((f) => [f.id, f]));
   const dedicated = dedicatedMachines(machines);
+  const context = orphanContext(machines, facts.listings);
   return machines.map((machine) => {
     const fleet = byId.get(machine.fleet);
-    const check = fleet ? checkOrphan(machine, fleet, facts, identity, dedicated, now) : null;
+    const check = fleet
+      ? checkOrphan(machine, fleet, facts, identity, dedicated, now, context)
+      : null;
     if (check?.state === 'unlisted') return { ...machine, orphan: check.status };
     if (machine.orphan === undefined) return machine;
     const { orphan: _dropped, ...rest } = machine;
