@@ -105,8 +105,8 @@ const jobIdsOn = (m: Machine) => [
 
 /**
  * The listings' doubts and the servers accounted for elsewhere, from every machine the
- * engine knows. A listing that lists none of the servers it covers, or leaves out one that
- * runs a job, is not evidence that the rest are unowned.
+ * engine knows. A listing that lists none of the servers it covers, or leaves out one GitLab
+ * runs a job on, is not evidence that the rest are unowned.
  */
 export function orphanContext(
   machines: readonly Machine[],
@@ -122,12 +122,17 @@ export function orphanContext(
     );
     if (covered.length === 0) continue;
     const unlisted = covered.filter((m) => !(m.listedBy ?? []).includes(l.source));
-    const inUse = unlisted.find((m) => jobIdsOn(m).length > 0);
+    // GitLab placing a running job on a server means a runner uses it now, so its manager
+    // should list it. (A job container alone does not: a server a lost machine store left
+    // behind may still run one, and that server is the orphan to find.)
+    const inUse = unlisted.find((m) => (m.gitlabJobs.value ?? []).length > 0);
     if (inUse)
       doubts.set(
         l.source,
-        `its list is incomplete: it does not list ${inUse.name}, which runs job ${jobIdsOn(inUse)
-          .map((id) => `#${id}`)
+        `its list is incomplete: it does not list ${inUse.name}, where GitLab runs job ${(
+          inUse.gitlabJobs.value ?? []
+        )
+          .map((j) => `#${j.jobId}`)
           .join(', ')} (wrong MACHINE_STORAGE_PATH or user?)`,
       );
     else if (unlisted.length === covered.length)

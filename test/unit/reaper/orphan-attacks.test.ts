@@ -114,8 +114,24 @@ describe('attack: a manager listing that answered but is wrong', () => {
     });
     expect(openDeletes(run.proposals)).toEqual([]);
     expect(run.byName.get(vm('idle0001'))?.blocked.join('; ')).toMatch(
-      /does not list runner-x1y2z3w4-auto-scale-1700000000-drop0001, which runs job #602/,
+      /does not list runner-x1y2z3w4-auto-scale-1700000000-drop0001, where GitLab runs job #602/,
     );
+  });
+
+  it('a stray job container on an unlisted server (GitLab runs nothing there) does not doubt the list', () => {
+    // The store lost the machine while a container kept running: that one is accounted
+    // for by its container, the other unlisted, idle server is still found.
+    const run = runPolicy({
+      fleets: [fleetSettings('ci', { minFleetSize: 0 })],
+      ticks: repeat(2, [
+        busyVm('list0001', 601),
+        idleVm('idle0001'),
+        idleVm('stray001', { jobs: [job(603)], gitlab: [] }),
+      ]),
+      orphans: facts(),
+    });
+    expect(run.byName.get(vm('stray001'))).toBeUndefined();
+    expect(run.byName.get(vm('idle0001'))).toMatchObject({ rule: 'orphan', blocked: [] });
   });
 
   it('the Fleet view does not call them orphans either (annotateOrphans)', () => {
