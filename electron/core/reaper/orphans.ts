@@ -3,7 +3,12 @@ import type { OrphanStatus } from '../../../shared/orphan';
 import type { FleetSettings, Settings } from '../../../shared/settings';
 import type { SourceHealth } from '../../../shared/source';
 import type { HourlyPrice } from '../cost/job-cost';
-import { deleteBlockers, type IdentityFacts } from './identity';
+import {
+  deleteBlockers,
+  isDockerMachineName,
+  runnerTokenPart,
+  type IdentityFacts,
+} from './identity';
 
 /*
  * Orphans: servers the provider lists for an autoscaled fleet that no runner manager
@@ -86,12 +91,38 @@ function listingProblem(health: SourceHealth | undefined, now: number): string |
 export interface OrphanContext {
   /** Per listing source: why its list is evidently incomplete. */
   doubts: ReadonlyMap<string, string>;
+  /**
+   * Per listing source: the runner token parts (`runnerTokenPart`) of the machines it
+   * lists. A list without name prefix speaks only for those runners' VMs: another
+   * manager's runners (not configured here) may share the Hetzner project.
+   */
+  tokens: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per Hetzner server id: the machine keys under which something accounts for it, and what. */
   accountedAs: ReadonlyMap<string, readonly { key: string; why: string }[]>;
 }
 
 /** Nothing known beyond the machine itself. */
-export const NO_ORPHAN_CONTEXT: OrphanContext = { doubts: new Map(), accountedAs: new Map() };
+export const NO_ORPHAN_CONTEXT: OrphanContext = {
+  doubts: new Map(),
+  tokens: new Map(),
+  accountedAs: new Map(),
+};
+
+/**
+ * Whether the listing speaks for a server of that name: docker+machine names every VM
+ * `runner-<token>-…`, so a server named otherwise was never its; within the name prefix;
+ * without a prefix, only for the runner tokens a good, non-empty list shows.
+ */
+function covers(l: ManagerListing, machine: Machine, context: OrphanContext): boolean {
+  if (l.fleet !== machine.fleet || !isDockerMachineName(machine.name)) return false;
+  if (l.namePrefix !== null) return machine.name.startsWith(l.namePrefix);
+  // Only a good list that shows machines narrows what it speaks for; a failed or empty
+  // one speaks for every runner's VMs, so that its problem blocks them all.
+  const tokens = context.tokens.get(l.source);
+  if (l.problem !== null || tokens === undefined || tokens.size === 0) return true;
+  const token = runnerTokenPart(machine.name);
+  return token !== null && tokens.has(token);
+}
 
 const inventoried = (m: Machine) =>
   !m.removed &&
@@ -112,14 +143,19 @@ export function orphanContext(
   machines: readonly Machine[],
   listings: readonly ManagerListing[],
 ): OrphanContext {
+  const tokens = new Map<string, Set<string>>();
+  for (const l of listings) {
+    const listed = machines.filter((m) => (m.listedBy ?? []).includes(l.source));
+    tokens.set(
+      l.source,
+      new Set(listed.map((m) => runnerTokenPart(m.name)).filter((t): t is string => t !== null)),
+    );
+  }
+  // Doubts look at what a list could own by name, whichever runner token it shows.
+  const byName: OrphanContext = { ...NO_ORPHAN_CONTEXT, tokens: new Map() };
   const doubts = new Map<string, string>();
   for (const l of listings) {
-    const covered = machines.filter(
-      (m) =>
-        m.fleet === l.fleet &&
-        inventoried(m) &&
-        (l.namePrefix === null || m.name.startsWith(l.namePrefix)),
-    );
+    const covered = machines.filter((m) => inventoried(m) && covers(l, m, byName));
     if (covered.length === 0) continue;
     const unlisted = covered.filter((m) => !(m.listedBy ?? []).includes(l.source));
     // GitLab placing a running job on a server means a runner uses it now, so its manager
@@ -158,7 +194,7 @@ export function orphanContext(
         `job ${jobs.map((id) => `#${id}`).join(', ')} running on it as ${m.key}`,
       );
   }
-  return { doubts, accountedAs };
+  return { doubts, tokens, accountedAs };
 }
 
 /** What the check found. Only `unlisted` concerns orphans; the others say why not. */
@@ -196,10 +232,7 @@ export function checkOrphan(
   const listedBy = machine.listedBy ?? [];
   if (machine.provider !== 'hetzner' || !listedBy.some((id) => id.startsWith('hetzner:')))
     return { state: 'none', why: 'no Hetzner project lists it' };
-  const owners = facts.listings.filter(
-    (l) =>
-      l.fleet === machine.fleet && (l.namePrefix === null || machine.name.startsWith(l.namePrefix)),
-  );
+  const owners = facts.listings.filter((l) => covers(l, machine, context));
   if (owners.length === 0)
     return {
       state: 'none',

@@ -240,6 +240,47 @@ describe('attack: several managers and listings', () => {
   });
 });
 
+describe('attack: servers a docker-machine list cannot speak for', () => {
+  it('a second, unconfigured manager in the same project: its idle VMs (another runner token) are no orphans of a list without name prefix', () => {
+    const run = runPolicy({
+      fleets: [fleetSettings('ci', { minFleetSize: 0 })],
+      ticks: repeat(2, [
+        busyVm('list0001', 1),
+        idleVm('x', { name: 'runner-bbbbbbbb-auto-scale-1700000000-0ther001' }),
+      ]),
+      orphans: facts(),
+    });
+    expect(run.byName.get('runner-bbbbbbbb-auto-scale-1700000000-0ther001')).toBeUndefined();
+    expect(openDeletes(run.proposals)).toEqual([]);
+  });
+
+  it('a server labelled like the fleet but not named by docker+machine (a cache server) is no orphan', () => {
+    const run = runPolicy({
+      fleets: [fleetSettings('ci', { minFleetSize: 0 })],
+      ticks: repeat(2, [busyVm('list0001', 1), idleVm('x', { name: 'ci-cache-minio' })]),
+      orphans: facts(),
+    });
+    expect(run.byName.get('ci-cache-minio')).toBeUndefined();
+    const [annotated] = annotateOrphans(
+      [machine(idleVm('x', { name: 'ci-cache-minio' }), T0)],
+      [fleetSettings('ci')],
+      facts(),
+      NO_FACTS,
+      T0,
+    );
+    expect(annotated).not.toHaveProperty('orphan');
+  });
+
+  it('the same runner token is still covered: an idle unlisted VM of the listed runner is found', () => {
+    const run = runPolicy({
+      fleets: [fleetSettings('ci', { minFleetSize: 0 })],
+      ticks: repeat(2, [busyVm('list0001', 1), idleVm('idle0001')]),
+      orphans: facts(),
+    });
+    expect(run.byName.get(vm('idle0001'))).toMatchObject({ rule: 'orphan', blocked: [] });
+  });
+});
+
 describe('attack: jobs GitLab has not linked yet', () => {
   it('a job linked moments ago accounts for the server', () => {
     const run = runPolicy({
