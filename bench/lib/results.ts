@@ -1,12 +1,35 @@
 // Every bench writes bench/results/<name>.json with the machine it ran on, so figures are
 // only compared between runs on the same machine (and a loaded machine shows in loadavg).
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { describeMachine, type MachineDescription } from './machine-description';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
 
-// Described when a bench starts, so `machine.loadavg` is the load the run began under
-// (the end's load is written beside it).
-export { describeMachine, type MachineDescription };
+/** The machine and its load when the bench started. */
+export interface MachineDescription {
+  cpuModel: string;
+  cores: number;
+  ramGiB: number;
+  freeRamGiB: number;
+  node: string;
+  platform: string;
+  /** 1, 5 and 15 minute load averages when the bench started. */
+  loadAverageAtStart: number[];
+  date: string;
+}
+
+/** Describes this machine now; call it at the start of a bench. */
+export function describeMachine(): MachineDescription {
+  const list = cpus();
+  return {
+    cpuModel: list[0]?.model.trim() ?? 'unknown',
+    cores: list.length,
+    ramGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
+    freeRamGiB: Number((freemem() / 2 ** 30).toFixed(1)),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverageAtStart: loadavg().map((n) => Number(n.toFixed(2))),
+    date: new Date().toISOString(),
+  };
+}
 
 /** One target of the issue and whether this run met it. */
 export interface TargetResult {
