@@ -13,10 +13,9 @@
  *
  * Figures go to bench/results/renderer-timeline.json; nothing here asserts a time.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { chromium, type Page } from 'playwright-core';
 import e2eConfig from '../test/e2e/playwright.config';
-import { describeMachine } from './lib/machine-description';
+import { describeMachine, writeResult, type TargetResult } from './lib/results';
 import { startSyntheticServe } from './lib/synthetic-serve';
 
 const MACHINES = Number(process.env.RW_BENCH_MACHINES ?? 1000);
@@ -136,6 +135,7 @@ function workPerFrame(trace: { traceEvents: TraceEvent[] }): number[] {
   return work;
 }
 
+const machine = describeMachine();
 const serve = await startSyntheticServe({ machines: MACHINES, jobs: JOBS });
 const launch = e2eConfig.use?.launchOptions;
 const browser = await chromium.launch({
@@ -339,7 +339,7 @@ interface TimelineFigures {
 }
 
 /** Issue 13's renderer target, in the shape bench/run.ts summarises. */
-function timelineTargets(timeline: TimelineFigures | undefined) {
+function timelineTargets(timeline: TimelineFigures | undefined): TargetResult[] {
   if (!timeline) return [];
   const work = timeline.mainThreadWorkPerFrameMs.p95;
   const interval = timeline.frameIntervalMs.p95;
@@ -359,20 +359,13 @@ function timelineTargets(timeline: TimelineFigures | undefined) {
   ];
 }
 
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/renderer-timeline.json',
-  `${JSON.stringify(
-    {
-      bench: 'renderer-timeline',
-      machine: describeMachine(),
-      browser: `Chromium ${browserVersion} (headless, /usr/bin/chromium)`,
-      viewport: VIEWPORT,
-      targets: timelineTargets(results.timeline as TimelineFigures | undefined),
-      ...results,
-    },
-    null,
-    2,
-  )}\n`,
+writeResult(
+  'renderer-timeline',
+  machine,
+  timelineTargets(results.timeline as TimelineFigures | undefined),
+  {
+    browser: `Chromium ${browserVersion} (headless, /usr/bin/chromium)`,
+    viewport: VIEWPORT,
+    ...results,
+  },
 );
-console.log('wrote bench/results/renderer-timeline.json');

@@ -16,7 +16,7 @@
  * bench/results/ssh-fleet.json; nothing here asserts a time.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -41,7 +41,7 @@ import {
   TEST_USER,
   type SshdCluster,
 } from '../test/support/sshd';
-import { describeMachine } from './lib/machine-description';
+import { describeMachine, writeResult, type TargetResult } from './lib/results';
 
 const HOSTS = Number(process.env.RW_BENCH_SSH_HOSTS ?? 50);
 const WARM_CYCLES = Number(process.env.RW_BENCH_SSH_CYCLES ?? 20);
@@ -423,14 +423,6 @@ async function measureVariant(
   return { describe: variant.describe, mounts: request.mounts, cycles, naive: naiveRow };
 }
 
-/** A target of issue 13 and whether this run met it (the shape bench/run.ts summarises). */
-interface TargetResult {
-  what: string;
-  target: string;
-  value: number | string;
-  met: boolean;
-}
-
 /** The issue's three targets, for each kind of host, at the default concurrency (16). */
 function targetsOf(variants: Record<string, unknown>): TargetResult[] {
   const out: TargetResult[] = [];
@@ -465,6 +457,7 @@ function targetsOf(variants: Record<string, unknown>): TargetResult[] {
   return out;
 }
 
+const machine = describeMachine();
 const addresses = Array.from({ length: HOSTS }, (_, i) => `127.0.4.${i + 1}`);
 console.log(`starting ${HOSTS} sshd hosts…`);
 const cluster = await startSshdCluster({ addresses, shimDir: SHIMS_DIR });
@@ -497,22 +490,10 @@ try {
   await cluster.dispose();
 }
 
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/ssh-fleet.json',
-  `${JSON.stringify(
-    {
-      bench: 'ssh-fleet',
-      machine: describeMachine(),
-      targets: targetsOf(variants),
-      note:
-        'All hosts share this machine: their own commands queue on its cores, and hostsOwnCommandsAllHostsMs ' +
-        '(the probe script run locally for every host at the same concurrency) is the floor of a loopback cycle. ' +
-        'perHost splits one probe into own commands, SSH and parse.',
-      variants,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log('wrote bench/results/ssh-fleet.json');
+writeResult('ssh-fleet', machine, targetsOf(variants), {
+  note:
+    'All hosts share this machine: their own commands queue on its cores, and hostsOwnCommandsAllHostsMs ' +
+    '(the probe script run locally for every host at the same concurrency) is the floor of a loopback cycle. ' +
+    'perHost splits one probe into own commands, SSH and parse.',
+  variants,
+});

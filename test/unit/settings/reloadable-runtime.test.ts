@@ -40,7 +40,7 @@ function factory(failOn?: (settings: Settings) => boolean) {
       },
       onAudit: () => toDisposable(() => undefined),
       alertState: () => ({ acks: [], mutes: [] }),
-      refreshPrices: async () => undefined,
+      refreshPrices: () => Promise.resolve(),
       dispose: async () => {
         record.disposed = true;
         await engine.dispose();

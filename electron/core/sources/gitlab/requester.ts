@@ -135,7 +135,7 @@ export class GitLabTransport {
       await this.pace(call, signal);
       const timeout = deadline(this.options.timeoutMs, signal);
       const combined = timeout.signal;
-      // A streamed body (trace heads) is read by the caller: its deadline runs out on its own.
+      // A streamed body (trace heads) is read by the caller, which releases the deadline.
       let streamed = false;
       try {
         this.total += 1;
@@ -213,8 +213,17 @@ export class GitLabTransport {
         const rate = parseRateLimit(lower);
         if (rate) this.rate = rate;
         if (response.ok) {
-          streamed = options.asStream === true;
-          return await this.parse(response, lower, streamed, call);
+          if (options.asStream === true && response.body) {
+            // The caller reads the stream: the deadline covers that read, released after it.
+            streamed = true;
+            const release = () => timeout.dispose();
+            return {
+              body: releasing(response.body, release),
+              headers: lower,
+              status: response.status,
+            };
+          }
+          return await this.parse(response, lower, options.asStream === true, call);
         }
         // an error body only feeds the message: a short read is enough
         const text = await readBoundedText(response, 64 * 1024).catch(() => '');
@@ -415,4 +424,30 @@ function formatQuery(params: Record<string, unknown>): string {
     else search.append(name, String(value));
   }
   return search.toString();
+}
+
+/** The stream as read by the caller, calling `done` once it ends, fails or is cancelled. */
+function releasing(
+  stream: ReadableStream<Uint8Array>,
+  done: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        if (next.done) {
+          done();
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (error) {
+        done();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      done();
+      await reader.cancel(reason);
+    },
+  });
 }
