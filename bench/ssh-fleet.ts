@@ -16,14 +16,19 @@
  * bench/results/ssh-fleet.json; nothing here asserts a time.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import pLimit from 'p-limit';
 import ssh2 from 'ssh2';
 import { parseProbeOutput } from '../electron/core/sources/ssh/probe-parse';
-import { probeCommand, type ProbeRequest } from '../electron/core/sources/ssh/probe-script';
+import {
+  CONTAINER_EXIT_FORMAT,
+  CONTAINER_EXIT_LIMIT,
+  probeCommand,
+  type ProbeRequest,
+} from '../electron/core/sources/ssh/probe-script';
 import { createProbeSource } from '../electron/core/sources/ssh/probe-source';
 import { shellJoin } from '../electron/core/sources/ssh/shell-quote';
 import { emptySshConfig } from '../electron/core/sources/ssh/ssh-config';
@@ -36,7 +41,7 @@ import {
   TEST_USER,
   type SshdCluster,
 } from '../test/support/sshd';
-import { describeMachine } from './machine-description';
+import { describeMachine, writeResult, type TargetResult } from './lib/results';
 
 const HOSTS = Number(process.env.RW_BENCH_SSH_HOSTS ?? 50);
 const WARM_CYCLES = Number(process.env.RW_BENCH_SSH_CYCLES ?? 20);
@@ -185,21 +190,15 @@ async function naiveCycle(
 
 /**
  * A host whose own commands cost what the real tools cost: df, cat and nproc are this
- * machine's binaries (symlinked first on PATH); `docker ps` and `pgrep` answer from the
- * output the simulated host gave once (a shell script that cats a file) — the real docker
- * is not installed here, and the real pgrep would scan this shared machine's processes.
+ * machine's binaries (symlinked first on PATH); docker (ps, ps -a, inspect) and pgrep
+ * answer from the output the simulated host gave once (a shell script that cats a file):
+ * the real docker is not installed here, and the real pgrep would scan this shared
+ * machine's processes.
  */
 async function makeLean(cluster: SshdCluster, request: Request, uid: number, gid: number) {
-  const recorded: [string, string[]][] = [
-    [
-      'docker',
-      ['ps', '--no-trunc', '--filter', `label=${RUNNER_LABEL.jobId}`, '--format', '{{json .}}'],
-    ],
-    ['pgrep', ['-x', 'gitlab-runner']],
-  ];
   for (const [i, host] of cluster.hosts.entries()) {
-    for (const [tool, args] of recorded) {
-      const answer = await run(join(cluster.shimDir, tool), args, {
+    const shim = async (tool: string, args: string[]) =>
+      run(join(cluster.shimDir, tool), args, {
         uid,
         gid,
         env: { PATH: `${cluster.shimDir}:/usr/bin:/bin`, RW_SIM_STATE: host.stateDir },
@@ -210,10 +209,47 @@ async function makeLean(cluster: SshdCluster, request: Request, uid: number, gid
           code: error.code ?? 1,
         }),
       );
-      const file = join(host.stateDir, `${tool}.recorded`);
+    const filter = `label=${RUNNER_LABEL.jobId}`;
+    const ps = await shim('docker', [
+      'ps',
+      '--no-trunc',
+      '--filter',
+      filter,
+      '--format',
+      '{{json .}}',
+    ]);
+    const psAll = await shim('docker', [
+      'ps',
+      '-aq',
+      '--no-trunc',
+      '--last',
+      String(CONTAINER_EXIT_LIMIT),
+      '--filter',
+      filter,
+    ]);
+    const ids = psAll.stdout.split('\n').filter(Boolean);
+    const inspect = ids.length
+      ? await shim('docker', ['inspect', '--format', CONTAINER_EXIT_FORMAT, ...ids])
+      : { stdout: '', code: 0 };
+    const pgrep = await shim('pgrep', ['-x', 'gitlab-runner']);
+    const save = (what: string, answer: { stdout: string; code: number }) => {
+      const file = join(host.stateDir, `${what}.recorded`);
       writeFileSync(file, answer.stdout);
-      host.override(tool, `/usr/bin/cat ${file}; exit ${answer.code}`);
-    }
+      return `/usr/bin/cat ${file}; exit ${answer.code}`;
+    };
+    // The probe's three docker calls, each answered from its recording.
+    host.override(
+      'docker',
+      [
+        'case "$1 $2" in',
+        `  "ps --no-trunc") ${save('docker-ps', ps)} ;;`,
+        `  "ps -aq") ${save('docker-ps-a', psAll)} ;;`,
+        `  "inspect --format") ${save('docker-inspect', inspect)} ;;`,
+        '  *) echo "lean host: unexpected docker $*" >&2; exit 2 ;;',
+        'esac',
+      ].join('\n'),
+    );
+    host.override('pgrep', save('pgrep', pgrep));
     for (const tool of ['df', 'cat', 'nproc'])
       symlinkSync(`/usr/bin/${tool}`, join(host.overrideDir, tool));
     if (i === 0) {
@@ -387,6 +423,41 @@ async function measureVariant(
   return { describe: variant.describe, mounts: request.mounts, cycles, naive: naiveRow };
 }
 
+/** The issue's three targets, for each kind of host, at the default concurrency (16). */
+function targetsOf(variants: Record<string, unknown>): TargetResult[] {
+  const out: TargetResult[] = [];
+  for (const [name, raw] of Object.entries(variants)) {
+    const variant = raw as {
+      cycles: { concurrency: number; warmP50Ms: number; connectionsPerWarmCycleMax: number }[];
+      naive: { ratioToBestWarmP50: number };
+    };
+    const cycle = variant.cycles.find((c) => c.concurrency === 16) ?? variant.cycles[0];
+    if (!cycle) continue;
+    out.push(
+      {
+        what: `${name} hosts: warm cycle over ${HOSTS} hosts (p50, concurrency 16)`,
+        target: '≤ 150 ms',
+        value: `${cycle.warmP50Ms} ms`,
+        met: cycle.warmP50Ms <= 150,
+      },
+      {
+        what: `${name} hosts: naive approach / best warm cycle`,
+        target: '≥ 20×',
+        value: `${variant.naive.ratioToBestWarmP50}×`,
+        met: variant.naive.ratioToBestWarmP50 >= 20,
+      },
+      {
+        what: `${name} hosts: connections opened per steady-state cycle`,
+        target: '0',
+        value: cycle.connectionsPerWarmCycleMax,
+        met: cycle.connectionsPerWarmCycleMax === 0,
+      },
+    );
+  }
+  return out;
+}
+
+const machine = describeMachine();
 const addresses = Array.from({ length: HOSTS }, (_, i) => `127.0.4.${i + 1}`);
 console.log(`starting ${HOSTS} sshd hosts…`);
 const cluster = await startSshdCluster({ addresses, shimDir: SHIMS_DIR });
@@ -408,7 +479,7 @@ try {
     {
       name: 'lean',
       describe:
-        'real df/cat/nproc; docker ps and pgrep answer from their recorded output: host commands at the cost of real tools',
+        'real df/cat/nproc; docker and pgrep answer from their recorded output: host commands at the cost of real tools',
       request: lean,
       prepare: () => makeLean(cluster, lean, uid, gid),
     },
@@ -419,26 +490,10 @@ try {
   await cluster.dispose();
 }
 
-mkdirSync('bench/results', { recursive: true });
-writeFileSync(
-  'bench/results/ssh-fleet.json',
-  `${JSON.stringify(
-    {
-      bench: 'ssh-fleet',
-      machine: describeMachine(),
-      targets: {
-        warmCycleMs: 150,
-        naiveRatioAtLeast: 20,
-        connectionsPerSteadyCycle: 0,
-      },
-      note:
-        'All hosts share this machine: their own commands queue on its cores, and hostsOwnCommandsAllHostsMs ' +
-        '(the probe script run locally for every host at the same concurrency) is the floor of a loopback cycle. ' +
-        'perHost splits one probe into own commands, SSH and parse.',
-      variants,
-    },
-    null,
-    2,
-  )}\n`,
-);
-console.log('wrote bench/results/ssh-fleet.json');
+writeResult('ssh-fleet', machine, targetsOf(variants), {
+  note:
+    'All hosts share this machine: their own commands queue on its cores, and hostsOwnCommandsAllHostsMs ' +
+    '(the probe script run locally for every host at the same concurrency) is the floor of a loopback cycle. ' +
+    'perHost splits one probe into own commands, SSH and parse.',
+  variants,
+});

@@ -231,7 +231,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
           ),
         );
       }
-      settingsStore = disposables.add(new DesktopSettingsStore(file));
+      settingsStore = disposables.add(new DesktopSettingsStore(file, options.log));
       // A corrupt file starts nothing (no defaults in its place); a copy is kept beside it.
       settings = await settingsStore.load().catch(async (error: unknown) => {
         throw error instanceof ConfigError
@@ -273,6 +273,7 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
         demo: args.demo,
         version: app.getVersion(),
         warnings: desktopSecrets.warnings(),
+        ...(store ? { hostWarnings: () => (store.problem ? [store.problem] : []) } : {}),
         // Jobs of the timeline open in the user's browser, never in the app's window.
         openExternal: async (url) => {
           if (!openChecked?.(url))

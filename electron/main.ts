@@ -46,7 +46,15 @@ async function demo() {
   // `runner-watch demo --vms N --seed N` passes its options through the environment.
   const vms = Number(process.env.RW_DEMO_VMS) || undefined;
   const seed = Number(process.env.RW_DEMO_SEED) || undefined;
-  const fleet = await sim.startSimulatedFleet({ vms, seed, dockerMachine: 'direct' });
+  // as `runner-watch demo` does: a small docker-autoscaler fleet beside the docker+machine one,
+  // and one orphan the runner manager lost track of
+  const fleet = await sim.startSimulatedFleet({
+    vms,
+    seed,
+    orphans: 1,
+    dockerMachine: 'direct',
+    autoscaler: { vms: 3, stuck: 1, managerDiskPct: 30 },
+  });
   return {
     settings: Settings.parse(fleet.settings),
     secrets: createEnvFileSecretSource({ env: fleet.env }),

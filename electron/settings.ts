@@ -4,6 +4,7 @@ import { Settings, type SettingsInput } from '../shared/settings';
 import type { SettingsStore } from './core/config/settings-store';
 import { migrateLegacyDesktopStore } from './core/config/settings-migrations';
 import type { SecretBlobStore } from './core/config/secret-blob-store';
+import { writeFileAtomic } from './core/config/atomic-file';
 import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable, type Disposable } from './core/lifecycle';
 
@@ -15,7 +16,8 @@ import { DisposableStore, toDisposable, type Disposable } from './core/lifecycle
 export interface JsonFileStore {
   readonly path: string;
   store: Record<string, unknown>;
-  onDidAnyChange(callback: (newValue?: Readonly<Record<string, unknown>>) => void): () => void;
+  /** conf's change event: its own writes and the file watcher's (debounced) changes. */
+  readonly events: EventTarget;
   _closeWatcher(): void;
 }
 
@@ -80,10 +82,26 @@ function describeIssue(issues: readonly { path: PropertyKey[]; message: string }
 export class DesktopSettingsStore implements SettingsStore {
   private readonly disposables = new DisposableStore();
   private readonly listeners = new Set<(settings: SettingsInput) => void>();
+  private problemNow: string | null = null;
+  /** The settings listeners last heard of, as JSON. */
+  private lastEmitted: string | null = null;
 
-  constructor(private readonly file: JsonFileStore) {
-    const unsubscribe = file.onDidAnyChange(() => this.emit());
-    this.disposables.add(toDisposable(unsubscribe));
+  constructor(
+    private readonly file: JsonFileStore,
+    /** Told once each time the file turns unparsable while the app runs. */
+    private readonly log: (line: string) => void = () => undefined,
+  ) {
+    // Not conf's onDidAnyChange: that reads the file inside the watcher's timer and, on a
+    // file that does not parse (clearInvalidConfig is off), throws an uncaught exception in
+    // the main process. The change event alone, and this store reads the file itself.
+    const onChange = () => this.emit();
+    file.events.addEventListener('change', onChange);
+    this.disposables.add(toDisposable(() => file.events.removeEventListener('change', onChange)));
+    try {
+      this.lastEmitted = JSON.stringify(this.readNow());
+    } catch {
+      // unreadable now: load() reports it; the first good version is news to listeners
+    }
     this.disposables.add(toDisposable(() => file._closeWatcher()));
   }
 
@@ -144,14 +162,32 @@ export class DesktopSettingsStore implements SettingsStore {
     return this.disposables.dispose();
   }
 
+  /**
+   * Why the file on disk is not what the app runs on: it was changed (by an editor, another
+   * host) into something that does not parse. Null while the file is fine. The app keeps
+   * the settings it read before — never defaults — and shows this among the host warnings.
+   */
+  get problem(): string | null {
+    return this.problemNow;
+  }
+
   private emit(): void {
     let settings: SettingsInput;
     try {
       settings = this.readNow();
-    } catch {
+    } catch (error) {
       // A half-edited file from another program: keep running on what was read before.
+      const reason = error instanceof Error ? error.message : String(error);
+      const problem = `the settings file changed but cannot be used (${reason}); Runner Watch keeps running on the settings it read before until the file is fixed`;
+      if (problem !== this.problemNow) this.log(problem);
+      this.problemNow = problem;
       return;
     }
+    this.problemNow = null;
+    // The event fires on writes that change nothing too; listeners hear of real changes.
+    const json = JSON.stringify(settings);
+    if (json === this.lastEmitted) return;
+    this.lastEmitted = json;
     for (const listener of this.listeners) listener(settings);
   }
 }
@@ -201,8 +237,8 @@ export async function migrateLegacyDesktopFiles(
     };
   }
   for (const [name, blob] of Object.entries(migrated.secrets)) await blobs.set(name, blob);
-  await fs.mkdir(dirname(settingsPath), { recursive: true });
-  await fs.writeFile(settingsPath, `${JSON.stringify(migrated.settings, null, '\t')}\n`, {
+  // Atomic: a crash mid-migration leaves no half settings file (the old store stays too).
+  await writeFileAtomic(settingsPath, `${JSON.stringify(migrated.settings, null, '\t')}\n`, {
     mode: 0o600,
   });
   await fs.rename(legacyPath, `${legacyPath}.migrated`);

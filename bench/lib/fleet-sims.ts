@@ -113,7 +113,7 @@ async function start(size: number, mode: 'ssh' | 'prometheus', now: number): Pro
     staleRunners: 0,
     machinesPerRunner: perRunner,
     runningJobsPerRunner: runningPerRunner,
-    finishedJobsPerRunner: 5,
+    finishedJobsPerRunner: 2,
   });
   const running = state.jobs.filter((j) => j.status === 'running');
   const unlinkedEvery = 15;
@@ -285,8 +285,7 @@ function counts(): SimCounts {
 }
 
 async function stop(): Promise<void> {
-  const close = (s: Server | null) =>
-    new Promise<void>((r) => (s ? s.close(() => r()) : r()));
+  const close = (s: Server | null) => new Promise<void>((r) => (s ? s.close(() => r()) : r()));
   await Promise.allSettled([
     prometheus?.dispose(),
     close(proxy),

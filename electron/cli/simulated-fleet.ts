@@ -7,10 +7,14 @@ import { pathToFileURL } from 'node:url';
 export interface SimulatedFleetOptions {
   vms?: number;
   seed?: number;
+  /** Servers of the fleet no runner manager lists (the demo shows one). */
+  orphans?: number;
   /** Also simulate the runner manager with `docker-machine ls` (the demo does). */
   dockerMachine?: 'direct' | 'via-manager';
   /** Also serve node_exporter metrics per VM and run a real Prometheus scraping them. */
   prometheus?: boolean;
+  /** Also run a small docker-autoscaler fleet (fleeting-plugin-hetzner instances) beside it. */
+  autoscaler?: { vms?: number; stuck?: number; managerDiskPct?: number };
 }
 
 /** The running simulated fleet, as `test/sim/fleet.ts` returns it. */

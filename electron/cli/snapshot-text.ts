@@ -41,7 +41,7 @@ function orphanLines(machines: readonly Machine[], now: number): string[] {
   const lines = ['', 'ORPHANS (servers no runner manager lists)'];
   for (const m of unlisted) {
     const o = m.orphan!;
-    const facts = [o.state];
+    const facts: string[] = [o.state];
     if (m.createdAt !== null) facts.push(`age ${roughSpan(now - m.createdAt)}`);
     if (o.noJobSince !== null) facts.push(`no job for ${roughSpan(now - o.noJobSince)}`);
     if (o.perHour !== null && o.costSoFar !== null)

@@ -318,13 +318,20 @@ export class Engine implements Disposable {
   private async run(state: SourceState): Promise<void> {
     if (this.stopped || this.paused) return;
     const epoch = this.epoch;
+    const startedAt = performance.now();
     const ok = await this.collect(state);
     if (epoch !== this.epoch) return;
     this.publish();
     if (this.stopped || this.paused) return;
     const { source, health } = state;
+    // Start to start: a sample every interval, not every interval plus the time a cycle
+    // takes (N samples of the disk rule would otherwise take N × (interval + cycle)). A
+    // cycle longer than its interval is followed by a short breather, not by another at once.
+    const elapsed = performance.now() - startedAt;
     const delay = ok
-      ? Math.max(source.intervalMs, state.retryAfterMs ?? 0)
+      ? Math.round(
+          Math.max(source.intervalMs - elapsed, source.intervalMs / 10, state.retryAfterMs ?? 0),
+        )
       : backoffDelay(
           health.consecutiveFailures,
           this.backoffFor(source),

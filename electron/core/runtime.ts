@@ -50,6 +50,8 @@ export interface RuntimeOptions {
   version: string;
   /** Warnings the host wants shown (e.g. secrets stored as plain text). */
   warnings?: string[];
+  /** The host's warnings of this moment (its settings file edited into something unusable). */
+  hostWarnings?: () => string[];
   /** The desktop app's encrypted store, for `rw:secrets:migrate`. */
   secretStore?: ApiContext['secretStore'];
   now?: () => number;
@@ -270,6 +272,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           : { available: false, reason: 'No Prometheus configured for this fleet' }),
     ...(options.now ? { now: options.now } : {}),
   };
+  const hostWarnings = () => [...info.warnings, ...(options.hostWarnings?.() ?? [])];
   if (!(options.actions ?? options.host !== 'cli')) {
     const timeline = disposables.add(new TimelineService(timelineOptions));
     return {
@@ -278,6 +281,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         engine,
         info,
         timeline,
+        warnings: hostWarnings,
         jobMetrics,
         ...extras,
         ...(options.settingsApi ? { settings: options.settingsApi } : {}),
@@ -287,7 +291,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       onAudit: () => toDisposable(() => undefined),
       alertState: () => alertStore.current(),
       refreshPrices,
-      warnings: () => info.warnings,
+      warnings: hostWarnings,
       dispose: () => disposables.dispose(),
     };
   }
@@ -341,7 +345,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const timeline = disposables.add(
       new TimelineService({ ...timelineOptions, audit: (request) => reaper.audit(request) }),
     );
-    const warnings = () => [...info.warnings, ...reaper.warnings()];
+    const warnings = () => [...hostWarnings(), ...reaper.warnings()];
     return {
       engine,
       api: createApiHandlers({

@@ -10,7 +10,12 @@ export interface SseMessage {
  * (`:` heartbeats), `id:` and `retry:` are accepted and ignored.
  */
 export class SseParser {
-  private buffer = '';
+  /**
+   * The start of the current line, in the pieces it arrived in: a fleet event is one data
+   * line of a megabyte or more that arrives in dozens of chunks, and appending each chunk
+   * to one buffer and searching it again from its start is quadratic in the line's length.
+   */
+  private partial: string[] = [];
   private event = '';
   private data: string[] = [];
   /** The last chunk ended in \r: a \n starting the next one belongs to that line end. */
@@ -20,19 +25,24 @@ export class SseParser {
     if (chunk === '') return [];
     if (this.skipLf && chunk.startsWith('\n')) chunk = chunk.slice(1);
     this.skipLf = false;
-    this.buffer += chunk;
     const out: SseMessage[] = [];
+    const lineEnd = /\r\n|\r|\n/g;
+    let start = 0;
     for (;;) {
-      const match = /\r\n|\r|\n/.exec(this.buffer);
+      lineEnd.lastIndex = start;
+      const match = lineEnd.exec(chunk);
       if (!match) break;
-      // A \r that ends the buffer ends its line now (no waiting for more data); a \n that
+      // A \r that ends the chunk ends its line now (no waiting for more data); a \n that
       // may follow in the next chunk is the second half of the same line end.
-      if (match[0] === '\r' && match.index === this.buffer.length - 1) this.skipLf = true;
-      const line = this.buffer.slice(0, match.index);
-      this.buffer = this.buffer.slice(match.index + match[0].length);
+      if (match[0] === '\r' && match.index === chunk.length - 1) this.skipLf = true;
+      const piece = chunk.slice(start, match.index);
+      const line = this.partial.length > 0 ? this.partial.join('') + piece : piece;
+      this.partial = [];
+      start = match.index + match[0].length;
       const message = this.line(line);
       if (message) out.push(message);
     }
+    if (start < chunk.length) this.partial.push(chunk.slice(start));
     return out;
   }
 

@@ -57,6 +57,14 @@ export function OrphanCost(props: { machine: Machine; now: number }) {
   );
 }
 
+/** Since when no GitLab job ran on it, in the words of what proves it. */
+function noJobText(status: OrphanStatus, now: number): string {
+  if (status.noJobSince === null) return 'Whether a GitLab job ran on it recently is unknown.';
+  if (status.lastJobId !== null)
+    return `The last GitLab job on it, #${status.lastJobId}, finished ${formatAgo(status.noJobSince, now)}.`;
+  return `No GitLab job ran on it for at least ${roughSpan(now - status.noJobSince)} (as far back as GitLab's job history goes).`;
+}
+
 /** The details drawer's section: who does not list it, since when idle, cost, why not yet. */
 export function OrphanDetails(props: { machine: Machine; now: number }) {
   const { machine, now } = props;
@@ -71,9 +79,7 @@ export function OrphanDetails(props: { machine: Machine; now: number }) {
       </h3>
       <p className="small">
         The provider lists this server, {status.managers.join(' or ')} does not.{' '}
-        {status.noJobSince !== null
-          ? `No GitLab job ran on it since ${formatAgo(status.noJobSince, now)}${status.lastJobId !== null ? ` (job #${status.lastJobId})` : ''}.`
-          : 'Whether a GitLab job ran on it recently is unknown.'}
+        {noJobText(status, now)}
       </p>
       <p className="small" data-testid="details-orphan-cost">
         {costText(status, machine.createdAt, now)}

@@ -46,7 +46,19 @@ export function tickLabel(t: number, step: number): string {
   return `${hh}:${mm}`;
 }
 
+/**
+ * One formatter for every call: `toLocaleTimeString` with options builds a new
+ * Intl.DateTimeFormat each time, and the canvas label and the row table call this on
+ * every frame of a pan or zoom. The fields are toLocaleTimeString's defaults.
+ */
+const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: 'numeric',
+  minute: 'numeric',
+  second: 'numeric',
+  hour12: false,
+});
+
 /** A short local time for tooltips and the table: "14:03:12". */
 export function clockTime(t: number): string {
-  return new Date(t).toLocaleTimeString(undefined, { hour12: false });
+  return CLOCK.format(t);
 }

@@ -1117,6 +1117,7 @@ function ImportSection(props: { editor: Editor }) {
   const run = useImportToml();
   const [text, setText] = useState('');
   const [manager, setManager] = useState('');
+  const [storeTokens, setStoreTokens] = useState(false);
   const proposal = run.data;
   const add = () => {
     if (!proposal) return;
@@ -1134,8 +1135,9 @@ function ImportSection(props: { editor: Editor }) {
       <h2>Import from a runner’s config.toml</h2>
       <p className="small muted">
         Paste <code>/etc/gitlab-runner/config.toml</code>: its instances, docker+machine and
-        fleeting settings become fleets, Hetzner projects and GitLab instances. Its tokens are never
-        copied: each becomes a reference you fill in.
+        fleeting settings become fleets, Hetzner projects and GitLab instances. Its tokens are not
+        copied: each becomes a reference you fill in, unless you keep its Hetzner tokens in this
+        host’s secret store below.
       </p>
       <label className="visually-hidden" htmlFor="toml-text">
         config.toml
@@ -1159,11 +1161,25 @@ function ImportSection(props: { editor: Editor }) {
         <button
           type="button"
           disabled={text.trim() === '' || run.isPending}
-          onClick={() => run.mutate({ text, ...(manager ? { managerAlias: manager } : {}) })}
+          onClick={() =>
+            run.mutate({
+              text,
+              ...(manager ? { managerAlias: manager } : {}),
+              ...(storeTokens ? { storeTokens: true } : {}),
+            })
+          }
         >
           Propose settings
         </button>
       </div>
+      <label className="inline-check small">
+        <input
+          type="checkbox"
+          checked={storeTokens}
+          onChange={(event) => setStoreTokens(event.target.checked)}
+        />
+        Keep its Hetzner tokens in this host’s secret store (runner tokens are never kept)
+      </label>
       {run.isError ? <p className="error-text">{run.error.message}</p> : null}
       {proposal ? (
         <div className="panel" data-testid="toml-proposal">

@@ -72,7 +72,7 @@ test('a VM that becomes busy while the confirm dialog is open cannot be killed: 
   await fleet.open(running().url);
   const proposals = new ProposalsPage(page);
   await proposals.show();
-  const machine = await proposals.waitForReady('disk', 240_000);
+  const machine = await proposals.waitForReady('disk', 240_000, 'sim-hetzner');
   await proposals.openKill(machine);
   await expect(proposals.recheckOk).toBeVisible({ timeout: 60_000 });
   await expect(proposals.confirmButton).toBeEnabled();

@@ -139,6 +139,29 @@ test('without the token the page says to open the URL with the token', async ({ 
   }
 });
 
+test('the demo shows an orphan with its age and cost so far, and a proposal to remove it', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const fleet = new FleetPage(page);
+  await fleet.open(running().url);
+  await fleet.waitForRows();
+  // GitLab links the finished jobs over the first cycles; until then it is only "unlisted".
+  const row = fleet.orphanRows();
+  await expect(row).toHaveCount(1, { timeout: 90_000 });
+  await expect(fleet.orphanCost(row)).toHaveText(/^\d+\.\d{2} EUR$/, { timeout: 60_000 });
+  await row.click();
+  await expect(fleet.orphanDetails).toContainText(
+    'The provider lists this server, docker-machine on runner-manager-1 does not.',
+  );
+  await expect(fleet.orphanDetailsCost).toHaveText(
+    /^\d+\.\d{2} EUR so far at 0\.\d{4} EUR\/h, since it was created \d+ d ago\.$/,
+  );
+  await expect(fleet.detailsProposal).toContainText(
+    /Delete orphan runner-\S+ \(no runner manager lists it/,
+  );
+});
+
 test('screenshot of the Fleet view', async ({ page }, testInfo) => {
   const fleet = new FleetPage(page);
   await fleet.open(running().url);

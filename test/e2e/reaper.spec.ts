@@ -40,7 +40,8 @@ test('a stuck VM is proposed, confirmed in the dialog with fresh evidence, remov
   expect(page.url()).toMatch(/#proposals$/);
 
   // The demo's stuck VMs are ≥ 85 % full and idle: a disk proposal with nothing blocking it.
-  const machine = await proposals.waitForReady('disk', 240_000);
+  // the demo's docker-autoscaler fleet has its own proposals: this test is about sim-hetzner
+  const machine = await proposals.waitForReady('disk', 240_000, 'sim-hetzner');
   await expect(proposals.proposalFor(machine)).toContainText(/disk \d+ %/);
 
   await proposals.openKill(machine);
@@ -143,7 +144,7 @@ test('a proposal blocked on the re-check cannot be confirmed: the dialog says wh
   const select = page.getByRole('combobox', { name: 'Reaper mode of sim-hetzner' });
   await select.selectOption('off');
   await expect(select).toHaveValue('off');
-  const blocked = page.locator('[data-testid="proposal"][data-state="blocked"]').first();
+  const blocked = proposals.blocked('sim-hetzner').first();
   await expect(blocked).toBeVisible({ timeout: 60_000 });
   const machine = await blocked.getAttribute('data-machine');
   if (!machine) throw new Error('a proposal without data-machine');

@@ -59,7 +59,7 @@ export interface SimulatedFleetOptions {
   /**
    * Also run a small docker-autoscaler fleet beside the docker+machine one: a
    * fleeting-plugin-hetzner instance group whose servers are `<group>-<8 hex>` at 127.0.6.n
-   * (private network 127.0.7.n), its runner manager `<group>-manager` at 127.0.0.6 in the
+   * (private network 127.0.7.n), its runner manager `<group>-mgr-1` at 127.0.0.6 in the
    * same Hetzner project (a look-alike the reaper must never delete), and its own runner
    * (#102) whose jobs' traces dial the instance. Its settings are what `import-toml`
    * proposes for such a runner. Default: off.
@@ -92,7 +92,7 @@ export interface FleetingOptions {
 /** The running docker-autoscaler fleet. */
 export interface SimulatedFleeting {
   world: FleetWorld;
-  /** The manager: `<group>-manager` in Hetzner, answering SSH at this address. */
+  /** The manager: `<group>-mgr-1` in Hetzner, answering SSH at this address. */
   manager: { name: string; address: string; serverId: number; stateDir: string };
   address: 'public' | 'private';
 }
@@ -224,7 +224,7 @@ export async function startSimulatedFleet(
         instanceGroup: group,
         addressBlock: FLEETING_BLOCK,
         managerAddress: FLEETING_MANAGER_ADDRESS,
-        managerHostname: `${group}-manager`,
+        managerHostname: `${group}-mgr-1`,
         managerDiskPct: fo.managerDiskPct ?? 70,
         runnerId: 102,
         firstJobId: 80_001,

@@ -341,7 +341,7 @@ export class FleetWorld {
   readonly serverType: 'cx22' | 'cx32' | 'cx42';
   private readonly managerDiskPct: number | null;
 
-  private readonly random: () => number;
+  private random: () => number;
   private readonly vmsById = new Map<string, Vm>();
   private readonly jobs: SimJobInfo[] = [];
   /** When each running job ends (scenario ms). */
@@ -471,6 +471,10 @@ export class FleetWorld {
     );
     for (const vm of order.slice(0, stuck)) this.makeStuck(vm);
     // Orphans: left over days ago (a manager that was replaced), idle, half full of old crud.
+    // They draw from a generator of their own, so adding orphans leaves the rest of the
+    // world (its jobs, VMs and disks) exactly as the same seed makes it without them.
+    const main = this.random;
+    this.random = rng(seed ^ 0x0a4f_a115);
     for (let i = 0; i < orphans; i++) {
       const vm = this.createVm(this.time - this.int(3, 20) * 24 * HOUR, true);
       vm.orphan = true;
@@ -478,6 +482,7 @@ export class FleetWorld {
       vm.idleSince = vm.createdAt + this.int(1, 48) * HOUR;
       this.fillTo(vm, this.int(35, 70));
     }
+    this.random = main;
     this.time = start;
     this.runner.contactedAt = start;
   }

@@ -15,6 +15,10 @@ import { defaultRendererDir } from '../project-paths';
 import { startSimulatedFleet } from '../simulated-fleet';
 import { waitForAbort } from '../wait-for-abort';
 
+/** The demo's docker-autoscaler fleet (also in the desktop demo, electron/main.ts). */
+// Its manager stays calm (30 %) like the docker+machine one: the first view shows one stuck VM per fleet.
+const DEMO_FLEETING = { vms: 3, stuck: 1, managerDiskPct: 30 };
+
 /** `demo`: the simulated fleet in the desktop app, or in the browser when Electron is absent. */
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -80,7 +84,11 @@ export const demoCommand: CliCommand = {
     const sim = await startSimulatedFleet({
       vms,
       seed,
+      // One server the runner manager lost track of: shown as an orphan, proposed for removal.
+      orphans: 1,
       dockerMachine: 'direct',
+      // a small docker-autoscaler fleet beside it: three instances, one of them stuck full
+      autoscaler: DEMO_FLEETING,
       ...(withPrometheus ? { prometheus: true } : {}),
     });
     if (withPrometheus)

@@ -1,10 +1,9 @@
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import type { SecretRef, SettingsInput } from '../../../shared/settings';
 import { ConfigError } from '../errors/config-error';
 import { redactor } from '../errors/redact';
+import { writeFileAtomic } from './atomic-file';
 
 /*
  * Import of a GitLab Runner `config.toml`: proposes Runner Watch settings (GitLab
@@ -387,7 +386,7 @@ async function keepToken(
   const file = options.keepHetznerToken?.({ runner, project }) ?? null;
   if (!file) {
     notes.push(
-      `${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again with --store-tokens to keep it in the secret store`,
+      `${runner}: the Hetzner token in config.toml was not copied; set ${env}, or import again with --store-tokens (Settings view: "Keep its Hetzner tokens") to keep it in the secret store`,
     );
     return { env };
   }
@@ -396,10 +395,9 @@ async function keepToken(
 }
 
 async function writeSecretFile(path: string, value: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, `${value}\n`, { mode: 0o600, flag: 'w' });
-  // writeFile keeps the mode of an existing file; the secret must not stay readable by others.
-  await chmod(path, 0o600);
+  // Atomic (a crash leaves the old token or the new one), and 0600 whatever the file was:
+  // the secret must not stay readable by others.
+  await writeFileAtomic(path, `${value}\n`, { mode: 0o600, forceMode: true });
 }
 
 /** Parses and validates config.toml; errors name the place, never quote the file. */

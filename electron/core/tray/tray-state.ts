@@ -73,7 +73,11 @@ export function proposalMenuLabel(proposal: Proposal): string {
   if (proposal.rule === 'max-age' && evidence.ageMs !== null)
     facts.push(`age ${Math.floor(evidence.ageMs / 3_600_000)} h`);
   if (proposal.rule === 'unreachable') facts.push('unreachable');
+  const orphan = proposal.rule === 'orphan' ? evidence.orphan : undefined;
+  if (orphan?.costSoFar != null)
+    facts.push(`${orphan.costSoFar.toFixed(2)} ${orphan.currency ?? ''} so far`.trim());
   const detail = facts.length > 0 ? ` (${facts.join(', ')})` : '';
+  if (proposal.rule === 'orphan') return `Delete orphan ${proposal.machineName}${detail}…`;
   return `${verb} ${proposal.machineName}${detail}…`;
 }
 

@@ -80,6 +80,28 @@ export class FleetPage {
     );
   }
 
+  /** Rows marked `orphan` (no runner manager lists the server). */
+  orphanRows(): Locator {
+    return this.rows.filter({ has: this.page.getByTestId('orphan') });
+  }
+
+  /** The cost-so-far sub-line of a row (orphans only). */
+  orphanCost(row: Locator): Locator {
+    return row.getByTestId('orphan-cost');
+  }
+
+  /** The details drawer's orphan section and its cost line. */
+  get orphanDetails(): Locator {
+    return this.page.getByTestId('details-orphan');
+  }
+  get orphanDetailsCost(): Locator {
+    return this.page.getByTestId('details-orphan-cost');
+  }
+  /** The details drawer's proposal section. */
+  get detailsProposal(): Locator {
+    return this.page.getByTestId('details-proposal');
+  }
+
   async machineNames(): Promise<string[]> {
     return this.names.allTextContents();
   }

@@ -16,7 +16,8 @@ export class ProposalsPage {
   readonly result: Locator;
 
   constructor(readonly page: Page) {
-    this.tab = page.getByRole('link', { name: 'Proposals' });
+    // exact: the header's "N proposals waiting" is a link too
+    this.tab = page.getByRole('link', { name: 'Proposals', exact: true });
     this.proposals = page.getByTestId('proposal');
     this.dialog = page.getByRole('dialog');
     this.rechecking = page.getByTestId('rechecking');
@@ -32,14 +33,21 @@ export class ProposalsPage {
     await expect(this.tab).toHaveAttribute('aria-current', 'page');
   }
 
-  /** Proposals ready to confirm: pending, nothing blocking, fired by `rule`. */
-  ready(rule: 'disk' | 'idle' | 'max-age' | 'unreachable'): Locator {
-    return this.page.locator(`[data-testid="proposal"][data-state="pending"][data-rule="${rule}"]`);
+  /** Proposals ready to confirm: pending, nothing blocking, fired by `rule` (in `fleet` when given). */
+  ready(rule: 'disk' | 'idle' | 'max-age' | 'unreachable', fleet?: string): Locator {
+    return this.page.locator(
+      `${fleetScope(fleet)}[data-testid="proposal"][data-state="pending"][data-rule="${rule}"]`,
+    );
+  }
+
+  /** Proposals something blocks (in `fleet` when given). */
+  blocked(fleet?: string): Locator {
+    return this.page.locator(`${fleetScope(fleet)}[data-testid="proposal"][data-state="blocked"]`);
   }
 
   /** Waits for a ready proposal of `rule` and returns its machine name. */
-  async waitForReady(rule: 'disk' | 'idle', timeoutMs: number): Promise<string> {
-    const first = this.ready(rule).first();
+  async waitForReady(rule: 'disk' | 'idle', timeoutMs: number, fleet?: string): Promise<string> {
+    const first = this.ready(rule, fleet).first();
     await expect(first).toBeVisible({ timeout: timeoutMs });
     const name = await first.getAttribute('data-machine');
     if (!name) throw new Error('a proposal without data-machine');
@@ -68,4 +76,9 @@ export class ProposalsPage {
   proposalFor(machine: string): Locator {
     return this.page.locator(`[data-testid="proposal"][data-machine="${machine}"]`);
   }
+}
+
+/** A CSS scope to one fleet's group of proposals, or none. */
+function fleetScope(fleet: string | undefined): string {
+  return fleet === undefined ? '' : `[data-testid="proposal-fleet"][data-fleet="${fleet}"] `;
 }

@@ -7,6 +7,7 @@ import { createHcloudSource } from '../../../electron/core/sources/hcloud/source
 import { fixtureInstance, SIM_TOKENS } from '../../sim/gitlab/fixtures';
 import { startGitLabSim, type GitLabSim } from '../../sim/gitlab/server';
 import { HcloudSim } from '../../sim/hcloud-sim';
+import { recordFigures } from '../../support/figures';
 import { faultTally } from './tally';
 
 /*
@@ -20,6 +21,7 @@ let inputsTried = 0;
 afterAll(() => {
   tally.print();
   console.log(`figures: hostile API answers tried: ${inputsTried}`);
+  recordFigures('bad-inputs-hostile-responses', { kind: 'bad-inputs', tried: inputsTried });
 });
 
 type Hostile = (req: IncomingMessage, res: ServerResponse) => boolean;

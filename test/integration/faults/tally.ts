@@ -1,7 +1,10 @@
+import { recordFigures } from '../../support/figures';
+
 /*
  * Counts the faults a test file injected and the ones the app survived, and prints one
- * line at the end ("faults: source faults: 14 injected, 14 survived") for the record.
- * A fault counts as survived only when its test reached the end of its checks.
+ * line at the end ("faults: source faults: 14 injected, 14 survived") for the record, also
+ * kept as test-results/figures/faults-<label>.json. A fault counts as survived only when
+ * its test reached the end of its checks.
  */
 export interface FaultTally {
   inject(name: string): void;
@@ -28,6 +31,14 @@ export function faultTally(label: string): FaultTally {
     },
     print() {
       const lost = [...injected].filter((n) => !survived.has(n));
+      recordFigures(`faults-${label}`, {
+        kind: 'faults',
+        label,
+        injected: injected.size,
+        survived: survived.size,
+        notSurvived: lost,
+        faults: [...injected],
+      });
       console.log(
         `faults: ${label}: ${injected.size} injected, ${survived.size} survived${lost.length ? ` (not: ${lost.join(', ')})` : ''}`,
       );

@@ -10,6 +10,7 @@ import { registerIpc } from '../../../electron/ipc-main';
 import { startServeHost, type ServeHost } from '../../../electron/serve/serve-host';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { recordFigures } from '../../support/figures';
 
 /*
  * Every API call, over HTTP (serve host) and over IPC (the Electron handler wrapper), fed
@@ -61,6 +62,12 @@ afterAll(async () => {
   console.log(
     `figures: bad inputs tried: ${figures.http} over HTTP, ${figures.ipc} over IPC (${channels.length} channels)`,
   );
+  recordFigures('bad-inputs-api-fuzz', {
+    kind: 'bad-inputs',
+    http: figures.http,
+    ipc: figures.ipc,
+    channels: channels.length,
+  });
 });
 
 /** Payloads: any JSON, near-misses of real requests, deep nesting, huge strings. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { recordFigures } from '../../support/figures';
 import { runSoak } from './soak-run';
 
 /*
@@ -22,6 +23,7 @@ describe('soak', () => {
         ...(long ? { stepMs: 360_000, wallBudgetMs: 9 * 60_000 } : {}),
       });
       console.log(`figures: soak ${JSON.stringify(figures)}`);
+      recordFigures(long ? 'soak-long' : 'soak-short', { kind: 'soak', ...figures });
       if (long) expect(figures.simulatedHoursDone).toBeGreaterThanOrEqual(hours * 0.75);
       else expect(figures.cycles).toBe(Math.ceil((hours * 3_600_000) / figures.stepMs));
       expect(figures.unhandledRejections).toEqual([]);

@@ -222,7 +222,7 @@ describe.skipIf(skip !== null)('docker-autoscaler fleet over real sshd', () => {
       resolve: (ref: SecretRef) =>
         Promise.resolve('env' in ref && ref.env === 'RW_TEST_GITLAB' ? GITLAB_TOKEN : token),
     };
-    runtime = await createRuntime({ settings, secrets, host: 'cli', version: 'test' });
+    runtime = await createRuntime({ settings, secrets, host: 'cli', demo: false, version: 'test' });
     reaper = await createReaper({ settings, engine: runtime.engine, secrets });
     for (let i = 0; i < 3; i++) {
       await runtime.engine.runOnce();

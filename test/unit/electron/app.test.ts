@@ -233,6 +233,26 @@ describe('desktop app wiring', () => {
     });
   });
 
+  it('a settings file edited into invalid JSON while it runs: a host warning, the settings kept, no crash', async () => {
+    const config = await writeConfig({ fleets: [{ id: 'ci', reaper: { mode: 'off' } }] });
+    const t = setup({ argv: ['--config', config] });
+    const app = await t.start();
+    expect(app?.runtime.warnings()).toEqual([]);
+    await writeFile(config, '{"fleets": [{"id": "ci", "reaper": {"mode": ');
+    await expect
+      .poll(() => app?.runtime.warnings().join('\n'), { timeout: 10_000 })
+      .toMatch(
+        /the settings file changed but cannot be used .*keeps running on the settings it read before/,
+      );
+    expect(app?.runtime.settings.fleets[0]?.reaper.mode).toBe('off');
+    expect(t.log.join('\n')).toMatch(/the settings file changed but cannot be used/);
+    await writeFile(
+      config,
+      JSON.stringify({ stateDir: join(dir, 'state'), fleets: [{ id: 'ci' }] }),
+    );
+    await expect.poll(() => app?.runtime.warnings(), { timeout: 10_000 }).toEqual([]);
+  });
+
   it('uses settings.json in the data dir by default and migrates the 0.1 store into it', async () => {
     const userData = join(dir, 'userData');
     await mkdir(userData, { recursive: true });

@@ -124,6 +124,43 @@ describe('DesktopSettingsStore (electron-store / conf)', () => {
     await expect(desktopStore(join(dir, 'x.json')).read()).resolves.toEqual({});
   });
 
+  it('a file edited into something unusable while the app runs: kept settings, a warning, no listener call; fixed again: cleared', async () => {
+    const file = join(dir, 'fleet.json');
+    const logged: string[] = [];
+    const { name, ...options } = desktopStoreOptions(file, join(dir, 'userData'));
+    const store = new DesktopSettingsStore(
+      new Conf<Record<string, unknown>>({
+        ...options,
+        configName: name,
+        projectName: 'runner-watch',
+      }) as JsonFileStore,
+      (line) => logged.push(line),
+    );
+    stores.push(store);
+    await store.write({ fleets: [{ id: 'ci', reaper: { mode: 'off' } }] });
+    const seen: SettingsInput[] = [];
+    store.onDidChange((s) => seen.push(s));
+    const until = async (condition: () => boolean) => {
+      for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(condition()).toBe(true);
+    };
+    // an editor's half-saved file: the watcher fires, the store refuses it
+    await writeFile(file, '{"fleets": [{"id": "ci", "reaper": {"mo');
+    await until(() => store.problem !== null);
+    expect(store.problem).toMatch(
+      new RegExp(
+        `^the settings file changed but cannot be used \\(${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON`,
+      ),
+    );
+    expect(store.problem).toMatch(/keeps running on the settings it read before/);
+    expect(logged).toEqual([store.problem]);
+    expect(seen).toEqual([]);
+    // saved properly: the warning goes, listeners get the new settings
+    await writeFile(file, JSON.stringify({ fleets: [{ id: 'ci', reaper: { mode: 'notify' } }] }));
+    await until(() => store.problem === null && seen.length > 0);
+    expect(seen.at(-1)).toEqual({ fleets: [{ id: 'ci', reaper: { mode: 'notify' } }] });
+  });
+
   it('tells listeners about its own writes', async () => {
     const store = desktopStore(join(dir, 'fleet.json'));
     const seen: SettingsInput[] = [];

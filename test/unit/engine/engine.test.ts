@@ -238,6 +238,51 @@ describe('Engine', () => {
     expect(calls).toBe(2);
   });
 
+  it('starts a source every interval, however long its collection takes', async () => {
+    vi.useFakeTimers();
+    const starts: number[] = [];
+    const slow = source(
+      'ssh:slow',
+      'probe',
+      async () => {
+        starts.push(performance.now());
+        await new Promise((r) => setTimeout(r, 400));
+        return { machines: [] };
+      },
+      1_000,
+    );
+    const e = engine([slow]);
+    e.start();
+    await vi.advanceTimersByTimeAsync(5_100);
+    const gaps = starts.slice(1).map((at, i) => Math.round(at - (starts[i] ?? 0)));
+    expect(gaps).toEqual([1_000, 1_000, 1_000, 1_000, 1_000]);
+    // the snapshot's schema wants whole milliseconds for the next run
+    const next = e.snapshot().sources[0]?.nextRunAt;
+    expect(Number.isInteger(next)).toBe(true);
+    expect(FleetSnapshot.safeParse(e.snapshot()).success).toBe(true);
+  });
+
+  it('leaves a tenth of the interval between collections that take longer than it', async () => {
+    vi.useFakeTimers();
+    const starts: number[] = [];
+    const slower = source(
+      'ssh:slower',
+      'probe',
+      async () => {
+        starts.push(performance.now());
+        await new Promise((r) => setTimeout(r, 300));
+        return { machines: [] };
+      },
+      200,
+    );
+    const e = engine([slower]);
+    e.start();
+    await vi.advanceTimersByTimeAsync(1_000);
+    const gaps = starts.slice(1).map((at, i) => Math.round(at - (starts[i] ?? 0)));
+    expect(gaps.length).toBeGreaterThan(1);
+    expect(gaps.every((gap) => gap === 320)).toBe(true);
+  });
+
   it('stops polling on dispose and aborts the running collection', async () => {
     let aborted = false;
     const slow = source('ssh:slow', 'probe', (signal) => {

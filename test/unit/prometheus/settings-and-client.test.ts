@@ -133,6 +133,40 @@ describe('Prometheus client errors', () => {
     expect(out).toEqual([{ metric: { instance: 'a' }, at: 1700000000500, value: 0.5 }]);
   });
 
+  it.each([
+    ['a series that is not an object', 'up'],
+    ['a series without labels', { value: [1, '1'] }],
+    ['labels that are a list', { metric: ['a'], value: [1, '1'] }],
+    ['a label value that is not a string', { metric: { instance: 7 }, value: [1, '1'] }],
+    ['a value that is not a pair', { metric: {}, value: [1] }],
+    ['a sample time that is a string', { metric: {}, value: ['1', '1'] }],
+    ['a sample value that is a number', { metric: {}, value: [1, 1] }],
+    ['no value at all', { metric: { instance: 'a' } }],
+  ])('a vector answer with %s is a bad response naming the series', async (_, series) => {
+    const body = {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [{ metric: { instance: 'ok' }, value: [1, '1'] }, series],
+      },
+    };
+    const e = await fail(client(() => Response.json(body)));
+    expect(e.code).toBe('bad_response');
+    expect(e.message).toMatch(/unexpected series in the answer to "up"/);
+  });
+
+  it('keeps the labels of a series as sent, extra series fields ignored', async () => {
+    const body = {
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [{ metric: { __name__: 'up', job: 'node' }, value: [2, '1'], extra: true }],
+      },
+    };
+    const out = await client(() => Response.json(body)).query('up', signal());
+    expect(out).toEqual([{ metric: { __name__: 'up', job: 'node' }, at: 2000, value: 1 }]);
+  });
+
   it('a matrix where a vector was expected is a bad response', async () => {
     const body = { status: 'success', data: { resultType: 'matrix', result: [] } };
     const e = await fail(client(() => Response.json(body)));

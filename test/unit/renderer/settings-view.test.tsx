@@ -171,4 +171,33 @@ describe('SettingsView', () => {
       ),
     );
   });
+
+  it('imports a config.toml keeping its Hetzner tokens only when the box is ticked', async () => {
+    const transport = renderSettings();
+    transport.answer('rw:settings:import-toml', async () => ({
+      settings: { fleets: [{ id: 'fleeting', kind: 'autoscaled' }] },
+      runners: [{ name: 'fleeting', executor: 'docker-autoscaler', fleet: 'fleeting' }],
+      notes: ['fleeting: the Hetzner token was kept in the secret store (not in the settings)'],
+    }));
+    await screen.findByTestId('settings-save');
+    const text = document_().querySelector<HTMLTextAreaElement>('#toml-text')!;
+    fireEvent.change(text, { target: { value: '[[runners]]\n  executor = "docker-autoscaler"' } });
+    const propose = screen.getByRole('button', { name: 'Propose settings' });
+    await act(async () => fireEvent.click(propose));
+    await screen.findByTestId('toml-proposal');
+    const box = screen.getByRole('checkbox', { name: /Keep its Hetzner tokens/ });
+    expect((box as HTMLInputElement).checked).toBe(false);
+    fireEvent.click(box);
+    await act(async () => fireEvent.click(propose));
+    const sent = transport.requests
+      .filter((r) => r.channel === 'rw:settings:import-toml')
+      .map((r) => r.request);
+    expect(sent).toEqual([
+      { text: '[[runners]]\n  executor = "docker-autoscaler"' },
+      { text: '[[runners]]\n  executor = "docker-autoscaler"', storeTokens: true },
+    ]);
+    expect(screen.getByTestId('toml-proposal').textContent).toContain(
+      'fleeting (docker-autoscaler) → fleeting',
+    );
+  });
 });

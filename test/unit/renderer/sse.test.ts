@@ -33,4 +33,19 @@ describe('SseParser', () => {
     expect(parser.push('event: a\n\ndata: x\n')).toEqual([]);
     expect(parser.push('\n')).toEqual([{ event: 'message', data: 'x' }]);
   });
+
+  it('joins a long data line that arrives in many chunks, with events before and after it', () => {
+    const big = JSON.stringify({
+      machines: Array.from({ length: 2000 }, (_, i) => ({ key: `m${i}` })),
+    });
+    const text = `event: a\ndata: 1\n\nevent: rw:fleet:event\ndata: ${big}\n\nevent: b\ndata: 2\n\n`;
+    const parser = new SseParser();
+    const out = [];
+    for (let i = 0; i < text.length; i += 997) out.push(...parser.push(text.slice(i, i + 997)));
+    expect(out).toEqual([
+      { event: 'a', data: '1' },
+      { event: 'rw:fleet:event', data: big },
+      { event: 'b', data: '2' },
+    ]);
+  });
 });

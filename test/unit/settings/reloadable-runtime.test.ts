@@ -40,6 +40,7 @@ function factory(failOn?: (settings: Settings) => boolean) {
       },
       onAudit: () => toDisposable(() => undefined),
       alertState: () => ({ acks: [], mutes: [] }),
+      refreshPrices: () => Promise.resolve(),
       dispose: async () => {
         record.disposed = true;
         await engine.dispose();

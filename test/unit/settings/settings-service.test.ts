@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JsonFileSettingsStore } from '../../../electron/core/config/json-settings-store';
-import { FileSecretKeeper } from '../../../electron/core/config/secret-files';
+import { FileSecretKeeper, noSecretKeeper } from '../../../electron/core/config/secret-files';
 import { createEnvFileSecretSource } from '../../../electron/core/config/secrets';
 import { isRwError } from '../../../electron/core/errors/rw-error';
 import { SettingsService } from '../../../electron/core/settings/settings-service';
@@ -193,5 +193,51 @@ describe('SettingsService', () => {
     const result = await s.update({ settings: { ...initial }, secrets: [] });
     expect(result).toMatchObject({ ok: true, applied: false });
     if (result.ok) expect(result.message).toContain('restart Runner Watch');
+  });
+
+  it("imports a config.toml: Hetzner tokens go to the host's store only when asked, never into the answer", async () => {
+    const plugin = 'hcloudPastedPluginToken0123456789abcdefghijklmnopqrstuvwxyzABCD';
+    const text = `
+[[runners]]
+  name = "fleeting"
+  url = "https://gitlab.example.com"
+  token = "glrt-pastedrunnertoken0123"
+  executor = "docker-autoscaler"
+  [runners.autoscaler]
+    plugin = "hetznercloud/fleeting-plugin-hetzner:latest"
+    [runners.autoscaler.plugin_config]
+      name = "ci-fleet"
+      token = "${plugin}"
+`;
+    const { service: s } = service();
+    const plain = await s.importToml({ text });
+    expect(plain.settings.hetzner?.[0]?.token).toEqual({ env: 'RW_HCLOUD_TOKEN_FLEETING' });
+    const kept = await s.importToml({ text, storeTokens: true });
+    const file = join(dir, 'state', 'secrets', 'hcloud-fleeting.secret');
+    expect(kept.settings.hetzner?.[0]?.token).toEqual({ file });
+    expect(await readFile(file, 'utf8')).toBe(`${plugin}\n`);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    for (const answer of [plain, kept]) {
+      expect(JSON.stringify(answer)).not.toContain(plugin);
+      expect(JSON.stringify(answer)).not.toContain('glrt-pastedrunnertoken0123');
+    }
+  });
+
+  it('refuses to keep tokens on a host without a secret store', async () => {
+    const store = new JsonFileSettingsStore(configPath);
+    const s = new SettingsService({
+      store,
+      secrets: createEnvFileSecretSource({ env: {}, baseDir: dir, warn: () => undefined }),
+      keeper: noSecretKeeper,
+    });
+    const error = await s
+      .importToml({
+        text: '[[runners]]\n url = "https://g.example"\n executor = "shell"\n',
+        storeTokens: true,
+      })
+      .catch((e: unknown) => e);
+    expect(isRwError(error) && error.message).toBe(
+      'this host keeps no secrets: import without storing tokens',
+    );
   });
 });

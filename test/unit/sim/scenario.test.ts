@@ -286,6 +286,44 @@ describe('scenario world', () => {
     ).toEqual(orphans.map((o) => o.name));
   });
 
+  it('leaves the rest of the world as it is when orphans are added', () => {
+    const plain = world({ vms: 4, seed: 23 });
+    const withOrphans = world({ vms: 4, seed: 23, orphans: 2 });
+    for (const { world: w } of [plain, withOrphans]) w.start();
+    for (let i = 0; i < 12; i++) {
+      plain.clock.tick(5 * 60_000);
+      withOrphans.clock.tick(5 * 60_000);
+    }
+    const vms = (w: FleetWorld) =>
+      w
+        .vms()
+        .filter((v) => !v.orphan)
+        .map((v) => [v.name, v.diskUsedPct, v.runningJobId]);
+    expect(vms(withOrphans.world)).toEqual(vms(plain.world));
+    expect(withOrphans.world.jobList()).toEqual(plain.world.jobList());
+  });
+
+  it('runs a job container on an orphan and lets the manager adopt one', () => {
+    const { world: w, clock } = world({ vms: 2, orphans: 2, seed: 5, stuck: 0 });
+    w.start();
+    const [busy, adopted] = w.vms().filter((v) => v.orphan);
+    const jobId = w.startOrphanJob(busy!.name);
+    const containers = readHostState(busy!.stateDir).containers;
+    expect(containers.map((c) => [c.state, c.labels[RUNNER_LABEL.jobId]])).toEqual([
+      ['running', String(jobId)],
+    ]);
+    // GitLab does not know that job: it belongs to the manager that left the server behind.
+    expect(w.jobList().some((j) => j.id === jobId)).toBe(false);
+    w.adoptOrphan(adopted!.name);
+    const listed = readHostState(w.managerStateDir).machines!.map((m) => m.name);
+    expect(listed).toContain(adopted!.name);
+    expect(listed).not.toContain(busy!.name);
+    clock.tick(60_000);
+    expect(readHostState(busy!.stateDir).containers).toHaveLength(1);
+    expect(() => w.startOrphanJob(adopted!.name)).toThrow(/no orphan named/);
+    expect(() => w.adoptOrphan('nope')).toThrow(/no orphan named nope/);
+  });
+
   it('fills a VM up on demand', () => {
     const { world: w } = world({ vms: 2, seed: 8, stuck: 0 });
     w.start();

@@ -50,6 +50,35 @@ describe('proposalMenuLabel', () => {
       ),
     ).toBe('Kill runner-c (unreachable)…');
   });
+
+  it('names an orphan as such, with its cost so far', () => {
+    const evidence = { ...proposal('o').evidence, diskPct: null, idleSinceMs: null };
+    const orphan = {
+      state: 'orphan' as const,
+      managers: ['docker-machine on mgr-1'],
+      managerSources: ['docker-machine:dm'],
+      notYet: [],
+      unknown: [],
+      noJobSince: 1,
+      lastJobId: null,
+      perHour: 0.01,
+      costSoFar: 2.226,
+      currency: 'EUR',
+      unpricedReason: null,
+    };
+    expect(
+      proposalMenuLabel(proposal('o', { rule: 'orphan', evidence: { ...evidence, orphan } })),
+    ).toBe('Delete orphan runner-o (2.23 EUR so far)…');
+    // Unpriced: no cost is made up.
+    expect(
+      proposalMenuLabel(
+        proposal('p', {
+          rule: 'orphan',
+          evidence: { ...evidence, orphan: { ...orphan, perHour: null, costSoFar: null } },
+        }),
+      ),
+    ).toBe('Delete orphan runner-p…');
+  });
 });
 
 describe('tray state counts and tooltip', () => {

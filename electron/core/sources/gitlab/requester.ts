@@ -1,3 +1,4 @@
+import { deadline } from '../../deadline';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sleep } from '../../abortable-sleep';
 import type { RequesterType, ResourceOptions } from '@gitbeaker/requester-utils';
@@ -132,27 +133,45 @@ export class GitLabTransport {
     let tooMany = 0;
     for (;;) {
       await this.pace(call, signal);
-      const timeout = AbortSignal.timeout(this.options.timeoutMs);
-      const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
-      this.total += 1;
-      const route = `${method} ${routeOf(url.pathname.replace(/^.*?\/api\/v4\//, ''))}`;
-      this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
-      let response: Response;
+      const timeout = deadline(this.options.timeoutMs, signal);
+      const combined = timeout.signal;
+      // A streamed body (trace heads) is read by the caller, which releases the deadline.
+      let streamed = false;
       try {
-        response = await this.fetchFn(url, {
-          method: verb,
-          headers,
-          ...(body === undefined ? {} : { body }),
-          signal: combined,
-          // fetch would carry PRIVATE-TOKEN (not a standard auth header) to any origin.
-          redirect: 'manual',
-        });
-      } catch (error) {
-        if (signal?.aborted) throw signal.reason;
-        if (timeout.aborted) {
+        this.total += 1;
+        const route = `${method} ${routeOf(url.pathname.replace(/^.*?\/api\/v4\//, ''))}`;
+        this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
+        let response: Response;
+        try {
+          response = await this.fetchFn(url, {
+            method: verb,
+            headers,
+            ...(body === undefined ? {} : { body }),
+            signal: combined,
+            // fetch would carry PRIVATE-TOKEN (not a standard auth header) to any origin.
+            redirect: 'manual',
+          });
+        } catch (error) {
+          if (signal?.aborted) throw signal.reason;
+          if (timeout.timedOut) {
+            throw new GitLabError(
+              'timeout',
+              `${this.options.label}: ${call} got no answer within ${this.options.timeoutMs} ms`,
+              {
+                status: null,
+                call,
+                cause: error,
+              },
+            );
+          }
+          failures += 1;
+          if (retryable && failures <= this.retries) {
+            await this.sleep(this.jitter(failures), signal);
+            continue;
+          }
           throw new GitLabError(
-            'timeout',
-            `${this.options.label}: ${call} got no answer within ${this.options.timeoutMs} ms`,
+            'unreachable',
+            `${this.options.label}: cannot reach ${url.origin} for ${call} (${describeNetworkError(error)})`,
             {
               status: null,
               call,
@@ -160,89 +179,89 @@ export class GitLabTransport {
             },
           );
         }
-        failures += 1;
-        if (retryable && failures <= this.retries) {
-          await this.sleep(this.jitter(failures), signal);
+        if (REDIRECTS.has(response.status)) {
+          await response.body?.cancel().catch(() => undefined);
+          const target = redirectTarget(response, url);
+          if (!target || target.origin !== origin) {
+            throw new GitLabError(
+              'bad_response',
+              `${this.options.label}: ${call} was redirected (HTTP ${response.status}) to ${target ? originOf(target) : 'an unreadable address'}, not ${origin}; not following, since the token is sent only to the configured URL (fix the instance url)`,
+              { status: response.status, call },
+            );
+          }
+          redirects += 1;
+          if (redirects > MAX_REDIRECTS) {
+            throw new GitLabError(
+              'bad_response',
+              `${this.options.label}: ${call} was redirected more than ${MAX_REDIRECTS} times`,
+              { status: response.status, call },
+            );
+          }
+          // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
+          if (
+            response.status === 303 ||
+            ((response.status === 301 || response.status === 302) && verb === 'POST')
+          ) {
+            verb = 'GET';
+            body = undefined;
+            delete headers['content-type'];
+          }
+          url = target;
           continue;
         }
-        throw new GitLabError(
-          'unreachable',
-          `${this.options.label}: cannot reach ${url.origin} for ${call} (${describeNetworkError(error)})`,
-          {
-            status: null,
-            call,
-            cause: error,
-          },
-        );
-      }
-      if (REDIRECTS.has(response.status)) {
-        await response.body?.cancel().catch(() => undefined);
-        const target = redirectTarget(response, url);
-        if (!target || target.origin !== origin) {
+        const lower = Object.fromEntries(response.headers.entries());
+        const rate = parseRateLimit(lower);
+        if (rate) this.rate = rate;
+        if (response.ok) {
+          if (options.asStream === true && response.body) {
+            // The caller reads the stream: the deadline covers that read, released after it.
+            streamed = true;
+            const release = () => timeout.dispose();
+            return {
+              body: releasing(response.body, release),
+              headers: lower,
+              status: response.status,
+            };
+          }
+          return await this.parse(response, lower, options.asStream === true, call);
+        }
+        // an error body only feeds the message: a short read is enough
+        const text = await readBoundedText(response, 64 * 1024).catch(() => '');
+        if (response.status === 429) {
+          const wait =
+            parseRetryAfter(response.headers.get('retry-after'), this.now()) ??
+            this.jitter(tooMany + 1) * 4;
+          tooMany += 1;
+          if (tooMany <= 2 && wait <= this.maxInlineWaitMs) {
+            await this.sleep(wait, signal);
+            continue;
+          }
           throw new GitLabError(
-            'bad_response',
-            `${this.options.label}: ${call} was redirected (HTTP ${response.status}) to ${target ? originOf(target) : 'an unreadable address'}, not ${origin}; not following, since the token is sent only to the configured URL (fix the instance url)`,
+            'rate_limited',
+            `${this.options.label}: GitLab asked to slow down (429) on ${call}; next try in ${Math.ceil(wait / 1000)} s`,
+            {
+              status: 429,
+              call,
+              retryAfterMs: wait,
+            },
+          );
+        }
+        if (response.status >= 500) {
+          failures += 1;
+          if (retryable && failures <= this.retries) {
+            await this.sleep(this.jitter(failures), signal);
+            continue;
+          }
+          throw new GitLabError(
+            'remote_error',
+            `${this.options.label}: GitLab failed on ${call} (HTTP ${response.status})`,
             { status: response.status, call },
           );
         }
-        redirects += 1;
-        if (redirects > MAX_REDIRECTS) {
-          throw new GitLabError(
-            'bad_response',
-            `${this.options.label}: ${call} was redirected more than ${MAX_REDIRECTS} times`,
-            { status: response.status, call },
-          );
-        }
-        // As fetch does: 303, and 301/302 after a POST, continue as a GET without the body.
-        if (
-          response.status === 303 ||
-          ((response.status === 301 || response.status === 302) && verb === 'POST')
-        ) {
-          verb = 'GET';
-          body = undefined;
-          delete headers['content-type'];
-        }
-        url = target;
-        continue;
+        throw this.clientError(response.status, text, call);
+      } finally {
+        if (!streamed) timeout.dispose();
       }
-      const lower = Object.fromEntries(response.headers.entries());
-      const rate = parseRateLimit(lower);
-      if (rate) this.rate = rate;
-      if (response.ok) return await this.parse(response, lower, options.asStream === true, call);
-      // an error body only feeds the message: a short read is enough
-      const text = await readBoundedText(response, 64 * 1024).catch(() => '');
-      if (response.status === 429) {
-        const wait =
-          parseRetryAfter(response.headers.get('retry-after'), this.now()) ??
-          this.jitter(tooMany + 1) * 4;
-        tooMany += 1;
-        if (tooMany <= 2 && wait <= this.maxInlineWaitMs) {
-          await this.sleep(wait, signal);
-          continue;
-        }
-        throw new GitLabError(
-          'rate_limited',
-          `${this.options.label}: GitLab asked to slow down (429) on ${call}; next try in ${Math.ceil(wait / 1000)} s`,
-          {
-            status: 429,
-            call,
-            retryAfterMs: wait,
-          },
-        );
-      }
-      if (response.status >= 500) {
-        failures += 1;
-        if (retryable && failures <= this.retries) {
-          await this.sleep(this.jitter(failures), signal);
-          continue;
-        }
-        throw new GitLabError(
-          'remote_error',
-          `${this.options.label}: GitLab failed on ${call} (HTTP ${response.status})`,
-          { status: response.status, call },
-        );
-      }
-      throw this.clientError(response.status, text, call);
     }
   }
 
@@ -405,4 +424,30 @@ function formatQuery(params: Record<string, unknown>): string {
     else search.append(name, String(value));
   }
   return search.toString();
+}
+
+/** The stream as read by the caller, calling `done` once it ends, fails or is cancelled. */
+function releasing(
+  stream: ReadableStream<Uint8Array>,
+  done: () => void,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        if (next.done) {
+          done();
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (error) {
+        done();
+        controller.error(error);
+      }
+    },
+    async cancel(reason) {
+      done();
+      await reader.cancel(reason);
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sleep } from '../../abortable-sleep';
+import { deadline } from '../../deadline';
 import type { ErrorCode } from '../../../../shared/errors';
 import { HcloudError, type HcloudErrorDetails } from './hcloud-error';
 import { readBoundedText, ResponseTooLarge } from '../response-body';
@@ -238,8 +239,7 @@ export class HcloudClient {
     signal?: AbortSignal,
   ): Promise<T> {
     await this.pace(signal);
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const timeout = deadline(this.timeoutMs, signal);
     const what = `${method} ${path.split('?')[0]}`;
     let response: Response;
     let text: string;
@@ -247,14 +247,14 @@ export class HcloudClient {
       response = await this.fetchFn(`${this.base}${path}`, {
         method,
         headers: { Authorization: `Bearer ${this.options.token}`, Accept: 'application/json' },
-        signal: combined,
+        signal: timeout.signal,
       });
       text = await readBoundedText(response);
     } catch (cause) {
       if (signal?.aborted) throw signal.reason;
       if (cause instanceof ResponseTooLarge)
         throw this.error('bad_response', `${what}: ${cause.message}`, { cause });
-      if (timeout.aborted) {
+      if (timeout.timedOut) {
         throw this.error('timeout', `${what}: no answer within ${this.timeoutMs} ms`, { cause });
       }
       const reason =
@@ -264,6 +264,8 @@ export class HcloudClient {
             : cause.message
           : String(cause);
       throw this.error('unreachable', `${what}: cannot reach ${this.base} (${reason})`, { cause });
+    } finally {
+      timeout.dispose();
     }
     const limits = parseRateLimit(response.headers);
     if (limits) this.limits = limits;
