@@ -78,6 +78,12 @@ export function AlertsPanel() {
       ) : (
         <div className="insight-scroll">
           <table className="insight-table" aria-label="Alerts raised now">
+            <colgroup>
+              <col className="col-severity" />
+              <col />
+              <col className="col-state" />
+              <col className="col-actions" />
+            </colgroup>
             <thead>
               <tr>
                 <th scope="col">Severity</th>

@@ -26,7 +26,11 @@ export function InsightsPanel() {
     { id: 'queue', text: 'Queue' },
   ];
   return (
-    <section className="insights" aria-label="Alerts, cost and queue" data-testid="insights">
+    <section
+      className={open ? 'insights insights-open' : 'insights'}
+      aria-label="Alerts, cost and queue"
+      data-testid="insights"
+    >
       <div className="insight-tabs" role="tablist" aria-label="Fleet insights">
         {tabs.map((t) => (
           <button

@@ -485,7 +485,9 @@ export class Reaper implements Disposable {
       const why =
         !machine || machine.status.value === 'gone'
           ? 'the machine is gone'
-          : 'no rule fires on it any more (a job started, the disk was cleaned, or the settings changed)';
+          : old.rule === 'orphan'
+            ? 'it is no orphan any more (a runner manager lists it, a job ran on it, or the settings changed)'
+            : 'no rule fires on it any more (a job started, the disk was cleaned, or the settings changed)';
       await this.sink.append({
         type: 'withdrawn',
         ...proposalFields(old),

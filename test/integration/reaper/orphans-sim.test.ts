@@ -165,6 +165,18 @@ describe('orphans on the simulated fleet', () => {
       /orphan rule no longer fires: listed by docker-machine on runner-manager-1/,
     );
     expect(fleet.hcloud.list().map((s) => s.name)).toContain(adopted);
+    // Listed again, it is no orphan: its proposal is withdrawn, and the audit says why.
+    await cycle();
+    await expect
+      .poll(async () => {
+        const { records } = await readAudit({
+          dir: settings.stateDir,
+          filter: { machine: adopted! },
+        });
+        return records.find((r) => r.type === 'withdrawn')?.detail ?? null;
+      })
+      .toMatch(/proposal withdrawn: it is no orphan any more \(a runner manager lists it/);
+    expect((await proposals()).some((p) => p.machineName === adopted)).toBe(false);
 
     // The one nobody adopted is deleted on confirmation, after a fresh manager list.
     const target = (await proposals()).find((p) => p.machineName === kept);

@@ -152,7 +152,7 @@ describe('Prometheus client errors', () => {
     };
     const e = await fail(client(() => Response.json(body)));
     expect(e.code).toBe('bad_response');
-    expect(e.message).toMatch(/unexpected series in the answer to "up"/);
+    expect(e.message).toMatch(/unexpected answer to \/api\/v1\/query for "up": a series is not/);
   });
 
   it('keeps the labels of a series as sent, extra series fields ignored', async () => {

@@ -90,7 +90,7 @@ export class PrometheusClient {
       if (series === null) {
         throw new PrometheusError(
           'bad_response',
-          `${this.options.label}: unexpected series in the answer to ${quote(expr)} (${snippet(JSON.stringify(raw) ?? '')})`,
+          `${this.options.label}: unexpected answer to /api/v1/query for ${quote(expr)}: a series is not { metric, value: [time, "value"] } (${snippet(JSON.stringify(raw) ?? '')})`,
         );
       }
       const value = Number(series.value[1]);
