@@ -366,6 +366,8 @@ export class FleetWorld {
   private lastListed = new Set<string>();
   /** Machines `docker-machine ls` lists in Error state after their server vanished. */
   private readonly ghosts: Vm[] = [];
+  /** `docker-machine ls` reads an empty machine store (see `loseMachineStore`). */
+  private storeLost = false;
 
   constructor(private readonly options: ScenarioOptions) {
     const vms = options.vms ?? 8;
@@ -614,6 +616,15 @@ export class FleetWorld {
     const vm = this.vmsById.get(name);
     if (!vm?.orphan) throw new ScenarioError(`no orphan named ${name}`);
     vm.orphan = false;
+    if (this.writing) this.writeManager();
+  }
+
+  /**
+   * The manager's `docker-machine ls` answers from another machine store (wrong user or
+   * MACHINE_STORAGE_PATH): it exits 0 and lists nothing, while every VM keeps running.
+   */
+  loseMachineStore(lost = true): void {
+    this.storeLost = lost;
     if (this.writing) this.writeManager();
   }
 
@@ -1178,7 +1189,7 @@ export class FleetWorld {
   private writeManagerState(): void {
     // docker-autoscaler keeps its instances in the taskscaler: nothing for docker-machine ls
     const listed =
-      this.instanceGroup !== null
+      this.instanceGroup !== null || this.storeLost
         ? []
         : [
             ...this.sortedVms()

@@ -195,4 +195,27 @@ describe('orphans on the simulated fleet', () => {
     expect(records.find((r) => r.type === 'proposal')?.evidence?.orphan).toBeDefined();
     expect(records.find((r) => r.type === 'action-start')?.evidence?.orphan?.state).toBe('orphan');
   });
+
+  it('calls nothing an orphan when docker-machine ls answers from an empty machine store', async () => {
+    // Wrong user or MACHINE_STORAGE_PATH: exit 0, no machines, every VM still running.
+    fleet.world.loseMachineStore();
+    const snapshot = await until(
+      (s) => !s.machines.some((m) => m.listedBy?.includes('docker-machine:sim-docker-machine')),
+    );
+    const dm = snapshot.sources.find((s) => s.id === 'docker-machine:sim-docker-machine');
+    expect(dm?.lastError ?? null).toBeNull();
+    const unlisted = snapshot.machines.filter((m) => m.orphan !== undefined);
+    // The busy ones are accounted for by their job containers; the rest read unlisted.
+    expect(unlisted.length).toBeGreaterThanOrEqual(10);
+    expect(snapshot.machines.filter((m) => m.orphan?.state === 'orphan')).toEqual([]);
+    for (const m of unlisted)
+      expect(m.orphan?.unknown.join('; '), m.name).toMatch(
+        /docker-machine on runner-manager-1: (lists no machine at all|its list is incomplete)/,
+      );
+    const open = (await proposals()).filter(
+      (p) => p.action !== 'cleanup' && p.blocked.length === 0,
+    );
+    expect(open).toEqual([]);
+    fleet.world.loseMachineStore(false);
+  });
 });
