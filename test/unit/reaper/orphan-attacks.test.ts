@@ -360,6 +360,29 @@ describe('attack: server identity and clocks', () => {
     expect(openDeletes(run.proposals)).toEqual([]);
   });
 
+  it('GitLab history dated after now (clock set back) never proves a quiet server', () => {
+    const run = runPolicy({
+      fleets: [fleetSettings('ci', { minFleetSize: 0 })],
+      ticks: repeat(2, [
+        idleVm('idle0001', { idleEvidence: { lastJob: null, gitlabSince: T0 + HOUR } }),
+        busyVm('busy0001', 1),
+      ]),
+      orphans: facts(),
+    });
+    expect(openDeletes(run.proposals)).toEqual([]);
+  });
+
+  it('with no grace period, a list read before the server was created does not prove it unlisted', () => {
+    const run = runPolicy({
+      fleets: [
+        fleetSettings('ci', { minFleetSize: 0, orphanGraceMinutes: 0, orphanAfterMinutes: 0 }),
+      ],
+      ticks: repeat(2, [idleVm('new00001', { createdAt: T0 - 1_000 }), busyVm('busy0001', 1)]),
+      orphans: facts(listing({ lastOkAt: T0 - 5_000 })),
+    });
+    expect(openDeletes(run.proposals)).toEqual([]);
+  });
+
   it('a server without a creation time is never an orphan', () => {
     const [m] = annotateOrphans(
       [machine(idleVm('idle0001', { createdAt: null }), T0), machine(busyVm('busy0001', 1), T0)],
