@@ -472,7 +472,7 @@ export class FleetWorld {
       (a, b) => Number(a.job !== null) - Number(b.job !== null) || a.slot - b.slot,
     );
     for (const vm of order.slice(0, stuck)) this.makeStuck(vm);
-    // Orphans: left over days ago (a manager that was replaced), idle, half full of old crud.
+    // Orphans: left over days ago (a manager that was replaced), idle, part full of old crud.
     // They draw from a generator of their own, so adding orphans leaves the rest of the
     // world (its jobs, VMs and disks) exactly as the same seed makes it without them.
     const main = this.random;
@@ -482,7 +482,9 @@ export class FleetWorld {
       vm.orphan = true;
       vm.builds = this.int(3, this.maxBuilds);
       vm.idleSince = vm.createdAt + this.int(1, 48) * HOUR;
-      this.fillTo(vm, this.int(35, 70));
+      // under the default 60 % kill level: an orphan, not also a full disk whose proposal
+      // would turn from disk to orphan once GitLab proves it (the re-check then refuses)
+      this.fillTo(vm, this.int(25, 50));
     }
     this.random = main;
     this.time = start;

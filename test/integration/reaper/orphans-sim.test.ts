@@ -50,7 +50,7 @@ beforeAll(async () => {
   };
   settings = Settings.parse({
     ...fleet.settings,
-    // The orphans' own disks (35–70 %) must not make this a disk-rule test.
+    // Other VMs' disks must not make this a disk-rule test (orphans themselves stay 25–50 %).
     fleets: fleet.settings.fleets?.map((f) => ({ ...f, reaper: { diskThresholdPct: 95 } })),
   });
   runtime = await createRuntime({
