@@ -12,6 +12,10 @@ export const QUIET_DURATIONS = [
   { minutes: 10_080, text: '1 week' },
 ] as const;
 
+/** What a mute and an acknowledgement leave audible; one line on a short window, whole in its tooltip. */
+const QUIET_RULES =
+  'Critical alerts still come through a mute; an acknowledged alert speaks again when it gets worse, clears and returns, or the time is up.';
+
 const SEVERITY_TEXT: Record<RaisedAlertInfo['severity'], string> = {
   info: 'info',
   warning: 'warning',
@@ -56,9 +60,8 @@ export function AlertsPanel() {
             ))}
           </select>
         </label>
-        <span className="muted small">
-          Critical alerts still come through a mute; an acknowledged alert speaks again when it gets
-          worse, clears and returns, or the time is up.
+        <span className="muted small insight-note" title={QUIET_RULES}>
+          {QUIET_RULES}
         </span>
       </div>
       {view.problem ? (
@@ -160,13 +163,25 @@ function AlertActions(props: {
   const { alert, view, busy } = props;
   const acked = view.state.acks.some((a) => a.alertKey === alert.key);
   return (
-    <>
+    <div className="alert-action-row">
       {acked ? (
-        <button type="button" disabled={busy} onClick={props.onEndAck} data-testid="alert-end-ack">
-          End acknowledgement
+        <button
+          type="button"
+          disabled={busy}
+          onClick={props.onEndAck}
+          title="End the acknowledgement: the alert notifies again"
+          data-testid="alert-end-ack"
+        >
+          End ack
         </button>
       ) : (
-        <button type="button" disabled={busy} onClick={props.onAck} data-testid="alert-ack">
+        <button
+          type="button"
+          disabled={busy}
+          onClick={props.onAck}
+          title="I'm on it: quiet until the chosen time or until it gets worse"
+          data-testid="alert-ack"
+        >
           Acknowledge
         </button>
       )}
@@ -175,6 +190,7 @@ function AlertActions(props: {
           type="button"
           disabled={busy}
           onClick={() => props.onMute(alert.machineKey)}
+          title={`Mute the alerts of ${alert.machineKey} for the chosen time`}
           data-testid="alert-mute-machine"
         >
           Mute machine
@@ -185,12 +201,16 @@ function AlertActions(props: {
           type="button"
           disabled={busy}
           onClick={() => props.onMute(null)}
+          // The fleet's name is in the name and tooltip, not the label: a long one would
+          // stretch the row's buttons into a column on a narrow window.
+          aria-label={`Mute fleet ${alert.fleet}`}
+          title={`Mute the alerts of fleet ${alert.fleet} for the chosen time`}
           data-testid="alert-mute-fleet"
         >
-          Mute fleet {alert.fleet}
+          Mute fleet
         </button>
       ) : null}
-    </>
+    </div>
   );
 }
 

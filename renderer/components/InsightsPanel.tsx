@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useAlerts, useAlertsFollowFleet } from '../api/useAlerts';
 import { useTallWindow } from '../hooks/useTallWindow';
+import { insightsOpen, readFoldChoice, windowStorage, writeFoldChoice } from '../insights-fold';
 import { AlertsPanel } from './AlertsPanel';
 import { CostPanel } from './CostPanel';
 import { QueuePanel } from './QueuePanel';
@@ -13,10 +14,15 @@ type Tab = 'alerts' | 'cost' | 'queue';
  */
 export function InsightsPanel() {
   const [tab, setTab] = useState<Tab>('alerts');
-  // Folded on short windows unless the person opened it (or folded it on a tall one).
+  // Folded on short windows unless the person opened it (or folded it on a tall one); the
+  // choice is kept for the next start.
   const tall = useTallWindow();
-  const [choice, setOpen] = useState<boolean | null>(null);
-  const open = choice ?? tall;
+  const [choice, setChoice] = useState<boolean | null>(() => readFoldChoice(windowStorage()));
+  const open = insightsOpen(choice, tall);
+  const setOpen = (next: boolean) => {
+    setChoice(next);
+    writeFoldChoice(windowStorage(), next);
+  };
   useAlertsFollowFleet();
   const alerts = useAlerts();
   const loud = alerts.data?.raised.filter((a) => a.quiet === null).length ?? 0;
@@ -43,7 +49,7 @@ export function InsightsPanel() {
             className={open && tab === t.id ? 'insight-tab insight-tab-on' : 'insight-tab'}
             onClick={() => {
               setTab(t.id);
-              setOpen(true);
+              if (!open) setOpen(true);
             }}
             data-testid={`insight-tab-${t.id}`}
           >

@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { expect, test, type Page } from 'playwright/test';
 import { startDemo, type DemoProcess } from './demo-process';
 import { FleetPage } from './pages/fleet-page';
+import { InsightsPage } from './pages/insights-page';
 import { findClippedControls, findCoveredInside, findUnnamedControls } from './pages/layout-check';
 
 const root = `${import.meta.dirname}/../..`;
@@ -104,6 +105,69 @@ test('every view at 1440×900 and 800×600, light and dark: screenshots, and no 
   await page.screenshot({ path: `${shots}/fleet-readme.png` });
   if (process.env.RW_UPDATE_DOCS_SCREENSHOT === '1')
     copyFileSync(`${shots}/fleet-readme.png`, `${root}/docs/screenshot.png`);
+  expect(problems).toEqual([]);
+});
+
+test('with the insights strip open the machine grid keeps most of the window; the strip starts folded on a short window and remembers the choice', async ({
+  browser,
+}, testInfo) => {
+  test.setTimeout(300_000);
+  const problems: string[] = [];
+  const figures: string[] = [];
+  for (const scheme of schemes) {
+    for (const size of [...sizes, { width: 1280, height: 800 }]) {
+      // A context of its own: no choice stored yet, so the default is what is seen.
+      const context = await browser.newContext({ viewport: size, colorScheme: scheme });
+      const page = await context.newPage();
+      try {
+        const fleet = new FleetPage(page);
+        const insights = new InsightsPage(page);
+        const short = size.height < 760;
+        await fleet.open(running().url);
+        await fleet.waitForRows();
+        await fleet.waitForDiskReadings();
+        await expect(insights.fold, `${size.height} px tall: open by default`).toHaveAttribute(
+          'aria-expanded',
+          String(!short),
+        );
+
+        await insights.showTab('alerts');
+        await expect(insights.alertRows.first()).toBeVisible();
+        // Let the layout settle (fonts, measured widths) before the picture.
+        await page.waitForTimeout(500);
+        const name = `insights-${size.width}x${size.height}-${scheme}`;
+        await page.screenshot({ path: `${shots}/${name}.png` });
+        await testInfo.attach(name, { path: `${shots}/${name}.png`, contentType: 'image/png' });
+        const rows = await fleet.wholeRowsInView();
+        const strip = await insights.height();
+        figures.push(`${name}: ${rows} whole rows, strip ${Math.round(strip)} px`);
+        expect(rows, `${name}: whole machine rows in view`).toBeGreaterThanOrEqual(short ? 3 : 4);
+        expect(strip, `${name}: strip height`).toBeLessThanOrEqual(size.height * 0.4);
+        for (const clipped of await findClippedControls(page))
+          problems.push(`${name}: ${clipped.control} ${clipped.problem}`);
+
+        // The person's choice outlives a restart, either way.
+        await fleet.open(running().url);
+        await fleet.waitForRows();
+        await expect(insights.fold, `${name}: opened, reloaded`).toHaveAttribute(
+          'aria-expanded',
+          'true',
+        );
+        await insights.fold.click();
+        await expect(insights.fold).toHaveAttribute('aria-expanded', 'false');
+        await fleet.open(running().url);
+        await fleet.waitForRows();
+        await expect(insights.fold, `${name}: folded, reloaded`).toHaveAttribute(
+          'aria-expanded',
+          'false',
+        );
+      } finally {
+        await context.close();
+      }
+    }
+  }
+  await testInfo.attach('figures', { body: figures.join('\n'), contentType: 'text/plain' });
+  console.log(figures.join('\n'));
   expect(problems).toEqual([]);
 });
 

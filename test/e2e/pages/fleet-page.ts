@@ -45,6 +45,21 @@ export class FleetPage {
     await expect(this.rows.first()).toBeVisible();
   }
 
+  /**
+   * How many machine rows a person can read whole in the grid's scroll box right now (the
+   * grid renders a few rows beyond its edges, so the count of rendered rows would not do).
+   */
+  async wholeRowsInView(): Promise<number> {
+    return this.page.getByRole('grid', { name: 'Machines' }).evaluate((grid) => {
+      const box = (grid.closest('.table-scroll') ?? grid).getBoundingClientRect();
+      const head = grid.querySelector('thead')?.getBoundingClientRect().bottom ?? box.top;
+      return [...grid.querySelectorAll('[data-testid="machine-row"]')].filter((row) => {
+        const r = row.getBoundingClientRect();
+        return r.height > 0 && r.top >= head - 0.5 && r.bottom <= box.bottom + 0.5;
+      }).length;
+    });
+  }
+
   /** Waits until the probe has read at least one disk. */
   async waitForDiskReadings(): Promise<void> {
     await expect(this.page.getByTestId('disk-pct').first()).toBeVisible();

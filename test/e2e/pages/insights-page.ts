@@ -15,6 +15,8 @@ export class InsightsPage {
   readonly exportCsv: Locator;
   readonly period: Locator;
   readonly queueRows: Locator;
+  readonly strip: Locator;
+  readonly fold: Locator;
 
   constructor(readonly page: Page) {
     this.headerCost = page.getByTestId('summary-cost');
@@ -27,6 +29,8 @@ export class InsightsPage {
     this.exportCsv = page.getByTestId('cost-export');
     this.period = page.getByTestId('cost-period');
     this.queueRows = page.getByTestId('queue-row');
+    this.strip = page.getByTestId('insights');
+    this.fold = page.getByTestId('insight-fold');
   }
 
   async showTab(tab: 'alerts' | 'cost' | 'queue'): Promise<void> {
@@ -56,6 +60,13 @@ export class InsightsPage {
     const key = await row.first().getAttribute('data-alert-key');
     if (!key) throw new Error('an alert row without its key');
     return key;
+  }
+
+  /** The strip's height in CSS pixels. */
+  async height(): Promise<number> {
+    const box = await this.strip.boundingBox();
+    if (!box) throw new Error('the insights strip is not on screen');
+    return box.height;
   }
 
   /** Runs Check now and waits until it ended (the button is enabled again). */
