@@ -26,8 +26,8 @@ export function InsightsPanel() {
   useAlertsFollowFleet();
   const alerts = useAlerts();
   const loud = alerts.data?.raised.filter((a) => a.quiet === null).length ?? 0;
-  const tabs: { id: Tab; text: string }[] = [
-    { id: 'alerts', text: loud > 0 ? `Alerts (${loud})` : 'Alerts' },
+  const tabs: { id: Tab; text: string; count?: string }[] = [
+    { id: 'alerts', text: 'Alerts', count: loud > 0 ? ` (${loud})` : '' },
     { id: 'cost', text: 'Cost' },
     { id: 'queue', text: 'Queue' },
   ];
@@ -54,6 +54,10 @@ export function InsightsPanel() {
             data-testid={`insight-tab-${t.id}`}
           >
             {t.text}
+            {t.count === undefined ? null : (
+              // A slot of its own width: a count that comes, goes or changes moves no tab.
+              <span className="insight-tab-count num">{t.count}</span>
+            )}
           </button>
         ))}
         <button
