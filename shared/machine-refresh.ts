@@ -20,14 +20,16 @@ export type RefreshableField = (typeof REFRESHABLE_FIELDS)[number];
 const ReadTime = Timestamp.nullable().optional();
 
 /**
- * A machine that a cycle read again and found the same: only its read times moved (and an
+ * Machines that a cycle read again and found the same: only their read times moved (and an
  * orphan's cost so far, which grows with the clock). A delta carries these instead of the
- * whole machine, so a fleet re-read with the same values every cycle costs a few bytes per
- * machine, not the machine. Only the times that moved are present; any other change
- * (value, stale flag, error, source) makes the machine an upsert instead.
+ * whole machines, and machines a source read at the same moment share one entry, so a
+ * fleet re-read with the same values every cycle costs its keys, not its machines. Only
+ * the times that moved are present; any other change (value, stale flag, error, source)
+ * makes the machine an upsert instead.
  */
 export const MachineRefresh = z.object({
-  key: z.string().min(1),
+  /** The machines (`Machine.key`) this refresh applies to; each key at most once per delta. */
+  keys: z.array(z.string().min(1)).min(1),
   /** New `observedAt` of the machine's observed fields that moved. */
   observedAt: z
     .object({
@@ -45,15 +47,17 @@ export const MachineRefresh = z.object({
   /** The orphan status's new `costSoFar`, when it moved. */
   costSoFar: z.number().nonnegative().nullable().optional(),
 });
-/** A machine whose only change is its read times. */
+/** Machines whose only change is their read times. */
 export type MachineRefresh = z.infer<typeof MachineRefresh>;
+/** What moved on one machine: a refresh without its keys. */
+export type RefreshPatch = Omit<MachineRefresh, 'keys'>;
 
 /**
  * The machine with a refresh applied, or null when the refresh does not fit it (a field or
  * reading it names is absent): the caller's copy is then out of step and must be replaced
  * by a fresh snapshot rather than patched by guesswork.
  */
-export function applyMachineRefresh(machine: Machine, refresh: MachineRefresh): Machine | null {
+export function applyMachineRefresh(machine: Machine, refresh: RefreshPatch): Machine | null {
   let fits = true;
   // Moves one observed value's time; a time for a value the machine lacks means misfit.
   const move = <T extends { observedAt: Timestamp | null }>(

@@ -424,7 +424,8 @@ export class Engine implements Disposable {
     this.model.prune(now);
     const machines = this.modelMachines(now);
     const upserted: Machine[] = [];
-    const refreshed: MachineRefresh[] = [];
+    // Machines read at the same moment move the same way: one entry for all of them.
+    const refreshed = new Map<string, MachineRefresh>();
     const seen = new Set<string>();
     for (const machine of machines) {
       seen.add(machine.key);
@@ -432,8 +433,14 @@ export class Engine implements Disposable {
       const change = sent ? diffMachine(sent, machine) : ({ kind: 'changed' } as const);
       if (change.kind === 'same') continue;
       this.lastSent.set(machine.key, machine);
-      if (change.kind === 'refreshed') refreshed.push(change.refresh);
-      else upserted.push(machine);
+      if (change.kind === 'changed') {
+        upserted.push(machine);
+        continue;
+      }
+      const signature = JSON.stringify(change.patch);
+      const group = refreshed.get(signature);
+      if (group) group.keys.push(machine.key);
+      else refreshed.set(signature, { keys: [machine.key], ...change.patch });
     }
     const removed = [...this.lastSent.keys()].filter((key) => !seen.has(key));
     for (const key of removed) this.lastSent.delete(key);
@@ -458,7 +465,7 @@ export class Engine implements Disposable {
       version: this.version,
       at: now,
       upserted,
-      refreshed,
+      refreshed: [...refreshed.values()],
       removed,
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       runners: runnersChanged ? runners : null,

@@ -68,8 +68,14 @@ function mergeMachines(machines: Machine[], upserted: Machine[], removed: string
 /** Machines with the delta's read-time refreshes applied; null when one does not fit. */
 function refreshMachines(machines: Machine[], refreshed: MachineRefresh[]): Machine[] | null {
   if (refreshed.length === 0) return machines;
-  const byKey = new Map(refreshed.map((refresh) => [refresh.key, refresh]));
+  const byKey = new Map<string, MachineRefresh>();
   let fits = true;
+  for (const refresh of refreshed) {
+    for (const key of refresh.keys) {
+      if (byKey.has(key)) fits = false;
+      byKey.set(key, refresh);
+    }
+  }
   const out = machines.map((machine) => {
     const refresh = byKey.get(machine.key);
     if (!refresh) return machine;

@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Machine, Observed } from '../../../shared/machine';
 import {
   REFRESHABLE_FIELDS,
-  type MachineRefresh,
+  type RefreshPatch,
   type RefreshableField,
 } from '../../../shared/machine-refresh';
 
@@ -11,7 +11,7 @@ export type MachineChange =
   /** Nothing a client sees changed. */
   | { kind: 'same' }
   /** Only read times (and an orphan's cost so far) moved: a refresh carries them. */
-  | { kind: 'refreshed'; refresh: MachineRefresh }
+  | { kind: 'refreshed'; patch: RefreshPatch }
   /** Something else changed: the whole machine is sent again. */
   | { kind: 'changed' };
 
@@ -25,7 +25,7 @@ const SPECIAL = new Set<string>([...REFRESHABLE_FIELDS, 'readings', 'lastSeenAt'
  */
 export function diffMachine(sent: Machine, next: Machine): MachineChange {
   if (!samePlainFields(sent, next)) return { kind: 'changed' };
-  const refresh: MachineRefresh = { key: next.key, observedAt: {} };
+  const refresh: RefreshPatch = { observedAt: {} };
   let moved = false;
   for (const field of REFRESHABLE_FIELDS) {
     const was = sent[field];
@@ -81,7 +81,7 @@ export function diffMachine(sent: Machine, next: Machine): MachineChange {
       moved = true;
     }
   }
-  return moved ? { kind: 'refreshed', refresh } : { kind: 'same' };
+  return moved ? { kind: 'refreshed', patch: refresh } : { kind: 'same' };
 }
 
 function sameApartFromTime(a: Observed<unknown>, b: Observed<unknown>): boolean {

@@ -270,16 +270,18 @@ describe('Engine', () => {
     const reread = deltas.at(-1);
     if (reread?.type !== 'delta') throw new Error('no delta');
     expect(reread.upserted).toEqual([]);
-    expect(reread.refreshed?.map((r) => r.key)).toEqual(['ci/runner-a', 'ci/runner-b']);
-    expect(reread.refreshed?.[0]).toEqual({
-      key: 'ci/runner-a',
-      observedAt: { status: now, disks: now, load: now },
-      readings: {
-        'prometheus:ci': { disks: now, load: now },
-        'ssh:ci': { disks: now, load: now },
+    // Both machines were read at the same moments: one entry carries them both.
+    expect(reread.refreshed).toEqual([
+      {
+        keys: ['ci/runner-a', 'ci/runner-b'],
+        observedAt: { status: now, disks: now, load: now },
+        readings: {
+          'prometheus:ci': { disks: now, load: now },
+          'ssh:ci': { disks: now, load: now },
+        },
+        lastSeenAt: now,
       },
-      lastSeenAt: now,
-    });
+    ]);
     // Applied to what a client held, the refresh gives exactly the engine's machines.
     const applied = applyFleetEvent(first, reread);
     expect(applied.kind).toBe('applied');
@@ -293,7 +295,7 @@ describe('Engine', () => {
     if (changed?.type !== 'delta') throw new Error('no delta');
     expect(changed.upserted.map((m) => m.name)).toEqual(['runner-a']);
     expect(changed.upserted[0]?.disks.value?.[0]?.usedPct).toBe(20);
-    expect(changed.refreshed?.map((r) => r.key)).toEqual(['ci/runner-b']);
+    expect(changed.refreshed?.map((r) => r.keys)).toEqual([['ci/runner-b']]);
     // The delta passes the contract the renderer checks it with.
     expect(FleetEventSchema.parse(changed)).toEqual(changed);
   });

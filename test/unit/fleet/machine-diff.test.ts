@@ -63,8 +63,7 @@ describe('diffMachine', () => {
     const change = diffMachine(withReadings, next);
     expect(change).toEqual({
       kind: 'refreshed',
-      refresh: {
-        key: 'ci/runner-a',
+      patch: {
         observedAt: { status: NOW + 25_000, disks: NOW + 25_000, load: NOW + 25_000 },
         readings: {
           'prometheus:ci': { disks: NOW + 25_000 },
@@ -74,9 +73,10 @@ describe('diffMachine', () => {
       },
     });
     if (change.kind !== 'refreshed') return;
-    expect(MachineRefresh.parse(change.refresh)).toEqual(change.refresh);
+    const refresh = { keys: [withReadings.key], ...change.patch };
+    expect(MachineRefresh.parse(refresh)).toEqual(refresh);
     // Applied to the old copy, the refresh gives the new machine exactly.
-    expect(applyMachineRefresh(withReadings, change.refresh)).toEqual(next);
+    expect(applyMachineRefresh(withReadings, change.patch)).toEqual(next);
   });
 
   it.each<[string, (m: Machine) => Machine]>([
@@ -127,10 +127,9 @@ describe('diffMachine', () => {
     const change = diffMachine(was, costed);
     expect(change).toEqual({
       kind: 'refreshed',
-      refresh: { key: 'ci/runner-o', observedAt: {}, costSoFar: 0.03 },
+      patch: { observedAt: {}, costSoFar: 0.03 },
     });
-    if (change.kind === 'refreshed')
-      expect(applyMachineRefresh(was, change.refresh)).toEqual(costed);
+    if (change.kind === 'refreshed') expect(applyMachineRefresh(was, change.patch)).toEqual(costed);
     expect(diffMachine(was, { ...was, orphan: { ...orphan, state: 'unlisted' } }).kind).toBe(
       'changed',
     );
@@ -143,18 +142,16 @@ describe('diffMachine', () => {
 describe('applyMachineRefresh', () => {
   it('refuses a refresh that does not fit the machine (the copy is out of step)', () => {
     const m = machine('runner-a');
-    expect(applyMachineRefresh(m, { key: m.key, observedAt: { containerExits: NOW } })).toBeNull();
+    expect(applyMachineRefresh(m, { observedAt: { containerExits: NOW } })).toBeNull();
     expect(
       applyMachineRefresh(m, {
-        key: m.key,
         observedAt: {},
         readings: { 'ssh:ci': { disks: NOW } },
       }),
     ).toBeNull();
-    expect(applyMachineRefresh(m, { key: m.key, observedAt: {}, costSoFar: 1 })).toBeNull();
+    expect(applyMachineRefresh(m, { observedAt: {}, costSoFar: 1 })).toBeNull();
     expect(
       applyMachineRefresh(withReadings, {
-        key: m.key,
         observedAt: {},
         readings: { 'prometheus:ci': { load: NOW } },
       }),
@@ -163,16 +160,20 @@ describe('applyMachineRefresh', () => {
 
   it('leaves the input as it was', () => {
     const m = machine('runner-a');
-    const out = applyMachineRefresh(m, { key: m.key, observedAt: { disks: NOW } });
+    const out = applyMachineRefresh(m, { observedAt: { disks: NOW } });
     expect(out?.disks.observedAt).toBe(NOW);
     expect(m.disks.observedAt).toBe(NOW - 5_000);
   });
 
   it.each([
-    ['a field that is not an observed one', { key: 'k', observedAt: { seenBy: 1 } }],
-    ['a time that is not one', { key: 'k', observedAt: { disks: -1 } }],
-    ['an empty key', { key: '', observedAt: {} }],
-    ['a reading part it does not know', { key: 'k', observedAt: {}, readings: { s: { jobs: 1 } } }],
+    ['a field that is not an observed one', { keys: ['k'], observedAt: { seenBy: 1 } }],
+    ['a time that is not one', { keys: ['k'], observedAt: { disks: -1 } }],
+    ['no keys', { keys: [], observedAt: {} }],
+    ['an empty key', { keys: [''], observedAt: {} }],
+    [
+      'a reading part it does not know',
+      { keys: ['k'], observedAt: {}, readings: { s: { jobs: 1 } } },
+    ],
   ])('the contract refuses %s', (_what, input) => {
     expect(MachineRefresh.safeParse(input).success).toBe(false);
   });

@@ -108,7 +108,7 @@ describe('applyFleetEvent', () => {
       delta(5, {
         refreshed: [
           {
-            key: 'ci/runner-b',
+            keys: ['ci/runner-b'],
             observedAt: { disks: NOW, load: NOW - 1_000 },
             lastSeenAt: NOW,
           },
@@ -132,13 +132,13 @@ describe('applyFleetEvent', () => {
     expect(
       applyFleetEvent(
         base,
-        delta(5, { refreshed: [{ key: 'ci/runner-x', observedAt: { disks: NOW } }] }),
+        delta(5, { refreshed: [{ keys: ['ci/runner-x'], observedAt: { disks: NOW } }] }),
       ),
     ).toEqual({ kind: 'gap', have: 4, got: 5 });
     expect(
       applyFleetEvent(
         base,
-        delta(5, { refreshed: [{ key: 'ci/runner-a', observedAt: { containerExits: NOW } }] }),
+        delta(5, { refreshed: [{ keys: ['ci/runner-a'], observedAt: { containerExits: NOW } }] }),
       ),
     ).toEqual({ kind: 'gap', have: 4, got: 5 });
     expect(
@@ -146,7 +146,30 @@ describe('applyFleetEvent', () => {
         base,
         delta(5, {
           removed: ['ci/runner-a'],
-          refreshed: [{ key: 'ci/runner-a', observedAt: { disks: NOW } }],
+          refreshed: [{ keys: ['ci/runner-a'], observedAt: { disks: NOW } }],
+        }),
+      ),
+    ).toEqual({ kind: 'gap', have: 4, got: 5 });
+  });
+
+  it('applies one refresh to every machine it names; a machine named twice resyncs', () => {
+    const outcome = applyFleetEvent(
+      base,
+      delta(5, {
+        refreshed: [{ keys: ['ci/runner-a', 'ci/runner-c'], observedAt: { jobs: NOW } }],
+      }),
+    );
+    expect(
+      outcome.kind === 'applied' && outcome.snapshot.machines.map((m) => m.jobs.observedAt),
+    ).toEqual([NOW, NOW - 5_000, NOW]);
+    expect(
+      applyFleetEvent(
+        base,
+        delta(5, {
+          refreshed: [
+            { keys: ['ci/runner-a'], observedAt: { jobs: NOW } },
+            { keys: ['ci/runner-a'], observedAt: { disks: NOW } },
+          ],
         }),
       ),
     ).toEqual({ kind: 'gap', have: 4, got: 5 });

@@ -288,7 +288,7 @@ describe('FleetView rows', () => {
         delta(4, {
           refreshed: [
             {
-              key: 'ci/runner-t',
+              keys: ['ci/runner-t'],
               observedAt: { status: at, disks: at, jobs: at, gitlabJobs: at, load: at },
               lastSeenAt: at,
             },
@@ -299,7 +299,9 @@ describe('FleetView rows', () => {
     await waitFor(() => expect(screen.getByTestId('freshness').textContent).toBe('2 s ago'));
     expect(transport.count('rw:fleet:snapshot')).toBe(1);
     act(() =>
-      transport.emit(delta(5, { refreshed: [{ key: 'ci/runner-x', observedAt: { disks: at } }] })),
+      transport.emit(
+        delta(5, { refreshed: [{ keys: ['ci/runner-x'], observedAt: { disks: at } }] }),
+      ),
     );
     await waitFor(() => expect(transport.count('rw:fleet:snapshot')).toBe(2));
   });
