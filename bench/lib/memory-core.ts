@@ -83,7 +83,7 @@ if (!process.env.RW_BENCH_NO_CLIENT)
     events += 1;
     if (event.type === 'delta') {
       deltaMachines += event.upserted.length;
-      deltaRefreshed += event.refreshed?.length ?? 0;
+      for (const refresh of event.refreshed ?? []) deltaRefreshed += refresh.keys.length;
     }
   });
 

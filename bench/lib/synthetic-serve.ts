@@ -218,7 +218,7 @@ export async function startSyntheticServe(options: {
     if (event.type === 'delta')
       lastDelta = {
         upserted: event.upserted.length,
-        refreshed: event.refreshed?.length ?? 0,
+        refreshed: (event.refreshed ?? []).reduce((n, r) => n + r.keys.length, 0),
         bytes: JSON.stringify(event).length,
       };
   });
