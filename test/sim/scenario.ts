@@ -366,6 +366,8 @@ export class FleetWorld {
   private lastListed = new Set<string>();
   /** Machines `docker-machine ls` lists in Error state after their server vanished. */
   private readonly ghosts: Vm[] = [];
+  /** `docker-machine ls` reads an empty machine store (see `loseMachineStore`). */
+  private storeLost = false;
 
   constructor(private readonly options: ScenarioOptions) {
     const vms = options.vms ?? 8;
@@ -470,7 +472,7 @@ export class FleetWorld {
       (a, b) => Number(a.job !== null) - Number(b.job !== null) || a.slot - b.slot,
     );
     for (const vm of order.slice(0, stuck)) this.makeStuck(vm);
-    // Orphans: left over days ago (a manager that was replaced), idle, half full of old crud.
+    // Orphans: left over days ago (a manager that was replaced), idle, part full of old crud.
     // They draw from a generator of their own, so adding orphans leaves the rest of the
     // world (its jobs, VMs and disks) exactly as the same seed makes it without them.
     const main = this.random;
@@ -480,7 +482,9 @@ export class FleetWorld {
       vm.orphan = true;
       vm.builds = this.int(3, this.maxBuilds);
       vm.idleSince = vm.createdAt + this.int(1, 48) * HOUR;
-      this.fillTo(vm, this.int(35, 70));
+      // under the default 60 % kill level: an orphan, not also a full disk whose proposal
+      // would turn from disk to orphan once GitLab proves it (the re-check then refuses)
+      this.fillTo(vm, this.int(25, 50));
     }
     this.random = main;
     this.time = start;
@@ -614,6 +618,15 @@ export class FleetWorld {
     const vm = this.vmsById.get(name);
     if (!vm?.orphan) throw new ScenarioError(`no orphan named ${name}`);
     vm.orphan = false;
+    if (this.writing) this.writeManager();
+  }
+
+  /**
+   * The manager's `docker-machine ls` answers from another machine store (wrong user or
+   * MACHINE_STORAGE_PATH): it exits 0 and lists nothing, while every VM keeps running.
+   */
+  loseMachineStore(lost = true): void {
+    this.storeLost = lost;
     if (this.writing) this.writeManager();
   }
 
@@ -1178,7 +1191,7 @@ export class FleetWorld {
   private writeManagerState(): void {
     // docker-autoscaler keeps its instances in the taskscaler: nothing for docker-machine ls
     const listed =
-      this.instanceGroup !== null
+      this.instanceGroup !== null || this.storeLost
         ? []
         : [
             ...this.sortedVms()

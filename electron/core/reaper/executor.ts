@@ -9,7 +9,7 @@ import { messageOf, step, type ActionRunner } from './actions/action';
 import { maxWatchedUse, type History } from './history';
 import type { KillLedger } from './ledger';
 import { NO_FACTS, type IdentityFacts } from './identity';
-import { checkOrphan, dedicatedMachines, type OrphanFacts } from './orphans';
+import { checkOrphan, dedicatedMachines, orphanContext, type OrphanFacts } from './orphans';
 import { evaluate, modeOf, orphanModeOf } from './policy';
 import { proposalFields } from './proposal-fields';
 import type { InFlightAction, ReaperState, StateStore } from './state-store';
@@ -437,6 +437,7 @@ export class Executor {
         context?.identity ?? NO_FACTS,
         dedicatedMachines(machines),
         this.now(),
+        orphanContext(machines, context?.orphans?.listings ?? []),
       );
       if (check.state !== 'unlisted') return check.why;
       return (

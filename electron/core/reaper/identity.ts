@@ -89,6 +89,19 @@ export function isPositiveSelector(selector: string): boolean {
 /** docker+machine names its VMs `runner-<short token>-<MachineName>` (REFERENCE.md). */
 const DOCKER_MACHINE_NAME = /^runner-[A-Za-z0-9_-]{8,17}-./;
 
+/** True for a name docker+machine could have given (`runner-<token>-<MachineName>`). */
+export function isDockerMachineName(name: string): boolean {
+  return DOCKER_MACHINE_NAME.test(name);
+}
+
+/**
+ * `runner-` and the first 8 characters of the runner token in a docker+machine name: VMs
+ * of one runner share it (the token part's own length varies with the token format).
+ */
+export function runnerTokenPart(name: string): string | null {
+  return isDockerMachineName(name) ? name.slice(0, 'runner-'.length + 8) : null;
+}
+
 /** How the machine is identified as an autoscaled VM, or why not. */
 export type Identification = { by: string } | { none: string };
 

@@ -3,7 +3,12 @@ import type { OrphanStatus } from '../../../shared/orphan';
 import type { FleetSettings, Settings } from '../../../shared/settings';
 import type { SourceHealth } from '../../../shared/source';
 import type { HourlyPrice } from '../cost/job-cost';
-import { deleteBlockers, type IdentityFacts } from './identity';
+import {
+  deleteBlockers,
+  isDockerMachineName,
+  runnerTokenPart,
+  type IdentityFacts,
+} from './identity';
 
 /*
  * Orphans: servers the provider lists for an autoscaled fleet that no runner manager
@@ -77,6 +82,121 @@ function listingProblem(health: SourceHealth | undefined, now: number): string |
   return null;
 }
 
+/**
+ * What the whole inventory says about the manager listings and the servers, beyond one
+ * machine: a listing that answered can still be wrong (a `docker-machine ls` under another
+ * user or MACHINE_STORAGE_PATH lists nothing, and exits 0), and one server may be listed in
+ * several fleets when Hetzner selectors overlap.
+ */
+export interface OrphanContext {
+  /** Per listing source: why its list is evidently incomplete. */
+  doubts: ReadonlyMap<string, string>;
+  /**
+   * Per listing source: the runner token parts (`runnerTokenPart`) of the machines it
+   * lists. A list without name prefix speaks only for those runners' VMs: another
+   * manager's runners (not configured here) may share the Hetzner project.
+   */
+  tokens: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Per Hetzner server id: the machine keys under which something accounts for it, and what. */
+  accountedAs: ReadonlyMap<string, readonly { key: string; why: string }[]>;
+}
+
+/** Nothing known beyond the machine itself. */
+export const NO_ORPHAN_CONTEXT: OrphanContext = {
+  doubts: new Map(),
+  tokens: new Map(),
+  accountedAs: new Map(),
+};
+
+/**
+ * Whether the listing speaks for a server of that name: docker+machine names every VM
+ * `runner-<token>-…`, so a server named otherwise was never its; within the name prefix;
+ * without a prefix, only for the runner tokens a good, non-empty list shows.
+ */
+function covers(l: ManagerListing, machine: Machine, context: OrphanContext): boolean {
+  if (l.fleet !== machine.fleet || !isDockerMachineName(machine.name)) return false;
+  if (l.namePrefix !== null) return machine.name.startsWith(l.namePrefix);
+  // Only a good list that shows machines narrows what it speaks for; a failed or empty
+  // one speaks for every runner's VMs, so that its problem blocks them all.
+  const tokens = context.tokens.get(l.source);
+  if (l.problem !== null || tokens === undefined || tokens.size === 0) return true;
+  const token = runnerTokenPart(machine.name);
+  return token !== null && tokens.has(token);
+}
+
+const inventoried = (m: Machine) =>
+  !m.removed &&
+  m.status.value !== 'gone' &&
+  m.status.value !== 'deleting' &&
+  (m.listedBy ?? []).some((id) => id.startsWith('hetzner:'));
+
+const jobIdsOn = (m: Machine) => [
+  ...new Set([...(m.jobs.value ?? []), ...(m.gitlabJobs.value ?? [])].map((j) => j.jobId)),
+];
+
+/**
+ * The listings' doubts and the servers accounted for elsewhere, from every machine the
+ * engine knows. A listing that lists none of the servers it covers, or leaves out one GitLab
+ * runs a job on, is not evidence that the rest are unowned.
+ */
+export function orphanContext(
+  machines: readonly Machine[],
+  listings: readonly ManagerListing[],
+): OrphanContext {
+  const tokens = new Map<string, Set<string>>();
+  for (const l of listings) {
+    const listed = machines.filter((m) => (m.listedBy ?? []).includes(l.source));
+    tokens.set(
+      l.source,
+      new Set(listed.map((m) => runnerTokenPart(m.name)).filter((t): t is string => t !== null)),
+    );
+  }
+  // Doubts look at what a list could own by name, whichever runner token it shows.
+  const byName: OrphanContext = { ...NO_ORPHAN_CONTEXT, tokens: new Map() };
+  const doubts = new Map<string, string>();
+  for (const l of listings) {
+    const covered = machines.filter((m) => inventoried(m) && covers(l, m, byName));
+    if (covered.length === 0) continue;
+    const unlisted = covered.filter((m) => !(m.listedBy ?? []).includes(l.source));
+    // GitLab placing a running job on a server means a runner uses it now, so its manager
+    // should list it. (A job container alone does not: a server a lost machine store left
+    // behind may still run one, and that server is the orphan to find.)
+    const inUse = unlisted.find((m) => (m.gitlabJobs.value ?? []).length > 0);
+    if (inUse)
+      doubts.set(
+        l.source,
+        `its list is incomplete: it does not list ${inUse.name}, where GitLab runs job ${(
+          inUse.gitlabJobs.value ?? []
+        )
+          .map((j) => `#${j.jobId}`)
+          .join(', ')} (wrong MACHINE_STORAGE_PATH or user?)`,
+      );
+    else if (unlisted.length === covered.length)
+      doubts.set(
+        l.source,
+        `lists no machine at all while Hetzner shows ${covered.length} it covers; an empty list is not trusted (wrong MACHINE_STORAGE_PATH or user?)`,
+      );
+  }
+  const accountedAs = new Map<string, { key: string; why: string }[]>();
+  const add = (id: string, key: string, why: string) =>
+    accountedAs.set(id, [...(accountedAs.get(id) ?? []), { key, why }]);
+  for (const m of machines) {
+    if (m.providerId === null || m.provider !== 'hetzner') continue;
+    const lister = listings.find(
+      (l) => l.fleet === m.fleet && (m.listedBy ?? []).includes(l.source),
+    );
+    const jobs = jobIdsOn(m);
+    if (lister) add(m.providerId, m.key, `listed by ${lister.label} as ${m.key}`);
+    else if (jobs.length > 0)
+      add(
+        m.providerId,
+        m.key,
+        `job ${jobs.map((id) => `#${id}`).join(', ')} running on it as ${m.key}`,
+      );
+  }
+  return { doubts, tokens, accountedAs };
+}
+
 /** What the check found. Only `unlisted` concerns orphans; the others say why not. */
 export type OrphanCheck =
   /** A manager lists it, or a runner uses it: accounted for. */
@@ -101,6 +221,7 @@ export function checkOrphan(
   identity: IdentityFacts,
   dedicated: readonly Machine[],
   now: number,
+  context: OrphanContext = NO_ORPHAN_CONTEXT,
 ): OrphanCheck {
   if (fleet.kind !== 'autoscaled')
     return { state: 'none', why: `fleet ${fleet.id} is ${fleet.kind}` };
@@ -111,10 +232,7 @@ export function checkOrphan(
   const listedBy = machine.listedBy ?? [];
   if (machine.provider !== 'hetzner' || !listedBy.some((id) => id.startsWith('hetzner:')))
     return { state: 'none', why: 'no Hetzner project lists it' };
-  const owners = facts.listings.filter(
-    (l) =>
-      l.fleet === machine.fleet && (l.namePrefix === null || machine.name.startsWith(l.namePrefix)),
-  );
+  const owners = facts.listings.filter((l) => covers(l, machine, context));
   if (owners.length === 0)
     return {
       state: 'none',
@@ -134,6 +252,11 @@ export function checkOrphan(
       state: 'accounted',
       why: `GitLab runs job ${linked.map((j) => `#${j.jobId}`).join(', ')} on it`,
     };
+  // The same server under another key (Hetzner selectors of two fleets overlap).
+  const elsewhere = (
+    machine.providerId === null ? [] : (context.accountedAs.get(machine.providerId) ?? [])
+  ).find((a) => a.key !== machine.key);
+  if (elsewhere) return { state: 'accounted', why: elsewhere.why };
   const blockers = deleteBlockers(machine, fleet, identity, dedicated, 'hcloud-delete');
   if (blockers.length > 0) return { state: 'none', why: blockers.join('; ') };
 
@@ -148,7 +271,8 @@ export function checkOrphan(
       `created ${minutes(now - created)} ago, within the ${fleet.reaper.orphanGraceMinutes} min grace period (it may still be provisioning)`,
     );
   for (const owner of owners) {
-    if (owner.problem) unknown.push(`${owner.label}: ${owner.problem}`);
+    const problem = owner.problem ?? context.doubts.get(owner.source) ?? null;
+    if (problem) unknown.push(`${owner.label}: ${problem}`);
     else if (created !== null && (owner.lastOkAt ?? 0) < created + graceMs)
       notYet.push(`${owner.label} has not listed machines since the grace period ended`);
   }
@@ -226,9 +350,12 @@ export function annotateOrphans(
 ): Machine[] {
   const byId = new Map(fleets.map((f) => [f.id, f]));
   const dedicated = dedicatedMachines(machines);
+  const context = orphanContext(machines, facts.listings);
   return machines.map((machine) => {
     const fleet = byId.get(machine.fleet);
-    const check = fleet ? checkOrphan(machine, fleet, facts, identity, dedicated, now) : null;
+    const check = fleet
+      ? checkOrphan(machine, fleet, facts, identity, dedicated, now, context)
+      : null;
     if (check?.state === 'unlisted') return { ...machine, orphan: check.status };
     if (machine.orphan === undefined) return machine;
     const { orphan: _dropped, ...rest } = machine;

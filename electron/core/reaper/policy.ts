@@ -13,7 +13,13 @@ import { idleSinceText } from '../../../shared/idle-since-text';
 import { isExpendable } from './glob';
 import { maxWatchedUse, type HistoryView, type MachineHistory } from './history';
 import { deleteBlockers, matchesSelector, NO_FACTS, type IdentityFacts } from './identity';
-import { checkOrphan, dedicatedMachines, NO_ORPHAN_FACTS, type OrphanFacts } from './orphans';
+import {
+  checkOrphan,
+  dedicatedMachines,
+  NO_ORPHAN_FACTS,
+  orphanContext,
+  type OrphanFacts,
+} from './orphans';
 
 export { matchesSelector } from './identity';
 
@@ -435,23 +441,29 @@ function summaryOf(candidate: Candidate, evidence: Evidence, now: number): strin
  */
 export function evaluate(input: PolicyInput): Proposal[] {
   const proposals: Proposal[] = [];
+  const orphanFacts = input.orphans ?? NO_ORPHAN_FACTS;
+  const context = orphanContext(input.machines, orphanFacts.listings);
   for (const fleet of input.fleets) {
     const members = input.machines.filter((machine) => machine.fleet === fleet.id);
     // Build hosts as the probe reached them, any fleet: their addresses are never a VM's.
     const dedicated = dedicatedMachines(input.machines);
     const fleetProposals: { proposal: Proposal; candidate: Candidate }[] = [];
+    // Servers no manager lists serve no runner: they are no capacity for the minimum size.
+    const unlisted = new Set<string>();
     for (const machine of members) {
       if (machine.status.value === 'gone' || machine.status.value === 'deleting') continue;
       const history = input.history.of(machine.key);
       const check = checkOrphan(
         machine,
         fleet,
-        input.orphans ?? NO_ORPHAN_FACTS,
+        orphanFacts,
         input.identity ?? NO_FACTS,
         dedicated,
         input.now,
+        context,
       );
       const orphan = check.state === 'unlisted' ? check.status : null;
+      if (orphan) unlisted.add(machine.key);
       const candidate = firingRules(machine, fleet, history, input.now, orphan)[0];
       if (!candidate) continue;
       const mode = ruleModeOf(candidate.rule, fleet, input.modes);
@@ -482,7 +494,7 @@ export function evaluate(input: PolicyInput): Proposal[] {
         },
       });
     }
-    applyFleetGuards(fleet, members, fleetProposals, input, dedicated);
+    applyFleetGuards(fleet, members, fleetProposals, input, dedicated, unlisted);
     proposals.push(...fleetProposals.map((entry) => entry.proposal));
   }
   return proposals;
@@ -494,17 +506,20 @@ function applyFleetGuards(
   entries: { proposal: Proposal; candidate: Candidate }[],
   input: PolicyInput,
   dedicated: readonly Machine[],
+  unlisted: ReadonlySet<string>,
 ): void {
   const { minFleetSize, maxKillsPerHour } = fleet.reaper;
   const spent = input.killsInLastHour.get(fleet.id) ?? 0;
   let budget = maxKillsPerHour - spent;
   // Capacity is what could be deleted: managers, build hosts and unidentified servers are
-  // not the autoscaler's VMs and do not stand in for them.
+  // not the autoscaler's VMs and do not stand in for them; nor do servers no runner
+  // manager lists (orphans serve no runner, so deleting one never needs them as spare).
   const capacity = members.filter(
     (machine) =>
       machine.status.value === 'running' &&
       !input.busy?.has(machine.key) &&
       !input.recent?.has(machine.key) &&
+      !unlisted.has(machine.key) &&
       deletable(machine, fleet, input, dedicated),
   );
   const running = capacity.length;
@@ -529,7 +544,14 @@ function applyFleetGuards(
           : `hourly budget (${maxKillsPerHour}) taken by more urgent proposals`,
       );
     }
-    if (deletes && spare <= 0) {
+    // An orphan is no capacity, so deleting one takes none; it still needs the fleet to
+    // have its minimum of VMs a manager does list (fewer hints at a listing that is short).
+    const orphan = candidate.rule === 'orphan';
+    if (orphan && running < minFleetSize) {
+      proposal.blocked.push(
+        `minimum fleet size not met by listed VMs (${running} running, minimum ${minFleetSize})`,
+      );
+    } else if (deletes && !orphan && spare <= 0) {
       proposal.blocked.push(
         running <= minFleetSize
           ? `minimum fleet size reached (${running} running, minimum ${minFleetSize})`
@@ -543,7 +565,7 @@ function applyFleetGuards(
     }
     if (free && proposal.blocked.length === 0) {
       budget -= 1;
-      if (deletes) spare -= 1;
+      if (deletes && !orphan) spare -= 1;
       if (candidate.rule === 'idle') spareIdle -= 1;
     }
   }

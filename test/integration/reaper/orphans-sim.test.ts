@@ -50,7 +50,7 @@ beforeAll(async () => {
   };
   settings = Settings.parse({
     ...fleet.settings,
-    // The orphans' own disks (35–70 %) must not make this a disk-rule test.
+    // Other VMs' disks must not make this a disk-rule test (orphans themselves stay 25–50 %).
     fleets: fleet.settings.fleets?.map((f) => ({ ...f, reaper: { diskThresholdPct: 95 } })),
   });
   runtime = await createRuntime({
@@ -194,5 +194,28 @@ describe('orphans on the simulated fleet', () => {
     // deletion started on the re-check's fresh, proven evidence.
     expect(records.find((r) => r.type === 'proposal')?.evidence?.orphan).toBeDefined();
     expect(records.find((r) => r.type === 'action-start')?.evidence?.orphan?.state).toBe('orphan');
+  });
+
+  it('calls nothing an orphan when docker-machine ls answers from an empty machine store', async () => {
+    // Wrong user or MACHINE_STORAGE_PATH: exit 0, no machines, every VM still running.
+    fleet.world.loseMachineStore();
+    const snapshot = await until(
+      (s) => !s.machines.some((m) => m.listedBy?.includes('docker-machine:sim-docker-machine')),
+    );
+    const dm = snapshot.sources.find((s) => s.id === 'docker-machine:sim-docker-machine');
+    expect(dm?.lastError ?? null).toBeNull();
+    const unlisted = snapshot.machines.filter((m) => m.orphan !== undefined);
+    // The busy ones are accounted for by their job containers; the rest read unlisted.
+    expect(unlisted.length).toBeGreaterThanOrEqual(10);
+    expect(snapshot.machines.filter((m) => m.orphan?.state === 'orphan')).toEqual([]);
+    for (const m of unlisted)
+      expect(m.orphan?.unknown.join('; '), m.name).toMatch(
+        /docker-machine on runner-manager-1: (lists no machine at all|its list is incomplete)/,
+      );
+    const open = (await proposals()).filter(
+      (p) => p.action !== 'cleanup' && p.blocked.length === 0,
+    );
+    expect(open).toEqual([]);
+    fleet.world.loseMachineStore(false);
   });
 });

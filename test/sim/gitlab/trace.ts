@@ -52,7 +52,9 @@ export function renderTrace(job: SimJob, runner: SimRunner | undefined, bodyLine
     const container = job.container ?? `runner-${token8}-project-${job.projectId}-concurrent-0`;
     // docker-autoscaler prints the manager's own hostname after `via`, not the instance
     const via =
-      job.executor === 'docker-autoscaler' ? (job.managerHostname ?? 'runner-manager') : job.machine;
+      job.executor === 'docker-autoscaler'
+        ? (job.managerHostname ?? 'runner-manager')
+        : job.machine;
     out += `Running on ${container} via ${via ?? 'unknown'}...\n`;
   }
   out += sectionEnd(at + 3_000, 'prepare_script');

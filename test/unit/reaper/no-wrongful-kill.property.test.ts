@@ -336,6 +336,12 @@ const identityWorld = fc.record({
   orphanRule: fc.constantFrom('propose' as const, 'auto' as const, 'off' as const),
   // Half the worlds keep every disk low, so the orphan rule (after the disk rule) fires.
   lowDisks: fc.boolean(),
+  // Most worlds have a busy VM the manager lists; without it the list may be empty, which
+  // proves nothing (a wrong MACHINE_STORAGE_PATH lists nothing and exits 0).
+  listedPeer: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(true) },
+    { weight: 1, arbitrary: fc.constant(false) },
+  ),
 });
 
 describe('property: only positively identified autoscaled VMs get an open delete proposal', () => {
@@ -479,11 +485,24 @@ describe('property: only positively identified autoscaled VMs get an open delete
               ]
             : [],
         );
+        const peer: MachineSpec[] = w.listedPeer
+          ? [
+              {
+                name: `${PREFIX}listed`,
+                disk: 10,
+                labels: { role: 'ci' },
+                addresses: ['127.0.7.200'],
+                listedBy: ['hetzner:p', 'docker-machine:dm'],
+                seenBy: ['hetzner:p', 'docker-machine:dm', 'ssh:ci'],
+                jobs: [job(800)],
+              },
+            ]
+          : [];
         const history = new History();
         let machines: Machine[] = [];
         for (let c = 0; c < w.cycles; c++) {
           const at = T0 + c * 30_000;
-          machines = [...specs, ...probed].map((s) => machine(s, at));
+          machines = [...specs, ...probed, ...peer].map((s) => machine(s, at));
           history.ingest(machines, [fleet]);
         }
         const now = T0 + (w.cycles - 1) * 30_000;
@@ -530,6 +549,19 @@ describe('property: only positively identified autoscaled VMs get an open delete
             expect(m.young).toBe(false);
             expect(m.gitlabKnown).toBe(true);
             expect(w.orphanRule).not.toBe('off');
+            // Never on a list that lists none of what it covers, or leaves out a server GitLab
+            // runs a job on.
+            const covered = machines.filter(
+              (c) =>
+                c.fleet === 'ci' &&
+                c.listedBy?.some((id) => id.startsWith('hetzner:')) &&
+                (listing.namePrefix === null || c.name.startsWith(listing.namePrefix)),
+            );
+            expect(covered.some((c) => c.listedBy?.includes('docker-machine:dm'))).toBe(true);
+            for (const c of covered) {
+              if (c.listedBy?.includes('docker-machine:dm')) continue;
+              expect(c.gitlabJobs.value ?? [], c.name).toEqual([]);
+            }
             expect(p.action).toBe('hcloud-delete');
             expect(spec?.provider).toBe('hetzner');
             continue;

@@ -55,6 +55,12 @@ function orphanSpec(patch: Partial<MachineSpec> = {}): MachineSpec {
   };
 }
 
+/** A VM the manager does list: its list is not empty, so it can prove the others unowned. */
+const listedPeer: MachineSpec = {
+  name: 'runner-x1y2z3w4-auto-scale-1700000000-listed01',
+  listedBy: ['hetzner:p', 'docker-machine:dm'],
+};
+
 function check(spec: MachineSpec, at = T0, f = facts(at), fleet = fleetSettings('ci')) {
   return checkOrphan(machine(spec, at), fleet, f, NO_FACTS, [], at);
 }
@@ -326,10 +332,12 @@ describe('annotateOrphans', () => {
   it('sets the status on unlisted servers and clears it once a manager lists them', () => {
     const fleet = fleetSettings('ci');
     const unlisted = machine(orphanSpec(), T0);
-    const [annotated] = annotateOrphans([unlisted], [fleet], facts(T0), NO_FACTS, T0);
+    // The manager lists another VM: an empty list would prove nothing (orphan-attacks).
+    const peer = machine(listedPeer, T0);
+    const [annotated] = annotateOrphans([unlisted, peer], [fleet], facts(T0), NO_FACTS, T0);
     expect(annotated?.orphan?.state).toBe('orphan');
     const adopted: Machine = { ...annotated!, listedBy: ['hetzner:p', 'docker-machine:dm'] };
-    const [again] = annotateOrphans([adopted], [fleet], facts(T0), NO_FACTS, T0);
+    const [again] = annotateOrphans([adopted, peer], [fleet], facts(T0), NO_FACTS, T0);
     expect(again).not.toHaveProperty('orphan');
   });
 });
@@ -442,9 +450,10 @@ describe('orphan deletion re-check', () => {
     const history = new History();
     const at = T0;
     const first = machine(orphanSpec(), at);
-    history.ingest([first], [fleet]);
+    const peer = machine(listedPeer, at);
+    history.ingest([first, peer], [fleet]);
     const [proposal] = evaluate({
-      machines: [first],
+      machines: [first, peer],
       history,
       fleets: [fleet],
       killsInLastHour: new Map(),
@@ -459,7 +468,7 @@ describe('orphan deletion re-check', () => {
         now += 1_000;
         return fresh();
       },
-      context: () => ({ machines: [first], fleets: [fleet], orphans: listings() }),
+      context: () => ({ machines: [first, peer], fleets: [fleet], orphans: listings() }),
       history,
       ledger: new KillLedger(emptyState().ledger, () => 0),
       actions: { 'hcloud-delete': new HcloudDeleteAction({ api: hcloud, sleep: noSleep }) },
