@@ -5,9 +5,10 @@
 // 1 s. The runtime is the serve host's (reaper in notify mode: proposals, no kills).
 // Run: npx tsx bench/reaper-latency.ts  (PROBE_SEC=2 TRIALS=3 by default)
 import { createRuntime } from '../electron/core/runtime';
-import { Settings, type SecretRef } from '../shared/settings';
+import { Settings } from '../shared/settings';
 import { startSimulatedFleet } from '../test/sim/fleet';
 import { describeMachine, writeResult } from './lib/results';
+import { simSecrets } from '../test/support/sim-secrets';
 
 const machine = describeMachine();
 const PROBE_SEC = Number(process.env.PROBE_SEC ?? 2);
@@ -23,14 +24,7 @@ const samplesNeeded = settings.fleets[0]?.reaper.samples ?? 3;
 const env = fleet.env;
 const runtime = await createRuntime({
   settings,
-  secrets: {
-    resolve: (ref: SecretRef) => {
-      const value = 'env' in ref ? env[ref.env] : undefined;
-      return value === undefined
-        ? Promise.reject(new Error('unknown secret'))
-        : Promise.resolve(value);
-    },
-  },
+  secrets: simSecrets(env),
   host: 'serve',
   demo: true,
   version: 'bench',

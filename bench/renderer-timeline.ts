@@ -167,7 +167,7 @@ try {
   // Fleet view, 1,000 rows: delta arrival → painted frame showing machine 0's new disk use.
   const deltaCost = async (changed: number) => {
     const costs: number[] = [];
-    const sizes: { upserted: number; bytes: number }[] = [];
+    const sizes: { upserted: number; refreshed: number; bytes: number }[] = [];
     for (let i = 0; i < DELTAS; i++) {
       await armForChange(page, serve.machineName(0));
       await serve.change(changed);
@@ -187,6 +187,7 @@ try {
     return {
       ...stats(costs),
       machinesInDelta: last?.upserted ?? 0,
+      refreshedInDelta: last?.refreshed ?? 0,
       deltaKiB: Math.round((last?.bytes ?? 0) / 1024),
     };
   };
@@ -201,7 +202,8 @@ try {
       `p50/p95: 1 machine changed ${fleetDelta.delta1.p50}/${fleetDelta.delta1.p95} ms, 100 ` +
       `${fleetDelta.delta100.p50}/${fleetDelta.delta100.p95} ms, all ${MACHINES} ` +
       `${fleetDelta.deltaAll.p50}/${fleetDelta.deltaAll.p95} ms (the engine's deltas carry ` +
-      `${fleetDelta.delta1.machinesInDelta}/${fleetDelta.delta100.machinesInDelta}/${fleetDelta.deltaAll.machinesInDelta} machines, ` +
+      `${fleetDelta.delta1.machinesInDelta}/${fleetDelta.delta100.machinesInDelta}/${fleetDelta.deltaAll.machinesInDelta} machines whole and ` +
+      `${fleetDelta.delta1.refreshedInDelta}/${fleetDelta.delta100.refreshedInDelta}/${fleetDelta.deltaAll.refreshedInDelta} as read times, ` +
       `${fleetDelta.delta1.deltaKiB}/${fleetDelta.delta100.deltaKiB}/${fleetDelta.deltaAll.deltaKiB} KiB)`,
   );
   results.fleet = { firstRowAfterLoadMs: fleetFirstRowMs, ...fleetDelta };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Timestamp } from './time';
 import { Machine } from './machine';
+import { MachineRefresh } from './machine-refresh';
 import { Runner } from './runner';
 import { SourceHealth } from './source';
 import { Proposal, ReaperMode } from './proposal';
@@ -56,6 +57,11 @@ export const FleetEvent = z.discriminatedUnion('type', [
     version: z.number().int().nonnegative(),
     at: Timestamp,
     upserted: z.array(Machine),
+    /**
+     * Machines whose only change is their read times: apply each to the cached machine
+     * (`applyMachineRefresh`). Absent from hosts older than this field.
+     */
+    refreshed: z.array(MachineRefresh).optional(),
     removed: z.array(z.string()),
     sources: z.array(SourceHealth),
     runners: z.array(Runner).nullable(),

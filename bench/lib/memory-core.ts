@@ -76,11 +76,15 @@ const runtime = await createRuntime({
 let eventBytes = 0;
 let events = 0;
 let deltaMachines = 0;
+let deltaRefreshed = 0;
 if (!process.env.RW_BENCH_NO_CLIENT)
   runtime.engine.onEvent((event) => {
     eventBytes += JSON.stringify(event).length;
     events += 1;
-    if (event.type === 'delta') deltaMachines += event.upserted.length;
+    if (event.type === 'delta') {
+      deltaMachines += event.upserted.length;
+      for (const refresh of event.refreshed ?? []) deltaRefreshed += refresh.keys.length;
+    }
   });
 
 // Where the garbage of a cycle comes from (allocation sampling, collected objects included).
@@ -118,6 +122,7 @@ for (let hour = 1; hour <= HOURS; hour++) {
   eventBytes = 0;
   events = 0;
   deltaMachines = 0;
+  deltaRefreshed = 0;
   const t = performance.now();
   for (let c = 0; c < cyclesPerHour; c++) {
     clock += CYCLE_MS;
@@ -143,6 +148,7 @@ for (let hour = 1; hour <= HOURS; hour++) {
       eventKiBPerCycle: Number((eventBytes / 1024 / cyclesPerHour).toFixed(1)),
       eventsPerCycle: Number((events / cyclesPerHour).toFixed(2)),
       deltaMachinesPerCycle: Number((deltaMachines / cyclesPerHour).toFixed(1)),
+      deltaRefreshedPerCycle: Number((deltaRefreshed / cyclesPerHour).toFixed(1)),
     }),
   );
   process.stderr.write(`${JSON.stringify(samples[samples.length - 1])}\n`);

@@ -29,7 +29,7 @@ export interface SyntheticServe {
   /** Name of machine i (sorted by name, machine 0 is the Fleet view's first row). */
   machineName(i: number): string;
   /** Machines and JSON bytes of the last delta the engine sent. */
-  lastDelta(): { upserted: number; bytes: number };
+  lastDelta(): { upserted: number; refreshed: number; bytes: number };
   /**
    * One engine cycle in which `changed` machines (0, then spread over the fleet) get a new
    * disk use; resolves with machine 0's new use (the Fleet view shows it as "NN %").
@@ -213,10 +213,14 @@ export async function startSyntheticServe(options: {
     warn: log,
   });
 
-  let lastDelta = { upserted: 0, bytes: 0 };
+  let lastDelta = { upserted: 0, refreshed: 0, bytes: 0 };
   engine.onEvent((event) => {
     if (event.type === 'delta')
-      lastDelta = { upserted: event.upserted.length, bytes: JSON.stringify(event).length };
+      lastDelta = {
+        upserted: event.upserted.length,
+        refreshed: (event.refreshed ?? []).reduce((n, r) => n + r.keys.length, 0),
+        bytes: JSON.stringify(event).length,
+      };
   });
 
   let turn = 0;

@@ -1,12 +1,14 @@
 import type { CheckNowResult } from '../../shared/check';
 import type { FleetEvent, FleetPolicy, FleetSnapshot } from '../../shared/fleet';
 import type { Machine, MachineRemoval } from '../../shared/machine';
+import type { MachineRefresh } from '../../shared/machine-refresh';
 import type { Proposal } from '../../shared/proposal';
 import type { Runner } from '../../shared/runner';
 import type { FleetCounters } from '../../shared/runner-metrics';
 import type { SourceHealth } from '../../shared/source';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import { toApiError } from './errors/rw-error';
+import { diffMachine } from './fleet/machine-diff';
 import { FleetModel } from './fleet/model';
 import { DisposableStore, toDisposable, type Disposable } from './lifecycle';
 import type { CollectContext, CollectResult, Source } from './sources/source';
@@ -67,7 +69,8 @@ export class Engine implements Disposable {
   private lastCountersJson = '[]';
   private proposals: Proposal[] = [];
   private version = 0;
-  private lastSent = new Map<string, string>();
+  /** Each machine as clients last received it, to send only what changed. */
+  private lastSent = new Map<string, Machine>();
   private lastRunnersJson = '[]';
   private lastProposalsJson = '[]';
   private lastFleetsJson = '[]';
@@ -421,14 +424,23 @@ export class Engine implements Disposable {
     this.model.prune(now);
     const machines = this.modelMachines(now);
     const upserted: Machine[] = [];
+    // Machines read at the same moment move the same way: one entry for all of them.
+    const refreshed = new Map<string, MachineRefresh>();
     const seen = new Set<string>();
     for (const machine of machines) {
       seen.add(machine.key);
-      const json = JSON.stringify(machine);
-      if (this.lastSent.get(machine.key) !== json) {
-        this.lastSent.set(machine.key, json);
+      const sent = this.lastSent.get(machine.key);
+      const change = sent ? diffMachine(sent, machine) : ({ kind: 'changed' } as const);
+      if (change.kind === 'same') continue;
+      this.lastSent.set(machine.key, machine);
+      if (change.kind === 'changed') {
         upserted.push(machine);
+        continue;
       }
+      const signature = JSON.stringify(change.patch);
+      const group = refreshed.get(signature);
+      if (group) group.keys.push(machine.key);
+      else refreshed.set(signature, { keys: [machine.key], ...change.patch });
     }
     const removed = [...this.lastSent.keys()].filter((key) => !seen.has(key));
     for (const key of removed) this.lastSent.delete(key);
@@ -453,6 +465,7 @@ export class Engine implements Disposable {
       version: this.version,
       at: now,
       upserted,
+      refreshed: [...refreshed.values()],
       removed,
       sources: [...this.states.values()].map((s) => ({ ...s.health })),
       runners: runnersChanged ? runners : null,

@@ -204,13 +204,21 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const prices = cost;
   let pricesAskedAt: number | null = null;
   const refreshPrices = () => prices.refreshPrices();
+  // Orphans without a price; kept across deltas, which carry a machine only when it changed.
+  const unpricedOrphans = new Set<string>();
   disposables.add(
     engine.onEvent((event) => {
       const machines = event.type === 'snapshot' ? event.snapshot.machines : event.upserted;
       prices.remember(machines);
+      if (event.type === 'snapshot') unpricedOrphans.clear();
+      else for (const key of event.removed) unpricedOrphans.delete(key);
+      for (const m of machines) {
+        if (m.orphan && m.orphan.perHour === null) unpricedOrphans.add(m.key);
+        else unpricedOrphans.delete(m.key);
+      }
       // An orphan's cost needs the price lists, which only cost reports read otherwise.
       const now = (options.now ?? Date.now)();
-      const unpriced = machines.some((m) => m.orphan && m.orphan.perHour === null);
+      const unpriced = unpricedOrphans.size > 0;
       if (unpriced && (pricesAskedAt === null || Math.abs(now - pricesAskedAt) >= 60_000)) {
         pricesAskedAt = now;
         void refreshPrices().catch(() => undefined);

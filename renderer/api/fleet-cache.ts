@@ -1,5 +1,6 @@
 import type { FleetEvent, FleetSnapshot } from '../../shared/fleet';
 import type { Machine } from '../../shared/machine';
+import { applyMachineRefresh, type MachineRefresh } from '../../shared/machine-refresh';
 import type { SourceHealth } from '../../shared/source';
 
 /** What applying one event to the cached snapshot gave. */
@@ -28,12 +29,17 @@ export function applyFleetEvent(
   if (event.version !== current.version + 1) {
     return { kind: 'gap', have: current.version, got: event.version };
   }
+  const merged = mergeMachines(current.machines, event.upserted, event.removed);
+  const machines = refreshMachines(merged, event.refreshed ?? []);
+  // A refresh for a machine the cache does not hold (or that does not fit it) means the
+  // cache is out of step with the engine: resync rather than show wrong read times.
+  if (!machines) return { kind: 'gap', have: current.version, got: event.version };
   return {
     kind: 'applied',
     snapshot: {
       version: event.version,
       generatedAt: event.at,
-      machines: mergeMachines(current.machines, event.upserted, event.removed),
+      machines,
       runners: event.runners ?? current.runners,
       ...countersOf(event.counters, current.counters),
       sources: mergeSources(current.sources, event.sources),
@@ -57,6 +63,28 @@ function mergeMachines(machines: Machine[], upserted: Machine[], removed: string
   }
   for (const machine of updates.values()) if (!gone.has(machine.key)) out.push(machine);
   return out;
+}
+
+/** Machines with the delta's read-time refreshes applied; null when one does not fit. */
+function refreshMachines(machines: Machine[], refreshed: MachineRefresh[]): Machine[] | null {
+  if (refreshed.length === 0) return machines;
+  const byKey = new Map<string, MachineRefresh>();
+  let fits = true;
+  for (const refresh of refreshed) {
+    for (const key of refresh.keys) {
+      if (byKey.has(key)) fits = false;
+      byKey.set(key, refresh);
+    }
+  }
+  const out = machines.map((machine) => {
+    const refresh = byKey.get(machine.key);
+    if (!refresh) return machine;
+    byKey.delete(machine.key);
+    const next = applyMachineRefresh(machine, refresh);
+    if (!next) fits = false;
+    return next ?? machine;
+  });
+  return fits && byKey.size === 0 ? out : null;
 }
 
 /** Sources by id: a delta's entries replace the cached ones; sources it omits stay. */

@@ -16,6 +16,8 @@ interface Track {
   at: number[];
   pct: number[];
   lastObservedAt: number | null;
+  /** The last reading's use (NaN = unknown), for a re-read that found it unchanged. */
+  lastPct: number;
 }
 
 /**
@@ -39,6 +41,25 @@ export class DiskTrail {
   /** Feeds machines of a snapshot or delta; `now` bounds what is kept. */
   observe(machines: readonly Machine[], now: number): void {
     for (const machine of machines) this.observeOne(machine);
+    this.prune(now);
+  }
+
+  /**
+   * Feeds a delta's re-reads: these machines' disks were read again at `observedAt` and
+   * found as before (see MachineRefresh), so their last use counts for that time too.
+   */
+  observeRefresh(machineKeys: readonly string[], observedAt: number | null, now: number): void {
+    if (observedAt !== null) {
+      for (const key of machineKeys) {
+        const track = this.tracks.get(key);
+        if (track && track.lastObservedAt !== observedAt)
+          this.record(track, observedAt, track.lastPct);
+      }
+    }
+    this.prune(now);
+  }
+
+  private prune(now: number): void {
     const cutoff = now - this.keepMs;
     for (const [key, track] of this.tracks) {
       let drop = 0;
@@ -81,13 +102,17 @@ export class DiskTrail {
     let track = this.tracks.get(machine.key);
     if (track?.lastObservedAt === observedAt) return;
     if (!track) {
-      track = { at: [], pct: [], lastObservedAt: null };
+      track = { at: [], pct: [], lastObservedAt: null, lastPct: Number.NaN };
       this.tracks.set(machine.key, track);
     }
-    track.lastObservedAt = observedAt;
     const mounts = this.fleets.get(machine.fleet)?.watchedMounts ?? ['/', '/var/lib/docker'];
     const { pct } = maxWatchedUse(machine, mounts);
-    const value = pct ?? Number.NaN;
+    this.record(track, observedAt, pct ?? Number.NaN);
+  }
+
+  private record(track: Track, observedAt: number, value: number): void {
+    track.lastObservedAt = observedAt;
+    track.lastPct = value;
     const bucket = observedAt - (observedAt % this.bucketMs);
     const last = track.at.length - 1;
     const lastAt = track.at[last];

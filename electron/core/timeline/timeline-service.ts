@@ -70,8 +70,14 @@ export class TimelineService implements Disposable {
     this.trail = new DiskTrail(options.fleets);
     this.disposables.add(
       options.engine.onEvent((event) => {
-        const machines = event.type === 'snapshot' ? event.snapshot.machines : event.upserted;
-        this.trail.observe(machines, this.now());
+        const now = this.now();
+        if (event.type === 'snapshot') return this.trail.observe(event.snapshot.machines, now);
+        this.trail.observe(event.upserted, now);
+        // Machines re-read with the same disks still get their minute on the heat strip.
+        for (const refresh of event.refreshed ?? []) {
+          const at = refresh.observedAt.disks;
+          if (at !== undefined) this.trail.observeRefresh(refresh.keys, at, now);
+        }
       }),
     );
   }

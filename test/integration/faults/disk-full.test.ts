@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Settings, type SecretRef, type SettingsInput } from '../../../shared/settings';
+import { Settings, type SettingsInput } from '../../../shared/settings';
 import { AuditLog, readAudit } from '../../../electron/core/audit/audit-log';
 import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
@@ -19,6 +19,7 @@ import { testMachine } from '../../support/machines';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
 import { faultTally } from './tally';
+import { simSecrets } from '../../support/sim-secrets';
 
 /*
  * The data directory fills up (ENOSPC), on a real filesystem: a 512 KiB tmpfs mounted for
@@ -81,14 +82,7 @@ describe.skipIf(skip !== null)('data directory full (ENOSPC on a tmpfs)', () => 
     };
     settings = Settings.parse(withAuto);
     const env = fleet.env;
-    const secrets = {
-      resolve: (ref: SecretRef) => {
-        const value = 'env' in ref ? env[ref.env] : undefined;
-        return value === undefined
-          ? Promise.reject(new Error('unknown secret'))
-          : Promise.resolve(value);
-      },
-    };
+    const secrets = simSecrets(env);
     runtime = await createRuntime({
       settings,
       secrets,

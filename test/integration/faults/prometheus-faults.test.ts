@@ -4,12 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot } from '../../../shared/fleet';
 import type { Machine } from '../../../shared/machine';
 import type { SourceHealth } from '../../../shared/source';
-import { Settings, type SecretRef, type SettingsInput } from '../../../shared/settings';
+import { Settings, type SettingsInput } from '../../../shared/settings';
 import { readingBlockers } from '../../../electron/core/reaper/policy';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { startSimulatedFleet, SIM_PROMETHEUS_ID, type SimulatedFleet } from '../../sim/fleet';
 import { freePort, prometheusSkipReason } from '../../support/prometheus';
 import { faultTally } from './tally';
+import { simSecrets } from '../../support/sim-secrets';
 
 /*
  * Prometheus down or answering errors, on the simulated fleet with a real Prometheus
@@ -158,14 +159,7 @@ describe.skipIf(skip !== null)('Prometheus faults (real Prometheus behind a faul
     const env = fleet.env;
     runtime = await createRuntime({
       settings,
-      secrets: {
-        resolve: (ref: SecretRef) => {
-          const value = 'env' in ref ? env[ref.env] : undefined;
-          return value === undefined
-            ? Promise.reject(new Error('unknown secret'))
-            : Promise.resolve(value);
-        },
-      },
+      secrets: simSecrets(env),
       host: 'cli',
       demo: true,
       version: 'test',

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { FleetSnapshot } from '../../../shared/fleet';
 import type { SourceHealth } from '../../../shared/source';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
 import { faultTally } from './tally';
+import { simSecrets } from '../../support/sim-secrets';
 
 /*
  * One fault at a time against the whole collector set on the simulated fleet (Hetzner,
@@ -34,14 +35,7 @@ beforeAll(async () => {
   const env = fleet.env;
   runtime = await createRuntime({
     settings,
-    secrets: {
-      resolve: (ref: SecretRef) => {
-        const value = 'env' in ref ? env[ref.env] : undefined;
-        return value === undefined
-          ? Promise.reject(new Error('unknown secret'))
-          : Promise.resolve(value);
-      },
-    },
+    secrets: simSecrets(env),
     host: 'cli',
     demo: true,
     version: 'test',

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { Engine } from '../../../electron/core/engine';
 import { createProbeSource } from '../../../electron/core/sources/ssh/probe-source';
 import { SshPool } from '../../../electron/core/sources/ssh/pool';
@@ -12,6 +12,7 @@ import { SIM_MANAGER_FLEET_ID, startSimulatedFleet, type SimulatedFleet } from '
 import { writeHostState } from '../../sim/host-state';
 import { SshSim, type SshFault } from '../../sim/ssh-sim';
 import { faultTally } from './tally';
+import { simSecrets } from '../../support/sim-secrets';
 
 const tally = faultTally('ssh fleet faults');
 afterAll(() => tally.print());
@@ -134,14 +135,7 @@ describe('jump host down', () => {
     const env = fleet.env;
     runtime = await createRuntime({
       settings: Settings.parse(fleet.settings),
-      secrets: {
-        resolve: (ref: SecretRef) => {
-          const value = 'env' in ref ? env[ref.env] : undefined;
-          return value === undefined
-            ? Promise.reject(new Error('unknown secret'))
-            : Promise.resolve(value);
-        },
-      },
+      secrets: simSecrets(env),
       host: 'cli',
       demo: true,
       version: 'test',

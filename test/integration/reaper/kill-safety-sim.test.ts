@@ -1,12 +1,13 @@
 import { appendFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Settings, type SecretRef, type SettingsInput } from '../../../shared/settings';
+import { Settings, type SettingsInput } from '../../../shared/settings';
 import type { Proposal } from '../../../shared/proposal';
 import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { SIM_FLEET_ID, startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 // Kill safety on the simulated fleet (issue 9): real Hetzner, GitLab and SSH collectors
 // against the simulators and real sshd hosts. The project also holds the runner manager
@@ -91,14 +92,7 @@ async function open(input: SettingsInput): Promise<void> {
   await close();
   settings = Settings.parse(input);
   const env = fleet.env;
-  const secrets = {
-    resolve: (ref: SecretRef) => {
-      const value = 'env' in ref ? env[ref.env] : undefined;
-      return value === undefined
-        ? Promise.reject(new Error('unknown secret'))
-        : Promise.resolve(value);
-    },
-  };
+  const secrets = simSecrets(env);
   runtime = await createRuntime({
     settings,
     secrets,

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetSnapshot } from '../../../shared/fleet';
 import type { Proposal } from '../../../shared/proposal';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { readAudit } from '../../../electron/core/audit/audit-log';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { formatSnapshotText } from '../../../electron/cli/snapshot-text';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 // Issue 15.2 on the simulated fleet: 17 VMs the runner manager lists and 3 orphans among
 // 20 servers, through the real collectors (Hetzner, docker-machine ls on the manager over
@@ -40,14 +41,7 @@ beforeAll(async () => {
   withJob = orphans[0]!;
   fleet.world.startOrphanJob(withJob);
   const env = fleet.env;
-  const secrets = {
-    resolve: (ref: SecretRef) => {
-      const value = 'env' in ref ? env[ref.env] : undefined;
-      return value === undefined
-        ? Promise.reject(new Error('unknown secret'))
-        : Promise.resolve(value);
-    },
-  };
+  const secrets = simSecrets(env);
   settings = Settings.parse({
     ...fleet.settings,
     // Other VMs' disks must not make this a disk-rule test (orphans themselves stay 25–50 %).

@@ -6,6 +6,7 @@ import type { Reaper } from '../../../electron/core/reaper/reaper';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 // After a kill on the simulated fleet (real Hetzner, docker-machine, SSH and GitLab
 // collectors): Hetzner stops listing the VM, docker-machine keeps listing it in Error for
@@ -53,14 +54,7 @@ beforeAll(async () => {
     dockerMachine: 'direct',
   });
   const env = fleet.env;
-  secrets = {
-    resolve: (ref: SecretRef) => {
-      const value = 'env' in ref ? env[ref.env] : undefined;
-      return value === undefined
-        ? Promise.reject(new Error('unknown secret'))
-        : Promise.resolve(value);
-    },
-  };
+  secrets = simSecrets(env);
   settings = Settings.parse(fleet.settings);
   await boot();
 }, 60_000);

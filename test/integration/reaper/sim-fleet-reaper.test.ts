@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { readAudit } from '../../../electron/core/audit/audit-log';
 import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 // The whole path on the simulated fleet (what the demo shows): real collectors (Hetzner,
 // SSH probe, GitLab) find a VM stuck full and idle; the reaper proposes it after N
@@ -20,14 +21,7 @@ beforeAll(async () => {
   clock = new ManualClock(Date.UTC(2026, 10, 23, 10));
   fleet = await startSimulatedFleet({ clock, vms: 5, seed: 7, stuck: 1, deleteDelayMs: 0 });
   const env = fleet.env;
-  const secrets = {
-    resolve: (ref: SecretRef) => {
-      const value = 'env' in ref ? env[ref.env] : undefined;
-      return value === undefined
-        ? Promise.reject(new Error('unknown secret'))
-        : Promise.resolve(value);
-    },
-  };
+  const secrets = simSecrets(env);
   settings = Settings.parse(fleet.settings);
   runtime = await createRuntime({
     settings,

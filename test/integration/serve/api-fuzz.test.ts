@@ -3,7 +3,7 @@ import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invokeChannels, type InvokeChannel } from '../../../shared/api';
 import { ApiError } from '../../../shared/errors';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import type { DispatchResult } from '../../../electron/core/api';
 import { registerIpc } from '../../../electron/ipc-main';
@@ -11,6 +11,7 @@ import { startServeHost, type ServeHost } from '../../../electron/serve/serve-ho
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
 import { recordFigures } from '../../support/figures';
+import { simSecrets } from '../../support/sim-secrets';
 
 /*
  * Every API call, over HTTP (serve host) and over IPC (the Electron handler wrapper), fed
@@ -33,14 +34,7 @@ beforeAll(async () => {
   const env = fleet.env;
   runtime = await createRuntime({
     settings: Settings.parse(fleet.settings),
-    secrets: {
-      resolve: (ref: SecretRef) => {
-        const value = 'env' in ref ? env[ref.env] : undefined;
-        return value === undefined
-          ? Promise.reject(new Error('unknown secret'))
-          : Promise.resolve(value);
-      },
-    },
+    secrets: simSecrets(env),
     host: 'serve',
     demo: true,
     version: 'test',

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 // The engine's real collectors (Hetzner over fetch, the SSH probe over ssh2) against the
 // simulated fleet: what the demo and `scan` see.
@@ -16,14 +17,7 @@ beforeAll(async () => {
   const env = fleet.env;
   runtime = await createRuntime({
     settings: Settings.parse(fleet.settings),
-    secrets: {
-      resolve: (ref: SecretRef) => {
-        const value = 'env' in ref ? env[ref.env] : undefined;
-        return value === undefined
-          ? Promise.reject(new Error('unknown secret'))
-          : Promise.resolve(value);
-      },
-    },
+    secrets: simSecrets(env),
     host: 'cli',
     demo: true,
     version: 'test',

@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import type { Proposal } from '../../../shared/proposal';
 import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
@@ -12,6 +12,7 @@ import {
   type SimulatedFleet,
   type SimulatedFleeting,
 } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 // A docker-autoscaler fleet (fleeting-plugin-hetzner) beside the docker+machine one, watched
 // through the real Hetzner, GitLab and SSH collectors: instances probed at their private
@@ -46,14 +47,7 @@ beforeAll(async () => {
   );
   const settings = Settings.parse(fleet.settings);
   const env = fleet.env;
-  const secrets = {
-    resolve: (ref: SecretRef) => {
-      const value = 'env' in ref ? env[ref.env] : undefined;
-      return value === undefined
-        ? Promise.reject(new Error('unknown secret'))
-        : Promise.resolve(value);
-    },
-  };
+  const secrets = simSecrets(env);
   runtime = await createRuntime({
     settings,
     secrets,

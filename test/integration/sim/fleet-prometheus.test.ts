@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { startSimulatedFleet, SIM_PROMETHEUS_ID, type SimulatedFleet } from '../../sim/fleet';
 import { prometheusSkipReason } from '../../support/prometheus';
+import { simSecrets } from '../../support/sim-secrets';
 
 // The demo with --prometheus: per-VM node_exporter metrics from the same host state the SSH
 // shims read, scraped by a real Prometheus, read by the engine's Prometheus source.
@@ -18,14 +19,7 @@ describe.skipIf(skip !== null)('simulated fleet with Prometheus', () => {
     const env = fleet.env;
     runtime = await createRuntime({
       settings: Settings.parse(fleet.settings),
-      secrets: {
-        resolve: (ref: SecretRef) => {
-          const value = 'env' in ref ? env[ref.env] : undefined;
-          return value === undefined
-            ? Promise.reject(new Error('unknown secret'))
-            : Promise.resolve(value);
-        },
-      },
+      secrets: simSecrets(env),
       host: 'cli',
       demo: true,
       version: 'test',

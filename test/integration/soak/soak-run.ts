@@ -1,12 +1,13 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
-import { Settings, type SecretRef, type SettingsInput } from '../../../shared/settings';
+import { Settings, type SettingsInput } from '../../../shared/settings';
 import type { AuditRecord } from '../../../shared/audit';
 import { readAudit } from '../../../electron/core/audit/audit-log';
 import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import { createRuntime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 /*
  * The soak: a simulated fleet with churn (the autoscaler creates and removes VMs, jobs come
@@ -149,14 +150,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakFigures> {
   };
   const settings = Settings.parse(withAuto);
   const env = fleet.env;
-  const secrets = {
-    resolve: (ref: SecretRef) => {
-      const value = 'env' in ref ? env[ref.env] : undefined;
-      return value === undefined
-        ? Promise.reject(new Error('unknown secret'))
-        : Promise.resolve(value);
-    },
-  };
+  const secrets = simSecrets(env);
   const runtime = await createRuntime({
     settings,
     secrets,

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Settings, type SecretRef } from '../../../shared/settings';
+import { Settings } from '../../../shared/settings';
 import { Timeline } from '../../../shared/timeline';
 import { dispatch } from '../../../electron/core/api';
 import { createRuntime, type Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { simSecrets } from '../../support/sim-secrets';
 
 // The timeline as the hosts serve it: the real GitLab source against the world-fed GitLab
 // simulator (traces name the VM a job ran on), the real probe over SSH for disks.
@@ -19,14 +20,7 @@ beforeAll(async () => {
   const env = fleet.env;
   runtime = await createRuntime({
     settings: Settings.parse(fleet.settings),
-    secrets: {
-      resolve: (ref: SecretRef) => {
-        const value = 'env' in ref ? env[ref.env] : undefined;
-        return value === undefined
-          ? Promise.reject(new Error('unknown secret'))
-          : Promise.resolve(value);
-      },
-    },
+    secrets: simSecrets(env),
     host: 'serve',
     demo: true,
     version: 'test',

@@ -7,7 +7,8 @@ import type {
   Source,
 } from '../../../electron/core/sources/source';
 import type { FleetEvent } from '../../../shared/fleet';
-import { FleetSnapshot } from '../../../shared/fleet';
+import { FleetEvent as FleetEventSchema, FleetSnapshot } from '../../../shared/fleet';
+import { applyFleetEvent } from '../../../renderer/api/fleet-cache';
 
 function vm(name: string, extra: Partial<MachineObservation> = {}): MachineObservation {
   return {
@@ -214,6 +215,111 @@ describe('Engine', () => {
     expect(deltas[1]?.type === 'delta' && deltas[1].upserted.map((m) => m.name)).toEqual([
       'runner-a',
     ]);
+  });
+
+  it('sends a re-read with the same values as read times only, and a changed value whole', async () => {
+    let now = 10_000;
+    let used = 10;
+    const inventory = source('hetzner:p', 'inventory', async () => ({
+      machines: [vm('runner-a'), vm('runner-b')],
+      inventoryOf: ['ci'],
+    }));
+    const diskOf = (usedPct: number) => [
+      {
+        mount: '/',
+        sizeBytes: 100,
+        usedBytes: usedPct,
+        availBytes: 100 - usedPct,
+        usedPct,
+        inodesTotal: null,
+        inodesUsed: null,
+        inodesUsedPct: null,
+      },
+    ];
+    const load = {
+      load1: 1,
+      load5: 1,
+      load15: 1,
+      cpus: 2,
+      memTotalBytes: null,
+      memAvailableBytes: null,
+    };
+    // Two sources read disks and load, so each machine also carries per-source readings.
+    const reader = (id: string) =>
+      source(
+        id,
+        'probe',
+        async (_signal, context) => ({
+          machines: context.machines().map((m) => ({
+            fleet: 'ci',
+            name: m.name,
+            disks: diskOf(m.name === 'runner-a' ? used : 10),
+            load,
+          })),
+        }),
+        5_000,
+      );
+    const e = engine([inventory, reader('ssh:ci'), reader('prometheus:ci')], () => now);
+    const events: FleetEvent[] = [];
+    e.onEvent((event) => events.push(event));
+    await e.runOnce();
+    const first = e.snapshot();
+    now += 1_000;
+    await e.runOnce();
+    const deltas = events.filter((ev) => ev.type === 'delta');
+    const reread = deltas.at(-1);
+    if (reread?.type !== 'delta') throw new Error('no delta');
+    expect(reread.upserted).toEqual([]);
+    // Both machines were read at the same moments: one entry carries them both.
+    expect(reread.refreshed).toEqual([
+      {
+        keys: ['ci/runner-a', 'ci/runner-b'],
+        observedAt: { status: now, disks: now, load: now },
+        readings: {
+          'prometheus:ci': { disks: now, load: now },
+          'ssh:ci': { disks: now, load: now },
+        },
+        lastSeenAt: now,
+      },
+    ]);
+    // Applied to what a client held, the refresh gives exactly the engine's machines.
+    const applied = applyFleetEvent(first, reread);
+    expect(applied.kind).toBe('applied');
+    if (applied.kind !== 'applied') return;
+    expect(applied.snapshot.machines).toEqual(e.snapshot().machines);
+
+    used = 20;
+    now += 1_000;
+    await e.runOnce();
+    const changed = events.at(-1);
+    if (changed?.type !== 'delta') throw new Error('no delta');
+    expect(changed.upserted.map((m) => m.name)).toEqual(['runner-a']);
+    expect(changed.upserted[0]?.disks.value?.[0]?.usedPct).toBe(20);
+    expect(changed.refreshed?.map((r) => r.keys)).toEqual([['ci/runner-b']]);
+    // The delta passes the contract the renderer checks it with.
+    expect(FleetEventSchema.parse(changed)).toEqual(changed);
+  });
+
+  it('sends a machine whole when only its stale flag changed', async () => {
+    let now = 10_000;
+    let fail = false;
+    const inventory = source('hetzner:p', 'inventory', async () => {
+      if (fail) throw new Error('boom');
+      return { machines: [vm('runner-a')] };
+    });
+    const e = engine([inventory], () => now);
+    const events: FleetEvent[] = [];
+    e.onEvent((event) => events.push(event));
+    await e.runOnce();
+    fail = true;
+    now += 3_001;
+    await e.runOnce();
+    const last = events.at(-1);
+    if (last?.type !== 'delta') throw new Error('no delta');
+    expect(last.upserted.map((m) => [m.name, m.status.stale, m.status.error])).toEqual([
+      ['runner-a', true, 'boom'],
+    ]);
+    expect(last.refreshed).toEqual([]);
   });
 
   it('backs off after failures and honours the server hint', async () => {

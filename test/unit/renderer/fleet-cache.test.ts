@@ -101,4 +101,77 @@ describe('applyFleetEvent', () => {
       'runner-c',
     ]);
   });
+
+  it('applies refreshed read times to the cached machines, leaving values and the rest alone', () => {
+    const outcome = applyFleetEvent(
+      base,
+      delta(5, {
+        refreshed: [
+          {
+            keys: ['ci/runner-b'],
+            observedAt: { disks: NOW, load: NOW - 1_000 },
+            lastSeenAt: NOW,
+          },
+        ],
+      }),
+    );
+    expect(outcome.kind).toBe('applied');
+    if (outcome.kind !== 'applied') return;
+    const [a, b, c] = outcome.snapshot.machines;
+    expect(b?.disks).toEqual({ ...base.machines[1]!.disks, observedAt: NOW });
+    expect(b?.load.observedAt).toBe(NOW - 1_000);
+    expect(b?.status.observedAt).toBe(NOW - 5_000);
+    expect(b?.lastSeenAt).toBe(NOW);
+    // Untouched machines keep their identity, so views that memoise on them do no work.
+    expect(a).toBe(base.machines[0]);
+    expect(c).toBe(base.machines[2]);
+    expect(base.machines[1]?.disks.observedAt).toBe(NOW - 5_000);
+  });
+
+  it('resyncs on a refresh for a machine the cache does not hold, or that does not fit it', () => {
+    expect(
+      applyFleetEvent(
+        base,
+        delta(5, { refreshed: [{ keys: ['ci/runner-x'], observedAt: { disks: NOW } }] }),
+      ),
+    ).toEqual({ kind: 'gap', have: 4, got: 5 });
+    expect(
+      applyFleetEvent(
+        base,
+        delta(5, { refreshed: [{ keys: ['ci/runner-a'], observedAt: { containerExits: NOW } }] }),
+      ),
+    ).toEqual({ kind: 'gap', have: 4, got: 5 });
+    expect(
+      applyFleetEvent(
+        base,
+        delta(5, {
+          removed: ['ci/runner-a'],
+          refreshed: [{ keys: ['ci/runner-a'], observedAt: { disks: NOW } }],
+        }),
+      ),
+    ).toEqual({ kind: 'gap', have: 4, got: 5 });
+  });
+
+  it('applies one refresh to every machine it names; a machine named twice resyncs', () => {
+    const outcome = applyFleetEvent(
+      base,
+      delta(5, {
+        refreshed: [{ keys: ['ci/runner-a', 'ci/runner-c'], observedAt: { jobs: NOW } }],
+      }),
+    );
+    expect(
+      outcome.kind === 'applied' && outcome.snapshot.machines.map((m) => m.jobs.observedAt),
+    ).toEqual([NOW, NOW - 5_000, NOW]);
+    expect(
+      applyFleetEvent(
+        base,
+        delta(5, {
+          refreshed: [
+            { keys: ['ci/runner-a'], observedAt: { jobs: NOW } },
+            { keys: ['ci/runner-a'], observedAt: { disks: NOW } },
+          ],
+        }),
+      ),
+    ).toEqual({ kind: 'gap', have: 4, got: 5 });
+  });
 });

@@ -269,6 +269,43 @@ describe('FleetView rows', () => {
     await waitFor(() => expect(names()).toEqual(['runner-a', 'runner-b']));
   });
 
+  it('moves the freshness of a row on a refreshed delta, and refetches on a refresh it cannot place', async () => {
+    const load = {
+      load1: 1,
+      load5: 1,
+      load15: 1,
+      cpus: 2,
+      memTotalBytes: null,
+      memAvailableBytes: null,
+    };
+    const aged = machine('runner-t', { load: seen(load, 200_000) });
+    const { transport } = renderApp(async () => snapshot([aged], { version: 3 }));
+    await waitFor(() => expect(rows()).toHaveLength(1));
+    expect(screen.getByTestId('freshness').textContent).toBe('stale 3 min ago');
+    const at = NOW - 2_000;
+    act(() =>
+      transport.emit(
+        delta(4, {
+          refreshed: [
+            {
+              keys: ['ci/runner-t'],
+              observedAt: { status: at, disks: at, jobs: at, gitlabJobs: at, load: at },
+              lastSeenAt: at,
+            },
+          ],
+        }),
+      ),
+    );
+    await waitFor(() => expect(screen.getByTestId('freshness').textContent).toBe('2 s ago'));
+    expect(transport.count('rw:fleet:snapshot')).toBe(1);
+    act(() =>
+      transport.emit(
+        delta(5, { refreshed: [{ keys: ['ci/runner-x'], observedAt: { disks: at } }] }),
+      ),
+    );
+    await waitFor(() => expect(transport.count('rw:fleet:snapshot')).toBe(2));
+  });
+
   it('keeps the rows when the stream breaks, says so, and clears the notice once live again', async () => {
     const { transport } = renderApp(async () =>
       snapshot([machine('runner-a')], { generatedAt: NOW - 20_000 }),

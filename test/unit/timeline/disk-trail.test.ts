@@ -64,4 +64,27 @@ describe('DiskTrail', () => {
     trail.observe([machine({ name: 'vm', disk: 20 }, T0)], T0);
     expect(trail.samples('ci/vm', 0, Number.MAX_SAFE_INTEGER)).toEqual([{ at: T0, pct: 20 }]);
   });
+
+  it('counts a refreshed re-read at its new time with the last use, unknown staying unknown', () => {
+    const trail = new DiskTrail(fleets);
+    trail.observe(
+      [
+        machine({ name: 'vm', disk: 40 }, T0 + 1_000),
+        machine({ name: 'u', disk: null }, T0 + 1_000),
+      ],
+      T0 + 1_000,
+    );
+    trail.observeRefresh(['ci/vm', 'ci/u', 'ci/never-seen'], T0 + 61_000, T0 + 61_000);
+    trail.observeRefresh(['ci/vm'], T0 + 61_000, T0 + 62_000); // the same re-read again
+    trail.observeRefresh(['ci/vm'], null, T0 + 62_000);
+    expect(trail.samples('ci/vm', T0, T0 + 120_000)).toEqual([
+      { at: T0, pct: 40 },
+      { at: T0 + 60_000, pct: 40 },
+    ]);
+    expect(trail.samples('ci/u', T0, T0 + 120_000)).toEqual([
+      { at: T0, pct: null },
+      { at: T0 + 60_000, pct: null },
+    ]);
+    expect(trail.samples('ci/never-seen', T0, T0 + 120_000)).toEqual([]);
+  });
 });

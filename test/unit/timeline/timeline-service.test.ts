@@ -106,6 +106,43 @@ describe('TimelineService', () => {
     expect(timeline?.warnings).toEqual([]);
   });
 
+  it('keeps a minute on the heat strip for machines a delta refreshed with the same disks', async () => {
+    const { api, engine } = setup();
+    const delta = (
+      version: number,
+      refreshed: Extract<FleetEvent, { type: 'delta' }>['refreshed'],
+    ) =>
+      engine.emit({
+        type: 'delta',
+        version,
+        at: NOW,
+        upserted: [],
+        refreshed,
+        removed: [],
+        sources: [],
+        runners: null,
+        proposals: null,
+      });
+    delta(2, [{ keys: ['ci/vm-a', 'ci/vm-unknown'], observedAt: { disks: NOW + 60_000 } }]);
+    // A refresh that did not move the disks' read time adds nothing.
+    delta(3, [{ keys: ['ci/vm-a'], observedAt: { status: NOW + 150_000 } }]);
+    delta(4, [{ keys: ['ci/vm-a'], observedAt: { disks: NOW + 120_000 } }]);
+    const result = await dispatch(api, 'rw:timeline:get', {
+      from: NOW - 3_600_000,
+      to: NOW + 300_000,
+    });
+    const rows = result.ok
+      ? (result.value as { rows: { key: string; disk: unknown[] }[] }).rows
+      : [];
+    const bucket = NOW - 5_000 - ((NOW - 5_000) % 60_000);
+    expect(rows.map((r) => r.key)).toEqual(['ci/vm-a']);
+    expect(rows[0]?.disk).toEqual([
+      { at: bucket, pct: 61 },
+      { at: bucket + 60_000, pct: 61 },
+      { at: bucket + 120_000, pct: 61 },
+    ]);
+  });
+
   it('rejects a window that ends before it starts or spans more than 7 days, with the reason', async () => {
     const { api } = setup();
     expect(await dispatch(api, 'rw:timeline:get', { from: NOW, to: NOW - 1 })).toMatchObject({
