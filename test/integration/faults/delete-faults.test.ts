@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../shared/settings';
 import { readAudit } from '../../../electron/core/audit/audit-log';
-import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
-import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import type { Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
 import { faultTally } from './tally';
+import { startSimReaper } from '../../support/sim-reaper';
 import { simSecrets } from '../../support/sim-secrets';
 
 /*
@@ -28,21 +28,12 @@ beforeAll(async () => {
   const env = fleet.env;
   const secrets = simSecrets(env);
   settings = Settings.parse(fleet.settings);
-  runtime = await createRuntime({
+  ({ runtime, reaper } = await startSimReaper({
     settings,
     secrets,
-    host: 'cli',
-    demo: true,
-    version: 'test',
     now: () => clock.now(),
-  });
-  reaper = await createReaper({
-    settings,
-    engine: runtime.engine,
-    secrets,
-    now: () => clock.now(),
-    hcloud: { pollIntervalMs: 20, lockedDelayMs: 10, lockedRetries: 2 },
-  });
+    reaper: { hcloud: { pollIntervalMs: 20, lockedDelayMs: 10, lockedRetries: 2 } },
+  }));
   for (let i = 0; i < 3; i++) await cycle();
 });
 afterAll(async () => {

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings, type SettingsInput } from '../../../shared/settings';
 import { AuditLog, readAudit } from '../../../electron/core/audit/audit-log';
-import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
-import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import type { Runtime } from '../../../electron/core/runtime';
 import { JsonFileSettingsStore } from '../../../electron/core/config/json-settings-store';
 import { SecretBlobStore } from '../../../electron/core/config/secret-blob-store';
 import { CostService } from '../../../electron/core/cost/cost-service';
@@ -19,6 +18,7 @@ import { testMachine } from '../../support/machines';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
 import { faultTally } from './tally';
+import { startSimReaper } from '../../support/sim-reaper';
 import { simSecrets } from '../../support/sim-secrets';
 
 /*
@@ -83,22 +83,12 @@ describe.skipIf(skip !== null)('data directory full (ENOSPC on a tmpfs)', () => 
     settings = Settings.parse(withAuto);
     const env = fleet.env;
     const secrets = simSecrets(env);
-    runtime = await createRuntime({
+    ({ runtime, reaper } = await startSimReaper({
       settings,
       secrets,
-      host: 'cli',
-      demo: true,
-      version: 'test',
       now: () => clock.now(),
-    });
-    reaper = await createReaper({
-      settings,
-      engine: runtime.engine,
-      secrets,
-      now: () => clock.now(),
-      log: (line) => logLines.push(line),
-      hcloud: { pollIntervalMs: 20 },
-    });
+      reaper: { log: (line) => logLines.push(line) },
+    }));
   });
   afterAll(async () => {
     await reaper?.dispose();

@@ -2,11 +2,11 @@ import { appendFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Settings, type SettingsInput } from '../../../shared/settings';
 import type { Proposal } from '../../../shared/proposal';
-import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
-import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import type { Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { SIM_FLEET_ID, startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { startSimReaper } from '../../support/sim-reaper';
 import { simSecrets } from '../../support/sim-secrets';
 
 // Kill safety on the simulated fleet (issue 9): real Hetzner, GitLab and SSH collectors
@@ -93,21 +93,7 @@ async function open(input: SettingsInput): Promise<void> {
   settings = Settings.parse(input);
   const env = fleet.env;
   const secrets = simSecrets(env);
-  runtime = await createRuntime({
-    settings,
-    secrets,
-    host: 'cli',
-    demo: true,
-    version: 'test',
-    now: () => clock.now(),
-  });
-  reaper = await createReaper({
-    settings,
-    engine: runtime.engine,
-    secrets,
-    now: () => clock.now(),
-    hcloud: { pollIntervalMs: 20 },
-  });
+  ({ runtime, reaper } = await startSimReaper({ settings, secrets, now: () => clock.now() }));
 }
 
 async function cycles(n: number): Promise<void> {

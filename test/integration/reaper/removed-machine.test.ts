@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Machine } from '../../../shared/machine';
 import { Settings, type SecretRef } from '../../../shared/settings';
-import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
-import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import type { Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { startSimReaper } from '../../support/sim-reaper';
 import { simSecrets } from '../../support/sim-secrets';
 
 // After a kill on the simulated fleet (real Hetzner, docker-machine, SSH and GitLab
@@ -20,21 +20,7 @@ let settings: Settings;
 let secrets: { resolve(ref: SecretRef): Promise<string> };
 
 async function boot(): Promise<void> {
-  runtime = await createRuntime({
-    settings,
-    secrets,
-    host: 'cli',
-    demo: true,
-    version: 'test',
-    now: () => clock.now(),
-  });
-  reaper = await createReaper({
-    settings,
-    engine: runtime.engine,
-    secrets,
-    now: () => clock.now(),
-    hcloud: { pollIntervalMs: 20 },
-  });
+  ({ runtime, reaper } = await startSimReaper({ settings, secrets, now: () => clock.now() }));
 }
 async function shutdown(): Promise<void> {
   await reaper?.dispose();

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../shared/settings';
 import { readAudit } from '../../../electron/core/audit/audit-log';
-import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
-import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import type { Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import { startSimulatedFleet, type SimulatedFleet } from '../../sim/fleet';
+import { startSimReaper } from '../../support/sim-reaper';
 import { simSecrets } from '../../support/sim-secrets';
 
 // The whole path on the simulated fleet (what the demo shows): real collectors (Hetzner,
@@ -23,21 +23,7 @@ beforeAll(async () => {
   const env = fleet.env;
   const secrets = simSecrets(env);
   settings = Settings.parse(fleet.settings);
-  runtime = await createRuntime({
-    settings,
-    secrets,
-    host: 'cli',
-    demo: true,
-    version: 'test',
-    now: () => clock.now(),
-  });
-  reaper = await createReaper({
-    settings,
-    engine: runtime.engine,
-    secrets,
-    now: () => clock.now(),
-    hcloud: { pollIntervalMs: 20 },
-  });
+  ({ runtime, reaper } = await startSimReaper({ settings, secrets, now: () => clock.now() }));
 });
 afterAll(async () => {
   await reaper?.dispose();

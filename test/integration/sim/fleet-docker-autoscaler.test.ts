@@ -2,9 +2,8 @@ import { appendFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Settings } from '../../../shared/settings';
 import type { Proposal } from '../../../shared/proposal';
-import { createReaper } from '../../../electron/core/reaper/create-reaper';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
-import { createRuntime, type Runtime } from '../../../electron/core/runtime';
+import type { Runtime } from '../../../electron/core/runtime';
 import { ManualClock } from '../../sim/clock';
 import {
   SIM_FLEETING_FLEET_ID,
@@ -12,6 +11,7 @@ import {
   type SimulatedFleet,
   type SimulatedFleeting,
 } from '../../sim/fleet';
+import { startSimReaper } from '../../support/sim-reaper';
 import { simSecrets } from '../../support/sim-secrets';
 
 // A docker-autoscaler fleet (fleeting-plugin-hetzner) beside the docker+machine one, watched
@@ -48,21 +48,7 @@ beforeAll(async () => {
   const settings = Settings.parse(fleet.settings);
   const env = fleet.env;
   const secrets = simSecrets(env);
-  runtime = await createRuntime({
-    settings,
-    secrets,
-    host: 'cli',
-    demo: true,
-    version: 'test',
-    now: () => clock.now(),
-  });
-  reaper = await createReaper({
-    settings,
-    engine: runtime.engine,
-    secrets,
-    now: () => clock.now(),
-    hcloud: { pollIntervalMs: 20 },
-  });
+  ({ runtime, reaper } = await startSimReaper({ settings, secrets, now: () => clock.now() }));
   for (let i = 0; i < 3; i++) {
     clock.tick(10_000);
     await fleet.settled();
