@@ -550,11 +550,13 @@ describe('property: only positively identified autoscaled VMs get an open delete
             expect(m.gitlabKnown).toBe(true);
             expect(w.orphanRule).not.toBe('off');
             // Never on a list that lists none of what it covers, or leaves out a server GitLab
-            // runs a job on.
+            // runs a job on. A list speaks only for docker+machine's names (`runner-<token>-…`):
+            // a server named otherwise is none of its business, job or not.
             const covered = machines.filter(
               (c) =>
                 c.fleet === 'ci' &&
                 c.listedBy?.some((id) => id.startsWith('hetzner:')) &&
+                c.name.startsWith(PREFIX) &&
                 (listing.namePrefix === null || c.name.startsWith(listing.namePrefix)),
             );
             expect(covered.some((c) => c.listedBy?.includes('docker-machine:dm'))).toBe(true);
