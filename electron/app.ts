@@ -29,6 +29,7 @@ import { ConfigError } from './core/errors/config-error';
 import { DisposableStore, toDisposable } from './core/lifecycle';
 import { loginItemPlan } from './core/login-item';
 import { RwError, toApiError } from './core/errors/rw-error';
+import { tuneHeapForLongRun } from './core/heap-tuning';
 import { createRuntime, type Runtime, type SecretResolver } from './core/runtime';
 import { acknowledgeOneAlert } from './core/alerts/demo-ack';
 import { trayMenuModel } from './core/tray/tray-menu';
@@ -156,6 +157,8 @@ export async function startDesktopApp(options: DesktopAppOptions): Promise<Deskt
     return null;
   }
   const args = parseDesktopArgs(options.argv, options.env);
+  // The main process runs the engine all day: a heap near its live size (see heap-tuning).
+  tuneHeapForLongRun();
   const disposables = new DisposableStore();
   let quitting = false;
   let shutdownPromise: Promise<void> | null = null;

@@ -2,14 +2,17 @@
 // (no TypeScript loader): the core runtime as the serve host builds it (engine, sources,
 // reaper with audit log, timeline, cost, alerts) over MemoryWorld, on a fast scenario
 // clock of 30 s cycles. Prints one JSON line with the samples.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics, getHeapStatistics, writeHeapSnapshot } from 'node:v8';
+import { tuneHeapForLongRun } from '../../electron/core/heap-tuning';
 import { createRuntime } from '../../electron/core/runtime';
 import { Settings } from '../../shared/settings';
 import { MemoryWorld } from './memory-world';
 
+// As the serve host and the desktop app do at start (RW_BENCH_NO_TUNING=1: V8's defaults).
+if (!process.env.RW_BENCH_NO_TUNING) tuneHeapForLongRun();
 const CYCLE_MS = 30_000;
 const HOURS = Number(process.env.RW_BENCH_HOURS ?? 48);
 const MACHINES = Number(process.env.RW_BENCH_MACHINES ?? 1000);
@@ -23,6 +26,43 @@ const world = new MemoryWorld(
   now,
 );
 const mib = (n: number) => Number((n / 2 ** 20).toFixed(1));
+/**
+ * Where the RSS is, from /proc/self/smaps (Linux): mapped files (node's code, libraries),
+ * the brk heap and anonymous mappings by size — V8's heap pages are 256 KiB chunks
+ * (plus large objects), glibc's thread arenas up to 64 MiB.
+ */
+const rssByMapping = (): Record<string, number> => {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return {};
+  }
+  const out: Record<string, number> = {};
+  let kind = 'other';
+  for (const line of text.split('\n')) {
+    const header = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (header) {
+      const size = (parseInt(header[2]!, 16) - parseInt(header[1]!, 16)) / 1024;
+      const path = header[3] ?? '';
+      kind = path.startsWith('/')
+        ? 'files'
+        : path !== ''
+          ? path
+          : size <= 256
+            ? 'anon ≤256 KiB'
+            : size <= 4096
+              ? 'anon ≤4 MiB'
+              : size <= 65536
+                ? 'anon ≤64 MiB'
+                : 'anon >64 MiB';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) out[kind] = (out[kind] ?? 0) + Number(rss[1]) / 1024;
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, Number(v.toFixed(1))]));
+};
 const sample = (hour: number, extra: Record<string, number>) => {
   gc();
   const m = process.memoryUsage();
@@ -38,6 +78,12 @@ const sample = (hour: number, extra: Record<string, number>) => {
     spacesMiB: Object.fromEntries(
       getHeapSpaceStatistics().map((sp) => [sp.space_name, mib(sp.space_used_size)]),
     ),
+    spacesCommittedMiB: Object.fromEntries(
+      getHeapSpaceStatistics()
+        .filter((sp) => sp.space_size > 0)
+        .map((sp) => [sp.space_name, mib(sp.space_size)]),
+    ),
+    rssByMappingMiB: rssByMapping(),
     ...extra,
   };
 };

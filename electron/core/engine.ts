@@ -85,6 +85,17 @@ export class Engine implements Disposable {
   /** The "Check now" cycle in progress, shared by every caller who asks meanwhile. */
   private checking: Promise<CheckNowResult> | null = null;
   private readonly checkListeners = new Set<(checking: boolean) => void>();
+  /**
+   * Bumped whenever a source's health or the runners change (what `annotate` reads besides
+   * the model), so the annotated machines of one moment are built once (see modelMachines).
+   */
+  private viewRevision = 0;
+  private annotated: {
+    modelRevision: number;
+    viewRevision: number;
+    now: number;
+    machines: Machine[];
+  } | null = null;
 
   constructor(options: EngineOptions) {
     this.now = options.now ?? Date.now;
@@ -159,6 +170,7 @@ export class Engine implements Disposable {
       state.health.nextRunAt = null;
       state.abort?.abort(new PausedError('monitoring paused'));
     }
+    this.viewRevision += 1;
     this.notifyPause();
     this.publish();
   }
@@ -267,13 +279,23 @@ export class Engine implements Disposable {
 
   /** The model's machines, annotated (see `EngineOptions.annotate`). */
   private modelMachines(now: number): Machine[] {
-    const machines = this.model.machines(now);
-    if (!this.annotate) return machines;
-    return this.annotate(machines, {
+    if (!this.annotate) return this.model.machines(now);
+    const memo = this.annotated;
+    const modelRevision = this.model.changeCount;
+    if (
+      memo &&
+      memo.now === now &&
+      memo.modelRevision === modelRevision &&
+      memo.viewRevision === this.viewRevision
+    )
+      return memo.machines.slice();
+    const machines = this.annotate(this.model.machines(now), {
       sources: [...this.states.values()].map((s) => s.health),
       runners: [...this.runners.values()].flat(),
       now,
     });
+    this.annotated = { modelRevision, viewRevision: this.viewRevision, now, machines };
+    return machines.slice();
   }
 
   /**
@@ -342,6 +364,7 @@ export class Engine implements Disposable {
           state.retryAfterMs,
         );
     health.nextRunAt = this.now() + delay;
+    this.viewRevision += 1;
     state.timer = setTimeout(() => void this.run(state), delay);
     state.timer.unref?.();
   }
@@ -366,6 +389,7 @@ export class Engine implements Disposable {
     state.abort = abort;
     const started = this.now();
     health.lastRunAt = started;
+    this.viewRevision += 1;
     const timeout = setTimeout(
       () =>
         abort.abort(new TimeoutError(`${source.label}: no answer within ${source.timeoutMs} ms`)),
@@ -395,12 +419,14 @@ export class Engine implements Disposable {
       clearTimeout(timeout);
       state.abort = null;
       health.lastDurationMs = this.now() - started;
+      this.viewRevision += 1;
     }
   }
 
   private accept(state: SourceState, result: CollectResult): void {
     const { source, health } = state;
     const at = this.now();
+    this.viewRevision += 1;
     this.model.apply(source.id, result, at);
     if (result.runners) this.runners.set(source.id, result.runners);
     if (result.counters) this.counters.set(source.id, result.counters);

@@ -9,6 +9,7 @@ import type { CliCommand } from '../command';
 import { findElectronBinary } from '../electron-binary';
 import { launchElectronDemo } from '../launch-electron';
 import { openInBrowser } from '../open-browser';
+import { tuneHeapForLongRun } from '../../core/heap-tuning';
 import { openEditableRuntimeFromConfig } from '../open-runtime';
 import { flag, intOption, stringOption } from '../option-values';
 import { defaultRendererDir } from '../project-paths';
@@ -101,6 +102,8 @@ export const demoCommand: CliCommand = {
       const settings = parseSettings(sim.settings, 'of the simulated fleet');
       const configPath = join(dirname(expandHome(settings.stateDir)), 'demo-config.json');
       writeFileSync(configPath, `${JSON.stringify(sim.settings, null, 2)}\n`, { mode: 0o600 });
+      // A long-running host: trade a little GC time for a heap near its live size.
+      tuneHeapForLongRun();
       const { runtime } = await openEditableRuntimeFromConfig(context, {
         configPath,
         host: 'serve',

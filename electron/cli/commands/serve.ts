@@ -2,6 +2,7 @@ import { startServeHost } from '../../serve/serve-host';
 import type { CliCommand } from '../command';
 import { UsageError } from '../command';
 import { intOption, requiredString, stringOption } from '../option-values';
+import { tuneHeapForLongRun } from '../../core/heap-tuning';
 import { openEditableRuntimeFromConfig } from '../open-runtime';
 import { defaultRendererDir } from '../project-paths';
 import { existsSync } from 'node:fs';
@@ -43,6 +44,8 @@ export const serveCommand: CliCommand = {
     if (token !== undefined && token.length < 32) {
       throw new UsageError('RUNNER_WATCH_TOKEN must be at least 32 characters');
     }
+    // A long-running host: trade a little GC time for a heap near its live size.
+    tuneHeapForLongRun();
     const { runtime } = await openEditableRuntimeFromConfig(context, {
       configPath: config,
       host: 'serve',
