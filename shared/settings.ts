@@ -172,9 +172,10 @@ export const FleetSettings = z.strictObject({
    * How the fleet's machines are read. `ssh` (default): the SSH probe reads each machine's
    * disks, job containers and load. `none`: Runner Watch opens no SSH connection to the
    * fleet's machines — for large fleets whose disks and load come from Prometheus
-   * (`prometheus[].fleet`, required with `none`); job containers then stay unknown, so
-   * no rule that needs them (disk, idle) ever deletes one of these machines. `sshHosts`
-   * entries cannot belong to such a fleet.
+   * (`prometheus[].fleet`, required with `none`). Job containers then stay unknown, and
+   * unknown is never idle: the disk, idle, age and orphan rules are blocked on these
+   * machines, and only the opt-in unreachable rule proposes (a person confirms it).
+   * `sshHosts` entries cannot belong to such a fleet (a dedicated host is read by SSH alone).
    */
   probe: FleetProbe.default('ssh'),
   ssh: SshAccess.prefault({}),

@@ -727,7 +727,7 @@ function FleetsSection(props: { editor: Editor }) {
                 { value: 'ssh', text: 'ssh — probe each machine (disks, job containers, load)' },
                 { value: 'none', text: 'none — no SSH; disks and load from Prometheus' },
               ]}
-              help="none: job containers stay unknown, so no rule that needs them deletes these machines; needs a prometheus entry for this fleet in the settings file"
+              help="none: job containers stay unknown, so the reaper never deletes these machines on its own; needs a prometheus entry for this fleet in the settings file"
             />
             <SelectField
               editor={editor}
