@@ -81,6 +81,9 @@ async function product(size: number, ready: SimReady, sims: Sims, clock: { now: 
         id: 'ci',
         kind: 'autoscaled',
         watchedMounts: ['/'],
+        // The Prometheus path replaces per-host SSH for disk and load, as a user with
+        // 1,000 VMs configures it: no SSH probe of the fleet's machines.
+        probe: ready.ssh ? 'ssh' : 'none',
         ssh: ready.ssh
           ? {
               user: ready.ssh.user,
@@ -137,9 +140,7 @@ async function product(size: number, ready: SimReady, sims: Sims, clock: { now: 
     },
   };
   const set = createSources(settings, secrets, () => clock.now);
-  // The Prometheus path replaces per-host SSH for disk and load: no SSH probe there.
-  const sources = ready.ssh ? set.sources : set.sources.filter((s) => s.id !== 'ssh:probe');
-  const engine = new Engine({ sources, now: () => clock.now, warn: () => undefined });
+  const engine = new Engine({ sources: set.sources, now: () => clock.now, warn: () => undefined });
   const gitlab = set.gitlab[0];
   if (!gitlab) throw new Error('no GitLab source');
   const cycles: CycleFigures[] = [];

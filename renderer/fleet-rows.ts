@@ -1,5 +1,5 @@
 import type { DiskUsage, Machine, MachineState, Observed, RunningJob } from '../shared/machine';
-import type { FleetPolicy } from '../shared/fleet';
+import { NOT_PROBED_OVER_SSH, type FleetPolicy } from '../shared/fleet';
 import type { SourceHealth } from '../shared/source';
 
 /** A fleet's disk levels: warn (tray, header) and kill (the disk rule's threshold). */
@@ -28,6 +28,11 @@ export interface MachineRow {
   maxDiskPct: number | null;
   /** Running jobs from the machine and from GitLab, merged by job id; null when unknown. */
   jobs: RunningJob[] | null;
+  /**
+   * Why the machine's job containers are unknown when the reason is the settings (its
+   * fleet's `probe: "none"`), not a failed read; null otherwise.
+   */
+  jobsUnknownWhy: string | null;
   load1: number | null;
   cpus: number | null;
   freshness: Freshness;
@@ -69,8 +74,9 @@ export function toRows(
 ): MachineRow[] {
   const intervals = new Map(sources.map((source) => [source.id, source.intervalMs]));
   const levels = new Map(fleets.map((f) => [f.id, { warnPct: f.warnPct, killPct: f.killPct }]));
+  const unprobed = new Set(fleets.filter((f) => f.probe === 'none').map((f) => f.id));
   return machines.map((machine) =>
-    toRow(machine, intervals, now, levels.get(machine.fleet) ?? null),
+    toRow(machine, intervals, now, levels.get(machine.fleet) ?? null, unprobed.has(machine.fleet)),
   );
 }
 
@@ -79,10 +85,15 @@ function toRow(
   intervals: ReadonlyMap<string, number>,
   now: number,
   levels: DiskLevels | null,
+  unprobed: boolean,
 ): MachineRow {
   const disks = machine.disks.value;
   const jobs = mergeJobs(machine.jobs.value, machine.gitlabJobs.value);
   const load = machine.load.value;
+  const jobsUnknownWhy =
+    unprobed && machine.jobs.value === null
+      ? `${NOT_PROBED_OVER_SSH}: job containers unknown`
+      : null;
   return {
     machine,
     key: machine.key,
@@ -91,6 +102,7 @@ function toRow(
     disks,
     maxDiskPct: disks && disks.length > 0 ? Math.max(...disks.map((d) => d.usedPct)) : null,
     jobs,
+    jobsUnknownWhy,
     load1: load ? load.load1 : null,
     cpus: load ? load.cpus : null,
     freshness: freshnessOf(machine, intervals, now),

@@ -6,6 +6,7 @@ import { Runner } from './runner';
 import { SourceHealth } from './source';
 import { Proposal, ReaperMode } from './proposal';
 import { FleetCounters } from './runner-metrics';
+import { FleetProbe } from './settings';
 
 /**
  * A fleet's levels and guards as the engine applies them, so the UI draws warn/kill marks
@@ -25,9 +26,17 @@ export const FleetPolicy = z.object({
   mode: ReaperMode,
   minFleetSize: z.number().int(),
   maxKillsPerHour: z.number().int(),
+  /** How the machines are read (`none`: not over SSH); absent from hosts older than this field. */
+  probe: FleetProbe.optional(),
 });
 /** A fleet's levels and guards as the engine applies them. */
 export type FleetPolicy = z.infer<typeof FleetPolicy>;
+
+/**
+ * Why a machine of a fleet with `probe: "none"` has no job container reading: the reaper's
+ * reason and the Fleet view say it in the same words.
+ */
+export const NOT_PROBED_OVER_SSH = 'not probed over SSH (fleet probe: none)';
 
 /** Everything the engine knows at one moment. `scan --json` prints exactly this. */
 export const FleetSnapshot = z.object({

@@ -134,7 +134,7 @@ export interface SettingsProblem {
  * loader and the Settings view alike.
  */
 export function findReferenceProblems(settings: {
-  fleets: readonly { id: string }[];
+  fleets: readonly { id: string; probe?: string }[];
   hetzner: readonly { id: string; fleet: string }[];
   gitlab: readonly { id: string }[];
   sshHosts: readonly { alias: string; fleet: string }[];
@@ -198,6 +198,26 @@ export function findReferenceProblems(settings: {
         });
       }
     }
+  }
+  // `probe: "none"` opens no SSH connection to the fleet's machines: Prometheus must read
+  // their disks instead, and no dedicated host (read by the probe alone) can belong to it.
+  const unprobed = new Set(
+    settings.fleets.filter((fleet) => fleet.probe === 'none').map((f) => f.id),
+  );
+  const scraped = new Set((settings.prometheus ?? []).map((p) => p.fleet));
+  for (const [index, fleet] of settings.fleets.entries()) {
+    if (fleet.probe !== 'none' || scraped.has(fleet.id)) continue;
+    problems.push({
+      path: ['fleets', index, 'probe'],
+      message: `probe "none" needs a Prometheus source for fleet "${fleet.id}" (a prometheus entry with "fleet": "${fleet.id}"): without SSH or Prometheus its disks are never read, so nothing warns when they fill up; add one or set probe to "ssh"`,
+    });
+  }
+  for (const [index, host] of settings.sshHosts.entries()) {
+    if (!unprobed.has(host.fleet)) continue;
+    problems.push({
+      path: ['sshHosts', index, 'fleet'],
+      message: `fleet "${host.fleet}" has probe "none" (no SSH to its machines), but an SSH host is only read over SSH: put ${host.alias} in a fleet with probe "ssh"`,
+    });
   }
   // Per-fleet notification rules: one per fleet, and only for fleets that exist.
   const rules = settings.notifications?.fleets ?? [];

@@ -149,6 +149,11 @@ export const AutoscalerSettings = z.strictObject({
 /** What the runner's configuration says about an autoscaled fleet. */
 export type AutoscalerSettings = z.infer<typeof AutoscalerSettings>;
 
+/** How a fleet's machines are read: over SSH by the probe, or not at all (`none`). */
+export const FleetProbe = z.enum(['ssh', 'none']);
+/** How a fleet's machines are read. */
+export type FleetProbe = z.infer<typeof FleetProbe>;
+
 /** A group of machines with one reaper policy. */
 export const FleetSettings = z.strictObject({
   id,
@@ -163,6 +168,16 @@ export const FleetSettings = z.strictObject({
   warnPct: z.number().min(1).max(100).default(50),
   /** Mounts whose use the disk rule and warnings watch. */
   watchedMounts: z.array(z.string().min(1)).default(['/', '/var/lib/docker']),
+  /**
+   * How the fleet's machines are read. `ssh` (default): the SSH probe reads each machine's
+   * disks, job containers and load. `none`: Runner Watch opens no SSH connection to the
+   * fleet's machines — for large fleets whose disks and load come from Prometheus
+   * (`prometheus[].fleet`, required with `none`). Job containers then stay unknown, and
+   * unknown is never idle: the disk, idle, age and orphan rules are blocked on these
+   * machines, and only the opt-in unreachable rule proposes (a person confirms it).
+   * `sshHosts` entries cannot belong to such a fleet (a dedicated host is read by SSH alone).
+   */
+  probe: FleetProbe.default('ssh'),
   ssh: SshAccess.prefault({}),
   reaper: ReaperSettings.prefault({}),
 });

@@ -23,13 +23,20 @@ export function JobsCell(props: {
   jobs: RunningJob[] | null;
   stale: boolean;
   partial?: boolean;
+  /** Why the containers are unknown when the settings say so (`MachineRow.jobsUnknownWhy`). */
+  unknownWhy?: string | null;
   /** For the running time of each job; without it no duration is shown. */
   now?: number;
 }) {
+  const why = props.unknownWhy ? capitalise(props.unknownWhy) : null;
   if (props.jobs === null)
     return (
-      <span className="muted" title="No source could read this machine's jobs">
-        unknown
+      <span
+        className="muted"
+        title={why ?? "No source could read this machine's jobs"}
+        data-testid={why ? 'jobs-not-probed' : undefined}
+      >
+        {why ? 'unknown (not probed)' : 'unknown'}
       </span>
     );
   if (props.jobs.length === 0)
@@ -42,7 +49,7 @@ export function JobsCell(props: {
       title={[
         ...props.jobs.map(jobLabel),
         ...(props.partial
-          ? ['Containers on the machine unknown: these are the jobs GitLab links to it']
+          ? [`${why ?? 'Containers on the machine unknown'}: these are the jobs GitLab links to it`]
           : []),
       ].join('\n')}
     >
@@ -74,4 +81,8 @@ export function JobsCell(props: {
       {rest > 0 ? <li className="muted">+{rest} more</li> : null}
     </ul>
   );
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -156,7 +156,7 @@ export function MachineDetails(props: {
 
       <h3>Running jobs</h3>
       <Reading field={machine.jobs} now={props.now} />
-      <JobList jobs={props.row.jobs} onMetrics={setMetricsOf} />
+      <JobList jobs={props.row.jobs} why={props.row.jobsUnknownWhy} onMetrics={setMetricsOf} />
       {metricsOf ? <JobMetricsDialog job={metricsOf} onClose={() => setMetricsOf(null)} /> : null}
 
       <h3>Load</h3>
@@ -265,9 +265,17 @@ function JobMetricsDialog(props: { job: RunningJob; onClose: () => void }) {
   );
 }
 
-function JobList(props: { jobs: MachineRow['jobs']; onMetrics: (job: RunningJob) => void }) {
+function JobList(props: {
+  jobs: MachineRow['jobs'];
+  why: MachineRow['jobsUnknownWhy'];
+  onMetrics: (job: RunningJob) => void;
+}) {
   if (props.jobs === null)
-    return <p className="muted">Unknown: no source could read this machine's jobs.</p>;
+    return (
+      <p className="muted" data-testid="details-jobs-unknown">
+        Unknown: {props.why ?? "no source could read this machine's jobs"}.
+      </p>
+    );
   if (props.jobs.length === 0) return <p className="muted">No running job.</p>;
   return (
     <ul className="job-list">

@@ -336,6 +336,7 @@ function MachineRowView(props: {
           jobs={row.jobs}
           stale={row.machine.jobs.stale}
           partial={row.machine.jobs.value === null}
+          unknownWhy={row.jobsUnknownWhy}
           now={props.now}
         />
       </td>

@@ -74,7 +74,13 @@ export function ActivityBadge(props: { row: MachineRow }) {
     <span
       className={`badge badge-a-${activity}`}
       data-testid="activity"
-      title={activity === 'unreachable' ? (props.row.machine.jobs.error ?? undefined) : undefined}
+      title={
+        activity === 'unreachable'
+          ? (props.row.machine.jobs.error ?? undefined)
+          : activity === 'unknown'
+            ? (props.row.jobsUnknownWhy ?? undefined)
+            : undefined
+      }
     >
       {activity}
     </span>

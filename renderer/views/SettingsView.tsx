@@ -721,6 +721,16 @@ function FleetsSection(props: { editor: Editor }) {
             />
             <SelectField
               editor={editor}
+              path={['fleets', i, 'probe']}
+              label="Read machines"
+              options={[
+                { value: 'ssh', text: 'ssh — probe each machine (disks, job containers, load)' },
+                { value: 'none', text: 'none — no SSH; disks and load from Prometheus' },
+              ]}
+              help="none: job containers stay unknown, so the reaper never deletes these machines on its own; needs a prometheus entry for this fleet in the settings file"
+            />
+            <SelectField
+              editor={editor}
               path={['fleets', i, 'reaper', 'mode']}
               label="Reaper mode"
               options={ReaperMode.options.map((mode) => ({ value: mode, text: MODE_HELP[mode] }))}

@@ -18,5 +18,6 @@ export function fleetPolicies(
     mode: modeOf(fleet),
     minFleetSize: fleet.reaper.minFleetSize,
     maxKillsPerHour: fleet.reaper.maxKillsPerHour,
+    probe: fleet.probe,
   }));
 }

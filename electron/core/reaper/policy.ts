@@ -8,6 +8,7 @@ import type {
   ReaperRule,
 } from '../../../shared/proposal';
 import { roughSpan, type OrphanStatus } from '../../../shared/orphan';
+import { NOT_PROBED_OVER_SSH } from '../../../shared/fleet';
 import type { FleetSettings } from '../../../shared/settings';
 import { idleSinceText } from '../../../shared/idle-since-text';
 import { isExpendable } from './glob';
@@ -146,19 +147,24 @@ const ago = (ms: number) => `${Math.round(ms / 1000)} s ago`;
  * Reasons the machine's readings do not allow any action: unknown is never idle, and a
  * stale reading is unknown. Shared by every rule and by the executor's re-check. With
  * `probeUnknownAllowed` (the unreachable rule) the probe's own readings may be unknown:
- * that is the condition itself, and a person acknowledges it when confirming.
+ * that is the condition itself, and a person acknowledges it when confirming. With
+ * `notProbed` (the fleet's `probe: "none"`) unknown job containers say that nothing reads them.
  */
 export function readingBlockers(
   machine: Machine,
   now: number,
-  options: { probeUnknownAllowed?: boolean } = {},
+  options: { probeUnknownAllowed?: boolean; notProbed?: boolean } = {},
 ): string[] {
   const reasons: string[] = [];
   const { jobs, gitlabJobs, disks } = machine;
   const probeUnknownAllowed = options.probeUnknownAllowed === true;
   if (jobs.value === null) {
     if (!probeUnknownAllowed)
-      reasons.push(`job containers on the machine unknown${jobs.error ? ` (${jobs.error})` : ''}`);
+      reasons.push(
+        options.notProbed === true && jobs.error === null
+          ? `${NOT_PROBED_OVER_SSH}: job containers unknown`
+          : `job containers on the machine unknown${jobs.error ? ` (${jobs.error})` : ''}`,
+      );
   } else if (jobs.stale) {
     reasons.push(
       `job container reading is stale (${jobs.observedAt === null ? 'never read' : ago(now - jobs.observedAt)})`,
@@ -325,6 +331,7 @@ function machineBlockers(
   reasons.push(
     ...readingBlockers(machine, input.now, {
       probeUnknownAllowed: candidate.rule === 'unreachable',
+      notProbed: fleet.probe === 'none',
     }),
   );
   if (action !== 'cleanup') {

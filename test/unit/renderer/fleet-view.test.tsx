@@ -418,6 +418,48 @@ describe('FleetView rows', () => {
     cleanup();
     expect(transport.subscriberCount).toBe(0);
   });
+
+  it('says why the jobs of a fleet with probe none are unknown, in the row and the details', async () => {
+    const policy = (id: string, probe: 'ssh' | 'none') => ({
+      id,
+      name: null,
+      kind: 'autoscaled' as const,
+      warnPct: 50,
+      killPct: 60,
+      samples: 3,
+      watchedMounts: ['/'],
+      mode: 'notify' as const,
+      minFleetSize: 1,
+      maxKillsPerHour: 4,
+      probe,
+    });
+    // Disks from Prometheus, containers read by nobody, GitLab links no job.
+    const big = machine('big-1', {
+      fleet: 'big',
+      disks: seen([disk('/', 95)], 5_000, 'prometheus:p'),
+      jobs: { value: null, observedAt: null, stale: true, error: null, source: null },
+      gitlabJobs: seen([]),
+    });
+    const failed = machine('runner-d', { jobs: seen(null), gitlabJobs: seen([]) });
+    renderApp(async () =>
+      snapshot([big, failed], { fleets: [policy('big', 'none'), policy('ci', 'ssh')] }),
+    );
+    await waitFor(() => expect(rows()).toHaveLength(2));
+    const [bigRow, failedRow] = rows();
+    const cell = within(bigRow!).getByTestId('jobs-not-probed');
+    expect(cell.textContent).toBe('unknown (not probed)');
+    expect(cell.getAttribute('title')).toBe(
+      'Not probed over SSH (fleet probe: none): job containers unknown',
+    );
+    expect(within(bigRow!).getByTestId('activity').textContent).toBe('unknown');
+    // unknown, never idle; and a machine of an SSH fleet keeps the generic wording
+    expect(within(failedRow!).queryByTestId('jobs-not-probed')).toBeNull();
+    expect(within(failedRow!).getByTestId('activity').textContent).not.toBe('idle');
+    fireEvent.click(bigRow!);
+    expect(screen.getByTestId('details-jobs-unknown').textContent).toBe(
+      'Unknown: not probed over SSH (fleet probe: none): job containers unknown.',
+    );
+  });
 });
 
 describe('FleetView kill action', () => {

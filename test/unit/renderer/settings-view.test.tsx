@@ -112,6 +112,22 @@ describe('SettingsView', () => {
     expect(field('hetzner[0].fleet').textContent).toContain('no fleet with id "ci"');
   });
 
+  it('edits how a fleet is read, and says at the field that probe none needs Prometheus', async () => {
+    renderSettings();
+    await screen.findByTestId('settings-save');
+    const select = input('fleets[0].probe') as unknown as HTMLSelectElement;
+    expect(select.value).toBe('ssh');
+    expect([...select.options].map((o) => o.value)).toEqual(['ssh', 'none']);
+    fireEvent.change(select, { target: { value: 'none' } });
+    expect(field('fleets[0].probe').textContent).toContain(
+      'probe "none" needs a Prometheus source for fleet "ci"',
+    );
+    expect(saveButton().disabled).toBe(true);
+    fireEvent.change(select, { target: { value: 'ssh' } });
+    expect(field('fleets[0].probe').textContent).not.toContain('needs a Prometheus source');
+    expect(saveButton().disabled).toBe(true); // nothing changed any more
+  });
+
   it('sends a typed token once in `secrets`, and shows what the host said', async () => {
     const file = '/home/me/.local/state/runner-watch/secrets/gitlab-main-token.secret';
     const saved: SettingsDocument = {

@@ -73,6 +73,7 @@ export function exitsAt(report: ContainerExitReport, receivedAt: number): Contai
  * The SSH probe source (phase `probe`): every machine of the fleet model that has an
  * address and whose fleet is configured (`FleetSettings.ssh`), plus the dedicated hosts
  * of `settings.sshHosts` (for those it also reports the identity and is their inventory).
+ * Machines of fleets with `probe: "none"` are never dialled (Prometheus reads them).
  * VMs of a docker-machine fleet with `viaManager` are reached through the manager.
  * One command per host per cycle, at most `probe.concurrency` at once; a host that hangs
  * runs into its own connect + command timeout and does not hold up the others.
@@ -96,6 +97,23 @@ export function createProbeSource(
 
   const dedicatedFleets = [...new Set(settings.sshHosts.map((h) => h.fleet))];
 
+  /**
+   * Whether the machine is one to reach over SSH at all (its address is looked up later).
+   * Not the machines of a fleet with `probe: "none"` (its disks come from Prometheus) nor
+   * those of a WinRM fleet: no reading, so their job containers stay unknown and no rule
+   * that needs them ever deletes one.
+   */
+  const probeable = (machine: Machine, dedicatedKeys: ReadonlySet<string>): boolean => {
+    if (dedicatedKeys.has(machine.key)) return false;
+    if (machine.status.value !== null && NOT_PROBED.has(machine.status.value)) return false;
+    // Deleted by us: whatever still lists it, there is nothing to reach, and failing to
+    // reach it says nothing about the probe.
+    if (machine.removed) return false;
+    const fleet = fleets.get(machine.fleet);
+    return fleet !== undefined && fleet.probe !== 'none';
+  };
+  const dedicatedKeys = new Set(settings.sshHosts.map((h) => `${h.fleet}/${h.alias}`));
+
   const plan = (
     config: SshConfigLookup,
     machines: readonly Machine[],
@@ -103,11 +121,9 @@ export function createProbeSource(
     const jobs: ProbeJob[] = [];
     const warnings: string[] = [];
     const directory = createTargetDirectory(settings, config);
-    const dedicatedKeys = new Set<string>();
     const winrm = new Set<string>();
     for (const host of settings.sshHosts) {
       const fleet = fleets.get(host.fleet);
-      dedicatedKeys.add(`${host.fleet}/${host.alias}`);
       try {
         if (!fleet) throw new Error(`fleet ${host.fleet} is not configured`);
         jobs.push({ fleet, name: host.alias, target: directory.host(host.alias), dedicated: true });
@@ -116,11 +132,7 @@ export function createProbeSource(
       }
     }
     for (const machine of machines) {
-      if (dedicatedKeys.has(machine.key)) continue;
-      if (machine.status.value !== null && NOT_PROBED.has(machine.status.value)) continue;
-      // Deleted by us: whatever still lists it, there is nothing to reach, and failing to
-      // reach it says nothing about the probe.
-      if (machine.removed) continue;
+      if (!probeable(machine, dedicatedKeys)) continue;
       const fleet = fleets.get(machine.fleet);
       if (!fleet) continue;
       if (fleet.autoscaler?.protocol === 'winrm') {
@@ -210,27 +222,34 @@ export function createProbeSource(
     },
     pool,
     async collect(signal: AbortSignal, context: CollectContext): Promise<CollectResult> {
+      const machines = context.machines();
+      // Nothing to reach (every fleet `probe: "none"`, or no machine yet): no ssh config
+      // read, no connection, and no failure — there was nothing to fail at.
+      if (settings.sshHosts.length === 0 && !machines.some((m) => probeable(m, dedicatedKeys))) {
+        lastHostCount = 0;
+        return { machines: [], inventoryOf: dedicatedFleets };
+      }
       const config =
         options.sshConfig ??
         (settings.probe.sshConfigFile
           ? await loadSshConfig(settings.probe.sshConfigFile)
           : emptySshConfig);
       signal.throwIfAborted();
-      const { jobs, warnings } = plan(config, context.machines());
+      const { jobs, warnings } = plan(config, machines);
       lastHostCount = jobs.length;
       const probed = await Promise.all(
         jobs.map((job) => limit(() => probeOne(job, signal, () => context.now()))),
       );
       signal.throwIfAborted();
-      const machines = probed.map((p) => p.observation);
-      const failed = machines.filter((m) => m.disks === null && m.jobs === null && m.load === null);
+      const observed = probed.map((p) => p.observation);
+      const failed = observed.filter((m) => m.disks === null && m.jobs === null && m.load === null);
       if (failed.length > 0) {
         const names = failed
           .slice(0, 3)
           .map((m) => m.name)
           .join(', ');
         warnings.push(
-          `${failed.length} of ${machines.length} hosts not probed (${names}${failed.length > 3 ? ', …' : ''})`,
+          `${failed.length} of ${observed.length} hosts not probed (${names}${failed.length > 3 ? ', …' : ''})`,
         );
       }
       // Reaching no host at all is a failure of the probe, not a probe with limits.
@@ -243,7 +262,7 @@ export function createProbeSource(
             }
           : undefined;
       return {
-        machines,
+        machines: observed,
         inventoryOf: dedicatedFleets,
         ...(warnings.length ? { warnings } : {}),
         ...(failure ? { failure } : {}),
