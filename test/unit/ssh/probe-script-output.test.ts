@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,5 +59,51 @@ describe('probe script output', () => {
     expect(report.disks?.map((d) => d.mount)).toEqual(['/']);
     expect(report.runsGitlabRunner).toBe(false);
     expect(output.endsWith(`@@${nonce} done\n`)).toBe(true);
+  });
+
+  /*
+   * Every process the probe starts runs on the host every cycle. The stderr of a section is
+   * read with `cat` only when the command wrote some: on a healthy host that is none of the
+   * ten sections, so the probe's cat calls are the two /proc reads.
+   */
+  const run = async (dir: string, env: Record<string, string> = {}) => {
+    const { argv, nonce } = probeCommand({ mounts: ['/'], volumes: false });
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env: { PATH: `${dir}:/usr/bin:/bin`, ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    return parseProbeOutput(output, nonce, { mounts: ['/'], volumes: false });
+  };
+  const countingCat = (dir: string) => {
+    const log = join(dir, 'cat.log');
+    tool(dir, 'cat', `printf '%s\\n' "$*" >>"${log}"; exec /bin/cat "$@"`);
+    tool(dir, 'docker', 'exit 0');
+    tool(dir, 'pgrep', 'exit 1');
+    return () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+  };
+
+  it('reads no empty stderr: cat runs only for the two /proc files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-probe-cat-'));
+    dirs.push(dir);
+    const calls = countingCat(dir);
+    const report = await run(dir);
+    expect(report.complete).toBe(true);
+    expect(report.errors).toEqual([]);
+    expect(calls()).toEqual(['/proc/loadavg', '/proc/meminfo']);
+  });
+
+  it("still carries a section's stderr when the command wrote some", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rw-probe-cat-'));
+    dirs.push(dir);
+    const calls = countingCat(dir);
+    tool(dir, 'nproc', 'echo "nproc: cannot read the CPU set" >&2; exit 1');
+    const report = await run(dir);
+    expect(report.complete).toBe(true);
+    expect(report.errors.join('\n')).toContain('nproc: cannot read the CPU set');
+    expect(calls()).toHaveLength(3);
   });
 });
