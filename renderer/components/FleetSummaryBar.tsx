@@ -54,7 +54,8 @@ export function FleetSummaryBar() {
       aria-label="Fleet summary"
     >
       <span className="summary-item num">
-        {summary.machines} machine{summary.machines === 1 ? '' : 's'}
+        <span className="summary-count">{summary.machines}</span> machine
+        {summary.machines === 1 ? '' : 's'}
       </span>
       {cost.data ? (
         <a
@@ -67,7 +68,10 @@ export function FleetSummaryBar() {
               : ''
           })`}
         >
-          {formatMoney(cost.data.fleetPerHour, cost.data.currency)}/h
+          <span className="summary-money">
+            {formatMoney(cost.data.fleetPerHour, cost.data.currency)}
+          </span>
+          /h
         </a>
       ) : null}
       {shown.length === 0 ? (
@@ -80,7 +84,7 @@ export function FleetSummaryBar() {
             className={`summary-item summary-${item.level} num`}
             data-testid={`summary-${item.key}`}
           >
-            {item.n} {item.text}
+            <span className="summary-count">{item.n}</span> {item.text}
           </a>
         ))
       )}
