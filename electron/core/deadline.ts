@@ -1,3 +1,5 @@
+import { getMaxListeners, setMaxListeners } from 'node:events';
+
 /** A signal that aborts at a deadline or with its parent, released as soon as the call is done. */
 export interface Deadline {
   readonly signal: AbortSignal;
@@ -15,6 +17,13 @@ export interface Deadline {
  * README.md, memory). Here the timer is cleared and the parent's listener removed on
  * `dispose()`.
  */
+/**
+ * A cycle's requests share its signal, each with its own deadline hooked to it: up to the
+ * probe's 256 hosts at once, or a GitLab source reading every runner's details. Node warns
+ * of a leak past 10 listeners on one signal; these are removed as each call ends.
+ */
+const SHARED_SIGNAL_LISTENERS = 512;
+
 export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
   let timedOut = false;
@@ -25,7 +34,11 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
     controller.abort(new DOMException(`no answer within ${ms} ms`, 'TimeoutError'));
   }, ms);
   if (parent?.aborted) onAbort();
-  else parent?.addEventListener('abort', onAbort, { once: true });
+  else if (parent) {
+    if (getMaxListeners(parent) < SHARED_SIGNAL_LISTENERS)
+      setMaxListeners(SHARED_SIGNAL_LISTENERS, parent);
+    parent.addEventListener('abort', onAbort, { once: true });
+  }
   return {
     signal: controller.signal,
     get timedOut() {

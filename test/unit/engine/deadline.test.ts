@@ -46,4 +46,24 @@ describe('deadline', () => {
     expect(d.signal.aborted).toBe(false);
     expect(d.timedOut).toBe(false);
   });
+
+  // A cycle's signal carries one listener per request in flight (16 probes, a GitLab
+  // source reading every runner): Node's leak warning on stderr would cry wolf every cycle.
+  it('hooks a hundred calls to one parent without a leak warning, and all abort with it', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const parent = new AbortController();
+      const calls = Array.from({ length: 100 }, () => deadline(60_000, parent.signal));
+      parent.abort(new Error('cycle aborted'));
+      expect(calls.every((d) => d.signal.aborted && !d.timedOut)).toBe(true);
+      for (const d of calls) d.dispose();
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });
