@@ -73,6 +73,12 @@ export function FleetSummaryBar() {
           </span>
           /h
         </a>
+      ) : cost.isPending ? (
+        // Holds the cost's place while the first report loads (it reads every job, so it
+        // can come seconds after the fleet): when it arrives, the items after it stay put.
+        <span className="summary-item summary-cost-pending num" aria-hidden="true">
+          <span className="summary-money">–</span>/h
+        </span>
       ) : null}
       {shown.length === 0 ? (
         <span className="summary-item summary-ok">all below warn level</span>
@@ -84,7 +90,7 @@ export function FleetSummaryBar() {
             className={`summary-item summary-${item.level} num`}
             data-testid={`summary-${item.key}`}
           >
-            <span className="summary-count">{item.n}</span> {item.text}
+            {item.n} {item.text}
           </a>
         ))
       )}

@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createQueryClient } from '../../../renderer/api/query-client';
 import { TransportError } from '../../../renderer/api/transport';
 import { App } from '../../../renderer/App';
+import { formatMoney } from '../../../renderer/money';
+import type { CostReport } from '../../../shared/cost';
 import { Proposal } from '../../../shared/proposal';
 import { FakeTransport } from './fake-transport';
 import { disk, machine, NOW, seen, snapshot, source } from './fixtures';
@@ -102,6 +104,45 @@ describe('fleet summary', () => {
     expect(screen.getByTestId('summary-sources').textContent).toBe('1 source failing');
     // full (over kill, proposed), warm (over warn), one failing source.
     expect(document.title).toBe('(3) Runner Watch');
+  });
+});
+
+describe('fleet cost in the summary', () => {
+  // The report reads every job and can come seconds after the fleet: its place is held
+  // meanwhile, so the items after it do not jump when it arrives (fleet.spec's no-shift check).
+  it('holds its place, hidden, until the first report arrives, then shows it', async () => {
+    let arrive: (report: CostReport) => void = () => undefined;
+    window.location.hash = '#fleet';
+    const transport = new FakeTransport()
+      .answer('rw:app:info', async () => info)
+      .answer('rw:fleet:snapshot', async () => fleetSnapshot())
+      .answer('rw:cost:report', () => new Promise<CostReport>((resolve) => (arrive = resolve)));
+    render(<App transport={transport} queryClient={createQueryClient()} />);
+    const bar = await screen.findByTestId('fleet-summary');
+    await waitFor(() => expect(bar.querySelector('.summary-cost-pending')).not.toBeNull());
+    const held = bar.querySelector('.summary-cost-pending')!;
+    expect(held.getAttribute('aria-hidden')).toBe('true');
+    expect(screen.queryByTestId('summary-cost')).toBeNull();
+    // It stands where the cost will: before the first alert item.
+    expect(held.nextElementSibling?.getAttribute('data-testid')).toBe('summary-kill');
+    await act(async () =>
+      arrive({
+        generatedAt: NOW,
+        currency: 'EUR',
+        basis: 'gross',
+        pricesFetchedAt: NOW,
+        fleetPerHour: 0.0571,
+        fleets: [{ fleet: 'ci', perHour: 0.0571, machines: 3, unpriced: 0 }],
+        machines: [],
+        since: NOW - 7 * 86_400_000,
+        jobs: [],
+        projects: [],
+        warnings: [],
+      }),
+    );
+    const cost = await screen.findByTestId('summary-cost');
+    expect(cost.textContent).toBe(`${formatMoney(0.0571, 'EUR')}/h`);
+    expect(bar.querySelector('.summary-cost-pending')).toBeNull();
   });
 });
 
