@@ -107,18 +107,12 @@ export class FleetModel {
   private readonly intervals = new Map<string, number>();
   /** Machines this app deleted, by key (from the audit log). */
   private readonly removals = new Map<string, MachineRemoval>();
-  /**
-   * The last `machines(now)` answer and the state it was built from. Several readers ask
-   * within one moment (the publish, each probe-phase source, the reaper); building 1,000
-   * machines costs ~5 MB of garbage each time, so an unchanged model at the same `now`
-   * answers from here. Every mutating method bumps `revision`.
-   */
+  /** Bumped by every mutating method: the engine keeps one build per revision and `now`. */
   private revision = 0;
   /** Changes whenever what `machines(now)` answers may have changed (not with `now`). */
   get changeCount(): number {
     return this.revision;
   }
-  private built: { revision: number; now: number; machines: Machine[] } | null = null;
 
   /** Tells the model a source's interval, which decides when its values turn stale. */
   registerSource(sourceId: string, intervalMs: number): void {
@@ -216,20 +210,12 @@ export class FleetModel {
     return createdAt !== null && createdAt > removal.at ? null : removal;
   }
 
-  /**
-   * The machines as the contract describes them, staleness computed for `now`, ordered by
-   * key. A new array each call (callers may sort or splice it); the machine objects are
-   * shared between calls at the same `now` while nothing changed, and are never mutated.
-   */
+  /** The machines as the contract describes them, staleness computed for `now`, by key. */
   machines(now: number): Machine[] {
-    const built = this.built;
-    if (built && built.revision === this.revision && built.now === now)
-      return built.machines.slice();
     const out: Machine[] = [];
     for (const entry of this.entries.values()) out.push(this.toMachine(entry, now));
     out.sort((a, b) => byKey.compare(a.key, b.key));
-    this.built = { revision: this.revision, now, machines: out };
-    return out.slice();
+    return out;
   }
 
   private observe(sourceId: string, observation: MachineObservation, at: number): string {
