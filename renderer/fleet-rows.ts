@@ -1,5 +1,5 @@
 import type { DiskUsage, Machine, MachineState, Observed, RunningJob } from '../shared/machine';
-import { NOT_PROBED_OVER_SSH, type FleetPolicy } from '../shared/fleet';
+import { NOT_PROBED_JOBS_UNKNOWN, type FleetPolicy } from '../shared/fleet';
 import type { SourceHealth } from '../shared/source';
 
 /** A fleet's disk levels: warn (tray, header) and kill (the disk rule's threshold). */
@@ -90,10 +90,7 @@ function toRow(
   const disks = machine.disks.value;
   const jobs = mergeJobs(machine.jobs.value, machine.gitlabJobs.value);
   const load = machine.load.value;
-  const jobsUnknownWhy =
-    unprobed && machine.jobs.value === null
-      ? `${NOT_PROBED_OVER_SSH}: job containers unknown`
-      : null;
+  const jobsUnknownWhy = unprobed && machine.jobs.value === null ? NOT_PROBED_JOBS_UNKNOWN : null;
   return {
     machine,
     key: machine.key,

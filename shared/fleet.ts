@@ -36,7 +36,8 @@ export type FleetPolicy = z.infer<typeof FleetPolicy>;
  * Why a machine of a fleet with `probe: "none"` has no job container reading: the reaper's
  * reason and the Fleet view say it in the same words.
  */
-export const NOT_PROBED_OVER_SSH = 'not probed over SSH (fleet probe: none)';
+export const NOT_PROBED_JOBS_UNKNOWN =
+  'not probed over SSH (fleet probe: none): job containers unknown';
 
 /** Everything the engine knows at one moment. `scan --json` prints exactly this. */
 export const FleetSnapshot = z.object({

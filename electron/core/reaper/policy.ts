@@ -8,7 +8,7 @@ import type {
   ReaperRule,
 } from '../../../shared/proposal';
 import { roughSpan, type OrphanStatus } from '../../../shared/orphan';
-import { NOT_PROBED_OVER_SSH } from '../../../shared/fleet';
+import { NOT_PROBED_JOBS_UNKNOWN } from '../../../shared/fleet';
 import type { FleetSettings } from '../../../shared/settings';
 import { idleSinceText } from '../../../shared/idle-since-text';
 import { isExpendable } from './glob';
@@ -162,7 +162,7 @@ export function readingBlockers(
     if (!probeUnknownAllowed)
       reasons.push(
         options.notProbed === true && jobs.error === null
-          ? `${NOT_PROBED_OVER_SSH}: job containers unknown`
+          ? NOT_PROBED_JOBS_UNKNOWN
           : `job containers on the machine unknown${jobs.error ? ` (${jobs.error})` : ''}`,
       );
   } else if (jobs.stale) {

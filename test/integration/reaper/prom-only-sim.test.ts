@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAudit } from '../../../electron/core/audit/audit-log';
 import type { Reaper } from '../../../electron/core/reaper/reaper';
 import type { Runtime } from '../../../electron/core/runtime';
-import { NOT_PROBED_OVER_SSH } from '../../../shared/fleet';
+import { NOT_PROBED_JOBS_UNKNOWN } from '../../../shared/fleet';
 import type { Proposal } from '../../../shared/proposal';
 import { Settings } from '../../../shared/settings';
 import {
@@ -24,7 +24,7 @@ import { simSecrets } from '../../support/sim-secrets';
 const skip = prometheusSkipReason();
 if (skip) console.warn(`skipping the Prometheus-only fleet: ${skip}`);
 
-const REASON = `${NOT_PROBED_OVER_SSH}: job containers unknown`;
+const REASON = NOT_PROBED_JOBS_UNKNOWN;
 const PROM = `prometheus:${SIM_PROMETHEUS_ID}`;
 
 describe.skipIf(skip !== null)('Prometheus-only fleet (probe: none) and the reaper', () => {

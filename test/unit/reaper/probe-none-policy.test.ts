@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NOT_PROBED_OVER_SSH } from '../../../shared/fleet';
+import { NOT_PROBED_JOBS_UNKNOWN } from '../../../shared/fleet';
 import type { FleetSettings } from '../../../shared/settings';
 import { fleetSettings } from './fixtures';
 import { repeat, runPolicy, T0 } from './harness';
@@ -10,7 +10,7 @@ const unprobed = (reaper: Parameters<typeof fleetSettings>[1] = {}): FleetSettin
   ...fleetSettings('big', { mode: 'auto', ...reaper }),
   probe: 'none',
 });
-const REASON = `${NOT_PROBED_OVER_SSH}: job containers unknown`;
+const REASON = NOT_PROBED_JOBS_UNKNOWN;
 // Disk at 95 % from Prometheus, no container reading, GitLab links no job to it.
 const full = { name: 'big-1', fleet: 'big', disk: 95, jobs: null, gitlab: [] };
 const spare = { name: 'big-2', fleet: 'big', disk: 20, jobs: null, gitlab: [] };
